@@ -1,0 +1,1 @@
+"""admitone: the shared layer (domain, services, adapters) of every function."""

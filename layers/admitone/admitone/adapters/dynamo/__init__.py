@@ -1,0 +1,1 @@
+"""DynamoDB single-table access: keys, models and repositories."""

@@ -1,0 +1,1 @@
+"""Pure business rules: no AWS, no Stripe, no environment."""

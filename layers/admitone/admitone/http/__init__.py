@@ -1,0 +1,1 @@
+"""HTTP edge: the shared resolver and problem+json mapping."""
