@@ -72,3 +72,83 @@ class DependencyUnavailable(DomainError):
 
     code = "DEPENDENCY_UNAVAILABLE"
     title = "A dependency is unavailable"
+
+
+class UnsupportedCurrency(ValidationFailed):
+    """The currency is not one of USD, EUR, GBP, CAD."""
+
+    code = "CURRENCY_UNSUPPORTED"
+    title = "The currency is not supported"
+
+
+class AmountOutOfRange(ValidationFailed):
+    """An amount falls outside 1..99,999,999 cents."""
+
+    code = "AMOUNT_OUT_OF_RANGE"
+    title = "The amount is out of range"
+
+
+class InvalidVenueAddress(ValidationFailed):
+    """The venue address cannot be placed in a tax jurisdiction."""
+
+    code = "VENUE_ADDRESS_INVALID"
+    title = "The venue address is not valid"
+
+
+class InvalidCart(ValidationFailed):
+    """The cart is empty, or a line has a bad price or quantity."""
+
+    code = "CART_INVALID"
+    title = "The cart is not valid"
+
+
+class InvalidVoucher(ValidationFailed):
+    """The voucher's percentage or amount is out of range."""
+
+    code = "VOUCHER_INVALID"
+    title = "The voucher is not valid"
+
+
+class VoucherNotApplicable(ValidationFailed):
+    """No ticket in the cart is eligible for the voucher."""
+
+    code = "VOUCHER_NOT_APPLICABLE"
+    title = "The voucher does not apply to this cart"
+
+
+class InvalidOrderNumber(ValidationFailed):
+    """The text is not an order number of the form A1-{year}-{6 digits}."""
+
+    code = "ORDER_NUMBER_INVALID"
+    title = "The order number is not valid"
+
+
+class InvalidTicketCode(ValidationFailed):
+    """The text is not a ticket code of the form TKT-{12 characters}."""
+
+    code = "TICKET_CODE_INVALID"
+    title = "The ticket code is not valid"
+
+
+class InvalidId(ValidationFailed):
+    """The text is not an id of the expected kind, ``<prefix>_<26-char ULID>`` (domain/ids.py)."""
+
+    code = "ID_INVALID"
+    title = "The id is not valid"
+
+
+class InvalidToken(Unauthenticated):
+    """A presented token (access JWT, link token, queue token or ticket QR token) failed
+    verification.
+
+    ``reason`` is machine-readable (a ``domain.tokens.TokenRejection`` value) for logs,
+    metrics and gate devices; ``detail`` stays generic so that a forger learns little
+    from the HTTP response. Neither ever contains the token itself.
+    """
+
+    code = "TOKEN_INVALID"
+    title = "The token is not valid"
+
+    def __init__(self, reason: str, detail: str = "The token is not valid.") -> None:
+        super().__init__(detail)
+        self.reason = reason
