@@ -1,0 +1,51 @@
+"""Typed settings, read once per container from the environment.
+
+This is the only module that reads ``os.environ``. A missing required variable
+fails at the first ``settings()`` call (the first invocation), naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(RuntimeError):
+    """The function's environment is incomplete or malformed."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str = Field(alias="STAGE", min_length=1)
+    aws_region: str = Field(alias="AWS_REGION", min_length=1)
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    # Secrets Manager ids; the values never sit in the environment.
+    stripe_secret_id: str = Field(alias="STRIPE_SECRET_ID", min_length=1)
+    signing_keys_secret_id: str = Field(alias="SIGNING_KEYS_SECRET_ID", min_length=1)
+    stripe_api_base: str = Field(alias="STRIPE_API_BASE", default="https://api.stripe.com")
+    secrets_max_age_seconds: int = Field(alias="SECRETS_MAX_AGE_SECONDS", default=300, ge=0)
+    sentry_dsn: str | None = Field(alias="SENTRY_DSN", default=None)
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    # Lambda sets AWS_REGION; local tools often only set AWS_DEFAULT_REGION.
+    if "AWS_REGION" not in env and "AWS_DEFAULT_REGION" in env:
+        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"]
+    # An empty optional variable (SENTRY_DSN="") means "not configured".
+    return {key: value for key, value in env.items() if value != ""}
+
+
+@cache
+def settings() -> Settings:
+    try:
+        return Settings.model_validate(_environment())
+    except ValidationError as exc:
+        missing = ", ".join(
+            str(error["loc"][0]) for error in exc.errors(include_url=False) if error["loc"]
+        )
+        raise SettingsError(f"environment is incomplete or malformed: {missing}") from None

@@ -1,0 +1,179 @@
+"""Start and stop the whole local stack: moto, localstripe, provisioning, the
+runtime, the gateway and every event source, all from one template."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+from scripts.devstack.gateway import Gateway, serve
+from scripts.devstack.pollers import ScheduleClock, SqsPoller, StreamPoller
+from scripts.devstack.provision import Provisioner
+from scripts.devstack.runtime import LogSink, Runtime
+from scripts.devstack.template import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+STRIPE_WEBHOOK_ROUTE = "POST /webhooks/stripe"
+
+
+@dataclass(frozen=True)
+class Ports:
+    api: int = 3000
+    moto: int = 4566
+    stripe: int = 8420
+
+    @classmethod
+    def from_environment(cls) -> Ports:
+        return cls(
+            api=int(os.environ.get("ADMITONE_API_PORT", cls.api)),
+            moto=int(os.environ.get("ADMITONE_MOTO_PORT", cls.moto)),
+            stripe=int(os.environ.get("ADMITONE_STRIPE_PORT", cls.stripe)),
+        )
+
+
+class ConsoleSink:
+    """Function logs on stdout, each line prefixed with the function's name."""
+
+    COLORS = (36, 32, 33, 35, 34, 96, 92, 93, 95, 94)
+
+    def __init__(self, stream: IO[str] = sys.stdout) -> None:
+        self.stream = stream
+        self.color = stream.isatty()
+        self.width = 12
+        self._lock = threading.Lock()
+        self._assigned: dict[str, int] = {}
+
+    def __call__(self, name: str, line: str) -> None:
+        with self._lock:
+            self.width = max(self.width, len(name))
+            label = name.ljust(self.width)
+            if self.color:
+                code = self._assigned.setdefault(name, self.COLORS[len(self._assigned) % 10])
+                label = f"\033[{code}m{label}\033[0m"
+            self.stream.write(f"{label} | {line}\n")
+            self.stream.flush()
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
+
+
+@dataclass
+class LocalStack:
+    ports: Ports
+    sink: LogSink
+    template_path: Path = ROOT / "template.yaml"
+    root: Path = ROOT
+    run_schedules: bool = True
+    log_dir: Path = ROOT / ".devstack"
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.moto}"
+
+    @property
+    def stripe_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.stripe}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api}"
+
+    def _spawn(self, module: str, port: int) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(exist_ok=True)
+        log = (self.log_dir / f"{module.rsplit('.', 1)[-1]}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, "--port", str(port)],
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        wait_for_port(port, process)
+        return process
+
+    def start(self) -> None:
+        self._spawn("scripts.devstack.motoserver", self.ports.moto)
+        self.sink("moto", f"listening on {self.moto_url}")
+        self._spawn("scripts.devstack.stripeserver", self.ports.stripe)
+        self.sink("localstripe", f"listening on {self.stripe_url}")
+        self.stack = self.attach(self.template_path, self.root, self.moto_url, self.stripe_url)
+        self.runtime = Runtime(self.stack, aws_endpoint=self.moto_url, sink=self.sink)
+        self.server: ThreadingHTTPServer = serve(
+            Gateway(self.stack, self.runtime), "127.0.0.1", self.ports.api
+        )
+        self._start_sources()
+        self._register_stripe_webhook()
+        self.sink("gateway", f"API listening on {self.api_url}")
+
+    @staticmethod
+    def attach(template_path: Path, root: Path, moto_url: str, stripe_url: str) -> Stack:
+        """Load the template for local values and provision it (idempotently) into moto."""
+        stack = Stack.load(root, template_path)
+        overrides = {"Stage": "local", "StripeApiBase": stripe_url}
+        stack.parameters.update({k: v for k, v in overrides.items() if k in stack.parameters})
+        provisioner = Provisioner(stack, moto_url)
+        provisioner.provision()
+        stack.secret_values = provisioner.secret_values  # type: ignore[attr-defined]
+        return stack
+
+    def _start_sources(self) -> None:
+        provisioner = Provisioner(self.stack, self.moto_url)
+        sqs, streams = provisioner.client("sqs"), provisioner.client("dynamodbstreams")
+        threads: list[threading.Thread] = []
+        threads += [SqsPoller(s, self.runtime, sqs, self.stop_event, self.sink)
+                    for s in self.stack.sqs_sources() if s.enabled]
+        threads += [StreamPoller(s, self.runtime, streams, self.stop_event, self.sink)
+                    for s in self.stack.stream_sources() if s.enabled]
+        if self.run_schedules:
+            threads.append(ScheduleClock(self.stack, self.runtime, self.stop_event, self.sink))
+        for thread in threads:
+            thread.start()
+
+    def _register_stripe_webhook(self) -> None:
+        if not any(r.route_key == STRIPE_WEBHOOK_ROUTE for r in self.stack.http_routes()):
+            return
+        values: dict[str, Any] = self.stack.secret_values  # type: ignore[attr-defined]
+        secret = next(v["webhook_secret"] for v in values.values() if "webhook_secret" in v)
+        requests.post(
+            f"{self.stripe_url}/_config/webhooks/admitone",
+            data={"url": f"{self.api_url}/webhooks/stripe", "secret": secret},
+            timeout=5,
+        ).raise_for_status()
+        self.sink("localstripe", f"webhooks go to {self.api_url}/webhooks/stripe")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.shutdown()
+        runtime = getattr(self, "runtime", None)
+        if runtime is not None:
+            runtime.close()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()

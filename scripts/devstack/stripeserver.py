@@ -1,0 +1,26 @@
+"""localstripe on loopback only, keeping its store in memory (no pickle in /tmp).
+Run: python -m scripts.devstack.stripeserver --port 8420
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+from localstripe import resources, server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8420)
+    args = parser.parse_args()
+    # Upstream pickles its whole store to /tmp after every request and reloads it
+    # at start: state would leak between runs and between users of the machine.
+    resources.Store.dump_to_disk = lambda self, *a, **k: None  # type: ignore[method-assign]
+    resources.Store.try_load_from_disk = lambda self, *a, **k: None  # type: ignore[method-assign]
+    print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True)
+    web.run_app(server.app, host="127.0.0.1", port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()
