@@ -17,7 +17,13 @@ from scripts.devstack.template import Stack
 
 
 def run(args: argparse.Namespace) -> int:
-    stack = LocalStack(Ports.from_environment(), ConsoleSink(), run_schedules=not args.no_schedules)
+    stack = LocalStack(
+        Ports.from_environment(),
+        ConsoleSink(),
+        template_path=args.template,
+        root=args.template.parent,
+        run_schedules=not args.no_schedules,
+    )
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -41,22 +47,28 @@ def default_event(stack: Stack, function_id: str) -> Any:
     for source in stack.schedule_sources():
         if source.function_id == function_id:
             return scheduled_event(stack, source, datetime.now(UTC))
-    stem = ".".join(Path(stack.function(function_id).code_uri).relative_to(
-        ROOT / "functions").parts)
-    samples = sorted((ROOT / "events").glob(f"{stem}.*.json"))
+    stem = ".".join(
+        stack.function(function_id).code_uri.relative_to(stack.root / "functions").parts
+    )
+    samples = sorted((stack.root / "events").glob(f"{stem}.*.json"))
     return json.loads(samples[0].read_text()) if samples else {}
 
 
 def invoke(args: argparse.Namespace) -> int:
     ports = Ports.from_environment()
     probe = LocalStack(ports, ConsoleSink(sys.stderr))
-    stack = LocalStack.attach(probe.template_path, ROOT, probe.moto_url, probe.stripe_url)
+    stack = LocalStack.attach(args.template, args.template.parent, probe.moto_url, probe.stripe_url)
     if args.function not in stack.function_ids():
-        print(f"no function {args.function}; one of: {', '.join(stack.function_ids())}",
-              file=sys.stderr)
+        print(
+            f"no function {args.function}; one of: {', '.join(stack.function_ids())}",
+            file=sys.stderr,
+        )
         return 2
-    event = json.loads(Path(args.event).read_text()) if args.event else default_event(
-        stack, args.function)
+    event = (
+        json.loads(Path(args.event).read_text())
+        if args.event
+        else default_event(stack, args.function)
+    )
     runtime = Runtime(stack, aws_endpoint=probe.moto_url, sink=ConsoleSink(sys.stderr))
     try:
         result = runtime.invoke(args.function, event)
@@ -68,10 +80,19 @@ def invoke(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="scripts.devstack")
+    parser.add_argument(
+        "--template",
+        type=lambda p: Path(p).resolve(),
+        default=ROOT / "template.yaml",
+        help="the SAM template to run (default: the project's)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the local stack until Ctrl-C")
-    run_parser.add_argument("--no-schedules", action="store_true",
-                            help="do not fire Schedule/ScheduleV2 events on their clock")
+    run_parser.add_argument(
+        "--no-schedules",
+        action="store_true",
+        help="do not fire Schedule/ScheduleV2 events on their clock",
+    )
     invoke_parser = commands.add_parser("invoke", help="invoke one function once")
     invoke_parser.add_argument("function", help="the function's logical id in template.yaml")
     invoke_parser.add_argument("event", nargs="?", help="a JSON event file")

@@ -47,8 +47,9 @@ class Reply:
 
 
 def _json_reply(status: int, message: str) -> Reply:
-    return Reply(status, [("content-type", "application/json")],
-                 json.dumps({"message": message}).encode())
+    return Reply(
+        status, [("content-type", "application/json")], json.dumps({"message": message}).encode()
+    )
 
 
 class _CompiledRoute:
@@ -79,7 +80,11 @@ class _CompiledRoute:
     def precedence(self) -> tuple[int, int, int]:
         # API Gateway: the most specific route wins; literal segments over
         # parameters over greedy paths, a named method over ANY.
-        return (0 if self.greedy else 1, self.literal_segments, 0 if self.route.method == "ANY" else 1)
+        return (
+            0 if self.greedy else 1,
+            self.literal_segments,
+            0 if self.route.method == "ANY" else 1,
+        )
 
 
 class Gateway:
@@ -118,8 +123,9 @@ class Gateway:
         return self.build_reply(result)
 
     # ---------------------------------------------------------------- events
-    def build_event(self, request: Request, route: HttpRoute,
-                    path_params: Mapping[str, str]) -> dict[str, Any]:
+    def build_event(
+        self, request: Request, route: HttpRoute, path_params: Mapping[str, str]
+    ) -> dict[str, Any]:
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in request.headers:
@@ -141,7 +147,8 @@ class Gateway:
             "requestContext": {
                 "accountId": ACCOUNT_ID,
                 "apiId": self.stack.resolve({"Ref": route.api_id})
-                if route.api_id in self.stack.resources else "localapi",
+                if route.api_id in self.stack.resources
+                else "localapi",
                 "domainName": headers.get("host", "127.0.0.1"),
                 "domainPrefix": headers.get("host", "127.0.0.1").split(".")[0],
                 "http": {
@@ -181,8 +188,10 @@ class Gateway:
     def build_reply(self, result: InvokeResult) -> Reply:
         if not result.ok:
             timed_out = bool(result.error and result.error.get("errorType") == "Sandbox.Timedout")
-            return _json_reply(503 if timed_out else 500,
-                               "Service Unavailable" if timed_out else "Internal Server Error")
+            return _json_reply(
+                503 if timed_out else 500,
+                "Service Unavailable" if timed_out else "Internal Server Error",
+            )
         payload = result.payload
         # Payload 2.0: a result without statusCode is the body of a 200 JSON response.
         if not (isinstance(payload, dict) and "statusCode" in payload):
@@ -194,8 +203,11 @@ class Gateway:
         headers.extend(("set-cookie", cookie) for cookie in payload.get("cookies") or [])
         raw_body = payload.get("body") or ""
         try:
-            body = (base64.b64decode(raw_body) if payload.get("isBase64Encoded")
-                    else str(raw_body).encode())
+            body = (
+                base64.b64decode(raw_body)
+                if payload.get("isBase64Encoded")
+                else str(raw_body).encode()
+            )
             status = int(payload["statusCode"])
         except (ValueError, TypeError):
             return _json_reply(500, "Internal Server Error")
@@ -222,8 +234,11 @@ class Gateway:
             allowed, context = outcome
             if authorizer.reauthorize_every > 0:
                 with self._cache_lock:
-                    self._auth_cache[cache_key] = (now + authorizer.reauthorize_every,
-                                                   allowed, context)
+                    self._auth_cache[cache_key] = (
+                        now + authorizer.reauthorize_every,
+                        allowed,
+                        context,
+                    )
         if not allowed:
             return _json_reply(403, "Forbidden")
         event["requestContext"]["authorizer"] = {"lambda": context}
@@ -247,12 +262,14 @@ class Gateway:
     def route_arn(self, route: HttpRoute, event: dict[str, Any]) -> str:
         method = event["requestContext"]["http"]["method"]
         api_id = event["requestContext"]["apiId"]
-        return (f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/$default/{method}"
-                f"{event['rawPath']}")
+        return (
+            f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/$default/{method}"
+            f"{event['rawPath']}"
+        )
 
-    def _invoke_authorizer(self, authorizer: Authorizer, route: HttpRoute,
-                           event: dict[str, Any], identity: list[str]
-                           ) -> tuple[bool, dict[str, Any]] | None:
+    def _invoke_authorizer(
+        self, authorizer: Authorizer, route: HttpRoute, event: dict[str, Any], identity: list[str]
+    ) -> tuple[bool, dict[str, Any]] | None:
         route_arn = self.route_arn(route, event)
         auth_event = {
             "version": "2.0",
@@ -313,9 +330,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(reply.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+    # BaseHTTPRequestHandler dispatches on these names.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return  # the functions' own logs say what happened
 
 

@@ -51,8 +51,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args()
     app = serialized(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", args.port, app, threaded=True,
-                         request_handler=MotoRequestHandler)
+    server = make_server(
+        "127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
     print(f"moto listening on http://127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()
 

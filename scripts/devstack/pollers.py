@@ -73,17 +73,23 @@ def sqs_event(source: SqsSource, messages: list[dict[str, Any]]) -> dict[str, An
 
 
 class SqsPoller(threading.Thread):
-    def __init__(self, source: SqsSource, runtime: Runtime, sqs: Any, stop: threading.Event,
-                 notify: Notify) -> None:
+    def __init__(
+        self, source: SqsSource, runtime: Runtime, sqs: Any, stop: threading.Event, notify: Notify
+    ) -> None:
         super().__init__(name=f"sqs:{source.function_id}", daemon=True)
         self.source, self.runtime, self.sqs, self.stop, self.notify = (
-            source, runtime, sqs, stop, notify)
+            source,
+            runtime,
+            sqs,
+            stop,
+            notify,
+        )
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
                 self.poll_once(wait_seconds=1)
-            except Exception as exc:  # noqa: BLE001  (moto restarting; keep polling)
+            except Exception as exc:
                 self.notify(self.source.function_id, f"sqs poll failed: {exc!r}")
                 self.stop.wait(1)
 
@@ -99,26 +105,48 @@ class SqsPoller(threading.Thread):
         if not messages:
             return 0
         result = self.runtime.invoke(self.source.function_id, sqs_event(self.source, messages))
-        failed = _failed_ids(result, self.source.report_batch_item_failures,
-                             [m["MessageId"] for m in messages])
+        failed = _failed_ids(
+            result, self.source.report_batch_item_failures, [m["MessageId"] for m in messages]
+        )
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self.sqs.delete_message_batch(
                 QueueUrl=self.source.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                         for i, m in enumerate(done)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
             )
         # Failed messages stay in flight until their visibility timeout ends; the
         # queue's redrive policy moves them to the DLQ after maxReceiveCount.
         return len(messages)
 
 
+def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record in the shape Lambda delivers (epoch seconds, source ARN)."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        change["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
+
+
 class StreamPoller(threading.Thread):
-    def __init__(self, source: StreamSource, runtime: Runtime, streams: Any,
-                 stop: threading.Event, notify: Notify) -> None:
+    def __init__(
+        self,
+        source: StreamSource,
+        runtime: Runtime,
+        streams: Any,
+        stop: threading.Event,
+        notify: Notify,
+    ) -> None:
         super().__init__(name=f"stream:{source.function_id}", daemon=True)
         self.source, self.runtime, self.streams, self.stop, self.notify = (
-            source, runtime, streams, stop, notify)
+            source,
+            runtime,
+            streams,
+            stop,
+            notify,
+        )
         self.iterators: dict[str, str] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.attempts: dict[str, int] = {}
@@ -136,14 +164,14 @@ class StreamPoller(threading.Thread):
     def run(self) -> None:
         try:
             self.start_iterators()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.notify(self.source.function_id, f"stream setup failed: {exc!r}")
             return
         while not self.stop.is_set():
             try:
                 if not self.poll_once():
                     self.stop.wait(0.25)
-            except Exception as exc:  # noqa: BLE001  (moto restarting; keep polling)
+            except Exception as exc:
                 self.notify(self.source.function_id, f"stream poll failed: {exc!r}")
                 self.stop.wait(1)
 
@@ -152,11 +180,12 @@ class StreamPoller(threading.Thread):
         for shard_id in list(self.iterators):
             pending = self.pending[shard_id]
             if not pending:
-                response = self.streams.get_records(ShardIterator=self.iterators[shard_id],
-                                                    Limit=1000)
+                response = self.streams.get_records(
+                    ShardIterator=self.iterators[shard_id], Limit=1000
+                )
                 self.iterators[shard_id] = response["NextShardIterator"]
-                for record in response["Records"]:
-                    record = {**record, "eventSourceARN": self.source.stream_arn}
+                for raw in response["Records"]:
+                    record = lambda_stream_record(raw, self.source.stream_arn)
                     # Records the filters reject are dropped, as Lambda does.
                     if not self.source.filter_patterns or any(
                         matches(p, record) for p in self.source.filter_patterns
@@ -182,12 +211,13 @@ class StreamPoller(threading.Thread):
         limit = self.source.maximum_retry_attempts
         if limit >= 0 and attempts > limit:
             dropped = pending.pop(0)
-            self.notify(self.source.function_id,
-                        f"record {dropped['dynamodb']['SequenceNumber']} discarded after "
-                        f"{limit} retries")
+            self.notify(
+                self.source.function_id,
+                f"record {dropped['dynamodb']['SequenceNumber']} discarded after {limit} retries",
+            )
             attempts = 0
         self.attempts[shard_id] = attempts
-        self.stop.wait(min(0.25 * 2 ** attempts, 5))
+        self.stop.wait(min(0.25 * 2**attempts, 5))
         return first_failed
 
 
@@ -211,8 +241,9 @@ def scheduled_event(stack: Stack, source: ScheduleSource, moment: datetime) -> A
 class ScheduleClock(threading.Thread):
     """Fires every enabled schedule on its cadence, each in its own thread."""
 
-    def __init__(self, stack: Stack, runtime: Runtime, stop: threading.Event,
-                 notify: Notify) -> None:
+    def __init__(
+        self, stack: Stack, runtime: Runtime, stop: threading.Event, notify: Notify
+    ) -> None:
         super().__init__(name="schedules", daemon=True)
         self.stack, self.runtime, self.stop, self.notify = stack, runtime, stop, notify
 
@@ -232,4 +263,3 @@ class ScheduleClock(threading.Thread):
         result = self.runtime.invoke(source.function_id, event)
         if not result.ok:
             self.notify(source.function_id, f"scheduled run failed: {json.dumps(result.error)}")
-

@@ -125,9 +125,7 @@ class Provisioner:
     # ------------------------------------------------------------- resources
     def _secret(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self.stack.physical_name(logical_id)
-        generator = self.stack.resources[logical_id].get("Metadata", {}).get(
-            "admitone:local-value"
-        )
+        generator = self.stack.resources[logical_id].get("Metadata", {}).get("admitone:local-value")
         if generator is not None:
             if generator not in LOCAL_VALUES:
                 raise TemplateError(f"{logical_id}: unknown admitone:local-value {generator!r}")
@@ -205,8 +203,11 @@ class Provisioner:
 
     def _queue(self, logical_id: str, props: dict[str, Any]) -> None:
         props = self.stack.resolve(props)
-        attributes = {key: str(props[key]).lower() if isinstance(props[key], bool) else str(
-            props[key]) for key in _QUEUE_ATTRIBUTES if key in props}
+        attributes = {
+            key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+            for key in _QUEUE_ATTRIBUTES
+            if key in props
+        }
         for key in ("RedrivePolicy", "RedriveAllowPolicy"):
             if key in props:
                 attributes[key] = json.dumps(props[key])
@@ -244,8 +245,16 @@ class Provisioner:
             targets.append(
                 {
                     key: target[key]
-                    for key in ("Id", "Arn", "Input", "InputPath", "InputTransformer",
-                                "SqsParameters", "RetryPolicy", "DeadLetterConfig")
+                    for key in (
+                        "Id",
+                        "Arn",
+                        "Input",
+                        "InputPath",
+                        "InputTransformer",
+                        "SqsParameters",
+                        "RetryPolicy",
+                        "DeadLetterConfig",
+                    )
                     if key in target
                 }
             )

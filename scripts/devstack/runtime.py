@@ -37,13 +37,21 @@ class InvokeResult:
 
 
 class _Worker:
-    def __init__(self, spec: FunctionSpec, layer_dir: Path, env: dict[str, str],
-                 sink: LogSink) -> None:
+    def __init__(
+        self, spec: FunctionSpec, layer_dir: Path, env: dict[str, str], sink: LogSink
+    ) -> None:
         self.spec = spec
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, str(WORKER), str(spec.code_uri), str(layer_dir),
-             spec.handler_module, spec.handler_name, str(write_fd)],
+            [
+                sys.executable,
+                str(WORKER),
+                str(spec.code_uri),
+                str(layer_dir),
+                spec.handler_module,
+                spec.handler_name,
+                str(write_fd),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -73,8 +81,12 @@ class _Worker:
     def invoke(self, event: Any, request_id: str, function_arn: str) -> InvokeResult:
         started = time.perf_counter()
         deadline = time.time() + self.spec.timeout
-        request = {"event": event, "request_id": request_id, "function_arn": function_arn,
-                   "deadline": deadline}
+        request = {
+            "event": event,
+            "request_id": request_id,
+            "function_arn": function_arn,
+            "deadline": deadline,
+        }
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
@@ -84,8 +96,10 @@ class _Worker:
             self.kill()
             return InvokeResult(
                 ok=False,
-                error={"errorType": "Sandbox.Timedout",
-                       "errorMessage": f"Task timed out after {self.spec.timeout:.2f} seconds"},
+                error={
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"Task timed out after {self.spec.timeout:.2f} seconds",
+                },
                 duration_ms=(time.perf_counter() - started) * 1000,
             )
         except BrokenPipeError:
@@ -93,9 +107,11 @@ class _Worker:
         elapsed = (time.perf_counter() - started) * 1000
         if reply is None:
             self.kill()
-            return InvokeResult(ok=False, error={"errorType": "Runtime.ExitError",
-                                                 "errorMessage": "the runtime exited"},
-                                duration_ms=elapsed)
+            return InvokeResult(
+                ok=False,
+                error={"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"},
+                duration_ms=elapsed,
+            )
         if reply["ok"]:
             return InvokeResult(ok=True, payload=reply["result"], duration_ms=elapsed)
         return InvokeResult(ok=False, error=reply["error"], duration_ms=elapsed)
@@ -113,8 +129,14 @@ class _Worker:
 class FunctionPool:
     """Execution environments of one function: reused when idle, added on demand."""
 
-    def __init__(self, spec: FunctionSpec, layer_dir: Path, env: dict[str, str],
-                 sink: LogSink, max_concurrency: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        layer_dir: Path,
+        env: dict[str, str],
+        sink: LogSink,
+        max_concurrency: int,
+    ) -> None:
         self.spec = spec
         self.layer_dir = layer_dir
         self.env = env
@@ -136,14 +158,18 @@ class FunctionPool:
                     self._all.append(worker)
                 if not worker.ready or not worker.ready.get("ready"):
                     error = (worker.ready or {}).get("error") or {
-                        "errorType": "Runtime.ExitError", "errorMessage": "init failed"}
+                        "errorType": "Runtime.ExitError",
+                        "errorMessage": "init failed",
+                    }
                     worker.kill()
                     return InvokeResult(ok=False, error=error)
                 self.sink(self.spec.logical_id, f"INIT Duration: {worker.ready['init_ms']} ms")
             result = worker.invoke(event, request_id, self.function_arn)
             status = "" if result.ok else f" Error: {result.error and result.error['errorType']}"
-            self.sink(self.spec.logical_id,
-                      f"REPORT RequestId: {request_id} Duration: {result.duration_ms:.1f} ms{status}")
+            self.sink(
+                self.spec.logical_id,
+                f"REPORT RequestId: {request_id} Duration: {result.duration_ms:.1f} ms{status}",
+            )
             if worker.alive:
                 with self._lock:
                     self._idle.append(worker)
@@ -159,8 +185,9 @@ class FunctionPool:
 class Runtime:
     """Every function of a stack, invocable by logical id."""
 
-    def __init__(self, stack: Stack, *, aws_endpoint: str | None, sink: LogSink,
-                 max_concurrency: int = 4) -> None:
+    def __init__(
+        self, stack: Stack, *, aws_endpoint: str | None, sink: LogSink, max_concurrency: int = 4
+    ) -> None:
         self.stack = stack
         self.layer_dir = self._layer_dir(stack)
         self.sink = sink

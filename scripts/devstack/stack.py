@@ -141,10 +141,16 @@ class LocalStack:
         provisioner = Provisioner(self.stack, self.moto_url)
         sqs, streams = provisioner.client("sqs"), provisioner.client("dynamodbstreams")
         threads: list[threading.Thread] = []
-        threads += [SqsPoller(s, self.runtime, sqs, self.stop_event, self.sink)
-                    for s in self.stack.sqs_sources() if s.enabled]
-        threads += [StreamPoller(s, self.runtime, streams, self.stop_event, self.sink)
-                    for s in self.stack.stream_sources() if s.enabled]
+        threads += [
+            SqsPoller(s, self.runtime, sqs, self.stop_event, self.sink)
+            for s in self.stack.sqs_sources()
+            if s.enabled
+        ]
+        threads += [
+            StreamPoller(s, self.runtime, streams, self.stop_event, self.sink)
+            for s in self.stack.stream_sources()
+            if s.enabled
+        ]
         if self.run_schedules:
             threads.append(ScheduleClock(self.stack, self.runtime, self.stop_event, self.sink))
         for thread in threads:

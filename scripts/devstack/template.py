@@ -185,13 +185,13 @@ class Stack:
         return name
 
     # ---------------------------------------------------------- intrinsics
-    def resolve(self, value: Any) -> Any:
+    def resolve(self, value: Any) -> Any:  # noqa: PLR0911  (one return per intrinsic)
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self._ref(argument)
             if key == "Fn::GetAtt":
@@ -310,8 +310,7 @@ class Stack:
         module, _, attribute = handler.rpartition(".")
         code_uri = self.root / str(merged["CodeUri"])
         resolved_env = {
-            key: "" if value is None else str(value)
-            for key, value in self.resolve(env).items()
+            key: "" if value is None else str(value) for key, value in self.resolve(env).items()
         }
         return FunctionSpec(
             logical_id=logical_id,
@@ -373,7 +372,7 @@ class Stack:
 
     def authorizers(self) -> dict[tuple[str, str], Authorizer]:
         found: dict[tuple[str, str], Authorizer] = {}
-        api_ids = list(self.resources_of_type("AWS::Serverless::HttpApi")) + [None]
+        api_ids = [*self.resources_of_type("AWS::Serverless::HttpApi"), None]
         for api_id in api_ids:
             for name, spec in self._api_auth(api_id).get("Authorizers", {}).items():
                 if "FunctionArn" not in spec:

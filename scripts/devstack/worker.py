@@ -54,9 +54,11 @@ def main() -> None:
     handler = None
     try:
         handler = getattr(importlib.import_module(module_name), handler_name)
-    except BaseException as exc:  # noqa: BLE001  (reported as Runtime.ImportModuleError)
+    except BaseException as exc:
         traceback.print_exc()
-        results.write(json.dumps({"ready": False, "error": _error(exc, "Runtime.ImportModuleError")}) + "\n")
+        results.write(
+            json.dumps({"ready": False, "error": _error(exc, "Runtime.ImportModuleError")}) + "\n"
+        )
         return
     init_ms = round((time.perf_counter() - started) * 1000, 1)
     results.write(json.dumps({"ready": True, "init_ms": init_ms}) + "\n")
@@ -68,7 +70,7 @@ def main() -> None:
             encoded = json.dumps({"ok": True, "result": output})
         except TypeError as exc:
             encoded = json.dumps({"ok": False, "error": _error(exc, "Runtime.MarshalError")})
-        except BaseException as exc:  # noqa: BLE001  (the runtime reports any exception)
+        except BaseException as exc:
             traceback.print_exc()
             encoded = json.dumps({"ok": False, "error": _error(exc)})
         sys.stdout.flush()

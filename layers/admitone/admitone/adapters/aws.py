@@ -24,4 +24,4 @@ CLIENT_CONFIG = Config(
 @cache
 def client(service_name: str) -> Any:
     """The container's shared client for ``service_name`` (typed as Any: no stubs shipped)."""
-    return boto3.session.Session().client(service_name, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service_name, config=CLIENT_CONFIG)

@@ -10,38 +10,38 @@ from admitone.http import problems
 from admitone.observability import logger
 
 
+def _domain_error(error: DomainError) -> Response[str]:
+    logger.info("request refused", extra={"code": error.code})
+    return problems.from_domain_error(error)
+
+
+def _invalid_request(error: RequestValidationError) -> Response[str]:
+    return problems.from_validation_errors(error.errors())
+
+
+def _no_route(_: Exception) -> Response[str]:
+    return problems.problem_response(
+        status=404, code="ROUTE_NOT_FOUND", title="Not found", detail="No such route."
+    )
+
+
+def _unexpected(_: Exception) -> Response[str]:
+    # The last line of defence: a bug must still answer problem+json without
+    # leaking a stack trace; the trace goes to the log (and Sentry) instead.
+    logger.exception("unhandled error")
+    return problems.problem_response(
+        status=500,
+        code="INTERNAL_ERROR",
+        title="Internal error",
+        detail="Something went wrong on our side; it has been logged.",
+    )
+
+
 def http_resolver() -> APIGatewayHttpResolver:
     """A resolver for one function's routes, with the problem+json error mapping installed."""
     app = APIGatewayHttpResolver(enable_validation=True)
-
-    @app.exception_handler(DomainError)
-    def _domain_error(error: DomainError) -> Response[str]:
-        logger.info("request refused", extra={"code": error.code})
-        return problems.from_domain_error(error)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid_request(error: RequestValidationError) -> Response[str]:
-        return problems.from_validation_errors(error.errors())
-
-    @app.not_found
-    def _no_route(_: Exception) -> Response[str]:
-        return problems.problem_response(
-            status=404,
-            code="ROUTE_NOT_FOUND",
-            title="Not found",
-            detail="No such route.",
-        )
-
-    # The last line of defence: a bug must still answer problem+json without
-    # leaking a stack trace; the trace goes to the log (and Sentry) instead.
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response[str]:
-        logger.exception("unhandled error")
-        return problems.problem_response(
-            status=500,
-            code="INTERNAL_ERROR",
-            title="Internal error",
-            detail="Something went wrong on our side; it has been logged.",
-        )
-
+    app.exception_handler(DomainError)(_domain_error)
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.not_found(_no_route)
+    app.exception_handler(Exception)(_unexpected)
     return app

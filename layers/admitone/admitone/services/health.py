@@ -47,7 +47,9 @@ def _run(name: str, probe: Probe) -> CheckResult:
     # A probe may fail in any way its client can (socket, botocore, stripe);
     # whichever it is, the answer is "this dependency is down".
     except Exception as exc:  # noqa: BLE001
-        logger.warning("health probe failed", extra={"dependency": name, "error": type(exc).__name__})
+        logger.warning(
+            "health probe failed", extra={"dependency": name, "error": type(exc).__name__}
+        )
         elapsed = round((time.perf_counter() - started) * 1000)
         return CheckResult(status="fail", latency_ms=elapsed, error=type(exc).__name__)
     return CheckResult(status="ok", latency_ms=round((time.perf_counter() - started) * 1000))

@@ -1,0 +1,67 @@
+"""The local stack, started on free loopback ports, for tests that talk HTTP to it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.devstack.stack import ROOT, LocalStack, Ports
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_ports() -> Ports:
+    return Ports(api=free_port(), moto=free_port(), stripe=free_port())
+
+
+class LogLines:
+    """Collects (function, line) pairs the local stack prints."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, line: str) -> None:
+        with self._lock:
+            self.lines.append((name, line))
+
+    def of(self, name: str) -> list[str]:
+        with self._lock:
+            return [line for who, line in self.lines if who == name]
+
+
+StartStack = Callable[[Path], tuple[LocalStack, LogLines]]
+
+
+@pytest.fixture(scope="module")
+def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartStack]:
+    started: list[LocalStack] = []
+
+    def start(template: Path) -> tuple[LocalStack, LogLines]:
+        logs = LogLines()
+        stack = LocalStack(
+            free_ports(),
+            logs,
+            template_path=template,
+            root=template.parent,
+            run_schedules=False,
+            log_dir=tmp_path_factory.mktemp("devstack-logs"),
+        )
+        started.append(stack)
+        stack.start()
+        return stack, logs
+
+    yield start
+    for stack in started:
+        stack.stop()
+
+
+FIXTURE_TEMPLATE = ROOT / "tests" / "fixtures" / "devstack" / "template.yaml"

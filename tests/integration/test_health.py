@@ -1,0 +1,53 @@
+"""GET /health tells whether the table, the bus and Stripe really answer."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import sample_event
+from tests.integration.conftest import AwsStack
+
+
+def test_health_is_ok_when_every_dependency_answers(aws: AwsStack):
+    response = aws.invoke_sample("HealthFunction", "ok")
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body["status"] == "ok"
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "table": "ok",
+        "bus": "ok",
+        "stripe": "ok",
+    }
+    assert response["headers"]["Cache-Control"] == "no-store"
+
+
+def test_health_is_503_naming_the_table_when_the_table_is_gone(aws: AwsStack):
+    aws.client("dynamodb").delete_table(TableName=aws.stack.physical_name("Table"))
+    response = aws.invoke_sample("HealthFunction", "ok")
+    assert response["statusCode"] == 503
+    checks = json.loads(response["body"])["checks"]
+    assert checks["table"]["status"] == "fail"
+    assert checks["table"]["error"] == "ResourceNotFoundException"
+    assert checks["bus"]["status"] == "ok"
+
+
+def test_health_is_503_naming_the_bus_when_the_bus_is_gone(aws: AwsStack):
+    aws.client("events").delete_event_bus(Name=aws.stack.physical_name("EventBus"))
+    response = aws.invoke_sample("HealthFunction", "ok")
+    assert response["statusCode"] == 503
+    body = json.loads(response["body"])
+    assert body["status"] == "fail"
+    assert body["checks"]["bus"]["status"] == "fail"
+    assert body["checks"]["table"]["status"] == "ok"
+
+
+def test_an_unknown_path_is_a_problem_json_404(aws: AwsStack):
+    event = {**sample_event("system.health", "ok"), "rawPath": "/nope", "routeKey": "$default"}
+    event["requestContext"] = {
+        **event["requestContext"],
+        "http": {**event["requestContext"]["http"], "path": "/nope"},
+    }
+    response = aws.invoke("HealthFunction", event)
+    assert response["statusCode"] == 404
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+    assert json.loads(response["body"])["code"] == "ROUTE_NOT_FOUND"
