@@ -10,6 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 
 
+def new_container() -> None:
+    """Forget what a warm Lambda container caches: settings, clients, secrets."""
+    from admitone.adapters.aws import client  # noqa: PLC0415
+    from admitone.adapters.secrets import secrets_provider  # noqa: PLC0415
+    from admitone.adapters.stripe_api import stripe_client  # noqa: PLC0415
+    from admitone.config import settings  # noqa: PLC0415
+
+    for cached in (settings, client, secrets_provider, stripe_client):
+        cached.cache_clear()
+
+
 def sample_event(stem: str, scenario: str) -> dict[str, Any]:
     """events/<stem>.<scenario>.json, e.g. sample_event("system.health", "ok")."""
     return json.loads((EVENTS / f"{stem}.{scenario}.json").read_text())

@@ -16,14 +16,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
 from scripts.devstack.provision import Provisioner
 from scripts.devstack.stack import wait_for_port
 from scripts.devstack.template import REGION, Stack
-from tests.conftest import ROOT, sample_event
+from tests.conftest import ROOT, new_container, sample_event
 
 _original_process_request = BotocoreStubber.process_request
 _moto_lock = threading.RLock()
@@ -76,18 +75,6 @@ class LambdaContext:
         return 5000
 
 
-def _clear_container_caches() -> None:
-    """Forget clients, settings and secrets cached by a previous 'container'."""
-    from admitone.adapters.aws import client  # noqa: PLC0415
-    from admitone.adapters.stripe_api import stripe_client  # noqa: PLC0415
-    from admitone.config import settings  # noqa: PLC0415
-
-    settings.cache_clear()
-    client.cache_clear()
-    stripe_client.cache_clear()
-    parameters.clear_caches()
-
-
 @dataclass
 class AwsStack:
     stack: Stack
@@ -103,7 +90,7 @@ class AwsStack:
         for key, value in spec.environment.items():
             self.monkeypatch.setenv(key, value)
         self.monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", spec.function_name)
-        _clear_container_caches()
+        new_container()
 
     def handler_module(self, function_id: str) -> ModuleType:
         spec = self.stack.function(function_id)
@@ -137,7 +124,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, localstripe_url: str) -> Iterator[AwsSt
         provisioner = Provisioner(stack, endpoint_url=None)
         provisioner.provision()
         yield AwsStack(stack, provisioner, monkeypatch)
-        _clear_container_caches()
+        new_container()
 
 
 InvokeSample = Callable[[str, str], Any]

@@ -10,11 +10,10 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from admitone.adapters.signing_keys import load_keyset
-from admitone.config import SettingsError, settings
+from admitone.config import SettingsError
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.keys import (
     KeyPurpose,
@@ -23,6 +22,7 @@ from admitone.domain.keys import (
     rotate_keyset_document,
 )
 from admitone.domain.tokens import TicketClaims, issue_ticket_token, verify_ticket_token
+from tests.conftest import new_container
 
 REGION = "eu-west-1"
 SECRET_ID = "admitone/test/signing-keys"
@@ -42,8 +42,7 @@ class SecretStore:
         """What a cold start sees: fresh settings and an empty Powertools cache."""
         for name, value in environment.items():
             self.monkeypatch.setenv(name, value)
-        settings.cache_clear()
-        parameters.clear_caches()  # type: ignore[no-untyped-call]
+        new_container()
 
 
 @pytest.fixture

@@ -1,0 +1,255 @@
+"""`sam build` of template.yaml, without Docker: the arm64 layer holds admitone, every
+pinned dependency and aarch64 binaries; an x86_64 build of each function imports with
+nothing but its own folder and the layer on the path."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from scripts.bench.coldstart import lambda_environment, load_stack
+from scripts.devstack.template import load_template
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+LAYER_ID = "AdmitoneLayer"
+LAYER_SOURCE = ROOT / "layers" / "admitone"
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
+ELF_MACHINE = {"arm64": 183, "x86_64": 62}  # e_machine: EM_AARCH64, EM_X86_64
+LAMBDA_MARKERS = {  # PEP 508 environment of the python3.13 runtime on arm64
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "aarch64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "python_version": "3.13",
+}
+FUNCTION_IDS = load_stack(TEMPLATE).function_ids()
+
+# Runs under `python3.13 -I -S`: no site-packages, no .pth, no PYTHON* variables.
+IMPORT_PROBE = """\
+import json, sys
+module_name, handler_name, *paths = sys.argv[1:]
+sys.path[:0] = paths
+module = __import__(module_name)
+print(json.dumps({
+    "callable": callable(getattr(module, handler_name)),
+    "module": module.__file__,
+    "admitone": sys.modules["admitone"].__file__ if "admitone" in sys.modules else None,
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Build:
+    architecture: str
+    directory: Path
+    seconds: float
+
+    @property
+    def layer(self) -> Path:
+        # BuildMethod python3.x copies ContentUri under python/ (/opt/python in Lambda).
+        return self.directory / LAYER_ID / "python"
+
+
+@functools.cache
+def _python313() -> Path:
+    """The base interpreter behind scripts/bootstrap.sh's choice (with .venv/bin on PATH
+    that is the venv's python3.13, which has no pip for `sam build` to drive)."""
+    found = subprocess.run(
+        ["bash", "-c", 'source "$1/scripts/bootstrap.sh" && find_python', "bash", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    base = subprocess.run(
+        [found, "-I", "-S", "-c", "import sys; print(sys._base_executable)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(base.stdout.strip())
+
+
+def _ensure_sam() -> None:
+    if not os.access(SAM, os.X_OK):
+        subprocess.run(
+            ["bash", "-c", 'source "$1/scripts/bootstrap.sh" && ensure_sam', "bash", str(ROOT)],
+            check=True,
+        )
+
+
+def _x86_64_template(path: Path) -> Path:
+    """template.yaml with every architecture switched to x86_64."""
+    template = load_template(TEMPLATE)  # short tags come back as Ref/Fn:: maps
+    sections = [template.get("Globals", {}).get("Function", {})]
+    for resource in template["Resources"].values():
+        sections += [resource.get("Properties", {}), resource.get("Metadata", {})]
+    for section in sections:
+        for key in ("Architectures", "CompatibleArchitectures"):
+            if key in section:
+                section[key] = ["x86_64"]
+        if "BuildArchitecture" in section:
+            section["BuildArchitecture"] = "x86_64"
+    path.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _elf_machine(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF", f"{path} is not an ELF file"
+    return int.from_bytes(header[18:20], "little" if header[5] == 1 else "big")
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """Both builds, once, side by side.
+
+    Measured on 2 cores: arm64 alone ~16 s, x86_64 alone ~13 s, both at once ~20 s.
+    `--parallel` gains nothing (one function and one layer; ~24 s for both at once).
+    Each runs in its own temporary directory: sam puts `.aws-sam/deps` under the
+    working directory and build.toml next to the build directory.
+    """
+    _ensure_sam()
+    python = _python313()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
+    env |= {
+        "PATH": f"{python.parent}{os.pathsep}{env.get('PATH', '')}",
+        "SAM_CLI_TELEMETRY": "0",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }
+    work = {arch: tmp_path_factory.mktemp(f"sam-{arch}") for arch in ELF_MACHINE}
+    templates = {"arm64": TEMPLATE, "x86_64": _x86_64_template(work["x86_64"] / "template.yaml")}
+    started = time.perf_counter()
+    running = {
+        arch: subprocess.Popen(
+            [
+                str(SAM),
+                "build",
+                "--template-file",
+                str(templates[arch]),
+                "--base-dir",
+                str(ROOT),
+                "--build-dir",
+                str(work[arch] / "build"),
+            ],
+            cwd=work[arch],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for arch in ELF_MACHINE
+    }
+    done = {}
+    try:
+        for arch, process in running.items():
+            output, _ = process.communicate(timeout=600)
+            seconds = time.perf_counter() - started
+            assert process.returncode == 0, f"sam build ({arch}) failed:\n{output[-4000:]}"
+            done[arch] = Build(arch, work[arch] / "build", seconds)
+    finally:
+        for process in running.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return done
+
+
+def test_the_arm64_layer_holds_admitone_and_every_pinned_dependency(
+    builds: dict[str, Build],
+) -> None:
+    layer = builds["arm64"].layer
+    source = LAYER_SOURCE / "admitone"
+    shipped = {p.relative_to(layer / "admitone") for p in (layer / "admitone").rglob("*.py")}
+    assert shipped == {p.relative_to(source) for p in source.rglob("*.py")}
+
+    pinned = {}
+    for line in (LAYER_SOURCE / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate(LAMBDA_MARKERS):
+                (spec,) = requirement.specifier
+                pinned[canonicalize_name(requirement.name)] = spec.version
+    installed = {
+        canonicalize_name(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions(path=[str(layer)])
+    }
+    assert {name: installed.get(name) for name in pinned} == pinned
+
+
+def test_the_arm64_layer_binaries_are_built_for_aarch64(builds: dict[str, Build]) -> None:
+    layer = builds["arm64"].layer
+    binaries = sorted(layer.rglob("*.so"))
+    names = {path.relative_to(layer).parts[0] for path in binaries}
+    assert {"pydantic_core", "cryptography"} <= names, names
+    assert {
+        str(path.relative_to(layer)): _elf_machine(path)
+        for path in binaries
+        if _elf_machine(path) != ELF_MACHINE["arm64"]
+    } == {}
+    platform_tags = {
+        wheel.parent.name: {
+            line.removeprefix("Tag:").strip().rsplit("-", 1)[1]
+            for line in wheel.read_text(encoding="utf-8").splitlines()
+            if line.startswith("Tag:")
+        }
+        for wheel in layer.glob("*.dist-info/WHEEL")
+    }
+    assert {
+        dist: tags
+        for dist, tags in platform_tags.items()
+        if tags != {"any"} and not all(tag.endswith("_aarch64") for tag in tags)
+    } == {}
+
+
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_an_x86_64_function_imports_with_only_its_folder_and_the_layer(
+    builds: dict[str, Build], function_id: str
+) -> None:
+    build = builds["x86_64"]
+    spec = load_stack(TEMPLATE).function(function_id)
+    task_root = build.directory / function_id
+    probe = subprocess.run(
+        [
+            str(_python313()),
+            "-I",
+            "-S",
+            "-c",
+            IMPORT_PROBE,
+            spec.handler_module,
+            spec.handler_name,
+            str(task_root),
+            str(build.layer),
+        ],
+        env=lambda_environment(spec) | {"LAMBDA_TASK_ROOT": str(task_root)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr[-4000:]
+    imported = json.loads(probe.stdout)
+    assert imported["callable"], imported
+    assert Path(imported["module"]).is_relative_to(task_root), imported
+    if imported["admitone"] is not None:
+        assert Path(imported["admitone"]).is_relative_to(build.layer), imported
