@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import importlib.util
 import json
 import os
+import platform
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,8 @@ IMPORT_PROBE = """\
 import json, sys
 module_name, handler_name, *paths = sys.argv[1:]
 sys.path[:0] = paths
-module = __import__(module_name)
+__import__(module_name)
+module = sys.modules[module_name]
 print(json.dumps({
     "callable": callable(getattr(module, handler_name)),
     "module": module.__file__,
@@ -58,7 +60,6 @@ print(json.dumps({
 class Build:
     architecture: str
     directory: Path
-    seconds: float
 
     @property
     def layer(self) -> Path:
@@ -68,8 +69,7 @@ class Build:
 
 @functools.cache
 def _python313() -> Path:
-    """The base interpreter behind scripts/bootstrap.sh's choice (with .venv/bin on PATH
-    that is the venv's python3.13, which has no pip for `sam build` to drive)."""
+    """The base interpreter scripts/bootstrap.sh chooses (the one the build uses)."""
     found = subprocess.run(
         ["bash", "-c", 'source "$1/scripts/bootstrap.sh" && find_python', "bash", str(ROOT)],
         capture_output=True,
@@ -83,14 +83,6 @@ def _python313() -> Path:
         check=True,
     )
     return Path(base.stdout.strip())
-
-
-def _ensure_sam() -> None:
-    if not os.access(SAM, os.X_OK):
-        subprocess.run(
-            ["bash", "-c", 'source "$1/scripts/bootstrap.sh" && ensure_sam', "bash", str(ROOT)],
-            check=True,
-        )
 
 
 def _x86_64_template(path: Path) -> Path:
@@ -117,42 +109,22 @@ def _elf_machine(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
-    """Both builds, once, side by side.
+    """Both builds through scripts/build, once, side by side.
 
     Measured on 2 cores: arm64 alone ~16 s, x86_64 alone ~13 s, both at once ~20 s.
-    `--parallel` gains nothing (one function and one layer; ~24 s for both at once).
-    Each runs in its own temporary directory: sam puts `.aws-sam/deps` under the
-    working directory and build.toml next to the build directory.
     """
-    _ensure_sam()
-    python = _python313()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
-    }
-    env |= {
-        "PATH": f"{python.parent}{os.pathsep}{env.get('PATH', '')}",
-        "SAM_CLI_TELEMETRY": "0",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }
     work = {arch: tmp_path_factory.mktemp(f"sam-{arch}") for arch in ELF_MACHINE}
     templates = {"arm64": TEMPLATE, "x86_64": _x86_64_template(work["x86_64"] / "template.yaml")}
-    started = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     running = {
         arch: subprocess.Popen(
             [
-                str(SAM),
-                "build",
+                str(ROOT / "scripts" / "build"),
                 "--template-file",
                 str(templates[arch]),
-                "--base-dir",
-                str(ROOT),
                 "--build-dir",
                 str(work[arch] / "build"),
             ],
-            cwd=work[arch],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -164,9 +136,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
     try:
         for arch, process in running.items():
             output, _ = process.communicate(timeout=600)
-            seconds = time.perf_counter() - started
-            assert process.returncode == 0, f"sam build ({arch}) failed:\n{output[-4000:]}"
-            done[arch] = Build(arch, work[arch] / "build", seconds)
+            assert process.returncode == 0, f"scripts/build ({arch}) failed:\n{output[-4000:]}"
+            done[arch] = Build(arch, work[arch] / "build")
     finally:
         for process in running.values():
             if process.poll() is None:
@@ -197,6 +168,18 @@ def test_the_arm64_layer_holds_admitone_and_every_pinned_dependency(
     assert {name: installed.get(name) for name in pinned} == pinned
 
 
+def test_the_build_ships_bytecode_that_the_runtime_uses_unchecked(
+    builds: dict[str, Build],
+) -> None:
+    for build in builds.values():
+        sources = [p for p in build.directory.rglob("*.py") if "__pycache__" not in p.parts]
+        missing = [p for p in sources if not Path(importlib.util.cache_from_source(p)).exists()]
+        assert missing == [], missing[:5]
+        sample = build.layer / "admitone" / "__pycache__" / "__init__.cpython-313.pyc"
+        flags = int.from_bytes(sample.read_bytes()[4:8], "little")
+        assert flags == 0b01, "expected an unchecked-hash .pyc (PEP 552)"
+
+
 def test_the_arm64_layer_binaries_are_built_for_aarch64(builds: dict[str, Build]) -> None:
     layer = builds["arm64"].layer
     binaries = sorted(layer.rglob("*.so"))
@@ -222,6 +205,7 @@ def test_the_arm64_layer_binaries_are_built_for_aarch64(builds: dict[str, Build]
     } == {}
 
 
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="imports x86_64 binaries")
 @pytest.mark.parametrize("function_id", FUNCTION_IDS)
 def test_an_x86_64_function_imports_with_only_its_folder_and_the_layer(
     builds: dict[str, Build], function_id: str

@@ -1,0 +1,265 @@
+"""Cold-start cost of every function in template.yaml: import + init of its handler.
+
+Each figure is the median over fresh interpreters that see exactly what Lambda's
+would: the function's folder, the layer folder (layers/admitone) and, standing in
+for the layer's pinned third-party packages, the venv site-packages — no site
+hooks, no .pth files, no PYTHON* variables (``-I -S``), and the environment the
+template gives the function (placeholders for values only a deployed stack knows).
+
+Measured twice:
+- with .pyc: every module's bytecode cached beforehand (in a private
+  pycache prefix, so nothing is written into the repository or the venv);
+- no .pyc, as a SAM zip ships (``sam build`` puts no bytecode in the artifacts and
+  Lambda's code directory is read-only): every module under those folders is
+  compiled from source on every run, whatever ``__pycache__`` they hold locally.
+  The standard library keeps its bytecode, as in Lambda's runtime image.
+
+Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.coldstart``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.devstack.template import ACCOUNT_ID, REGION, FunctionSpec, Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "admitone"
+RUNS = 5
+TOP = 5
+
+# Runs in the fresh interpreter: put the Lambda path in front of the stdlib and,
+# for a "no .pyc" run, make every module under it compile from source (the loader
+# skips bytecode when cache_from_source raises NotImplementedError; -B stops
+# writes). The standard library keeps its bytecode, as in Lambda's runtime image.
+# Then time the import of the handler module (through __import__, which
+# -X importtime reports) and the lookup of the handler.
+_PROBE = """\
+import sys, time
+mode, module_name, handler_name, *paths = sys.argv[1:]
+sys.path[:0] = paths
+if mode == "no-pyc":
+    import _frozen_importlib_external as external
+    cache_from_source = external.cache_from_source
+    roots = tuple(path.rstrip("/") + "/" for path in paths)
+
+    def no_bytecode(path, *args, **kwargs):
+        if path.startswith(roots):
+            raise NotImplementedError(path)
+        return cache_from_source(path, *args, **kwargs)
+
+    external.cache_from_source = no_bytecode
+start = time.perf_counter()
+__import__(module_name)
+handler = getattr(sys.modules[module_name], handler_name)
+elapsed = time.perf_counter() - start
+if not callable(handler):
+    raise SystemExit(f"{module_name}.{handler_name} is not callable")
+print(f"{elapsed * 1000:.3f} {len(sys.modules)}")
+"""
+_IMPORTTIME = re.compile(r"^import time:\s*(\d+) \|\s*(\d+) \| ( *)(\S+)\s*$")
+
+
+class _PlaceholderAttributes(dict[tuple[str, str], str]):
+    """Attributes only a provisioned stack knows (queue URLs, stream ARNs), as
+    well-formed placeholders: nothing may touch them at import."""
+
+    def __init__(self, stack: Stack) -> None:
+        super().__init__()
+        self._stack = stack
+
+    def __missing__(self, key: tuple[str, str]) -> str:
+        logical_id, attribute = key
+        name = self._stack.physical_name(logical_id)
+        if attribute == "QueueUrl":
+            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+        if attribute == "StreamArn":
+            return f"{self._stack.get_att(logical_id, 'Arn')}/stream/1970-01-01T00:00:00.000"
+        return f"placeholder-{logical_id}-{attribute}"
+
+
+def load_stack(template: Path = ROOT / "template.yaml") -> Stack:
+    """The template with every intrinsic resolvable without provisioning anything."""
+    stack = Stack.load(ROOT, template)
+    stack.attributes = _PlaceholderAttributes(stack)
+    return stack
+
+
+def lambda_environment(spec: FunctionSpec) -> dict[str, str]:
+    """What Lambda puts in the environment of ``spec``: its template variables plus
+    the runtime's own (dummy credentials; no network is needed at import)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "LAMBDA_TASK_ROOT": str(spec.code_uri),
+        "_HANDLER": f"{spec.handler_module}.{spec.handler_name}",
+        **spec.environment,
+    }
+
+
+@dataclass(frozen=True)
+class Run:
+    init_ms: float
+    modules: int
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Result:
+    spec: FunctionSpec
+    warm: list[Run]
+    cold: list[Run]
+    heaviest: list[tuple[str, float, float]]  # package, own ms, cumulative ms
+
+
+def _site_packages() -> list[Path]:
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys(Path(paths[key]) for key in ("purelib", "platlib")))
+
+
+def _probe(
+    mode: str, spec: FunctionSpec, paths: list[Path], flags: list[str], env: dict[str, str]
+) -> Run:
+    command = [
+        sys.executable,
+        "-I",
+        "-S",
+        *flags,
+        "-c",
+        _PROBE,
+        mode,
+        spec.handler_module,
+        spec.handler_name,
+        *map(str, paths),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{spec.logical_id}: import failed\n{done.stderr[-3000:]}")
+    init_ms, modules = done.stdout.split()
+    return Run(float(init_ms), int(modules), done.stderr)
+
+
+def heaviest_imports(importtime: str, root: str, top: int = TOP) -> list[tuple[str, float, float]]:
+    """Top-level packages under the import of ``root``, heaviest first.
+
+    own: self time of the package's modules (so boto3 does not absorb botocore);
+    cumulative: time of the package's outermost imports, including what they pulled in.
+    The standard library is reported as one entry, ``(stdlib)``.
+    """
+    rows = [m.groups() for line in importtime.splitlines() if (m := _IMPORTTIME.match(line))]
+    own: dict[str, float] = defaultdict(float)
+    cumulative: dict[str, float] = defaultdict(float)
+    ancestors: list[str] = []  # package at each depth along the current branch
+    inside = False
+    # -X importtime prints children before their parent; reversed, parents come first.
+    for self_us, cumulative_us, indent, name in reversed(rows):
+        depth = len(indent) // 2
+        if depth == 0:
+            inside = name.split(".", 1)[0] == root.split(".", 1)[0]
+        if not inside:
+            continue
+        top_level = name.split(".", 1)[0]
+        package = "(stdlib)" if top_level in sys.stdlib_module_names else top_level
+        del ancestors[depth:]
+        own[package] += int(self_us) / 1000
+        if package not in ancestors:
+            cumulative[package] += int(cumulative_us) / 1000
+        ancestors.append(package)
+    ranked = sorted(own, key=own.__getitem__, reverse=True)[:top]
+    return [(package, own[package], cumulative[package]) for package in ranked]
+
+
+def measure(spec: FunctionSpec, runs: int, scratch: Path) -> Result:
+    paths = [spec.code_uri, LAYER, *_site_packages()]
+    env = lambda_environment(spec)
+    # A private cache: nothing is written into the repository or the venv.
+    with_pyc = ["-X", f"pycache_prefix={scratch / 'pycache'}"]
+    _probe("pyc", spec, paths, with_pyc, env)  # fills the cache; not timed
+    warm = [_probe("pyc", spec, paths, with_pyc, env) for _ in range(runs + 1)][1:]
+    # The first run of each mode is dropped: it pays for cold disk reads, not imports.
+    cold = [_probe("no-pyc", spec, paths, ["-B"], env) for _ in range(runs + 1)][1:]
+    traced = _probe("no-pyc", spec, paths, ["-B", "-X", "importtime"], env)
+    return Result(spec, warm, cold, heaviest_imports(traced.stderr, spec.handler_module))
+
+
+def _median(runs: list[Run]) -> float:
+    return statistics.median(run.init_ms for run in runs)
+
+
+def report(results: list[Result], runs: int, seconds: float) -> str:
+    lines = [
+        f"Cold start: import + init of each handler, median of {runs} fresh processes",
+        f"(python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        "no .pyc = function, layer and its packages compiled from source on every start)",
+        "",
+    ]
+    header = ("function", "handler", "with .pyc", "no .pyc", "ratio", "modules")
+    table = [header]
+    for result in results:
+        warm, cold = _median(result.warm), _median(result.cold)
+        table.append(
+            (
+                result.spec.logical_id,
+                f"{result.spec.handler_module}.{result.spec.handler_name}",
+                f"{warm:.0f} ms",
+                f"{cold:.0f} ms",
+                f"{cold / warm:.1f}x",
+                str(result.cold[0].modules),
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)]
+        lines.append("  ".join(cells))
+    lines += ["", f"Heaviest imports without .pyc (top {TOP}: own ms / cumulative ms)"]
+    for result in results:
+        ranked = ", ".join(f"{name} {own:.0f}/{cum:.0f}" for name, own, cum in result.heaviest)
+        lines.append(f"  {result.spec.logical_id}: {ranked}")
+    lines += ["", f"({len(results)} functions in {seconds:.0f} s)"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("functions", nargs="*", help="logical ids (default: all in the template)")
+    parser.add_argument("--runs", type=int, default=RUNS, help="fresh processes per figure")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    stack = load_stack()
+    function_ids = args.functions or stack.function_ids()
+    with tempfile.TemporaryDirectory(prefix="admitone-coldstart-") as tmp:
+        scratch = Path(tmp)
+        results = []
+        for function_id in function_ids:
+            print(f"measuring {function_id} ...", file=sys.stderr, flush=True)
+            spec = stack.function(function_id)
+            results.append(measure(spec, args.runs, scratch))
+    print(report(results, args.runs, time.perf_counter() - started))
+
+
+if __name__ == "__main__":
+    main()
