@@ -54,7 +54,9 @@ ensure_sam() {
   if [ ! -x "$ROOT/.venv-sam/bin/sam" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing the SAM CLI into .venv-sam (isolated from the runtime deps)" >&2
     "$UV" venv --quiet --allow-existing "$ROOT/.venv-sam"
-    VIRTUAL_ENV="$ROOT/.venv-sam" "$UV" pip sync --quiet --require-hashes "$lock" \
+    # --python names the target: UV_PYTHON (exported above) would otherwise make
+    # uv install into the base interpreter.
+    "$UV" pip sync --quiet --require-hashes --python "$ROOT/.venv-sam/bin/python" "$lock" \
       || die "could not install the SAM CLI"
     echo "$want" > "$stamp"
   fi
