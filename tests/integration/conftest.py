@@ -5,9 +5,6 @@ template.yaml. Nothing here re-declares a table, queue or secret by hand."""
 from __future__ import annotations
 
 import importlib
-import socket
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,9 +17,9 @@ from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
 from scripts.devstack.provision import Provisioner
-from scripts.devstack.stack import wait_for_port
 from scripts.devstack.template import REGION, Stack
 from tests.conftest import ROOT, new_container, sample_event
+from tests.local_servers import serving
 
 _original_process_request = BotocoreStubber.process_request
 _moto_lock = threading.RLock()
@@ -43,21 +40,8 @@ def serialized_moto() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def localstripe_url() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.devstack.stripeserver", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process)  # type: ignore[arg-type]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving("-m", "scripts.devstack.stripeserver", "--port") as url:
+        yield url
 
 
 @dataclass

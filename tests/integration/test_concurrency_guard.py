@@ -8,9 +8,6 @@ integration tests use) is shown to never sell a seat that is not there.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -20,19 +17,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from scripts.devstack.stack import wait_for_port
-from tests.conftest import ROOT
 from tests.integration.conftest import AwsStack
+from tests.local_servers import serving
 
 STOCK = 20
 BUYERS = 50
 KEY = {"PK": {"S": "INVENTORY#race"}, "SK": {"S": "SHARD#0"}}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _client(endpoint: str | None) -> Any:
@@ -102,30 +92,16 @@ _HOSTILE_SCHEDULER = (
 )
 
 
-def _serve(module: str, *args: str) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _HOSTILE_SCHEDULER, module, *args, str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process)  # type: ignore[arg-type]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture
 def plain_moto_server() -> Iterator[str]:
-    yield from _serve("moto.server", "-H", "127.0.0.1", "-p")
+    with serving("-c", _HOSTILE_SCHEDULER, "moto.server", "-H", "127.0.0.1", "-p") as url:
+        yield url
 
 
 @pytest.fixture
 def serialized_moto_server() -> Iterator[str]:
-    yield from _serve("scripts.devstack.motoserver", "--port")
+    with serving("-c", _HOSTILE_SCHEDULER, "scripts.devstack.motoserver", "--port") as url:
+        yield url
 
 
 def test_without_the_lock_moto_sells_seats_that_are_not_there(plain_moto_server):
