@@ -124,6 +124,8 @@ class LocalStack:
         )
         self._start_sources()
         self._register_stripe_webhook()
+        if self.template_path == ROOT / "template.yaml":
+            self._seed_dev_accounts()
         self.sink("gateway", f"API listening on {self.api_url}")
 
     @staticmethod
@@ -167,6 +169,25 @@ class LocalStack:
             timeout=5,
         ).raise_for_status()
         self.sink("localstripe", f"webhooks go to {self.api_url}/webhooks/stripe")
+
+    def _seed_dev_accounts(self) -> None:
+        """admin@ and organizer@admitone.local, through the functions' own adapters."""
+        any_function = self.stack.function_ids()[0]
+        env = self.runtime.environment(self.stack.function(any_function))
+        env["PYTHONPATH"] = os.pathsep.join([str(self.root), str(self.runtime.layer_dir)])
+        if "ADMITONE_DEV_PASSWORD" in os.environ:
+            env["ADMITONE_DEV_PASSWORD"] = os.environ["ADMITONE_DEV_PASSWORD"]
+        seeded = subprocess.run(
+            [sys.executable, "-m", "scripts.devstack.seed"],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        for line in seeded.stdout.splitlines():
+            self.sink("seed", line)
 
     def stop(self) -> None:
         self.stop_event.set()

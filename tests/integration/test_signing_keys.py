@@ -64,6 +64,9 @@ def store(monkeypatch: pytest.MonkeyPatch, document: dict[str, Any]) -> Iterator
         "EVENT_BUS_NAME": "admitone-test",
         "STRIPE_SECRET_ID": "admitone/test/stripe",
         "SIGNING_KEYS_SECRET_ID": SECRET_ID,
+        "JWT_ISSUER": "urn:admitone:test",
+        "MAIL_FROM": "no-reply@admitone.local",
+        "APP_BASE_URL": "https://app.admitone.example",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

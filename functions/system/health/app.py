@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admitone.http.resolver import http_resolver
-from admitone.observability import logger
+from admitone.http.resolver import http_handler, http_resolver
 from admitone.services import health
 
 app = http_resolver()
@@ -26,6 +21,4 @@ def get_health() -> Response[str]:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = http_handler(app)

@@ -27,6 +27,12 @@ class Settings(BaseModel):
     stripe_secret_id: str = Field(alias="STRIPE_SECRET_ID", min_length=1)
     signing_keys_secret_id: str = Field(alias="SIGNING_KEYS_SECRET_ID", min_length=1)
     stripe_api_base: str = Field(alias="STRIPE_API_BASE", default="https://api.stripe.com")
+    # `iss` of every JWT this stack signs and accepts.
+    jwt_issuer: str = Field(alias="JWT_ISSUER", min_length=1)
+    # Sender of every e-mail (an address of the verified SES identity).
+    mail_from: str = Field(alias="MAIL_FROM", pattern=r"^[^@\s]+@[^@\s]+$")
+    # Where the buyer-facing app lives: links in e-mails point there.
+    app_base_url: str = Field(alias="APP_BASE_URL", pattern=r"^https?://")
     secrets_max_age_seconds: int = Field(alias="SECRETS_MAX_AGE_SECONDS", default=300, ge=0)
     sentry_dsn: str | None = Field(alias="SENTRY_DSN", default=None)
 

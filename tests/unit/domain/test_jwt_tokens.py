@@ -54,7 +54,7 @@ EVENT_ID = new_id(Prefix.EVENT, now=NOW)
 ORDER_ID = new_id(Prefix.ORDER, now=NOW)
 DEADLINE = NOW + timedelta(days=20)
 
-ACCESS = AccessClaims(sub=USER_ID, roles=(Role.BUYER, Role.ORGANIZER))
+ACCESS = AccessClaims(sub=USER_ID, roles=(Role.BUYER, Role.ORGANIZER), email="ada@example.com")
 REGISTRATION = RegistrationClaims(sub=ORDER_ID)
 QUEUE = QueueClaims(sub=USER_ID, evt=EVENT_ID)
 
@@ -85,6 +85,7 @@ def _access_payload(**changes: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "sub": USER_ID,
         "roles": ["buyer"],
+        "email": "ada@example.com",
         "iss": ISSUER,
         "aud": PROFILES[TokenKind.ACCESS].audience,
         "jti": "j-1",

@@ -152,3 +152,73 @@ class InvalidToken(Unauthenticated):
     def __init__(self, reason: str, detail: str = "The token is not valid.") -> None:
         super().__init__(detail)
         self.reason = reason
+
+
+class Locked(DomainError):
+    """The resource is locked for a while; ``retry_after_seconds`` says how long."""
+
+    code = "LOCKED"
+    title = "Locked"
+
+    def __init__(
+        self, detail: str, *, retry_after_seconds: int, errors: tuple[FieldError, ...] = ()
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+# ---------------------------------------------------------------- accounts
+class InvalidEmail(ValidationFailed):
+    code = "EMAIL_INVALID"
+
+
+class WeakPassword(ValidationFailed):
+    code = "PASSWORD_POLICY"
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "INVALID_CREDENTIALS"
+    title = "The e-mail address or password is wrong"
+
+
+class AccountLocked(Locked):
+    code = "ACCOUNT_LOCKED"
+    title = "Too many failed logins"
+
+
+class EmailNotVerified(Forbidden):
+    code = "EMAIL_NOT_VERIFIED"
+    title = "Verify your e-mail address first"
+
+
+class RefreshTokenInvalid(Unauthenticated):
+    code = "REFRESH_TOKEN_INVALID"
+    title = "The refresh token is not valid"
+
+
+class RefreshTokenReused(Unauthenticated):
+    """An already-rotated refresh token came back: its whole family is revoked."""
+
+    code = "REFRESH_TOKEN_REUSED"
+    title = "The refresh token was already used"
+
+
+class TokenAlreadyUsed(Conflict):
+    code = "TOKEN_ALREADY_USED"
+    title = "This link was already used"
+
+
+class EmailRejected(DomainError):
+    """SES refused an e-mail: an unverified sender, or an address it will not deliver to.
+
+    Sending the same message again will not help (unlike ``DependencyUnavailable``).
+    ``reason`` is SES's error code, for logs and metrics; neither it nor ``detail`` ever
+    contains an address.
+    """
+
+    code = "EMAIL_REJECTED"
+    title = "The e-mail could not be sent"
+
+    def __init__(self, reason: str, detail: str = "The e-mail could not be sent.") -> None:
+        super().__init__(detail)
+        self.reason = reason

@@ -51,6 +51,7 @@ class Prefix(StrEnum):
     GROUP_ORDER = "grp"
     DEVICE = "dev"
     SCAN = "scn"
+    SESSION = "ses"
 
 
 def id_pattern(prefix: Prefix) -> str:

@@ -97,6 +97,7 @@ class AccessClaims(JwtClaims):
     kind: ClassVar[TokenKind] = TokenKind.ACCESS
     sub: UserId
     roles: tuple[Role, ...] = Field(min_length=1)
+    email: str = Field(min_length=3, max_length=254)
 
 
 class RegistrationClaims(JwtClaims):

@@ -18,6 +18,7 @@ from admitone.domain.errors import (
     DomainError,
     FieldError,
     Forbidden,
+    Locked,
     NotFound,
     Unauthenticated,
     ValidationFailed,
@@ -33,6 +34,7 @@ _STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     DependencyUnavailable: 503,
+    Locked: 423,
 }
 
 
@@ -96,12 +98,21 @@ def problem_response(
 
 
 def from_domain_error(error: DomainError) -> Response[str]:
+    headers: dict[str, str] = {}
+    if isinstance(error, Locked):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, Unauthenticated):
+        # RFC 6750: tell the client which scheme, and that the token is the problem.
+        headers["WWW-Authenticate"] = (
+            f'Bearer error="invalid_token", error_description="{error.code}"'
+        )
     return problem_response(
         status=status_for(error),
         code=error.code,
         title=error.title,
         detail=error.detail,
         errors=error.errors,
+        headers=headers,
     )
 
 

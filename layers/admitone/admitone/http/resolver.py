@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admitone.domain.errors import DomainError
 from admitone.http import problems
-from admitone.observability import logger
+from admitone.http.principal import authenticate
+from admitone.http.rate_limiting import rate_limit
+from admitone.observability import logger, metrics
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def _domain_error(error: DomainError) -> Response[str]:
@@ -44,4 +53,17 @@ def http_resolver() -> APIGatewayHttpResolver:
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.not_found(_no_route)
     app.exception_handler(Exception)(_unexpected)
+    # Rate limits first: requests with bad tokens count too.
+    app.use(middlewares=[rate_limit, authenticate])
     return app
+
+
+def http_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """The Lambda entry point of an HTTP function: logging context, metrics, the resolver."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler

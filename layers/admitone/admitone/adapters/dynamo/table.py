@@ -1,13 +1,197 @@
-"""Low-level access to the single table (health probe; repositories build on models)."""
+"""Typed access to the single table: (de)serialization, reads, and transactions whose
+cancellation reasons come back as data the repositories turn into domain outcomes.
+
+Repositories build on these few functions; none of them talks to boto3 directly.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from admitone.adapters.aws import client
 from admitone.config import settings
 
-_PROBE_KEY = {"PK": {"S": "HEALTH#probe"}, "SK": {"S": "HEALTH#probe"}}
+Item = dict[str, Any]
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_PROBE_KEY = {"PK": "HEALTH#probe", "SK": "HEALTH#probe"}
+
+
+class TransactionCancelled(Exception):
+    """A transaction failed a condition; ``reasons[i]`` is the code for its i-th item
+    (``"None"`` for items that were fine, ``"ConditionalCheckFailed"``, ...)."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__(f"transaction cancelled: {list(reasons)}")
+        self.reasons = list(reasons)
+
+    def failed(self, index: int) -> bool:
+        return self.reasons[index] == "ConditionalCheckFailed"
+
+
+class ConditionFailed(Exception):
+    """A single conditional write found the item in another state."""
+
+
+def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values; ``None`` values are left out (absent, not NULL)."""
+    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+
+
+def _plain(value: Any) -> Any:
+    # Numbers come back as Decimal; the table only ever stores integers (cents,
+    # counts, epoch seconds), so anything else is a bug worth failing on.
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise TypeError(f"non-integer number in the table: {value}")
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def from_attributes(attributes: Mapping[str, Any]) -> Item:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in attributes.items()}
+
+
+def _table() -> str:
+    return settings().table_name
+
+
+def get(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
+    response = client("dynamodb").get_item(
+        TableName=_table(), Key=to_attributes(key), ConsistentRead=consistent
+    )
+    return from_attributes(response["Item"]) if "Item" in response else None
+
+
+def update(
+    key: Mapping[str, str],
+    expression: str,
+    *,
+    values: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+    condition: str | None = None,
+) -> Item:
+    """Apply an update expression; returns the item as it is afterwards.
+
+    Raises ``ConditionFailed`` when ``condition`` does not hold.
+    """
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": to_attributes(key),
+        "UpdateExpression": expression,
+        "ReturnValues": "ALL_NEW",
+    }
+    if values:
+        request["ExpressionAttributeValues"] = to_attributes(values)
+    if names:
+        request["ExpressionAttributeNames"] = dict(names)
+    if condition:
+        request["ConditionExpression"] = condition
+    try:
+        response = client("dynamodb").update_item(**request)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise ConditionFailed(expression) from None
+        raise
+    return from_attributes(response["Attributes"])
+
+
+def query(
+    key_condition: str,
+    values: Mapping[str, Any],
+    *,
+    index: str | None = None,
+    limit: int | None = None,
+    forward: bool = True,
+) -> list[Item]:
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": to_attributes(values),
+        "ScanIndexForward": forward,
+    }
+    if index:
+        request["IndexName"] = index
+    if limit:
+        request["Limit"] = limit
+    response = client("dynamodb").query(**request)
+    return [from_attributes(item) for item in response["Items"]]
+
+
+# ------------------------------------------------------------- transactions
+def put_op(
+    item: Mapping[str, Any],
+    *,
+    condition: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"TableName": _table(), "Item": to_attributes(item)}
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = to_attributes(values)
+    return {"Put": operation}
+
+
+def update_op(
+    key: Mapping[str, str],
+    expression: str,
+    *,
+    values: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+    condition: str | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": to_attributes(key),
+        "UpdateExpression": expression,
+    }
+    if values:
+        operation["ExpressionAttributeValues"] = to_attributes(values)
+    if names:
+        operation["ExpressionAttributeNames"] = dict(names)
+    if condition:
+        operation["ConditionExpression"] = condition
+    return {"Update": operation}
+
+
+def check_op(
+    key: Mapping[str, str], condition: str, *, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": to_attributes(key),
+        "ConditionExpression": condition,
+    }
+    if values:
+        operation["ExpressionAttributeValues"] = to_attributes(values)
+    return {"ConditionCheck": operation}
+
+
+def transact(operations: Sequence[dict[str, Any]]) -> None:
+    """All of ``operations`` or none; ``TransactionCancelled`` says which condition failed."""
+    try:
+        client("dynamodb").transact_write_items(TransactItems=list(operations))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        if "ConditionalCheckFailed" not in reasons:
+            raise  # a conflict or throttle: the caller's retry (or the client's) decides
+        raise TransactionCancelled(reasons) from None
 
 
 def probe_table() -> None:
     """Raise unless the table answers a keyed read (the item need not exist)."""
-    client("dynamodb").get_item(TableName=settings().table_name, Key=_PROBE_KEY)
+    get(_PROBE_KEY)

@@ -1,0 +1,352 @@
+"""Users, their unique addresses, refresh-token families and one-time tokens."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+from admitone.adapters.dynamo import keys
+from admitone.adapters.dynamo.table import (
+    ConditionFailed,
+    Item,
+    TransactionCancelled,
+    check_op,
+    get,
+    put_op,
+    transact,
+    update,
+    update_op,
+)
+from admitone.domain.accounts import NotificationPreferences, User
+from admitone.domain.jwt_tokens import Role
+
+_NEW = "attribute_not_exists(PK)"
+
+
+class EmailTaken(Exception):
+    """Another account already uses the address."""
+
+
+class OneTimeTokenSpent(Exception):
+    """The one-time token was already used."""
+
+
+class RotationRefused(Exception):
+    """A refresh token could not be rotated; ``why`` is one of the class constants."""
+
+    UNKNOWN = "unknown"
+    REUSED = "reused"
+    REVOKED = "revoked"
+
+    def __init__(self, why: str, family_id: str | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.family_id = family_id
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _moment(epoch: int | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _epoch_ms(moment: datetime) -> int:
+    # Session starts and revocations are compared to each other: a login in the same
+    # second as a password reset must still be told apart from the sessions it ended.
+    return int(moment.timestamp() * 1000)
+
+
+# --------------------------------------------------------------------- users
+def _user_item(user: User, password_hash: str) -> Item:
+    return {
+        **keys.user(user.id),
+        "entity": "user",
+        "user_id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "roles": [role.value for role in user.roles],
+        "email_verified": user.email_verified,
+        "phone": user.phone,
+        "preferences": user.preferences.model_dump(),
+        "password_hash": password_hash,
+        "failed_logins": 0,
+        "created_at": _epoch(user.created_at),
+    }
+
+
+def _to_user(item: Item) -> User:
+    return User(
+        id=item["user_id"],
+        email=item["email"],
+        name=item["name"],
+        roles=tuple(Role(role) for role in item["roles"]),
+        created_at=datetime.fromtimestamp(item["created_at"], tz=UTC),
+        email_verified=bool(item.get("email_verified")),
+        phone=item.get("phone"),
+        preferences=NotificationPreferences.model_validate(item.get("preferences") or {}),
+        failed_logins=int(item.get("failed_logins", 0)),
+        locked_until=_moment(item.get("locked_until")),
+        sessions_revoked_at=(
+            None
+            if item.get("sessions_revoked_at") is None
+            else datetime.fromtimestamp(item["sessions_revoked_at"] / 1000, tz=UTC)
+        ),
+    )
+
+
+def create_user(user: User, password_hash: str) -> None:
+    """The user and the claim on their address, together; ``EmailTaken`` if claimed."""
+    try:
+        transact(
+            [
+                put_op(
+                    {**keys.email_claim(user.email), "entity": "email", "user_id": user.id},
+                    condition=_NEW,
+                ),
+                put_op(_user_item(user, password_hash), condition=_NEW),
+            ]
+        )
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(0):
+            raise EmailTaken(user.email) from None
+        raise
+
+
+def user_by_id(user_id: str) -> User | None:
+    item = get(keys.user(user_id))
+    return _to_user(item) if item else None
+
+
+def user_with_hash_by_email(email: str) -> tuple[User, str] | None:
+    claim = get(keys.email_claim(email))
+    if claim is None:
+        return None
+    item = get(keys.user(claim["user_id"]), consistent=True)
+    return (_to_user(item), item["password_hash"]) if item else None
+
+
+def record_failed_login(user_id: str) -> int:
+    """Count one more failed login; returns the count so far."""
+    item = update(keys.user(user_id), "ADD failed_logins :one", values={":one": 1})
+    return int(item["failed_logins"])
+
+
+def lock_user(user_id: str, until: datetime) -> None:
+    update(
+        keys.user(user_id),
+        "SET locked_until = :until, failed_logins = :zero",
+        values={":until": _epoch(until), ":zero": 0},
+    )
+
+
+def record_successful_login(user_id: str, new_password_hash: str | None = None) -> None:
+    expression = "SET failed_logins = :zero REMOVE locked_until"
+    values: dict[str, Any] = {":zero": 0}
+    if new_password_hash is not None:
+        expression = "SET failed_logins = :zero, password_hash = :hash REMOVE locked_until"
+        values[":hash"] = new_password_hash
+    update(keys.user(user_id), expression, values=values)
+
+
+def update_profile(user_id: str, changes: dict[str, Any]) -> User:
+    """Set the given profile attributes (name, phone, preferences); None removes one."""
+    sets = [f"#{name} = :{name}" for name, value in changes.items() if value is not None]
+    removes = [f"#{name}" for name, value in changes.items() if value is None]
+    expression = " ".join(
+        part
+        for part in (
+            "SET " + ", ".join(sets) if sets else "",
+            "REMOVE " + ", ".join(removes) if removes else "",
+        )
+        if part
+    )
+    item = update(
+        keys.user(user_id),
+        expression,
+        names={f"#{name}": name for name in changes},
+        values={f":{name}": value for name, value in changes.items() if value is not None},
+        condition="attribute_exists(PK)",
+    )
+    return _to_user(item)
+
+
+def set_roles(user_id: str, roles: tuple[Role, ...]) -> User | None:
+    try:
+        item = update(
+            keys.user(user_id),
+            "SET #roles = :roles",
+            names={"#roles": "roles"},
+            values={":roles": [role.value for role in roles]},
+            condition="attribute_exists(PK)",
+        )
+    except ConditionFailed:
+        return None
+    return _to_user(item)
+
+
+def _spend_op(token_id: str, expires_at: datetime) -> dict[str, Any]:
+    return put_op(
+        {**keys.used_token(token_id), "entity": "used_token", "expires_at": _epoch(expires_at)},
+        condition=_NEW,
+    )
+
+
+def verify_email(user_id: str, token_id: str, token_expires_at: datetime) -> None:
+    try:
+        transact(
+            [
+                _spend_op(token_id, token_expires_at),
+                update_op(
+                    keys.user(user_id),
+                    "SET email_verified = :yes",
+                    values={":yes": True},
+                    condition="attribute_exists(PK)",
+                ),
+            ]
+        )
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(0):
+            raise OneTimeTokenSpent(token_id) from None
+        raise
+
+
+def reset_password(
+    user_id: str, password_hash: str, token_id: str, token_expires_at: datetime, now: datetime
+) -> None:
+    """New password, lock cleared, and every refresh-token family started before now dead."""
+    try:
+        transact(
+            [
+                _spend_op(token_id, token_expires_at),
+                update_op(
+                    keys.user(user_id),
+                    "SET password_hash = :hash, sessions_revoked_at = :now, failed_logins = :zero "
+                    "REMOVE locked_until",
+                    values={":hash": password_hash, ":now": _epoch_ms(now), ":zero": 0},
+                    condition="attribute_exists(PK)",
+                ),
+            ]
+        )
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(0):
+            raise OneTimeTokenSpent(token_id) from None
+        raise
+
+
+# ------------------------------------------------------------------ sessions
+def _refresh_item(
+    token_id: str, family_id: str, user_id: str, secret_hash: str, expires_at: datetime
+) -> Item:
+    return {
+        **keys.refresh_token(token_id),
+        "entity": "refresh_token",
+        "family_id": family_id,
+        "user_id": user_id,
+        "secret_hash": secret_hash,
+        "status": "active",
+        "expires_at": _epoch(expires_at),
+    }
+
+
+def start_session(
+    *,
+    user_id: str,
+    family_id: str,
+    token_id: str,
+    secret_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    transact(
+        [
+            put_op(
+                {
+                    **keys.session(family_id),
+                    "entity": "session",
+                    "user_id": user_id,
+                    "started_at_ms": _epoch_ms(now),
+                    "revoked": False,
+                    "expires_at": _epoch(expires_at),
+                },
+                condition=_NEW,
+            ),
+            put_op(
+                _refresh_item(token_id, family_id, user_id, secret_hash, expires_at), condition=_NEW
+            ),
+        ]
+    )
+
+
+def rotate_refresh_token(
+    *,
+    token_id: str,
+    secret_hash: str,
+    new_token_id: str,
+    new_secret_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> str:
+    """Spend the presented token and issue its successor in one transaction.
+
+    Returns the user id. Raises ``RotationRefused``: ``REUSED`` when the token was
+    already rotated (the caller revokes the family), ``REVOKED`` when its family or
+    all of the user's sessions were revoked, ``UNKNOWN`` otherwise.
+    """
+    current = get(keys.refresh_token(token_id), consistent=True)
+    if (
+        current is None
+        or not hmac.compare_digest(current["secret_hash"], secret_hash)
+        or current["expires_at"] <= _epoch(now)
+    ):
+        raise RotationRefused(RotationRefused.UNKNOWN)
+    family_id, user_id = current["family_id"], current["user_id"]
+    session = get(keys.session(family_id), consistent=True)
+    if session is None:
+        raise RotationRefused(RotationRefused.UNKNOWN)
+    try:
+        transact(
+            [
+                update_op(
+                    keys.refresh_token(token_id),
+                    "SET #status = :used, used_at = :now",
+                    names={"#status": "status"},
+                    values={
+                        ":used": "used",
+                        ":now": _epoch(now),
+                        ":active": "active",
+                        ":hash": secret_hash,
+                    },
+                    condition="#status = :active AND secret_hash = :hash",
+                ),
+                check_op(keys.session(family_id), "revoked = :no", values={":no": False}),
+                check_op(
+                    keys.user(user_id),
+                    "attribute_exists(PK) AND (attribute_not_exists(sessions_revoked_at) "
+                    "OR sessions_revoked_at < :started)",
+                    values={":started": session["started_at_ms"]},
+                ),
+                put_op(
+                    _refresh_item(new_token_id, family_id, user_id, new_secret_hash, expires_at),
+                    condition=_NEW,
+                ),
+            ]
+        )
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(0):
+            raise RotationRefused(RotationRefused.REUSED, family_id) from None
+        raise RotationRefused(RotationRefused.REVOKED, family_id) from None
+    return str(user_id)
+
+
+def revoke_session(family_id: str) -> None:
+    update(keys.session(family_id), "SET revoked = :yes", values={":yes": True})
+
+
+def family_of(token_id: str, secret_hash: str) -> str | None:
+    item = get(keys.refresh_token(token_id), consistent=True)
+    if item is None or not hmac.compare_digest(item["secret_hash"], secret_hash):
+        return None
+    return str(item["family_id"])

@@ -1,0 +1,83 @@
+"""Accounts: who a user is, what a valid address and password are, when a login is locked.
+
+RULES §16: passwords 10-128 characters; lockout after 10 failures for 1 hour.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from admitone.domain.errors import FieldError, InvalidEmail, WeakPassword
+from admitone.domain.jwt_tokens import Role
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 128
+LOCKOUT_THRESHOLD = 10
+LOCKOUT_DURATION = timedelta(hours=1)
+EMAIL_MAX_LENGTH = 254
+# Deliberately loose (RFC 5322 is not a validation grammar): one @, a dotted domain,
+# no spaces. Deliverability is proven by the verification e-mail, not by a regex.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+class NotificationPreferences(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order_updates: bool = True
+    event_reminders: bool = True
+    marketing: bool = False
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    name: str
+    roles: tuple[Role, ...]
+    created_at: datetime
+    email_verified: bool = False
+    phone: str | None = None
+    preferences: NotificationPreferences = field(default_factory=NotificationPreferences)
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    # Refresh-token families started before this moment are dead (password reset).
+    sessions_revoked_at: datetime | None = None
+
+    def locked_for(self, now: datetime) -> timedelta | None:
+        """How long logins stay refused, or None when they are allowed."""
+        if self.locked_until is None or self.locked_until <= now:
+            return None
+        return self.locked_until - now
+
+    def with_roles(self, roles: tuple[Role, ...]) -> User:
+        return replace(self, roles=roles)
+
+
+def normalize_email(email: str, *, field_name: str = "email") -> str:
+    """The canonical form an address is stored and compared in (NFKC, trimmed, lower case)."""
+    canonical = unicodedata.normalize("NFKC", email).strip().lower()
+    if len(canonical) > EMAIL_MAX_LENGTH or not _EMAIL.match(canonical):
+        raise InvalidEmail(
+            "That is not an e-mail address.",
+            errors=(FieldError(field_name, "not an e-mail address", InvalidEmail.code),),
+        )
+    return canonical
+
+
+def check_password_policy(password: str, *, field_name: str = "password") -> None:
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        message = f"must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters"
+        raise WeakPassword(
+            f"The password {message}.",
+            errors=(FieldError(field_name, message, WeakPassword.code),),
+        )
+
+
+def lock_after_failure(failed_logins: int, now: datetime) -> datetime | None:
+    """When the account locks, given the failure count including the one just made."""
+    return now + LOCKOUT_DURATION if failed_logins >= LOCKOUT_THRESHOLD else None

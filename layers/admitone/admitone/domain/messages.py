@@ -1,0 +1,247 @@
+"""Transactional e-mails, each rendered as plain text and HTML from one outline.
+
+Every interpolated value is HTML-escaped in the HTML body; a message's only links are
+absolute http(s) URLs its caller built (``app_link``) from the app's base URL, and a
+token travels only inside its link. Names are shown collapsed to one line and
+shortened, because a registrant types the name that goes to an unverified address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlencode, urlsplit
+
+BRAND = "admitone"
+NAME_MAX_LENGTH = 64
+
+# One bare addr-spec: no display name, no list, nothing that could start a new header.
+_ADDRESS = re.compile(r"[^@\s,;<>\"]+@[^@\s,;<>\"]+")
+
+# Inline styles: many mail clients drop <style> blocks.
+_FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+_BODY_STYLE = f"margin:0;padding:24px 12px;background:#f4f4f5;{_FONT}"
+_CARD_STYLE = (
+    "max-width:560px;margin:0 auto;padding:32px;background:#ffffff;border-radius:8px;"
+    "font-size:16px;line-height:1.5;color:#18181b"
+)
+_BRAND_STYLE = "margin:0 0 24px;font-size:20px;font-weight:700;color:#4338ca"
+_HEADING_STYLE = "margin:0 0 16px;font-size:22px;line-height:1.3;color:#18181b"
+_PARAGRAPH_STYLE = "margin:0 0 16px"
+_BUTTON_STYLE = (
+    "display:inline-block;padding:12px 20px;background:#4338ca;color:#ffffff;"
+    "font-weight:600;text-decoration:none;border-radius:6px"
+)
+_SMALL_STYLE = "margin:0 0 24px;font-size:14px;color:#52525b"
+_URL_STYLE = "color:#4338ca;word-break:break-all"
+_FOOTER_STYLE = (
+    "max-width:560px;margin:16px auto 0;padding:0 32px;font-size:13px;line-height:1.5;color:#52525b"
+)
+_AUTOMATED = f"This is an automated message from {BRAND}; replies are not read."
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    """A rendered e-mail to one recipient, ready for any mail adapter."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+
+    def __post_init__(self) -> None:
+        # The messages never quote the address: it must not reach logs through an error.
+        if not _ADDRESS.fullmatch(self.to):
+            raise ValueError("the recipient is not one e-mail address")
+        if "\r" in self.subject or "\n" in self.subject:
+            raise ValueError("the subject must be a single line")
+
+
+@dataclass(frozen=True)
+class _Link:
+    label: str
+    url: str
+
+
+type _Block = str | _Link
+
+
+def app_link(base_url: str, path: str, **query: str) -> str:
+    """The absolute URL ``base_url`` + ``path`` (+ ``?query``), e.g. from APP_BASE_URL."""
+    url = f"{base_url.rstrip('/')}/{path.lstrip('/')}"
+    if query:
+        url = f"{url}?{urlencode(query)}"
+    return _absolute(url)
+
+
+# ------------------------------------------------------------------ messages
+def verify_email(to: str, name: str, verify_url: str) -> EmailMessage:
+    """Asks a new registrant to confirm the address they signed up with."""
+    return _compose(
+        to,
+        subject="Confirm your e-mail address",
+        heading="Confirm your e-mail address",
+        name=name,
+        blocks=(
+            f"Thanks for signing up for {BRAND}. Please confirm that this is your e-mail "
+            "address, so that we can send you your orders and tickets.",
+            _Link("Confirm e-mail address", verify_url),
+        ),
+        footer=f"If you did not sign up for {BRAND}, you can ignore this e-mail.",
+    )
+
+
+def account_already_exists(to: str, name: str, login_url: str, reset_url: str) -> EmailMessage:
+    """Sent instead of ``verify_email`` when the address already has an account, so that
+    registering answers alike for known and unknown addresses. ``name`` is the existing
+    account's, never what the registrant typed."""
+    return _compose(
+        to,
+        subject=f"You already have an {BRAND} account",
+        heading="You already have an account",
+        name=name,
+        blocks=(
+            f"Someone, hopefully you, just tried to sign up for {BRAND} with this e-mail "
+            "address. There is already an account for it, so no new account was created.",
+            "Sign in with your password, or choose a new one if you have forgotten it.",
+            _Link("Sign in", login_url),
+            _Link("Reset password", reset_url),
+        ),
+        footer="If this was not you, you can ignore this e-mail: your account has not changed.",
+    )
+
+
+def password_reset(to: str, name: str, reset_url: str, valid_minutes: int) -> EmailMessage:
+    """Carries the link to choose a new password; it expires after ``valid_minutes``."""
+    return _compose(
+        to,
+        subject=f"Reset your {BRAND} password",
+        heading="Reset your password",
+        name=name,
+        blocks=(
+            f"We received a request to reset the password of your {BRAND} account. "
+            "Choose a new password with this link:",
+            _Link("Choose a new password", reset_url),
+            f"The link expires in {_duration(valid_minutes)}.",
+        ),
+        footer="If you did not ask for a new password, you can ignore this e-mail: "
+        "your password stays the same.",
+    )
+
+
+def password_changed(to: str, name: str) -> EmailMessage:
+    """Confirms a password change, so that an owner notices one they did not make."""
+    return _compose(
+        to,
+        subject=f"Your {BRAND} password was changed",
+        heading="Your password was changed",
+        name=name,
+        blocks=(
+            f"The password of your {BRAND} account was just changed. "
+            "If you made this change, there is nothing else to do.",
+            "If you did not, reset your password now with “Forgot password” on the "
+            f"sign-in page, and contact {BRAND} support.",
+        ),
+        footer=f"You receive this e-mail because the password of your {BRAND} account changed.",
+    )
+
+
+# -------------------------------------------------------------------- layout
+def _compose(
+    to: str, *, subject: str, heading: str, name: str, blocks: Sequence[_Block], footer: str
+) -> EmailMessage:
+    display = _display_name(name)
+    body = (f"Hi {display}," if display else "Hello,", *blocks)
+    for block in body:
+        if isinstance(block, _Link):
+            _absolute(block.url)
+    return EmailMessage(
+        to=to,
+        subject=subject,
+        text=_text(heading, body, footer),
+        html=_html(subject, heading, body, footer),
+    )
+
+
+def _text(heading: str, body: Sequence[_Block], footer: str) -> str:
+    parts = [
+        heading,
+        *(_text_block(block) for block in body),
+        f"-- \n{BRAND}\n{footer}\n{_AUTOMATED}",
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _text_block(block: _Block) -> str:
+    if isinstance(block, _Link):
+        return f"{block.label}:\n{block.url}"
+    return block
+
+
+def _html(subject: str, heading: str, body: Sequence[_Block], footer: str) -> str:
+    blocks = "\n".join(_html_block(block) for block in body)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(subject)}</title>
+</head>
+<body style="{_BODY_STYLE}">
+<div role="article" aria-roledescription="email" aria-label="{escape(subject)}" lang="en">
+<div style="{_CARD_STYLE}">
+<p style="{_BRAND_STYLE}">{BRAND}</p>
+<h1 style="{_HEADING_STYLE}">{escape(heading)}</h1>
+{blocks}
+</div>
+<div style="{_FOOTER_STYLE}">
+<p style="{_PARAGRAPH_STYLE}">{escape(footer)}</p>
+<p style="{_PARAGRAPH_STYLE}">{escape(_AUTOMATED)}</p>
+</div>
+</div>
+</body>
+</html>
+"""
+
+
+def _html_block(block: _Block) -> str:
+    if isinstance(block, _Link):
+        url = escape(block.url)
+        # The URL is shown as text too, for clients that do not render the button.
+        return (
+            f'<p style="{_PARAGRAPH_STYLE}">'
+            f'<a href="{url}" style="{_BUTTON_STYLE}">{escape(block.label)}</a></p>\n'
+            f'<p style="{_SMALL_STYLE}">Or paste this link into your browser:<br>'
+            f'<a href="{url}" style="{_URL_STYLE}">{url}</a></p>'
+        )
+    return f'<p style="{_PARAGRAPH_STYLE}">{escape(block)}</p>'
+
+
+# -------------------------------------------------------------------- values
+def _absolute(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL without whitespace; the error never quotes
+    it, since it may carry a token."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("a link must be an absolute http(s) URL")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise ValueError("a link must not contain whitespace or control characters")
+    return url
+
+
+def _display_name(name: str) -> str:
+    collapsed = " ".join(name.split())
+    if len(collapsed) <= NAME_MAX_LENGTH:
+        return collapsed
+    return collapsed[: NAME_MAX_LENGTH - 1].rstrip() + "…"
+
+
+def _duration(minutes: int) -> str:
+    if minutes < 1:
+        raise ValueError("a link must stay valid for at least a minute")
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"

@@ -1,0 +1,137 @@
+"""Rate limiting middleware: every route's counters are checked before its handler runs.
+
+Install once on the shared resolver: ``app.use(middlewares=[rate_limit])``. Over a
+limit -> 429 problem+json ``RATE_LIMITED`` with ``Retry-After``. When the counters
+cannot be reached, families that guard secrets or money refuse with 503
+``DEPENDENCY_UNAVAILABLE``; the others let the request through and say so (warning
+log + ``RateLimitUnchecked`` metric). Raw IPs, user ids and device tokens are never
+logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admitone.adapters.dynamo import rate_counters
+from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.rate_limits import (
+    Client,
+    Limit,
+    charges_for,
+    fails_closed,
+    ip_client_key,
+    seconds_until_window_ends,
+)
+from admitone.http import problems
+from admitone.observability import logger, metrics
+
+RATE_LIMITED = "RATE_LIMITED"
+DEVICE_HEADER = "X-Device-Token"
+# Marks a request as counted in the resolver's per-request context (cleared per event).
+_COUNTED = "rate_limit_counted"
+
+
+def clock() -> datetime:
+    """The moment a request is counted at (tests replace it to move between windows)."""
+    return datetime.now(UTC)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _authenticated_user(request_context: Mapping[str, Any]) -> str | None:
+    context = _mapping(_mapping(request_context.get("authorizer")).get("lambda"))
+    # The authorizer lets every request through and says whether its token is valid
+    # (services/authorize.py); only a verified `sub` is an identity to count by.
+    if context.get("authenticated") is not True:
+        return None
+    sub = context.get("sub")
+    return sub if isinstance(sub, str) and sub else None
+
+
+def _header(raw_event: Mapping[str, Any], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in _mapping(raw_event.get("headers")).items():
+        if str(key).lower() == wanted and isinstance(value, str) and value:
+            return value
+    return None
+
+
+def client_of(raw_event: Mapping[str, Any]) -> Client:
+    """Who calls, as far as an HTTP API (payload 2.0) event tells."""
+    request_context = _mapping(raw_event.get("requestContext"))
+    # The TCP peer API Gateway saw. X-Forwarded-For is not used: any client can write it.
+    source_ip = _mapping(request_context.get("http")).get("sourceIp")
+    return Client(
+        ip=ip_client_key(source_ip) if isinstance(source_ip, str) and source_ip else None,
+        user=_authenticated_user(request_context),
+        device=_header(raw_event, DEVICE_HEADER),
+    )
+
+
+def _count_in_metrics(name: str, limit: Limit) -> None:
+    # The family goes in as metadata, not as a dimension: dimensions are shared by every
+    # metric of the invocation, and a let-through request goes on to its handler, whose
+    # business metrics must not be split by rate-limit family.
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    metrics.add_metadata(key="rate_limit_family", value=str(limit.family))
+
+
+def _too_many_requests(limit: Limit, retry_after: int) -> Response[str]:
+    _count_in_metrics("RateLimited", limit)
+    return problems.problem_response(
+        status=429,
+        code=RATE_LIMITED,
+        title="Too many requests",
+        detail=(
+            f"The {limit.family} rate limit ({limit.count} per {limit.window_seconds} s "
+            f"per {limit.per}) is used up; retry in {retry_after} s."
+        ),
+        headers={"Retry-After": str(retry_after)},
+        extra={"family": str(limit.family)},
+    )
+
+
+def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Count the request against each limit of its route; refuse at the first one used up."""
+    # Installed twice (on the shared resolver and again by a function), a request would
+    # count twice and every limit would silently halve.
+    if app.context.get(_COUNTED):
+        return next_middleware(app)
+    app.context[_COUNTED] = True
+    raw_event = app.current_event.raw_event
+    route_key = str(raw_event.get("routeKey", ""))
+    now = clock()
+    for charge in charges_for(route_key, client_of(raw_event)):
+        limit = charge.limit
+        try:
+            counted = rate_counters.try_count_hit(limit, charge.client_key, now=now)
+        except DependencyUnavailable as error:
+            log_keys = {"family": limit.family, "route": route_key, "cause": repr(error.__cause__)}
+            if fails_closed(limit.family):
+                logger.warning("rate limit unavailable: request refused", extra=log_keys)
+                return problems.from_domain_error(error)
+            # RULES §11: a check is never skipped silently.
+            logger.warning("rate limit unavailable: request let through", extra=log_keys)
+            _count_in_metrics("RateLimitUnchecked", limit)
+            continue
+        if not counted:
+            retry_after = seconds_until_window_ends(now, limit.window_seconds)
+            logger.info(
+                "rate limited",
+                extra={
+                    "family": limit.family,
+                    "route": route_key,
+                    "client": rate_counters.pseudonym(limit, charge.client_key),
+                    "retry_after": retry_after,
+                },
+            )
+            return _too_many_requests(limit, retry_after)
+    return next_middleware(app)

@@ -1,0 +1,60 @@
+"""Forgot / reset password. Forgetting always answers the same; resetting spends the
+one-time token, sets the password and revokes every session of the user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from admitone.adapters import mail, passwords
+from admitone.adapters.dynamo import accounts
+from admitone.adapters.signing_keys import load_keyset
+from admitone.config import settings
+from admitone.domain import messages
+from admitone.domain.accounts import check_password_policy, normalize_email
+from admitone.domain.errors import InvalidToken, TokenAlreadyUsed
+from admitone.domain.jwt_tokens import (
+    PROFILES,
+    PasswordResetClaims,
+    TokenKind,
+    issue_jwt,
+    verify_jwt,
+)
+from admitone.domain.tokens import TokenRejection
+from admitone.services.register import app_link
+
+RESET_LIFETIME = PROFILES[TokenKind.PASSWORD_RESET].lifetime
+
+
+def forgot_password(email: str, *, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    found = accounts.user_with_hash_by_email(normalize_email(email))
+    if found is None:
+        return
+    user, _ = found
+    token = issue_jwt(
+        PasswordResetClaims(sub=user.id), keys=load_keyset(), issuer=settings().jwt_issuer, now=now
+    )
+    minutes = int(RESET_LIFETIME.total_seconds() // 60) if RESET_LIFETIME else 30
+    mail.send_email(
+        messages.password_reset(
+            user.email, user.name, app_link("/reset-password", token=token.token), minutes
+        )
+    )
+
+
+def reset_password(token: str, password: str, *, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    check_password_policy(password)
+    verified = verify_jwt(
+        token, PasswordResetClaims, keys=load_keyset(), issuer=settings().jwt_issuer, now=now
+    )
+    user = accounts.user_by_id(verified.claims.sub)
+    if user is None:
+        raise InvalidToken(TokenRejection.INVALID_CLAIMS)
+    try:
+        accounts.reset_password(
+            user.id, passwords.hash_password(password), verified.token_id, verified.expires_at, now
+        )
+    except accounts.OneTimeTokenSpent:
+        raise TokenAlreadyUsed("This reset link was already used.") from None
+    mail.send_email(messages.password_changed(user.email, user.name))

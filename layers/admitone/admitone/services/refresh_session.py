@@ -1,0 +1,38 @@
+"""Rotate a refresh token. Presenting one that was already rotated means it leaked:
+the whole family is revoked, the thief's copy and the owner's alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from admitone.adapters.dynamo import accounts
+from admitone.domain.errors import RefreshTokenInvalid, RefreshTokenReused
+from admitone.observability import logger
+from admitone.services.session_tokens import REFRESH_LIFETIME, RefreshToken, TokenPair, issue_pair
+
+
+def refresh_session(refresh_token: str, *, now: datetime | None = None) -> TokenPair:
+    now = now or datetime.now(UTC)
+    presented = RefreshToken.parse(refresh_token)
+    successor = RefreshToken.new()
+    try:
+        user_id = accounts.rotate_refresh_token(
+            token_id=presented.token_id,
+            secret_hash=presented.secret_hash,
+            new_token_id=successor.token_id,
+            new_secret_hash=successor.secret_hash,
+            now=now,
+            expires_at=now + REFRESH_LIFETIME,
+        )
+    except accounts.RotationRefused as refused:
+        if refused.why == accounts.RotationRefused.REUSED and refused.family_id:
+            accounts.revoke_session(refused.family_id)
+            logger.warning("refresh token reused; session family revoked")
+            raise RefreshTokenReused(
+                "This refresh token was already used; sign in again."
+            ) from None
+        raise RefreshTokenInvalid("The refresh token is not valid; sign in again.") from None
+    user = accounts.user_by_id(user_id)
+    if user is None:
+        raise RefreshTokenInvalid("The refresh token is not valid; sign in again.")
+    return issue_pair(user, successor, now)

@@ -1,0 +1,293 @@
+"""Accounts and sessions through the API as a client sees it: routes, the authorizer
+and the handlers of template.yaml, on moto, with e-mails read back from SES."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Api, AwsStack
+from tests.mailbox import find_link, sent_in_process
+
+PASSWORD = "correct horse battery"
+
+
+def _mail_to(address: str) -> list[Any]:
+    return [mail for mail in sent_in_process() if address in mail.to]
+
+
+def _token_from(link: str) -> str:
+    match = re.search(r"token=([^&\s]+)", link)
+    assert match, link
+    return match.group(1)
+
+
+def register_and_verify(api: Api, email: str, name: str = "Ada") -> None:
+    assert (
+        api.post("/auth/register", {"email": email, "password": PASSWORD, "name": name}).status
+        == 201
+    )
+    link = find_link(_mail_to(email)[-1], r"/verify-email")
+    assert api.post("/auth/verify-email", {"token": _token_from(link)}).status == 200
+
+
+def login(api: Api, email: str, password: str = PASSWORD, **kwargs: Any) -> dict[str, Any]:
+    response = api.post("/auth/login", {"email": email, "password": password}, **kwargs)
+    assert response.status == 200, response.body
+    return response.json()
+
+
+def test_register_verify_login_and_read_my_profile(api: Api):
+    response = api.post(
+        "/auth/register", {"email": "  Ada@Example.COM ", "password": PASSWORD, "name": "Ada"}
+    )
+    assert response.status == 201
+    (mail,) = _mail_to("ada@example.com")
+    assert "confirm your e-mail" in mail.subject.lower()
+    assert (
+        api.post("/auth/login", {"email": "ada@example.com", "password": PASSWORD}).json()["code"]
+        == "EMAIL_NOT_VERIFIED"
+    )
+
+    token = _token_from(find_link(mail, r"/verify-email"))
+    assert api.post("/auth/verify-email", {"token": token}).status == 200
+    again = api.post("/auth/verify-email", {"token": token})
+    assert (again.status, again.json()["code"]) == (409, "TOKEN_ALREADY_USED")
+
+    pair = login(api, "ADA@example.com")
+    assert pair["token_type"] == "Bearer"
+    assert pair["expires_in"] == 900
+    me = api.get("/me", token=pair["access_token"])
+    assert me.status == 200
+    assert me.json()["email"] == "ada@example.com"
+    assert me.json()["roles"] == ["buyer"]
+    assert me.json()["email_verified"] is True
+    assert "password_hash" not in me.body.decode()
+
+
+def test_registering_a_known_address_answers_the_same_and_mails_the_owner(api: Api):
+    register_and_verify(api, "grace@example.com", "Grace")
+    first = api.post(
+        "/auth/register", {"email": "newbie@example.com", "password": PASSWORD, "name": "N"}
+    )
+    again = api.post(
+        "/auth/register",
+        {"email": "grace@example.com", "password": "another password", "name": "X"},
+    )
+    assert (first.status, first.json()) == (again.status, again.json())
+    assert "already" in _mail_to("grace@example.com")[-1].text.lower()
+    assert login(api, "grace@example.com")  # the old password still works
+
+
+def test_a_tampered_access_token_is_a_401_problem(api: Api):
+    register_and_verify(api, "alan@example.com")
+    token = login(api, "alan@example.com")["access_token"]
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["roles"] = ["buyer", "admin"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    for bad in (
+        f"{header}.{forged}.{signature}",
+        token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1],
+    ):
+        response = api.get("/me", token=bad)
+        assert response.status == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "TOKEN_INVALID"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_request_without_a_token_is_refused_by_the_gateway(api: Api):
+    assert api.get("/me").status == 401
+
+
+def test_refresh_rotates_and_reuse_revokes_the_whole_family(api: Api):
+    register_and_verify(api, "barbara@example.com")
+    first = login(api, "barbara@example.com")
+    second = api.post("/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert second.status == 200
+    assert second.json()["refresh_token"] != first["refresh_token"]
+
+    replay = api.post("/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert (replay.status, replay.json()["code"]) == (401, "REFRESH_TOKEN_REUSED")
+    # The family is dead: even the legitimately rotated token no longer works.
+    successor = api.post("/auth/refresh", {"refresh_token": second.json()["refresh_token"]})
+    assert (successor.status, successor.json()["code"]) == (401, "REFRESH_TOKEN_INVALID")
+    # Another login is another family, unaffected.
+    assert (
+        api.post(
+            "/auth/refresh", {"refresh_token": login(api, "barbara@example.com")["refresh_token"]}
+        ).status
+        == 200
+    )
+
+
+def test_logout_revokes_the_session(api: Api):
+    register_and_verify(api, "edsger@example.com")
+    pair = login(api, "edsger@example.com")
+    assert api.post("/auth/logout", {"refresh_token": pair["refresh_token"]}).status == 204
+    assert api.post("/auth/refresh", {"refresh_token": pair["refresh_token"]}).status == 401
+    assert api.post("/auth/logout", {"refresh_token": pair["refresh_token"]}).status == 204
+
+
+def test_forgot_and_reset_password_revokes_every_session(api: Api):
+    register_and_verify(api, "katherine@example.com")
+    old = login(api, "katherine@example.com")
+    known = api.post("/auth/password/forgot", {"email": "katherine@example.com"})
+    unknown = api.post("/auth/password/forgot", {"email": "nobody@example.com"})
+    assert (known.status, known.json()) == (unknown.status, unknown.json()) == (202, known.json())
+    assert _mail_to("nobody@example.com") == []
+    token = _token_from(find_link(_mail_to("katherine@example.com")[-1], r"/reset-password"))
+
+    assert (
+        api.post("/auth/password/reset", {"token": token, "password": "short"}).json()["code"]
+        == "PASSWORD_POLICY"
+    )
+    assert (
+        api.post(
+            "/auth/password/reset", {"token": token, "password": "a brand new password"}
+        ).status
+        == 204
+    )
+    assert (
+        api.post(
+            "/auth/password/reset", {"token": token, "password": "yet another password"}
+        ).status
+        == 409
+    )
+    assert api.post("/auth/refresh", {"refresh_token": old["refresh_token"]}).status == 401
+    assert (
+        api.post("/auth/login", {"email": "katherine@example.com", "password": PASSWORD}).status
+        == 401
+    )
+    assert login(api, "katherine@example.com", "a brand new password")
+    assert "changed" in _mail_to("katherine@example.com")[-1].subject.lower()
+
+
+def test_ten_failed_logins_lock_the_account_for_an_hour(api: Api):
+    register_and_verify(api, "linus@example.com")
+    for attempt in range(10):
+        # Different addresses, so the per-IP auth rate limit is not what stops them.
+        wrong = api.post(
+            "/auth/login",
+            {"email": "linus@example.com", "password": "wrong!" * 3},
+            ip=f"203.0.113.{attempt + 1}",
+        )
+        assert wrong.json()["code"] == "INVALID_CREDENTIALS"
+    locked = api.post(
+        "/auth/login", {"email": "linus@example.com", "password": PASSWORD}, ip="203.0.113.99"
+    )
+    assert (locked.status, locked.json()["code"]) == (423, "ACCOUNT_LOCKED")
+    assert 3500 < int(locked.headers["retry-after"]) <= 3600
+
+
+def test_unknown_fields_and_bad_values_are_422_naming_the_field(api: Api):
+    response = api.post(
+        "/auth/register",
+        {"email": "x@example.com", "password": PASSWORD, "name": "X", "roles": ["admin"]},
+    )
+    assert response.status == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["body.roles"]
+    bad_email = api.post("/auth/register", {"email": "nope", "password": PASSWORD, "name": "X"})
+    assert bad_email.json()["errors"][0]["field"] == "email"
+    not_json = api.request("POST", "/auth/login", headers={"Content-Type": "application/json"})
+    assert not_json.status in (400, 422)
+
+
+def test_profile_updates_and_admin_role_changes(api: Api, aws: AwsStack):
+    register_and_verify(api, "margaret@example.com", "Margaret")
+    pair = login(api, "margaret@example.com")
+    patched = api.request(
+        "PATCH",
+        "/me",
+        json_body={"phone": "+15551234567", "preferences": {"marketing": True}},
+        token=pair["access_token"],
+    )
+    assert patched.status == 200
+    assert patched.json()["phone"] == "+15551234567"
+    assert patched.json()["preferences"]["marketing"] is True
+    assert patched.json()["name"] == "Margaret"
+    bad = api.request("PATCH", "/me", json_body={"phone": "555"}, token=pair["access_token"])
+    assert bad.status == 422
+
+    user_id = patched.json()["id"]
+    assert (
+        api.get("/admin/users?email=margaret@example.com", token=pair["access_token"]).status == 403
+    )
+    _make_admin(aws, "root@example.com", api)
+    admin = login(api, "root@example.com")["access_token"]
+    found = api.get("/admin/users?email=MARGARET@example.com", token=admin).json()["users"]
+    assert [u["id"] for u in found] == [user_id]
+    changed = api.request(
+        "PUT",
+        f"/admin/users/{user_id}/roles",
+        json_body={"roles": ["buyer", "organizer"]},
+        token=admin,
+    )
+    assert changed.json()["roles"] == ["buyer", "organizer"]
+    refreshed = api.post("/auth/refresh", {"refresh_token": pair["refresh_token"]}).json()
+    assert api.get("/me", token=refreshed["access_token"]).json()["roles"] == ["buyer", "organizer"]
+    missing = api.request(
+        "PUT",
+        "/admin/users/usr_01JDQ3Z8K4M2N6P8R0T2V4X6Y8/roles",
+        json_body={"roles": ["buyer"]},
+        token=admin,
+    )
+    assert missing.status == 404
+
+
+def _make_admin(aws: AwsStack, email: str, api: Api) -> None:
+    register_and_verify(api, email)
+    aws.use_function("SetUserRolesFunction")
+    from admitone.adapters.dynamo import accounts  # noqa: PLC0415
+    from admitone.domain.jwt_tokens import Role  # noqa: PLC0415
+
+    found = accounts.user_with_hash_by_email(email)
+    assert found is not None
+    accounts.set_roles(found[0].id, (Role.BUYER, Role.ADMIN))
+
+
+def test_jwks_publishes_public_access_and_ticket_keys_only(api: Api):
+    response = api.get("/.well-known/jwks.json")
+    assert response.status == 200
+    keys = response.json()["keys"]
+    assert {k["kid"].split("-")[0] for k in keys} == {"jwt", "tkt"}
+    assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and "d" not in k for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("function_id", "scenario", "status", "code"),
+    [
+        ("RegisterFunction", "ok", 201, None),
+        ("RegisterFunction", "unknown_field", 422, "VALIDATION_FAILED"),
+        ("VerifyEmailFunction", "bad_token", 401, "TOKEN_INVALID"),
+        ("LoginFunction", "unknown_account", 401, "INVALID_CREDENTIALS"),
+        ("RefreshFunction", "invalid", 401, "REFRESH_TOKEN_INVALID"),
+        ("LogoutFunction", "unknown_token", 204, None),
+        ("ForgotPasswordFunction", "ok", 202, None),
+        ("ResetPasswordFunction", "bad_token", 401, "TOKEN_INVALID"),
+        ("JwksFunction", "ok", 200, None),
+        ("GetMeFunction", "ok", 404, "NOT_FOUND"),
+        ("UpdateMeFunction", "ok", 404, "NOT_FOUND"),
+        ("SetUserRolesFunction", "ok", 404, "NOT_FOUND"),
+        ("FindUsersFunction", "ok", 200, None),
+    ],
+)
+def test_each_sample_event_gets_its_documented_answer(aws, function_id, scenario, status, code):
+    # The sample events name a user that does not exist in a fresh table.
+    response = aws.invoke_sample(function_id, scenario)
+    assert response["statusCode"] == status, response.get("body")
+    if code:
+        assert json.loads(response["body"])["code"] == code
+
+
+def test_the_authorizer_sample_event_is_described_as_unauthenticated(aws):
+    decision = aws.invoke_sample("AuthorizerFunction", "malformed_token")
+    assert decision["isAuthorized"] is True
+    assert decision["context"]["authenticated"] is False
+    assert decision["context"]["reason"] == "malformed"
