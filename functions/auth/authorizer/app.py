@@ -13,7 +13,7 @@ from admitone.observability import logger
 from admitone.services.authorize import authorize
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = APIGatewayAuthorizerEventV2(event)
     decision = authorize(request.headers.get("authorization"))

@@ -18,6 +18,7 @@ from admitone.domain.messages import (
     app_link,
     password_changed,
     password_reset,
+    reset_without_account,
     verify_email,
 )
 
@@ -277,3 +278,12 @@ def test_app_link_encodes_its_query() -> None:
 def test_app_link_needs_an_absolute_base_url() -> None:
     with pytest.raises(ValueError, match="absolute"):
         app_link("app.admitone.example", "/login")
+
+
+def test_a_reset_request_for_an_unknown_address_offers_to_register_and_carries_no_token():
+    message = reset_without_account("nobody@example.com", "https://app.example/register")
+    assert message.to == "nobody@example.com"
+    assert "no account" in message.text.lower()
+    assert "https://app.example/register" in message.text
+    assert "https://app.example/register" in message.html
+    assert "token" not in message.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -53,9 +53,6 @@ class User:
         if self.locked_until is None or self.locked_until <= now:
             return None
         return self.locked_until - now
-
-    def with_roles(self, roles: tuple[Role, ...]) -> User:
-        return replace(self, roles=roles)
 
 
 def normalize_email(email: str, *, field_name: str = "email") -> str:

@@ -131,6 +131,24 @@ def password_reset(to: str, name: str, reset_url: str, valid_minutes: int) -> Em
     )
 
 
+def reset_without_account(to: str, register_url: str) -> EmailMessage:
+    """Answers a password-reset request for an address with no account, so that asking
+    does the same work (and takes the same time) for known and unknown addresses."""
+    return _compose(
+        to,
+        subject=f"Reset your {BRAND} password",
+        heading="No account for this address",
+        name="",
+        blocks=(
+            f"We received a request to reset the {BRAND} password for this e-mail address, "
+            "but there is no account for it.",
+            "If you meant to sign up, you can create an account:",
+            _Link("Create an account", register_url),
+        ),
+        footer="If this was not you, you can ignore this e-mail: nothing was changed.",
+    )
+
+
 def password_changed(to: str, name: str) -> EmailMessage:
     """Confirms a password change, so that an owner notices one they did not make."""
     return _compose(

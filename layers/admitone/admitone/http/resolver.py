@@ -61,7 +61,10 @@ def http_resolver() -> APIGatewayHttpResolver:
 def http_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
     """The Lambda entry point of an HTTP function: logging context, metrics, the resolver."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    # clear_state: keys appended for one request (user_id ...) must not reach the next.
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    )
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return app.resolve(event, context)

@@ -27,8 +27,11 @@ RESET_LIFETIME = PROFILES[TokenKind.PASSWORD_RESET].lifetime
 
 def forgot_password(email: str, *, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
-    found = accounts.user_with_hash_by_email(normalize_email(email))
+    address = normalize_email(email)
+    found = accounts.user_with_hash_by_email(address)
     if found is None:
+        # The same work as for a known address: one e-mail, to the address asked about.
+        mail.send_email(messages.reset_without_account(address, app_link("/register")))
         return
     user, _ = found
     token = issue_jwt(

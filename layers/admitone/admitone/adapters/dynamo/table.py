@@ -107,28 +107,6 @@ def update(
     return from_attributes(response["Attributes"])
 
 
-def query(
-    key_condition: str,
-    values: Mapping[str, Any],
-    *,
-    index: str | None = None,
-    limit: int | None = None,
-    forward: bool = True,
-) -> list[Item]:
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": key_condition,
-        "ExpressionAttributeValues": to_attributes(values),
-        "ScanIndexForward": forward,
-    }
-    if index:
-        request["IndexName"] = index
-    if limit:
-        request["Limit"] = limit
-    response = client("dynamodb").query(**request)
-    return [from_attributes(item) for item in response["Items"]]
-
-
 # ------------------------------------------------------------- transactions
 def put_op(
     item: Mapping[str, Any],
