@@ -75,7 +75,19 @@ POLICY: Mapping[Family, tuple[Limit, ...]] = MappingProxyType(
 # so that a health check can still say which dependency is down.
 FAIL_CLOSED_FAMILIES = frozenset({Family.AUTH, Family.EMAIL, Family.PAYMENT})
 
-AUTH_ROUTE_PREFIX = "POST /auth/"
+# Routes where a credential (a password, or an address to probe) can be guessed.
+# Refresh, logout and e-mail verification take unguessable tokens: limiting them
+# would only slow down legitimate clients (register -> verify -> login -> refresh
+# within one minute is ordinary use).
+AUTH_ROUTES = frozenset(
+    {
+        "POST /auth/login",
+        "POST /auth/register",
+        "POST /auth/password/forgot",
+        "POST /auth/password/reset",
+        "POST /auth/verify-email/resend",
+    }
+)
 EMAIL_SENDING_ROUTES = frozenset(
     {
         "POST /auth/register",
@@ -137,7 +149,7 @@ class Charge:
 def families_for(route_key: str) -> tuple[Family, ...]:
     """The families a route counts against, in the order their counters are checked."""
     families: list[Family] = []
-    if route_key.startswith(AUTH_ROUTE_PREFIX):
+    if route_key in AUTH_ROUTES:
         families.append(Family.AUTH)
     if route_key in EMAIL_SENDING_ROUTES:
         families.append(Family.EMAIL)
