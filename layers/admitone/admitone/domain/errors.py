@@ -222,3 +222,42 @@ class EmailRejected(DomainError):
     def __init__(self, reason: str, detail: str = "The e-mail could not be sent.") -> None:
         super().__init__(detail)
         self.reason = reason
+
+
+# ----------------------------------------------------------------- catalog
+class InvalidTransition(Conflict):
+    """The entity is not in a state that allows this change."""
+
+    code = "INVALID_TRANSITION"
+    title = "Not allowed in the current state"
+
+
+class SoldOut(Conflict):
+    """Not enough inventory left; ``ticket_type_id`` names what ran out."""
+
+    code = "SOLD_OUT"
+    title = "Sold out"
+
+    def __init__(self, detail: str, *, ticket_type_id: str) -> None:
+        super().__init__(detail, errors=(FieldError("ticket_type_id", ticket_type_id, "SOLD_OUT"),))
+        self.ticket_type_id = ticket_type_id
+
+
+class CapacityBelowCommitted(Conflict):
+    code = "CAPACITY_BELOW_COMMITTED"
+    title = "Capacity cannot drop below what is sold and held"
+
+
+class PriceFrozen(Conflict):
+    code = "PRICE_FROZEN"
+    title = "The price of a ticket type with sales cannot change"
+
+
+class VoucherExhausted(Conflict):
+    code = "VOUCHER_EXHAUSTED"
+    title = "The voucher has no uses or budget left"
+
+
+class AlreadyExists(Conflict):
+    code = "ALREADY_EXISTS"
+    title = "It already exists"

@@ -31,3 +31,50 @@ def used_token(token_id: str) -> Key:
 def rate_counter(family: str, key_kind: str, client_pseudonym: str, window_start: int) -> Key:
     """Hits of one client against one limit in one fixed window."""
     return {"PK": f"RATE#{family}#{key_kind}#{client_pseudonym}", "SK": f"WINDOW#{window_start}"}
+
+
+# ------------------------------------------------------------------- catalog
+def venue(venue_id: str) -> Key:
+    return {"PK": f"VENUE#{venue_id}", "SK": "VENUE"}
+
+
+def event(event_id: str) -> Key:
+    return {"PK": f"EVENT#{event_id}", "SK": "EVENT"}
+
+
+def ticket_type(event_id: str, ticket_type_id: str) -> Key:
+    return {"PK": f"EVENT#{event_id}", "SK": f"TTYPE#{ticket_type_id}"}
+
+
+def capacity_pool(event_id: str, pool_id: str) -> Key:
+    return {"PK": f"EVENT#{event_id}", "SK": f"POOL#{pool_id}"}
+
+
+def inventory_shard(event_id: str, owner_id: str, shard: int) -> Key:
+    """One shard of the counters of a ticket type or a capacity pool (``owner_id``)."""
+    return {"PK": f"EVENT#{event_id}", "SK": f"INV#{owner_id}#{shard:02d}"}
+
+
+INVENTORY_PREFIX = "INV#"
+
+
+def voucher(event_id: str, code: str) -> Key:
+    return {"PK": f"EVENT#{event_id}", "SK": f"VOUCHER#{code}"}
+
+
+def owned_by(user_id: str) -> str:
+    """GSI1PK of everything an organizer owns (venues, events)."""
+    return f"OWNER#{user_id}"
+
+
+PUBLISHED = "PUBLISHED"  # GSI2PK of every published event (GSI2SK: starts_at#event_id)
+
+
+def published_in_city(city: str) -> str:
+    """GSI3PK of published events in a city (GSI3SK: starts_at#event_id)."""
+    return f"PUBLISHED#CITY#{city}"
+
+
+def published_in_category(category: str) -> str:
+    """GSI4PK of published events of a category (GSI4SK: starts_at#event_id)."""
+    return f"PUBLISHED#CATEGORY#{category}"

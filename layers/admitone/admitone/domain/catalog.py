@@ -1,0 +1,397 @@
+"""The catalog: venues, events, ticket types, capacity pools and vouchers, with the
+rules that keep them consistent (ordered dates, real time zones, supported
+currencies, bounded prices and capacities) and the event state machine.
+
+Event states: draft -> published -> (cancelled | completed); a draft may also be
+cancelled. Which fields may change depends on the state (EDITABLE_WHEN).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+from zoneinfo import available_timezones
+
+from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
+from admitone.domain.money import MAX_AMOUNT_CENTS, Currency
+from admitone.domain.pricing import FeeTier
+
+MAX_CAPACITY = 1_000_000
+MAX_SHARDS = 16
+MAX_SCANS = 100
+DEFAULT_MAX_PER_ORDER = 4  # RULES §4
+MAX_PER_ORDER = 10  # RULES §4: quantity per line 1-10
+DEFAULT_HOLD_MINUTES = 15
+HOLD_MINUTES_RANGE = (5, 30)
+DEFAULT_REGISTRATION_LEAD = timedelta(days=7)  # RULES §15: start - 7 days
+DEFAULT_RESALE_MIN_PCT, DEFAULT_RESALE_MAX_PCT = 50, 150  # RULES §13
+VOUCHER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class Category(StrEnum):
+    MUSIC = "music"
+    SPORTS = "sports"
+    THEATRE = "theatre"
+    COMEDY = "comedy"
+    CONFERENCE = "conference"
+    FESTIVAL = "festival"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class VoucherKind(StrEnum):
+    PERCENT = "percent"  # value in basis points off
+    FIXED = "fixed"  # value in cents off
+    ACCESS = "access"  # unlocks hidden ticket types, no discount
+
+
+TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
+    EventStatus.DRAFT: frozenset({EventStatus.PUBLISHED, EventStatus.CANCELLED}),
+    EventStatus.PUBLISHED: frozenset({EventStatus.CANCELLED, EventStatus.COMPLETED}),
+    EventStatus.CANCELLED: frozenset(),
+    EventStatus.COMPLETED: frozenset(),
+}
+
+_ALL_EVENT_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "category",
+        "starts_at",
+        "ends_at",
+        "sales_start",
+        "sales_end",
+        "registration_deadline",
+        "hold_minutes",
+        "high_demand",
+        "nft_enabled",
+        "resale",
+    }
+)
+# Once on sale, what buyers relied on when paying (dates, NFT minting, holds) is fixed.
+EDITABLE_WHEN: dict[EventStatus, frozenset[str]] = {
+    EventStatus.DRAFT: _ALL_EVENT_FIELDS,
+    EventStatus.PUBLISHED: frozenset(
+        {"title", "description", "category", "sales_end", "high_demand", "resale"}
+    ),
+    EventStatus.CANCELLED: frozenset(),
+    EventStatus.COMPLETED: frozenset(),
+}
+
+
+def require_transition(current: EventStatus, target: EventStatus) -> None:
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(f"An event that is {current.value} cannot become {target.value}.")
+
+
+def require_editable(status: EventStatus, fields: set[str]) -> None:
+    frozen = sorted(fields - EDITABLE_WHEN[status])
+    if frozen:
+        raise InvalidTransition(
+            f"These fields cannot change while the event is {status.value}.",
+            errors=tuple(
+                FieldError(name, f"frozen while {status.value}", "FROZEN") for name in frozen
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    city: str
+    postal_code: str
+    country: str  # ISO 3166-1 alpha-2
+    state: str | None = None
+    line2: str | None = None
+
+    @property
+    def city_key(self) -> str:
+        """The form a city is searched by: case- and space-insensitive."""
+        return normalize_city(self.city)
+
+
+def normalize_city(city: str) -> str:
+    return " ".join(city.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Venue:
+    id: str
+    owner_id: str
+    name: str
+    address: Address
+    timezone: str
+    created_at: datetime
+    fee_tier: FeeTier | None = None  # pinned by an admin; None = by trailing volume
+
+
+@dataclass(frozen=True)
+class ResalePolicy:
+    allowed: bool = True
+    min_pct: int = DEFAULT_RESALE_MIN_PCT
+    max_pct: int = DEFAULT_RESALE_MAX_PCT
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    venue_id: str
+    owner_id: str
+    title: str
+    description: str
+    category: Category
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    city: str
+    currency: Currency
+    sales_start: datetime
+    sales_end: datetime
+    registration_deadline: datetime
+    created_at: datetime
+    status: EventStatus = EventStatus.DRAFT
+    hold_minutes: int = DEFAULT_HOLD_MINUTES
+    high_demand: bool = False
+    nft_enabled: bool = False
+    resale: ResalePolicy = field(default_factory=ResalePolicy)
+
+
+@dataclass(frozen=True)
+class TicketType:
+    id: str
+    event_id: str
+    name: str
+    price_cents: int
+    currency: Currency
+    capacity: int
+    max_per_order: int = DEFAULT_MAX_PER_ORDER
+    max_scans: int = 1
+    sales_start: datetime | None = None
+    sales_end: datetime | None = None
+    hidden: bool = False
+    shards: int = 1
+    pool_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CapacityPool:
+    id: str
+    event_id: str
+    name: str
+    capacity: int
+    shards: int = 1
+
+
+@dataclass(frozen=True)
+class Voucher:
+    event_id: str
+    code: str
+    kind: VoucherKind
+    value: int
+    max_uses: int | None = None
+    budget_cents: int | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    ticket_type_ids: tuple[str, ...] = ()
+    uses: int = 0
+    spent_cents: int = 0
+
+
+# ------------------------------------------------------------------ validation
+class _Problems:
+    """Collects every violation, so a client learns all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def check(self, ok: bool, field_name: str, message: str, code: str = "INVALID") -> None:
+        if not ok:
+            self.errors.append(FieldError(field_name, message, code))
+
+    def raise_if_any(self, detail: str) -> None:
+        if self.errors:
+            raise ValidationFailed(detail, errors=tuple(self.errors))
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str, field_name: str = "timezone") -> None:
+    if name not in _zones():
+        raise ValidationFailed(
+            "Unknown time zone.",
+            errors=(FieldError(field_name, "not an IANA time zone name", "TIMEZONE_INVALID"),),
+        )
+
+
+def check_event_schedule(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    sales_start: datetime,
+    sales_end: datetime,
+    registration_deadline: datetime,
+    hold_minutes: int,
+    resale: ResalePolicy,
+) -> None:
+    problems = _Problems()
+    for name, moment in (
+        ("starts_at", starts_at),
+        ("ends_at", ends_at),
+        ("sales_start", sales_start),
+        ("sales_end", sales_end),
+        ("registration_deadline", registration_deadline),
+    ):
+        problems.check(moment.tzinfo is not None, name, "needs a UTC offset (e.g. Z)")
+    problems.raise_if_any("Times must carry their UTC offset.")
+    problems.check(starts_at < ends_at, "ends_at", "must be after starts_at", "DATES_ORDER")
+    problems.check(sales_start < sales_end, "sales_end", "must be after sales_start", "DATES_ORDER")
+    problems.check(sales_end <= ends_at, "sales_end", "must not be after ends_at", "DATES_ORDER")
+    problems.check(
+        registration_deadline <= ends_at,
+        "registration_deadline",
+        "must not be after ends_at",
+        "DATES_ORDER",
+    )
+    low, high = HOLD_MINUTES_RANGE
+    problems.check(
+        low <= hold_minutes <= high, "hold_minutes", f"must be {low} to {high}", "OUT_OF_RANGE"
+    )
+    problems.check(
+        0 < resale.min_pct <= resale.max_pct <= 1000,
+        "resale",
+        "needs 0 < min_pct <= max_pct <= 1000",
+        "OUT_OF_RANGE",
+    )
+    problems.raise_if_any("The event's dates or settings are not consistent.")
+
+
+def check_ticket_type(ticket_type: TicketType, event: Event) -> None:
+    problems = _Problems()
+    problems.check(
+        0 <= ticket_type.price_cents <= MAX_AMOUNT_CENTS,
+        "price_cents",
+        f"must be 0 to {MAX_AMOUNT_CENTS}",
+        "OUT_OF_RANGE",
+    )
+    problems.check(
+        ticket_type.currency == event.currency,
+        "currency",
+        f"the event sells in {event.currency.value}",
+        "CURRENCY_MISMATCH",
+    )
+    problems.check(
+        1 <= ticket_type.capacity <= MAX_CAPACITY,
+        "capacity",
+        f"must be 1 to {MAX_CAPACITY}",
+        "OUT_OF_RANGE",
+    )
+    problems.check(
+        1 <= ticket_type.max_per_order <= MAX_PER_ORDER,
+        "max_per_order",
+        f"must be 1 to {MAX_PER_ORDER}",
+        "OUT_OF_RANGE",
+    )
+    problems.check(
+        1 <= ticket_type.max_scans <= MAX_SCANS,
+        "max_scans",
+        f"must be 1 to {MAX_SCANS}",
+        "OUT_OF_RANGE",
+    )
+    problems.check(
+        1 <= ticket_type.shards <= MAX_SHARDS,
+        "shards",
+        f"must be 1 to {MAX_SHARDS}",
+        "OUT_OF_RANGE",
+    )
+    problems.check(
+        ticket_type.shards <= ticket_type.capacity,
+        "shards",
+        "cannot exceed the capacity",
+        "OUT_OF_RANGE",
+    )
+    start = ticket_type.sales_start or event.sales_start
+    end = ticket_type.sales_end or event.sales_end
+    problems.check(start < end, "sales_end", "must be after sales_start", "DATES_ORDER")
+    problems.check(
+        end <= event.ends_at, "sales_end", "must not be after the event ends", "DATES_ORDER"
+    )
+    problems.raise_if_any("The ticket type is not valid.")
+
+
+def check_capacity(capacity: int, shards: int) -> None:
+    problems = _Problems()
+    problems.check(
+        1 <= capacity <= MAX_CAPACITY, "capacity", f"must be 1 to {MAX_CAPACITY}", "OUT_OF_RANGE"
+    )
+    problems.check(
+        1 <= shards <= min(MAX_SHARDS, max(capacity, 1)),
+        "shards",
+        f"must be 1 to {MAX_SHARDS} and at most the capacity",
+        "OUT_OF_RANGE",
+    )
+    problems.raise_if_any("The capacity is not valid.")
+
+
+def normalize_voucher_code(code: str) -> str:
+    canonical = code.strip().upper()
+    if not VOUCHER_CODE.match(canonical):
+        raise ValidationFailed(
+            "The voucher code is not valid.",
+            errors=(FieldError("code", "3-32 letters, digits, - or _", "VOUCHER_CODE_INVALID"),),
+        )
+    return canonical
+
+
+def check_voucher(voucher: Voucher, ticket_type_ids: set[str]) -> None:
+    problems = _Problems()
+    if voucher.kind is VoucherKind.PERCENT:
+        problems.check(
+            1 <= voucher.value <= 10_000, "value", "basis points, 1 to 10000", "OUT_OF_RANGE"
+        )
+    elif voucher.kind is VoucherKind.FIXED:
+        problems.check(
+            1 <= voucher.value <= MAX_AMOUNT_CENTS,
+            "value",
+            f"cents, 1 to {MAX_AMOUNT_CENTS}",
+            "OUT_OF_RANGE",
+        )
+    else:
+        problems.check(voucher.value == 0, "value", "an access code has no value", "OUT_OF_RANGE")
+    problems.check(
+        voucher.max_uses is None or voucher.max_uses >= 1, "max_uses", "at least 1", "OUT_OF_RANGE"
+    )
+    problems.check(
+        voucher.budget_cents is None or voucher.budget_cents >= 1,
+        "budget_cents",
+        "at least 1",
+        "OUT_OF_RANGE",
+    )
+    problems.check(
+        voucher.valid_from is None
+        or voucher.valid_to is None
+        or voucher.valid_from < voucher.valid_to,
+        "valid_to",
+        "must be after valid_from",
+        "DATES_ORDER",
+    )
+    unknown = sorted(set(voucher.ticket_type_ids) - ticket_type_ids)
+    problems.check(
+        not unknown,
+        "ticket_type_ids",
+        f"not ticket types of this event: {unknown}",
+        "UNKNOWN_TICKET_TYPE",
+    )
+    problems.raise_if_any("The voucher is not valid.")
