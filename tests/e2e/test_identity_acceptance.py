@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,12 +19,11 @@ from cryptography.hazmat.primitives import serialization
 from admitone.domain.jwt_tokens import PROFILES, TokenKind
 from admitone.domain.keys import KeyPurpose, KeySet
 from scripts.devstack.stack import ROOT, LocalStack
+from tests.e2e.accounts import PASSWORD, registered
 from tests.e2e.clients import client_from
 from tests.e2e.conftest import StartStack
-from tests.mailbox import find_link, sent_on_server
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 _addresses = (f"127.0.{n // 250}.{n % 250 + 2}" for n in itertools.count())
 
 
@@ -42,30 +40,6 @@ def client() -> requests.Session:
 
 def url(stack: LocalStack, path: str) -> str:
     return f"{stack.api_url}{path}"
-
-
-def registered(stack: LocalStack, client: requests.Session, email: str) -> dict[str, Any]:
-    """Register, verify through the e-mailed link, log in: the token pair."""
-    response = client.post(
-        url(stack, "/auth/register"),
-        json={"email": email, "password": PASSWORD, "name": "Ada"},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    (mail,) = [m for m in sent_on_server(stack.moto_url) if email in m.to]
-    token = re.search(r"token=([^&\s]+)", find_link(mail, r"/verify-email"))
-    assert token is not None
-    assert (
-        client.post(
-            url(stack, "/auth/verify-email"), json={"token": token.group(1)}, timeout=10
-        ).status_code
-        == 200
-    )
-    login = client.post(
-        url(stack, "/auth/login"), json={"email": email, "password": PASSWORD}, timeout=10
-    )
-    assert login.status_code == 200, login.text
-    return login.json()
 
 
 def test_register_read_the_mail_verify_login_and_get_me(stack, client):

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -91,6 +92,16 @@ class AwsStack:
         spec = self.stack.function(function_id)
         module = self.handler_module(function_id)
         return getattr(module, spec.handler_name)(event, LambdaContext(spec.function_name))
+
+    def access_token(self, user_id: str, *roles: str, email: str = "user@example.com") -> str:
+        """An access token signed with the stack's own key, as login would issue it."""
+        from admitone.adapters.signing_keys import load_keyset  # noqa: PLC0415
+        from admitone.domain.jwt_tokens import AccessClaims, Role, issue_jwt  # noqa: PLC0415
+
+        self.use_function("LoginFunction")
+        claims = AccessClaims(sub=user_id, roles=tuple(Role(r) for r in roles), email=email)
+        issuer = self.stack.function("LoginFunction").environment["JWT_ISSUER"]
+        return issue_jwt(claims, keys=load_keyset(), issuer=issuer, now=datetime.now(UTC)).token
 
     def invoke_sample(self, function_id: str, scenario: str) -> Any:
         spec = self.stack.function(function_id)

@@ -55,6 +55,22 @@ class User:
         return self.locked_until - now
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: the verified caller of a request."""
+
+    user_id: str
+    roles: frozenset[Role]
+    email: str
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+
 def normalize_email(email: str, *, field_name: str = "email") -> str:
     """The canonical form an address is stored and compared in (NFKC, trimmed, lower case)."""
     canonical = unicodedata.normalize("NFKC", email).strip().lower()

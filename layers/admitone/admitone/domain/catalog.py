@@ -114,13 +114,9 @@ class Address:
     state: str | None = None
     line2: str | None = None
 
-    @property
-    def city_key(self) -> str:
-        """The form a city is searched by: case- and space-insensitive."""
-        return normalize_city(self.city)
-
 
 def normalize_city(city: str) -> str:
+    """The form a city is searched by: case- and space-insensitive."""
     return " ".join(city.split()).casefold()
 
 

@@ -261,3 +261,13 @@ class VoucherExhausted(Conflict):
 class AlreadyExists(Conflict):
     code = "ALREADY_EXISTS"
     title = "It already exists"
+
+
+# ---------------------------------------------------------------- browsing
+class CursorInvalid(DomainError):
+    """A pagination cursor was altered, truncated, signed with another key or issued for
+    other filters (domain/cursors.py). 400, not 422: the request is malformed, and the
+    client's only remedy is to start again from the first page."""
+
+    code = "CURSOR_INVALID"
+    title = "The cursor is not valid"

@@ -52,6 +52,8 @@ class Prefix(StrEnum):
     DEVICE = "dev"
     SCAN = "scn"
     SESSION = "ses"
+    CAPACITY_POOL = "pool"
+    OUTBOX = "obx"
 
 
 def id_pattern(prefix: Prefix) -> str:

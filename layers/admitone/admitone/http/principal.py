@@ -10,29 +10,19 @@ no principal.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from admitone.domain.accounts import Principal
 from admitone.domain.errors import Forbidden, InvalidToken, Unauthenticated
 from admitone.domain.jwt_tokens import Role
 from admitone.domain.tokens import TokenRejection
 from admitone.observability import logger
 
 _PRINCIPAL = "principal"
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: str
-    roles: frozenset[Role]
-    email: str
-
-    def has_any(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
 
 
 def authorizer_context(event: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from admitone.domain.accounts import NotificationPreferences, User
+from admitone.domain.catalog import CapacityPool, Event, TicketType, Venue, Voucher
 
 
 class UserView(BaseModel):
@@ -39,3 +41,119 @@ class TokenPairView(BaseModel):
     token_type: str
     expires_in: int
     refresh_expires_in: int
+
+
+class AddressView(BaseModel):
+    line1: str
+    line2: str | None = None
+    city: str
+    state: str | None = None
+    postal_code: str
+    country: str
+
+
+class VenueView(BaseModel):
+    id: str
+    name: str
+    address: AddressView
+    timezone: str
+    fee_tier: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, venue: Venue) -> VenueView:
+        return cls(
+            id=venue.id,
+            name=venue.name,
+            address=AddressView.model_validate(asdict(venue.address)),
+            timezone=venue.timezone,
+            fee_tier=venue.fee_tier.value if venue.fee_tier else None,
+            created_at=venue.created_at,
+        )
+
+
+class ResaleView(BaseModel):
+    allowed: bool
+    min_pct: int
+    max_pct: int
+
+
+class EventView(BaseModel):
+    """The organizer's view of an event (the public one is in services/browse_events)."""
+
+    id: str
+    venue_id: str
+    title: str
+    description: str
+    category: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    city: str
+    currency: str
+    sales_start: datetime
+    sales_end: datetime
+    registration_deadline: datetime
+    hold_minutes: int
+    high_demand: bool
+    nft_enabled: bool
+    resale: ResaleView
+
+    @classmethod
+    def of(cls, event: Event) -> EventView:
+        fields = asdict(event)
+        fields.pop("owner_id")
+        fields.pop("created_at")
+        return cls.model_validate(fields)
+
+
+class TicketTypeView(BaseModel):
+    id: str
+    event_id: str
+    name: str
+    price_cents: int
+    currency: str
+    capacity: int
+    max_per_order: int
+    max_scans: int
+    sales_start: datetime | None
+    sales_end: datetime | None
+    hidden: bool
+    shards: int
+    pool_id: str | None
+
+    @classmethod
+    def of(cls, ticket_type: TicketType) -> TicketTypeView:
+        return cls.model_validate(asdict(ticket_type))
+
+
+class CapacityPoolView(BaseModel):
+    id: str
+    event_id: str
+    name: str
+    capacity: int
+    shards: int
+
+    @classmethod
+    def of(cls, pool: CapacityPool) -> CapacityPoolView:
+        return cls.model_validate(asdict(pool))
+
+
+class VoucherView(BaseModel):
+    code: str
+    kind: str
+    value: int
+    max_uses: int | None
+    budget_cents: int | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    ticket_type_ids: list[str]
+    uses: int
+    spent_cents: int
+
+    @classmethod
+    def of(cls, voucher: Voucher) -> VoucherView:
+        fields = asdict(voucher)
+        fields.pop("event_id")
+        return cls.model_validate(fields)

@@ -78,3 +78,11 @@ def published_in_city(city: str) -> str:
 def published_in_category(category: str) -> str:
     """GSI4PK of published events of a category (GSI4SK: starts_at#event_id)."""
     return f"PUBLISHED#CATEGORY#{category}"
+
+
+# -------------------------------------------------------------------- outbox
+def outbox(item_id: str) -> Key:
+    return {"PK": f"OUTBOX#{item_id}", "SK": "OUTBOX"}
+
+
+OUTBOX_PENDING = "OUTBOX#pending"  # GSI3PK of unpublished items (GSI3SK: created_at#id)

@@ -6,7 +6,7 @@ Repositories build on these few functions; none of them talks to boto3 directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -107,18 +107,50 @@ def update(
     return from_attributes(response["Attributes"])
 
 
+def query_pages(request: Mapping[str, Any]) -> Iterator[tuple[list[Item], dict[str, Any] | None]]:
+    """Run a Query page by page (``TableName`` is added); each page comes with its
+    ``LastEvaluatedKey`` (None on the last page). The caller may stop early."""
+    paged = {"TableName": _table(), **request}
+    while True:
+        response = client("dynamodb").query(**paged)
+        last_key = response.get("LastEvaluatedKey")
+        yield [from_attributes(item) for item in response.get("Items", [])], last_key
+        if last_key is None:
+            return
+        paged["ExclusiveStartKey"] = last_key
+
+
+def query_partition(
+    pk: str, *, sk_prefix: str | None = None, consistent: bool = False
+) -> list[Item]:
+    """Every item of one partition (optionally of one sort-key prefix), all pages."""
+    condition = "PK = :pk" + (" AND begins_with(SK, :prefix)" if sk_prefix else "")
+    values: dict[str, Any] = {":pk": pk}
+    if sk_prefix:
+        values[":prefix"] = sk_prefix
+    request = {
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": to_attributes(values),
+        "ConsistentRead": consistent,
+    }
+    return [item for page, _ in query_pages(request) for item in page]
+
+
 # ------------------------------------------------------------- transactions
 def put_op(
     item: Mapping[str, Any],
     *,
     condition: str | None = None,
     values: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {"TableName": _table(), "Item": to_attributes(item)}
     if condition:
         operation["ConditionExpression"] = condition
     if values:
         operation["ExpressionAttributeValues"] = to_attributes(values)
+    if names:
+        operation["ExpressionAttributeNames"] = dict(names)
     return {"Put": operation}
 
 

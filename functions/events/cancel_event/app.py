@@ -1,0 +1,29 @@
+"""POST /events/{event_id}/cancel: the owner cancels; event.cancelled starts refunds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.views import EventView
+from admitone.services.events import cancel_event
+
+app = http_resolver()
+
+
+class CancelEventRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@app.post("/events/<event_id>/cancel")
+def post_cancel(event_id: str, request: Annotated[CancelEventRequest, Body()]) -> EventView:
+    return EventView.of(cancel_event(event_id, principal(app), reason=request.reason))
+
+
+handler = http_handler(app)

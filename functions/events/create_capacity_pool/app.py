@@ -1,0 +1,34 @@
+"""POST /events/{event_id}/capacity-pools: a capacity several ticket types share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.views import CapacityPoolView
+from admitone.services.ticket_types import create_pool
+
+app = http_resolver()
+
+
+class CreatePoolRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    capacity: int
+    shards: int = 1
+
+
+@app.post("/events/<event_id>/capacity-pools")
+def post_pool(
+    event_id: str, request: Annotated[CreatePoolRequest, Body()]
+) -> tuple[CapacityPoolView, int]:
+    pool = create_pool(event_id, principal(app), **request.model_dump())
+    return CapacityPoolView.of(pool), 201
+
+
+handler = http_handler(app)

@@ -1,0 +1,44 @@
+"""POST /events/{event_id}/ticket-types: the owner adds a ticket type and its inventory."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.domain.money import Currency
+from admitone.http.inputs import Moment
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.views import TicketTypeView
+from admitone.services.ticket_types import create_ticket_type
+
+app = http_resolver()
+
+
+class CreateTicketTypeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    price_cents: int
+    currency: Currency = Currency.USD
+    capacity: int
+    max_per_order: int = 4
+    max_scans: int = 1
+    sales_start: Moment | None = None
+    sales_end: Moment | None = None
+    hidden: bool = False
+    shards: int = 1
+    pool_id: str | None = Field(default=None, max_length=64)
+
+
+@app.post("/events/<event_id>/ticket-types")
+def post_ticket_type(
+    event_id: str, request: Annotated[CreateTicketTypeRequest, Body()]
+) -> tuple[TicketTypeView, int]:
+    created = create_ticket_type(event_id, principal(app), **request.model_dump())
+    return TicketTypeView.of(created), 201
+
+
+handler = http_handler(app)

@@ -1,0 +1,21 @@
+"""GET /events/{event_id}: a published event, its ticket types and what each has left
+(public; a draft or unknown id is a 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.observability import logger
+from admitone.services.browse_events import event_detail
+
+app = http_resolver()
+
+
+@app.get("/events/<event_id>")
+def get_event(event_id: str) -> dict[str, Any]:
+    logger.append_keys(event_id=event_id)
+    return event_detail(event_id).model_dump(mode="json")
+
+
+handler = http_handler(app)

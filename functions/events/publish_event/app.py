@@ -1,0 +1,18 @@
+"""POST /events/{event_id}/publish: the owner puts a draft event on sale."""
+
+from __future__ import annotations
+
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.views import EventView
+from admitone.services.events import publish_event
+
+app = http_resolver()
+
+
+@app.post("/events/<event_id>/publish")
+def post_publish(event_id: str) -> EventView:
+    return EventView.of(publish_event(event_id, principal(app)))
+
+
+handler = http_handler(app)
