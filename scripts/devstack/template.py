@@ -233,7 +233,12 @@ class Stack:
             raise TemplateError(f"!Ref {name}: no such parameter or resource")
         kind = self.resources[name]["Type"]
         if kind == "AWS::SQS::Queue":
-            return self._attribute(name, "QueueUrl")
+            # Before provisioning (contract checks and tools read function environments)
+            # the URL AWS and in-process moto give; provisioning records the endpoint's.
+            return self.attributes.get(
+                (name, "QueueUrl"),
+                f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.physical_name(name)}",
+            )
         if kind in ("AWS::SecretsManager::Secret", "AWS::Serverless::LayerVersion"):
             return self.get_att(name, "Arn")
         if kind == "AWS::Serverless::HttpApi":

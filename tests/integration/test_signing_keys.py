@@ -67,6 +67,7 @@ def store(monkeypatch: pytest.MonkeyPatch, document: dict[str, Any]) -> Iterator
         "JWT_ISSUER": "urn:admitone:test",
         "MAIL_FROM": "no-reply@admitone.local",
         "APP_BASE_URL": "https://app.admitone.example",
+        "PAYMENT_EVENTS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/events.fifo",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -31,6 +31,8 @@ class Settings(BaseModel):
     jwt_issuer: str = Field(alias="JWT_ISSUER", min_length=1)
     # Sender of every e-mail (an address of the verified SES identity).
     mail_from: str = Field(alias="MAIL_FROM", pattern=r"^[^@\s]+@[^@\s]+$")
+    # The FIFO queue the Stripe webhook intake feeds (one group per PaymentIntent).
+    payment_events_queue_url: str = Field(alias="PAYMENT_EVENTS_QUEUE_URL", min_length=1)
     # Where the buyer-facing app lives: links in e-mails point there.
     app_base_url: str = Field(alias="APP_BASE_URL", pattern=r"^https?://")
     secrets_max_age_seconds: int = Field(alias="SECRETS_MAX_AGE_SECONDS", default=300, ge=0)

@@ -93,9 +93,11 @@ def test_short_form_intrinsics_resolve_to_local_names(stack):
     assert stack.physical_name("Jobs").endswith("-Jobs.fifo")
 
 
-def test_attributes_only_known_after_provisioning_are_not_guessed(stack):
-    with pytest.raises(TemplateError, match="provisioned"):
-        stack.resolve({"Ref": "Jobs"})
+def test_a_queue_url_is_the_aws_shaped_one_until_provisioning_records_the_real_one(stack):
+    name = stack.physical_name("Jobs")
+    assert stack.resolve({"Ref": "Jobs"}) == (
+        f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+    )
     stack.attributes[("Jobs", "QueueUrl")] = "http://moto/123/jobs.fifo"
     assert stack.resolve({"Ref": "Jobs"}) == "http://moto/123/jobs.fifo"
 

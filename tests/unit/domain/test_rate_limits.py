@@ -196,6 +196,11 @@ def test_the_per_user_limit_does_not_apply_to_an_anonymous_payment() -> None:
     )
 
 
+def test_stripe_webhooks_count_against_no_limit() -> None:
+    # Stripe sends an on-sale's thousands of webhooks from a few addresses.
+    assert charges_for("POST /webhooks/stripe", BROWSER) == ()
+
+
 def test_a_scan_counts_per_device_only() -> None:
     assert charges_for("POST /events/{event_id}/scans", GATE) == (
         Charge(SCAN_PER_DEVICE, "device-1"),

@@ -271,3 +271,17 @@ class CursorInvalid(DomainError):
 
     code = "CURSOR_INVALID"
     title = "The cursor is not valid"
+
+
+# ---------------------------------------------------------------- checkout
+class SalesClosed(Conflict):
+    """The event or ticket type is not on sale at this moment."""
+
+    code = "SALES_CLOSED"
+    title = "Not on sale"
+
+
+class LimitExceeded(ValidationFailed):
+    """A purchase limit (per order, per ticket type) is exceeded."""
+
+    code = "PURCHASE_LIMIT_EXCEEDED"

@@ -112,6 +112,12 @@ SCAN_ROUTES = frozenset(
     }
 )
 
+# Routes no per-client limit covers. Stripe delivers every webhook of an on-sale from a
+# handful of addresses; a per-IP limit would throttle the payments themselves. The
+# signature check rejects forgeries before anything is written, and API Gateway's own
+# throttling caps the volume.
+UNMETERED_ROUTES = frozenset({"POST /webhooks/stripe"})
+
 # One IPv6 client usually holds a whole /64 and may rotate addresses inside it at
 # will; counting per address would let it multiply every limit by 2**64.
 IPV6_CLIENT_PREFIX = 64
@@ -168,6 +174,8 @@ def charges_for(route_key: str, client: Client) -> tuple[Charge, ...]:
     Limits whose key the client does not carry are left out; if that leaves nothing,
     the request counts against ``general`` per IP (see the module contract).
     """
+    if route_key in UNMETERED_ROUTES:
+        return ()
     charges = tuple(
         Charge(limit, key)
         for family in families_for(route_key)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from admitone.domain.accounts import NotificationPreferences, User
 from admitone.domain.catalog import CapacityPool, Event, TicketType, Venue, Voucher
+from admitone.domain.pricing import Quote
 
 
 class UserView(BaseModel):
@@ -157,3 +158,57 @@ class VoucherView(BaseModel):
         fields = asdict(voucher)
         fields.pop("event_id")
         return cls.model_validate(fields)
+
+
+class TaxView(BaseModel):
+    name: str
+    rate_bps: int
+    amount_cents: int
+
+
+class QuoteLineView(BaseModel):
+    ticket_type_id: str
+    unit_price_cents: int
+    quantity: int
+
+
+class QuoteView(BaseModel):
+    """A price breakdown: what the buyer pays and why, every component in cents."""
+
+    currency: str
+    lines: list[QuoteLineView]
+    subtotal_cents: int
+    discount_cents: int
+    voucher_code: str | None
+    platform_fee_cents: int
+    platform_fee_bps: int
+    nft_fee_cents: int
+    taxes: list[TaxView]
+    total_cents: int
+
+    @classmethod
+    def of(cls, quote: Quote, voucher_code: str | None) -> QuoteView:
+        lines: dict[str, QuoteLineView] = {}
+        for ticket in quote.tickets:
+            line = lines.setdefault(
+                f"{ticket.line_index}",
+                QuoteLineView(
+                    ticket_type_id=ticket.ticket_type_id, unit_price_cents=ticket.price, quantity=0
+                ),
+            )
+            line.quantity += 1
+        return cls(
+            currency=quote.currency.value,
+            lines=list(lines.values()),
+            subtotal_cents=quote.subtotal,
+            discount_cents=quote.discount,
+            voucher_code=voucher_code,
+            platform_fee_cents=quote.platform_fee,
+            platform_fee_bps=quote.platform_fee_bps,
+            nft_fee_cents=quote.nft_fee,
+            taxes=[
+                TaxView(name=t.name, rate_bps=t.rate_bps, amount_cents=t.amount)
+                for t in quote.taxes
+            ],
+            total_cents=quote.total,
+        )

@@ -86,3 +86,11 @@ def outbox(item_id: str) -> Key:
 
 
 OUTBOX_PENDING = "OUTBOX#pending"  # GSI3PK of unpublished items (GSI3SK: created_at#id)
+
+
+# ------------------------------------------------------------- stripe inbox
+def stripe_event(event_id: str) -> Key:
+    return {"PK": f"STRIPE_EVENT#{event_id}", "SK": "STRIPE_EVENT"}
+
+
+STRIPE_INBOX_PENDING = "STRIPE_INBOX#pending"  # GSI3PK of events not yet queued

@@ -1,0 +1,40 @@
+"""POST /quotes: the price of a cart (fees and each tax itemized); nothing is held."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.domain.checkout import CartItem
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.views import QuoteView
+from admitone.services.quote import price_cart
+
+app = http_resolver()
+
+
+class CartItemInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_type_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=10)
+
+
+class QuoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=64)
+    items: list[CartItemInput] = Field(min_length=1, max_length=20)
+    voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+@app.post("/quotes")
+def post_quote(request: Annotated[QuoteRequest, Body()]) -> dict[str, Any]:
+    items = [CartItem(i.ticket_type_id, i.quantity) for i in request.items]
+    priced = price_cart(request.event_id, items, voucher_code=request.voucher_code)
+    return QuoteView.of(priced.quote, priced.voucher_code).model_dump(mode="json")
+
+
+handler = http_handler(app)

@@ -1,0 +1,70 @@
+"""Stripe webhook intake (SPEC §4, RULES §6): verify, record once, enqueue, acknowledge.
+
+The order is what makes it lossless: the inbox item is written (``enqueued: false``)
+before the send, so when the send or the mark fails the request answers 5xx, Stripe
+redelivers, and the redelivery finds the item not yet enqueued and sends it again (a
+reconcile job can re-drive the same pending items). An item already enqueued, or of a
+type we do not handle, is only acknowledged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admitone.adapters import queues, stripe_webhooks
+from admitone.adapters.dynamo import stripe_inbox
+from admitone.domain.stripe_events import StripeSignatureInvalid, read_event
+from admitone.observability import logger, metrics
+
+
+class IntakeOutcome(StrEnum):
+    ENQUEUED = "enqueued"
+    ALREADY_ENQUEUED = "already_enqueued"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    event_id: str
+    outcome: IntakeOutcome
+
+
+def _count(name: str) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def receive_stripe_event(
+    payload: bytes, signature_header: str | None, *, now: datetime | None = None
+) -> IntakeResult:
+    """Take one webhook delivery; raises ``StripeSignatureInvalid`` (400) when unsigned."""
+    now = now or datetime.now(UTC)
+    try:
+        signed = stripe_webhooks.verify(payload, signature_header, now=now)
+    except StripeSignatureInvalid as error:
+        # A burst of mismatches after a deploy means a wrong or rotated webhook secret.
+        logger.warning("stripe signature refused", extra={"reason": str(error.reason)})
+        _count("StripeSignatureRejected")
+        raise
+    event = read_event(signed.event)
+    logger.append_keys(stripe_event_id=event.event_id, stripe_event_type=event.event_type)
+    recorded = stripe_inbox.record(event, signed.payload, now=now)
+    item = recorded.item
+    if not item.handled:
+        _count("StripeEventsIgnored")
+        return IntakeResult(event.event_id, IntakeOutcome.IGNORED)
+    if item.enqueued:
+        _count("StripeEventsDuplicate")
+        return IntakeResult(event.event_id, IntakeOutcome.ALREADY_ENQUEUED)
+    if not recorded.first_delivery:
+        logger.info("stripe event stored earlier but not enqueued: enqueueing it now")
+    # The stored copy, not this delivery's: the same id must always travel the same way.
+    queues.send_payment_event(
+        item.payload, group_id=item.group_id or item.event_id, deduplication_id=item.event_id
+    )
+    stripe_inbox.mark_enqueued(item.event_id, now=now)
+    _count("StripeEventsEnqueued")
+    return IntakeResult(event.event_id, IntakeOutcome.ENQUEUED)
