@@ -20,6 +20,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from scripts.devstack import moto_patches
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -50,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args()
+    moto_patches.install()
     app = serialized(DomainDispatcherApplication(create_backend_app))
     server = make_server(
         "127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler

@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
+from scripts.devstack import moto_patches
 from scripts.devstack.gateway import Gateway, Request
 from scripts.devstack.provision import Provisioner
 from scripts.devstack.runtime import InvokeResult
@@ -39,6 +40,7 @@ def _serialized_process_request(self: BotocoreStubber, request: Any) -> Any:
 @pytest.fixture(scope="session", autouse=True)
 def serialized_moto() -> Iterator[None]:
     """moto in-process handles concurrent requests without isolation; DynamoDB does not."""
+    moto_patches.install()
     BotocoreStubber.process_request = _serialized_process_request  # type: ignore[method-assign]
     yield
     BotocoreStubber.process_request = _original_process_request  # type: ignore[method-assign]

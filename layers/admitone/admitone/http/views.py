@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
@@ -9,7 +10,9 @@ from pydantic import BaseModel
 
 from admitone.domain.accounts import NotificationPreferences, User
 from admitone.domain.catalog import CapacityPool, Event, TicketType, Venue, Voucher
+from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
+from admitone.domain.tickets import Ticket
 
 
 class UserView(BaseModel):
@@ -212,3 +215,110 @@ class QuoteView(BaseModel):
             ],
             total_cents=quote.total,
         )
+
+
+class OrderTotalsView(BaseModel):
+    currency: str
+    subtotal: int
+    discount: int
+    platform_fee: int
+    nft_fee: int
+    taxes: list[TaxView]
+    total: int
+
+
+class OrderLineView(BaseModel):
+    ticket_type_id: str
+    quantity: int
+    unit_price: int
+
+
+class PaymentView(BaseModel):
+    provider: str = "stripe"
+    payment_intent_id: str | None
+    status: str
+    # Only in the answer to the buyer's POST /orders: Stripe.js needs it to pay.
+    client_secret: str | None = None
+
+
+class OrderTicketView(BaseModel):
+    id: str
+    code: str
+    ticket_type_id: str
+    status: str
+    # The signed QR payload, for the ticket's holder only (it admits whoever shows it).
+    qr_token: str | None = None
+
+
+class OrderView(BaseModel):
+    """An order as its buyer (or the event's organizer) sees it; amounts in cents."""
+
+    order_id: str
+    order_number: str
+    event_id: str
+    status: str
+    status_reason: str | None
+    items: list[OrderLineView]
+    totals: OrderTotalsView
+    voucher_code: str | None
+    payment: PaymentView
+    hold_expires_at: datetime
+    created_at: datetime
+    paid_at: datetime | None
+    tickets: list[OrderTicketView]
+
+    @classmethod
+    def of(
+        cls,
+        order: Order,
+        *,
+        now: datetime,
+        tickets: Sequence[Ticket] = (),
+        viewer_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> OrderView:
+        totals = order.totals
+        return cls(
+            order_id=order.id,
+            order_number=order.number,
+            event_id=order.event_id,
+            status=order.effective_status(now).value,
+            status_reason=order.status_reason,
+            items=[OrderLineView(**asdict(line)) for line in order.lines],
+            totals=OrderTotalsView(
+                currency=totals.currency,
+                subtotal=totals.subtotal,
+                discount=totals.discount,
+                platform_fee=totals.platform_fee,
+                nft_fee=totals.nft_fee,
+                taxes=[
+                    TaxView(name=t["name"], rate_bps=t["rate_bps"], amount_cents=t["amount"])
+                    for t in totals.taxes
+                ],
+                total=totals.total,
+            ),
+            voucher_code=order.voucher_code,
+            payment=PaymentView(
+                payment_intent_id=order.payment_intent_id,
+                status=order.payment_status.value,
+                client_secret=client_secret,
+            ),
+            hold_expires_at=order.hold_expires_at,
+            created_at=order.created_at,
+            paid_at=order.paid_at,
+            tickets=[
+                OrderTicketView(
+                    id=t.id,
+                    code=t.code,
+                    ticket_type_id=t.ticket_type_id,
+                    status=t.status.value,
+                    qr_token=t.token if viewer_id == t.holder_id else None,
+                )
+                for t in tickets
+            ],
+        )
+
+
+class OrderPageView(BaseModel):
+    orders: list[OrderView]
+    next_cursor: str | None

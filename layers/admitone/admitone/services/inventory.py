@@ -19,7 +19,7 @@ from admitone.adapters.dynamo import inventory as store
 from admitone.adapters.dynamo.table import TransactionCancelled
 from admitone.domain.catalog import TicketType
 from admitone.domain.errors import DependencyUnavailable
-from admitone.domain.inventory import Allocation, Amounts, backoff_seconds, plan_hold
+from admitone.domain.inventory import Allocation, Amounts, Stock, backoff_seconds, plan_hold
 from admitone.observability import logger
 
 Op = dict[str, Any]
@@ -37,11 +37,13 @@ def hold(
     extra_ops: ExtraOps = (),
     errors: Mapping[int, Exception] | None = None,
     rng: random.Random | None = None,
+    stock: Mapping[str, Stock] | None = None,
 ) -> Allocation:
     """Hold ``lines`` (available -> held on each type and, for a pooled type, its pool)
     in one transaction with ``extra_ops``; returns where the units came from.
 
-    Reads the shards (consistent), plans, writes. A shard that ran dry meanwhile (or a
+    Reads the shards (consistent; the first plan may use ``stock``, the caller's own
+    consistent read of them), plans, writes. A shard that ran dry meanwhile (or a
     conflicting transaction) re-reads and re-plans: up to ``MAX_ATTEMPTS`` writes with
     jittered backoff. Raises ``SoldOut`` only when a read shows the units are not there,
     ``DependencyUnavailable`` when every attempt lost a race, an extra's failure as above.
@@ -50,11 +52,13 @@ def hold(
     owners = list(dict.fromkeys(owner for tt, _ in lines for owner in (tt.id, tt.pool_id) if owner))
 
     def plan() -> Allocation:
-        stock = {owner: store.inventory_of_owner(event_id, owner) for owner in owners}
-        return plan_hold(lines, stock, rng=rng)  # SoldOut, from a fresh read
+        fresh = {owner: store.inventory_of_owner(event_id, owner) for owner in owners}
+        return plan_hold(lines, fresh, rng=rng)  # SoldOut, from a fresh read
 
     for attempt in range(MAX_ATTEMPTS):
-        allocation = plan()
+        # The caller's own consistent read of the shards, if it has one, saves the first.
+        known = stock if attempt == 0 and stock and all(o in stock for o in owners) else None
+        allocation = plan_hold(lines, known, rng=rng) if known else plan()
         extras = list(extra_ops(allocation) if callable(extra_ops) else extra_ops)
         try:
             store.transact([*extras, *store.hold_ops(event_id, allocation)])

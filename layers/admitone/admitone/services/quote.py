@@ -3,15 +3,16 @@ arithmetic as placing an order, so a quote is what the order will cost."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from admitone.adapters.dynamo import catalog
 from admitone.adapters.dynamo import vouchers as voucher_store
-from admitone.domain.catalog import Event, normalize_voucher_code
+from admitone.domain.catalog import Event, Voucher, normalize_voucher_code
 from admitone.domain.checkout import CartItem, CheckedCart, check_cart
 from admitone.domain.errors import NotFound
+from admitone.domain.inventory import Stock
 from admitone.domain.pricing import Quote, quote, tier_for_trailing_gross
 from admitone.domain.tax import VenueAddress, jurisdiction_for
 
@@ -22,6 +23,9 @@ class PricedCart:
     cart: CheckedCart
     quote: Quote
     voucher_code: str | None
+    voucher: Voucher | None
+    # The event's shards as the same read saw them: the hold plans from them first.
+    stock: Mapping[str, Stock]
 
 
 def price_cart(
@@ -57,4 +61,11 @@ def price_cart(
         voucher=cart.discount,
         nft=event.nft_enabled,
     )
-    return PricedCart(event=event, cart=cart, quote=priced, voucher_code=code)
+    return PricedCart(
+        event=event,
+        cart=cart,
+        quote=priced,
+        voucher_code=code,
+        voucher=voucher,
+        stock=partition.stock,
+    )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys
+from admitone.adapters.dynamo.inventory import shard_counts
 from admitone.adapters.dynamo.table import (
     Item,
     TransactionCancelled,
@@ -36,6 +37,7 @@ from admitone.domain.catalog import (
     normalize_city,
 )
 from admitone.domain.errors import AlreadyExists
+from admitone.domain.inventory import Counts, Stock
 from admitone.domain.money import Currency
 from admitone.domain.pricing import FeeTier
 
@@ -352,6 +354,8 @@ class EventPartition:
         self.ticket_types: dict[str, TicketType] = {}
         self.pools: dict[str, CapacityPool] = {}
         self.vouchers: list[Voucher] = []
+        # Shards of every ticket type and pool, by owner id.
+        shards: dict[str, dict[int, Counts]] = {}
         for item in items:
             kind = item.get("entity")
             if kind == "event":
@@ -364,6 +368,9 @@ class EventPartition:
                 self.pools[pool.id] = pool
             elif kind == "voucher":
                 self.vouchers.append(to_voucher(item))
+            elif kind == "inventory_shard":
+                shards.setdefault(item["owner_id"], {})[item["shard"]] = shard_counts(item)
+        self.stock = {owner: Stock(owner, owned) for owner, owned in shards.items()}
 
 
 def event_partition(event_id: str) -> EventPartition:

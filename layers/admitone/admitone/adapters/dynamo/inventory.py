@@ -71,7 +71,7 @@ def new_inventory_ops(event_id: str, owner_id: str, capacity: int, shards: int) 
 
 
 # --------------------------------------------------------------------- read
-def _counts(item: Item) -> Counts:
+def shard_counts(item: Item) -> Counts:
     return Counts(
         capacity=item["capacity"],
         available=item["available"],
@@ -86,7 +86,7 @@ def inventory_of_event(event_id: str) -> dict[str, Stock]:
     event_pk = keys.event(event_id)["PK"]
     shards: dict[str, dict[int, Counts]] = {}
     for item in query_partition(event_pk, sk_prefix=keys.INVENTORY_PREFIX, consistent=True):
-        shards.setdefault(item["owner_id"], {})[item["shard"]] = _counts(item)
+        shards.setdefault(item["owner_id"], {})[item["shard"]] = shard_counts(item)
     return {owner_id: Stock(owner_id, owned) for owner_id, owned in shards.items()}
 
 
@@ -96,7 +96,7 @@ def inventory_of_owner(event_id: str, owner_id: str) -> Stock:
     # The trailing "#" keeps tty_1 from matching tty_10's shards.
     prefix = f"{keys.INVENTORY_PREFIX}{owner_id}#"
     items = query_partition(event_pk, sk_prefix=prefix, consistent=True)
-    return Stock(owner_id, {item["shard"]: _counts(item) for item in items})
+    return Stock(owner_id, {item["shard"]: shard_counts(item) for item in items})
 
 
 def counts(event_id: str) -> dict[str, Counts]:

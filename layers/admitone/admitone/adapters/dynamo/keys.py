@@ -94,3 +94,45 @@ def stripe_event(event_id: str) -> Key:
 
 
 STRIPE_INBOX_PENDING = "STRIPE_INBOX#pending"  # GSI3PK of events not yet queued
+
+
+# -------------------------------------------------------------------- orders
+def order(order_id: str) -> Key:
+    return {"PK": f"ORDER#{order_id}", "SK": "ORDER"}
+
+
+def orders_of_buyer(user_id: str) -> str:
+    """GSI1PK of a buyer's orders (GSI1SK: ORDER#<created at>#<order id>)."""
+    return f"BUYER#{user_id}"
+
+
+def payment_intent(payment_intent_id: str) -> str:
+    """GSI2PK of the order a PaymentIntent pays (GSI2SK: ORDER)."""
+    return f"PAYMENT_INTENT#{payment_intent_id}"
+
+
+HOLDS_ACTIVE = "HOLDS#active"  # GSI3PK of pending orders (GSI3SK: hold_expires_at#order_id)
+
+
+def buyer_standing(user_id: str, event_id: str) -> Key:
+    """Tickets one buyer holds or owns of one event, and their purchase cooldown."""
+    return {"PK": f"USER#{user_id}", "SK": f"EVENT_TICKETS#{event_id}"}
+
+
+def order_number_counter(year: int) -> Key:
+    return {"PK": "COUNTER#ORDER_NUMBER", "SK": f"YEAR#{year}"}
+
+
+# ------------------------------------------------------------------- tickets
+def ticket(ticket_id: str) -> Key:
+    return {"PK": f"TICKET#{ticket_id}", "SK": "TICKET"}
+
+
+def tickets_of_holder(user_id: str) -> str:
+    """GSI1PK of the tickets a user holds (GSI1SK: TICKET#<issued at>#<ticket id>)."""
+    return f"HOLDER#{user_id}"
+
+
+def ticket_code(code: str) -> str:
+    """GSI2PK of a ticket by its human code (GSI2SK: TICKET)."""
+    return f"TICKET_CODE#{code}"

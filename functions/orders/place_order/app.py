@@ -1,0 +1,59 @@
+"""POST /orders (buyer, Idempotency-Key required): hold the seats and open a Stripe
+PaymentIntent. 201 with the totals, the PaymentIntent's client secret and when the hold
+ends; 409 SOLD_OUT naming the ticket type; the same key and body replay the answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.domain.checkout import CartItem
+from admitone.http.idempotency import idempotency_scope, idempotent_route
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.views import OrderView
+from admitone.services.orders import place_order
+
+app = http_resolver()
+
+
+class OrderItemInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_type_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=10)
+
+
+class PlaceOrderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=64)
+    items: list[OrderItemInput] = Field(min_length=1, max_length=20)
+    voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
+    attendee_email: str | None = Field(default=None, min_length=3, max_length=254)
+
+
+@app.post("/orders", middlewares=[idempotent_route()])
+def post_order(request: Annotated[PlaceOrderRequest, Body()]) -> tuple[OrderView, int]:
+    buyer = principal(app)
+    placed = place_order(
+        buyer,
+        request.event_id,
+        [CartItem(item.ticket_type_id, item.quantity) for item in request.items],
+        voucher_code=request.voucher_code,
+        attendee_email=request.attendee_email,
+        stripe_key=idempotency_scope(app).stripe_key,
+    )
+    view = OrderView.of(
+        placed.order,
+        now=datetime.now(UTC),
+        viewer_id=buyer.user_id,
+        client_secret=placed.client_secret,
+    )
+    return view, 201
+
+
+handler = http_handler(app)

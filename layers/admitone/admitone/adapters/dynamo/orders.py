@@ -1,0 +1,346 @@
+"""Orders in the single table: the order item, the buyer's standing for an event, the
+yearly order-number counter, and the conditional operations that move an order along
+its state machine inside the transactions that move its seats.
+
+Order item (``keys.order``): ``entity = order``, ids, ``status``, ``lines``, ``totals``,
+``allocation`` (where its units were taken), ``hold_expires_at`` (ISO) and
+``hold_expires_epoch``, ``hold_released``, payment fields, ``ticket_ids``, ``version``.
+Indexes: GSI1 ``BUYER#<user>`` / ``ORDER#<created at>#<id>`` (a buyer's orders),
+GSI2 ``PAYMENT_INTENT#<pi>`` / ``ORDER`` (the order a PaymentIntent pays), GSI3
+``HOLDS#active`` / ``<hold expires at>#<id>`` while its seats are held (the sweeper's
+work list; removed when the order is paid, expires or is cancelled).
+
+Standing item (``keys.buyer_standing``): ``tickets`` held or owned by the buyer for the
+event and ``cooldown_until_epoch``; checked and changed in the order's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.table import Item, from_attributes, put_op, update_op
+from admitone.domain.inventory import Allocation
+from admitone.domain.orders import (
+    BuyerStanding,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderTotals,
+    PaymentStatus,
+)
+
+Op = dict[str, Any]
+ENTITY = "order"
+_ORDER_SK = "ORDER"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+# ----------------------------------------------------------------- mapping
+def to_item(order: Order) -> Item:
+    item: Item = {
+        **keys.order(order.id),
+        "entity": ENTITY,
+        "order_id": order.id,
+        "order_number": order.number,
+        "buyer_id": order.buyer_id,
+        "event_id": order.event_id,
+        "status": order.status.value,
+        "lines": [
+            {
+                "ticket_type_id": line.ticket_type_id,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in order.lines
+        ],
+        "totals": {
+            "currency": order.totals.currency,
+            "subtotal": order.totals.subtotal,
+            "discount": order.totals.discount,
+            "platform_fee": order.totals.platform_fee,
+            "nft_fee": order.totals.nft_fee,
+            "taxes": [dict(tax) for tax in order.totals.taxes],
+            "total": order.totals.total,
+        },
+        "amounts": {tty: dict(money) for tty, money in order.amounts.items()},
+        "allocation": order.allocation.to_plain(),
+        "hold_expires_at": _iso(order.hold_expires_at),
+        "hold_expires_epoch": int(order.hold_expires_at.timestamp()),
+        "hold_released": order.hold_released,
+        "created_at": _iso(order.created_at),
+        "attendee_email": order.attendee_email,
+        "voucher_code": order.voucher_code,
+        "payment_intent_id": order.payment_intent_id,
+        "payment_status": order.payment_status.value,
+        "ticket_ids": list(order.ticket_ids),
+        "status_reason": order.status_reason,
+        "paid_at": _iso(order.paid_at) if order.paid_at else None,
+        "version": order.version,
+        "GSI1PK": keys.orders_of_buyer(order.buyer_id),
+        "GSI1SK": f"ORDER#{_iso(order.created_at)}#{order.id}",
+    }
+    if order.payment_intent_id:
+        item["GSI2PK"] = keys.payment_intent(order.payment_intent_id)
+        item["GSI2SK"] = _ORDER_SK
+    if order.status is OrderStatus.PENDING_PAYMENT and not order.hold_released:
+        item["GSI3PK"] = keys.HOLDS_ACTIVE
+        item["GSI3SK"] = f"{_iso(order.hold_expires_at)}#{order.id}"
+    return item
+
+
+def to_order(item: Mapping[str, Any]) -> Order:
+    totals = item["totals"]
+    return Order(
+        id=item["order_id"],
+        number=item["order_number"],
+        buyer_id=item["buyer_id"],
+        event_id=item["event_id"],
+        status=OrderStatus(item["status"]),
+        lines=tuple(
+            OrderLine(line["ticket_type_id"], line["quantity"], line["unit_price"])
+            for line in item["lines"]
+        ),
+        totals=OrderTotals(
+            currency=totals["currency"],
+            subtotal=totals["subtotal"],
+            discount=totals["discount"],
+            platform_fee=totals["platform_fee"],
+            nft_fee=totals["nft_fee"],
+            taxes=tuple(totals["taxes"]),
+            total=totals["total"],
+        ),
+        allocation=Allocation.from_plain(item["allocation"]),
+        hold_expires_at=datetime.fromisoformat(item["hold_expires_at"]),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        attendee_email=item.get("attendee_email"),
+        voucher_code=item.get("voucher_code"),
+        payment_intent_id=item.get("payment_intent_id"),
+        payment_status=PaymentStatus(item["payment_status"]),
+        hold_released=item["hold_released"],
+        ticket_ids=tuple(item.get("ticket_ids", ())),
+        status_reason=item.get("status_reason"),
+        paid_at=_parse(item.get("paid_at")),
+        version=item["version"],
+        amounts=item.get("amounts", {}),
+    )
+
+
+# -------------------------------------------------------------------- reads
+def get_order(order_id: str, *, consistent: bool = True) -> Order | None:
+    item = table.get(keys.order(order_id), consistent=consistent)
+    return to_order(item) if item else None
+
+
+def order_id_for_payment_intent(payment_intent_id: str) -> str | None:
+    """The order a PaymentIntent pays, by GSI2 (eventually consistent: read the order
+    itself afterwards with ``get_order``)."""
+    request = {
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk AND GSI2SK = :sk",
+        "ExpressionAttributeValues": table.to_attributes(
+            {":pk": keys.payment_intent(payment_intent_id), ":sk": _ORDER_SK}
+        ),
+        "Limit": 1,
+    }
+    for page, _ in table.query_pages(request):
+        return page[0]["order_id"] if page else None
+    return None  # pragma: no cover  (query_pages yields at least one page)
+
+
+def orders_page(
+    user_id: str, *, limit: int, start_key: Mapping[str, str] | None
+) -> tuple[list[Order], dict[str, str] | None]:
+    """One page of a buyer's orders, newest first, and the position to resume after it
+    (the index key as plain strings: what a cursor carries)."""
+    request: dict[str, Any] = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk AND begins_with(GSI1SK, :prefix)",
+        "ExpressionAttributeValues": table.to_attributes(
+            {":pk": keys.orders_of_buyer(user_id), ":prefix": "ORDER#"}
+        ),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if start_key:
+        request["ExclusiveStartKey"] = table.to_attributes(start_key)
+    for page, last_key in table.query_pages(request):
+        resume = (
+            {name: str(value) for name, value in from_attributes(last_key).items()}
+            if last_key
+            else None
+        )
+        return [to_order(item) for item in page], resume
+    return [], None  # pragma: no cover  (query_pages yields at least one page)
+
+
+def held_past(now: datetime, *, limit: int) -> list[str]:
+    """Ids of pending orders whose hold ended before ``now``, oldest first (GSI3)."""
+    request = {
+        "IndexName": "GSI3",
+        "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK < :now",
+        "ExpressionAttributeValues": table.to_attributes(
+            {":pk": keys.HOLDS_ACTIVE, ":now": _iso(now)}
+        ),
+        "Limit": limit,
+    }
+    for page, _ in table.query_pages(request):
+        return [item["order_id"] for item in page]
+    return []  # pragma: no cover  (query_pages yields at least one page)
+
+
+def buyer_standing(user_id: str, event_id: str) -> BuyerStanding:
+    item = table.get(keys.buyer_standing(user_id, event_id), consistent=True)
+    if not item:
+        return BuyerStanding()
+    until = item.get("cooldown_until_epoch")
+    return BuyerStanding(
+        tickets=item.get("tickets", 0),
+        cooldown_until=datetime.fromtimestamp(until, UTC) if until else None,
+    )
+
+
+# ------------------------------------------------------------------- writes
+def next_order_number_sequence(year: int) -> int:
+    """The next number of ``year`` (1, 2, ...). A failed order leaves a gap, never a repeat."""
+    item = table.update(
+        keys.order_number_counter(year),
+        "ADD #seq :one",
+        names={"#seq": "sequence"},
+        values={":one": 1},
+    )
+    return int(item["sequence"])
+
+
+def place_ops(order: Order, *, per_user_limit: int, now: datetime) -> list[Op]:
+    """The new order (unique id) and the buyer's standing, taking ``order.quantity``
+    tickets of the ``per_user_limit`` if the buyer is not cooling down: op 0 and op 1."""
+    quantity = order.quantity
+    return [
+        put_op(to_item(order), condition="attribute_not_exists(PK)"),
+        update_op(
+            keys.buyer_standing(order.buyer_id, order.event_id),
+            "SET #tickets = if_not_exists(#tickets, :zero) + :q,"
+            " entity = :entity, user_id = :user, event_id = :event",
+            names={"#tickets": "tickets", "#cooldown": "cooldown_until_epoch"},
+            values={
+                ":zero": 0,
+                ":q": quantity,
+                ":room": per_user_limit - quantity,
+                ":now": int(now.timestamp()),
+                ":entity": "buyer_standing",
+                ":user": order.buyer_id,
+                ":event": order.event_id,
+            },
+            condition="(attribute_not_exists(#tickets) OR #tickets <= :room)"
+            " AND (attribute_not_exists(#cooldown) OR #cooldown <= :now)",
+        ),
+    ]
+
+
+def attach_payment_intent(order_id: str, payment_intent_id: str) -> None:
+    """Record the order's PaymentIntent (once; the same id again is a no-op)."""
+    table.update(
+        keys.order(order_id),
+        "SET payment_intent_id = :pi, GSI2PK = :gsi2pk, GSI2SK = :gsi2sk",
+        values={
+            ":pi": payment_intent_id,
+            ":gsi2pk": keys.payment_intent(payment_intent_id),
+            ":gsi2sk": _ORDER_SK,
+        },
+        condition="attribute_exists(PK)"
+        " AND (attribute_not_exists(payment_intent_id) OR payment_intent_id = :pi)",
+    )
+
+
+def transition_op(
+    order: Order,
+    target: OrderStatus,
+    *,
+    now: datetime,
+    release_hold: bool = False,
+    reason: str | None = None,
+    ticket_ids: Sequence[str] = (),
+    payment_status: PaymentStatus | None = None,
+) -> Op:
+    """Move ``order`` from the status and version it was read in to ``target``.
+
+    Conditioned on both, so a concurrent writer (a sweeper and a webhook, two deliveries
+    of one event) makes exactly one of the transactions fail. ``release_hold`` marks the
+    seats returned; leaving ``pending_payment`` always drops the order from the sweeper's
+    work list.
+    """
+    sets = ["#status = :target", "version = version + :one", "updated_at = :now"]
+    values: dict[str, Any] = {
+        ":target": target.value,
+        ":current": order.status.value,
+        ":version": order.version,
+        ":one": 1,
+        ":now": _iso(now),
+    }
+    if release_hold:
+        sets.append("hold_released = :true")
+        values[":true"] = True
+    if reason is not None:
+        sets.append("status_reason = :reason")
+        values[":reason"] = reason
+    if ticket_ids:
+        sets.append("ticket_ids = :tickets")
+        values[":tickets"] = list(ticket_ids)
+    if target is OrderStatus.PAID:
+        sets.append("paid_at = :now")
+    if payment_status is not None:
+        sets.append("payment_status = :payment")
+        values[":payment"] = payment_status.value
+    return update_op(
+        keys.order(order.id),
+        "SET " + ", ".join(sets) + " REMOVE GSI3PK, GSI3SK",
+        names={"#status": "status"},
+        values=values,
+        condition="#status = :current AND version = :version",
+    )
+
+
+def record_payment_status(order: Order, status: PaymentStatus, *, error: str | None) -> None:
+    """Mirror the PaymentIntent's status on the order, if the order is as it was read."""
+    table.update(
+        keys.order(order.id),
+        "SET payment_status = :status, last_payment_error = :error, version = version + :one",
+        values={
+            ":status": status.value,
+            ":error": error or "",
+            ":one": 1,
+            ":version": order.version,
+        },
+        condition="version = :version",
+    )
+
+
+def release_standing_op(user_id: str, event_id: str, quantity: int) -> Op:
+    """Give back ``quantity`` tickets of the buyer's allowance (a hold ended unpaid)."""
+    return update_op(
+        keys.buyer_standing(user_id, event_id),
+        "SET #tickets = #tickets - :q",
+        names={"#tickets": "tickets"},
+        values={":q": quantity},
+        condition="#tickets >= :q",
+    )
+
+
+def cooldown_op(user_id: str, event_id: str, until: datetime) -> Op:
+    """Start the buyer's purchase cooldown for the event (an order was paid)."""
+    return update_op(
+        keys.buyer_standing(user_id, event_id),
+        "SET #cooldown = :until",
+        names={"#cooldown": "cooldown_until_epoch"},
+        values={":until": int(until.timestamp())},
+    )

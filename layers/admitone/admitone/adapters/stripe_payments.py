@@ -1,0 +1,128 @@
+"""PaymentIntents and refunds through the one Stripe client (adapters/stripe_api.py).
+
+Every call that creates something carries an idempotency key derived from ours, so a
+retried request or job never charges or refunds twice. Network failures, rate limits
+and Stripe's own 5xx become ``DependencyUnavailable`` (503, retry later); a request
+Stripe refuses as invalid is a bug on our side and is raised as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from admitone.adapters.stripe_api import stripe_client
+from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.orders import Order, PaymentStatus
+
+# Final or in-flight: a PaymentIntent in one of these can no longer be cancelled.
+_NOT_CANCELLABLE = {PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING}
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: PaymentStatus
+    amount: int
+    currency: str
+    order_id: str | None
+    client_secret: str
+
+
+def _intent(raw: Any) -> Intent:
+    metadata = raw.metadata.to_dict() if raw.metadata else {}
+    return Intent(
+        id=raw.id,
+        status=PaymentStatus(raw.status),
+        amount=int(raw.amount),
+        currency=str(raw.currency),
+        order_id=metadata.get("order_id"),
+        client_secret=raw.client_secret or "",
+    )
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    import stripe  # noqa: PLC0415  (imported with the client, at first use)
+
+    try:
+        yield
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        raise DependencyUnavailable("The payment provider is unavailable; try again.") from error
+
+
+def _call[T](call: Callable[[], T]) -> T:
+    with _unavailable_as_503():
+        return call()
+
+
+def create_payment_intent(order: Order, *, idempotency_key: str) -> Intent:
+    """A PaymentIntent for the order's total, its id in ``metadata.order_id``."""
+    params = {
+        "amount": order.totals.total,
+        "currency": order.totals.currency.lower(),
+        "payment_method_types": ["card"],
+        "metadata": {
+            "order_id": order.id,
+            "order_number": order.number,
+            "event_id": order.event_id,
+        },
+    }
+    return _intent(
+        _call(
+            lambda: stripe_client().v1.payment_intents.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        )
+    )
+
+
+def retrieve_payment_intent(payment_intent_id: str) -> Intent:
+    return _intent(
+        _call(
+            lambda: stripe_client().v1.payment_intents.retrieve(
+                payment_intent_id, params={"expand": ["latest_charge"]}
+            )
+        )
+    )
+
+
+def cancel_payment_intent(payment_intent_id: str) -> bool:
+    """Cancel it so it can no longer be paid; False when it already succeeded or is
+    processing (the payment is going through), True when it is (now) cancelled."""
+    import stripe  # noqa: PLC0415
+
+    current = retrieve_payment_intent(payment_intent_id)
+    if current.status is PaymentStatus.CANCELED:
+        return True
+    if current.status in _NOT_CANCELLABLE:
+        return False
+    try:
+        _call(lambda: stripe_client().v1.payment_intents.cancel(payment_intent_id))
+    except stripe.InvalidRequestError:
+        # It moved on between the read and the cancel: read again to say which way.
+        return retrieve_payment_intent(payment_intent_id).status is PaymentStatus.CANCELED
+    return True
+
+
+def refund_payment_intent(
+    payment_intent_id: str, *, amount: int, reason: str, idempotency_key: str
+) -> str:
+    """Refund ``amount`` of the PaymentIntent's charge; returns the refund id.
+
+    ``reason`` is ours (kept in metadata): Stripe accepts only its own three.
+    """
+    refund = _call(
+        lambda: stripe_client().v1.refunds.create(
+            params={
+                "payment_intent": payment_intent_id,
+                "amount": amount,
+                "metadata": {"reason": reason},
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    )
+    return str(refund.id)

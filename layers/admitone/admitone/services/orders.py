@@ -1,0 +1,269 @@
+"""Orders (SPEC §3, RULES §4, §11): place one (seats held, PaymentIntent created), read
+one, list a buyer's, cancel one while it awaits payment.
+
+Placing is one transaction: the order, the buyer's standing (per-event limit and
+cooldown), the voucher redemption and every inventory shard the seats come from. Only
+then is Stripe asked for a PaymentIntent, with a key derived from the client's
+``Idempotency-Key``, so that a retried request never creates a second charge. If Stripe
+cannot be reached the hold is given back at once and the caller is told to retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from admitone.adapters import stripe_payments
+from admitone.adapters.cursor_keys import cursor_key
+from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
+from admitone.adapters.dynamo import vouchers as voucher_store
+from admitone.domain.accounts import Principal, normalize_email
+from admitone.domain.catalog import TicketType
+from admitone.domain.checkout import CartItem
+from admitone.domain.codes import format_order_number
+from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
+from admitone.domain.errors import (
+    DependencyUnavailable,
+    FieldError,
+    InvalidTransition,
+    LimitExceeded,
+    NotFound,
+    VoucherExhausted,
+)
+from admitone.domain.ids import Prefix, is_id, new_id
+from admitone.domain.inventory import Allocation, Stock
+from admitone.domain.jwt_tokens import Role
+from admitone.domain.orders import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderTotals,
+    check_buyer_limits,
+    hold_expiry,
+    per_user_limit,
+)
+from admitone.domain.pricing import Quote
+from admitone.domain.tickets import Ticket
+from admitone.observability import logger
+from admitone.services import holds
+from admitone.services import inventory as inventory_service
+from admitone.services.quote import price_cart
+
+Op = dict[str, Any]
+
+
+class _OverBuyerLimit(Exception):
+    """The order's transaction found the buyer over the limit or cooling down."""
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    client_secret: str
+
+
+def _totals(quote: Quote) -> OrderTotals:
+    return OrderTotals(
+        currency=quote.currency.value,
+        subtotal=quote.subtotal,
+        discount=quote.discount,
+        platform_fee=quote.platform_fee,
+        nft_fee=quote.nft_fee,
+        taxes=tuple(
+            {"name": tax.name, "rate_bps": tax.rate_bps, "amount": tax.amount}
+            for tax in quote.taxes
+        ),
+        total=quote.total,
+    )
+
+
+def _amounts(quote: Quote) -> dict[str, dict[str, int]]:
+    """Each ticket type's gross, discount and platform fee: its sales statistics."""
+    amounts: dict[str, dict[str, int]] = {}
+    for share in quote.tickets:
+        money = amounts.setdefault(
+            share.ticket_type_id, {"gross_cents": 0, "discount_cents": 0, "fee_cents": 0}
+        )
+        money["gross_cents"] += share.price
+        money["discount_cents"] += share.discount
+        money["fee_cents"] += share.platform_fee
+    return amounts
+
+
+def _lines(quote: Quote) -> tuple[OrderLine, ...]:
+    quantities: dict[str, OrderLine] = {}
+    for share in quote.tickets:
+        line = quantities.get(share.ticket_type_id)
+        quantity = line.quantity + 1 if line else 1
+        quantities[share.ticket_type_id] = OrderLine(share.ticket_type_id, quantity, share.price)
+    return tuple(quantities.values())
+
+
+def _sold_share(stock: Mapping[str, Stock]) -> tuple[int, int]:
+    """(sold, capacity) over the event's ticket types: how hot the on-sale is."""
+    types = [s.totals for owner, s in stock.items() if owner.startswith(f"{Prefix.TICKET_TYPE}_")]
+    return sum(c.sold for c in types), sum(c.capacity for c in types)
+
+
+def place_order(
+    buyer: Principal,
+    event_id: str,
+    items: Sequence[CartItem],
+    *,
+    voucher_code: str | None,
+    attendee_email: str | None,
+    stripe_key: Callable[[str], str],
+    now: datetime | None = None,
+) -> PlacedOrder:
+    """Hold the seats and open a PaymentIntent; ``stripe_key(operation)`` derives the
+    Stripe idempotency key of each call from the client's key."""
+    now = now or datetime.now(UTC)
+    if attendee_email is not None:
+        attendee_email = normalize_email(attendee_email, field_name="attendee_email")
+    priced = price_cart(event_id, items, voucher_code=voucher_code, now=now)
+    event, quote = priced.event, priced.quote
+    lines = _lines(quote)
+    quantity = sum(line.quantity for line in lines)
+
+    sold, capacity = _sold_share(priced.stock)
+    limit = per_user_limit(sold, capacity)
+
+    order_id = new_id(Prefix.ORDER, now=now)
+    numbers: list[str] = []
+
+    def number() -> str:
+        # Drawn once the seats are known to be there (a sold-out refusal spends none).
+        if not numbers:
+            sequence = order_store.next_order_number_sequence(now.year)
+            numbers.append(format_order_number(now.year, sequence))
+        return numbers[0]
+
+    voucher = priced.voucher
+
+    def order_at(allocation: Allocation) -> Order:
+        return Order(
+            id=order_id,
+            number=number(),
+            buyer_id=buyer.user_id,
+            event_id=event_id,
+            status=OrderStatus.PENDING_PAYMENT,
+            lines=lines,
+            totals=_totals(quote),
+            allocation=allocation,
+            hold_expires_at=hold_expiry(now, event.hold_minutes),
+            created_at=now,
+            attendee_email=attendee_email,
+            voucher_code=priced.voucher_code,
+            amounts=_amounts(quote),
+        )
+
+    def extra_ops(allocation: Allocation) -> list[Op]:
+        ops = order_store.place_ops(order_at(allocation), per_user_limit=limit, now=now)
+        if voucher is not None:
+            ops.append(voucher_store.redeem_op(voucher, quote.discount, now))
+        return ops
+
+    by_id: Mapping[str, TicketType] = {t.id: t for t in priced.cart.ticket_types}
+    try:
+        allocation = inventory_service.hold(
+            event_id,
+            [(by_id[line.ticket_type_id], line.quantity) for line in lines],
+            extra_ops=extra_ops,
+            errors={
+                1: _OverBuyerLimit(),
+                2: VoucherExhausted(
+                    "The code has no uses or budget left.",
+                    errors=(FieldError("voucher_code", "exhausted", VoucherExhausted.code),),
+                ),
+            },
+            stock=priced.stock,
+        )
+    except _OverBuyerLimit:
+        # The transaction refused; the standing says why (limit or cooldown) precisely.
+        standing = order_store.buyer_standing(buyer.user_id, event_id)
+        check_buyer_limits(standing, quantity, limit=limit, now=now)
+        raise LimitExceeded(
+            "The per-buyer limit for this event was reached; try again shortly.",
+            errors=(FieldError("items", f"at most {limit} per buyer", "PER_BUYER_LIMIT"),),
+        ) from None
+    order = order_at(allocation)
+    logger.append_keys(order_id=order.id)
+    try:
+        intent = stripe_payments.create_payment_intent(
+            order, idempotency_key=stripe_key("payment_intent.create")
+        )
+    except DependencyUnavailable:
+        # No PaymentIntent, so nothing can pay this order: its seats go back now.
+        holds.end_hold(order, OrderStatus.CANCELLED, reason="payment_provider_unavailable", now=now)
+        raise
+    order_store.attach_payment_intent(order.id, intent.id)
+    return PlacedOrder(
+        order=replace(order, payment_intent_id=intent.id), client_secret=intent.client_secret
+    )
+
+
+# -------------------------------------------------------------------- reads
+def order_for(order_id: str, caller: Principal) -> Order:
+    """The order if ``caller`` bought it, organizes its event, or is an admin; else 404."""
+    order = order_store.get_order(order_id, consistent=False) if _is_order_id(order_id) else None
+    if order is None or not _may_see(order, caller):
+        raise NotFound("No such order.")
+    return order
+
+
+def _is_order_id(text: str) -> bool:
+    return is_id(text, Prefix.ORDER)
+
+
+def _may_see(order: Order, caller: Principal) -> bool:
+    if caller.is_admin or order.buyer_id == caller.user_id:
+        return True
+    if not caller.has_any(Role.ORGANIZER):
+        return False
+    from admitone.adapters.dynamo import catalog  # noqa: PLC0415  (organizers only)
+
+    event = catalog.event_partition(order.event_id).event
+    return event is not None and event.owner_id == caller.user_id
+
+
+def tickets_of(order: Order) -> list[Ticket]:
+    return ticket_store.tickets_by_id(order.ticket_ids) if order.ticket_ids else []
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[Order]
+    next_cursor: str | None
+
+
+def buyer_orders(caller: Principal, *, limit: int, cursor: str | None) -> OrderPage:
+    """One page of the caller's orders, newest first. A cursor is bound to its buyer."""
+    filters = fingerprint({"buyer": caller.user_id})
+    start = decode_cursor(cursor, filters, cursor_key()) if cursor else None
+    orders, last_key = order_store.orders_page(caller.user_id, limit=limit, start_key=start)
+    return OrderPage(
+        orders=orders,
+        next_cursor=encode_cursor(last_key, filters, cursor_key()) if last_key else None,
+    )
+
+
+# ------------------------------------------------------------------- cancel
+def cancel_order(order_id: str, caller: Principal, *, now: datetime | None = None) -> Order:
+    """The buyer gives up an unpaid order: its PaymentIntent is cancelled first (so it can
+    no longer be paid), then the seats, allowance and voucher use go back."""
+    now = now or datetime.now(UTC)
+    order = order_store.get_order(order_id) if _is_order_id(order_id) else None
+    if order is None or order.buyer_id != caller.user_id:
+        raise NotFound("No such order.")
+    if order.status is OrderStatus.CANCELLED:
+        return order
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        raise InvalidTransition(f"An order that is {order.status.value} cannot be cancelled.")
+    if order.payment_intent_id and not stripe_payments.cancel_payment_intent(
+        order.payment_intent_id
+    ):
+        raise InvalidTransition("The payment already went through; the order cannot be cancelled.")
+    return holds.end_hold(order, OrderStatus.CANCELLED, reason="cancelled_by_buyer", now=now)
