@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from scripts.devstack.loopback import free_port
 from scripts.devstack.stack import ROOT, wait_for_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port", "serving"]
 
 
 @contextmanager

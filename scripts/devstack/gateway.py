@@ -337,9 +337,15 @@ class _Handler(BaseHTTPRequestHandler):
         return  # the functions' own logs say what happened
 
 
+class _GatewayServer(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: an on-sale's burst of connections
+    # would be reset by the kernel before the gateway ever saw them.
+    request_queue_size = 1024
+
+
 def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
     handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _GatewayServer((host, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
     return server

@@ -72,6 +72,9 @@ def sqs_event(source: SqsSource, messages: list[dict[str, Any]]) -> dict[str, An
     return {"Records": records}
 
 
+SQS_IDLE_WAIT_SECONDS = 0.2
+
+
 class SqsPoller(threading.Thread):
     def __init__(
         self, source: SqsSource, runtime: Runtime, sqs: Any, stop: threading.Event, notify: Notify
@@ -88,7 +91,10 @@ class SqsPoller(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                self.poll_once(wait_seconds=1)
+                # Short polls: the moto server serializes requests, and a long poll would
+                # hold every other AWS call of the stack for its whole wait.
+                if not self.poll_once(wait_seconds=0):
+                    self.stop.wait(SQS_IDLE_WAIT_SECONDS)
             except Exception as exc:
                 self.notify(self.source.function_id, f"sqs poll failed: {exc!r}")
                 self.stop.wait(1)
