@@ -1,5 +1,6 @@
 """On the local stack: a PaymentIntent confirmed in localstripe with the real SDK sends a
-signed payment_intent.succeeded webhook, which lands in the FIFO queue in its group."""
+signed payment_intent.succeeded webhook, which is stored once, queued in its
+PaymentIntent's group and handed to the payment worker."""
 
 from __future__ import annotations
 
@@ -18,8 +19,22 @@ from tests.e2e.conftest import StartStack
 pytestmark = pytest.mark.e2e
 
 
-def test_a_confirmed_payment_intent_reaches_the_payment_events_queue(start_stack: StartStack):
-    stack, _ = start_stack(ROOT / "template.yaml")
+def worker_lines_about(logs: Any, payment_intent_id: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in logs.of("PaymentEventsFunction"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # INIT / REPORT lines
+        if record.get("payment_intent_id") == payment_intent_id:
+            lines.append(record)
+    return lines
+
+
+def test_a_confirmed_payment_intent_reaches_the_payment_worker_in_its_group(
+    start_stack: StartStack,
+):
+    stack, logs = start_stack(ROOT / "template.yaml")
     keys = stack.stack.secret_values["StripeSecret"]  # type: ignore[attr-defined]
     stripe = StripeClient(keys["api_key"], base_addresses={"api": stack.stripe_url})
     intent = stripe.v1.payment_intents.create(
@@ -29,30 +44,25 @@ def test_a_confirmed_payment_intent_reaches_the_payment_events_queue(start_stack
     stripe.v1.payment_intents.update(intent.id, params={"payment_method": "pm_card_visa"})
     assert stripe.v1.payment_intents.confirm(intent.id).status == "succeeded"
 
-    sqs = boto3.client(
-        "sqs",
+    deadline = time.monotonic() + 15
+    while not (handled := worker_lines_about(logs, intent.id)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert handled, "no payment_intent.succeeded webhook reached the worker within 15 s"
+    # No order of ours carries this PaymentIntent: the worker acknowledges it and says so.
+    assert handled[-1]["message"] == "payment intent of no order of ours: ignored"
+    assert handled[-1]["stripe_event_type"] == "payment_intent.succeeded"
+
+    dynamodb = boto3.client(
+        "dynamodb",
         region_name=REGION,
         endpoint_url=stack.moto_url,
         aws_access_key_id="local",
         aws_secret_access_key="local",  # moto accepts anything
     )
-    queue_url = stack.stack.function("StripeWebhookFunction").environment[
-        "PAYMENT_EVENTS_QUEUE_URL"
-    ]
-    found: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 15
-    while not found and time.monotonic() < deadline:
-        messages = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            AttributeNames=["MessageGroupId", "MessageDeduplicationId"],
-        ).get("Messages", [])
-        found += [m for m in messages if m["Attributes"]["MessageGroupId"] == intent.id]
-
-    assert found, "no payment_intent.succeeded webhook reached the queue within 15 s"
-    [message] = found
-    event = json.loads(message["Body"])
-    assert event["type"] == "payment_intent.succeeded"
-    assert event["data"]["object"]["id"] == intent.id
-    assert message["Attributes"]["MessageDeduplicationId"] == event["id"]
+    table = stack.stack.function("StripeWebhookFunction").environment["TABLE_NAME"]
+    event_id = handled[-1]["stripe_event_id"]
+    item = dynamodb.get_item(
+        TableName=table, Key={"PK": {"S": f"STRIPE_EVENT#{event_id}"}, "SK": {"S": "STRIPE_EVENT"}}
+    )["Item"]
+    assert item["group_id"]["S"] == intent.id
+    assert item["enqueued"]["BOOL"] is True

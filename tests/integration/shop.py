@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stripe import CardError
+
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.ids import Prefix, new_id
 from tests.integration.conftest import Api, ApiResponse, AwsStack
@@ -134,4 +136,7 @@ def pay(payment_intent_id: str, card: str = VISA) -> Any:
         }  # type: ignore[typeddict-item]
     )
     stripe.v1.payment_intents.update(payment_intent_id, params={"payment_method": method.id})
-    return stripe.v1.payment_intents.confirm(payment_intent_id)
+    try:
+        return stripe.v1.payment_intents.confirm(payment_intent_id)
+    except CardError:  # declined: the PaymentIntent says so, as Stripe.js would show
+        return stripe.v1.payment_intents.retrieve(payment_intent_id)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
-import zxingcpp
 
 from admitone.adapters.qr import (
     DEFAULT_SCALE,
@@ -23,6 +20,7 @@ from admitone.adapters.qr import (
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.keys import KeyPurpose, KeySet, generate_keyset_document
 from admitone.domain.tokens import TicketClaims, issue_ticket_token
+from tests.qr_decode import decode_png, read_png
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 KEY = KeySet.from_document(generate_keyset_document(["ticket"], now=NOW)).signing_key(
@@ -44,50 +42,6 @@ def _token(version: int = 1) -> str:
 
 TOKENS = [_token(version) for version in (1, 2, 700, 65535)]
 TOKEN = TOKENS[0]
-
-
-def _read_png(data: bytes) -> tuple[int, int, list[list[int]]]:
-    """A strict reader for what qr.py writes: 1-bit gray, filter 0. Returns 0/255 pixels."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    position, kinds, idat, header = 8, [], b"", b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind = data[position + 4 : position + 8]
-        body = data[position + 8 : position + 8 + length]
-        (crc,) = struct.unpack(">I", data[position + 8 + length : position + 12 + length])
-        assert crc == zlib.crc32(kind + body), f"bad CRC in {kind!r}"
-        kinds.append(kind)
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            idat += body
-        position += 12 + length
-    assert kinds[0] == b"IHDR"
-    assert kinds[-1] == b"IEND"
-    width, height, depth, colour, compression, filtering, interlace = struct.unpack(
-        ">IIBBBBB", header
-    )
-    assert (depth, colour, compression, filtering, interlace) == (1, 0, 0, 0, 0)
-    raw = zlib.decompress(idat)
-    stride = (width + 7) // 8 + 1
-    assert len(raw) == stride * height
-    rows = []
-    for y in range(height):
-        line = raw[y * stride : (y + 1) * stride]
-        assert line[0] == 0, "filter type 0 on every row"
-        bits = int.from_bytes(line[1:], "big")
-        total = (stride - 1) * 8
-        rows.append([255 if bits >> (total - 1 - x) & 1 else 0 for x in range(width)])
-    return width, height, rows
-
-
-def _decode_png(data: bytes) -> str:
-    width, height, rows = _read_png(data)
-    pixels = bytes(value for row in rows for value in row)
-    barcode = zxingcpp.read_barcode(memoryview(pixels).cast("B", (height, width)))
-    assert barcode is not None, "zxing found no QR code"
-    assert barcode.format == zxingcpp.BarcodeFormat.QRCode
-    return str(barcode.text)
 
 
 def _svg_grid(svg: str) -> tuple[int, list[list[bool]], list[tuple[int, int, int]]]:
@@ -129,30 +83,30 @@ def test_the_token_is_encoded_in_alphanumeric_mode() -> None:
 
 @pytest.mark.parametrize("token", TOKENS)
 def test_the_png_decodes_to_the_exact_token(token: str) -> None:
-    assert _decode_png(render_png(token)) == token
+    assert decode_png(render_png(token)) == token
 
 
 @pytest.mark.parametrize("scale", [2, 3, 5, 8])
 def test_the_png_decodes_at_any_integer_scale(scale: int) -> None:
-    assert _decode_png(render_png(TOKEN, scale=scale)) == TOKEN
+    assert decode_png(render_png(TOKEN, scale=scale)) == TOKEN
 
 
 @pytest.mark.parametrize("level", list(ErrorCorrection))
 def test_every_error_correction_level_decodes(level: ErrorCorrection) -> None:
-    assert _decode_png(render_png(TOKEN, level=level, scale=4)) == TOKEN
+    assert decode_png(render_png(TOKEN, level=level, scale=4)) == TOKEN
 
 
 def test_non_alphanumeric_text_is_encoded_in_byte_mode_and_decodes() -> None:
     text = "https://admitone.test/t/abc?x=1"
 
-    assert _decode_png(render_png(text, scale=4)) == text
+    assert decode_png(render_png(text, scale=4)) == text
 
 
 def test_the_png_pixels_are_the_modules_with_a_white_quiet_zone() -> None:
     symbol = encode_qr(TOKEN)
     scale = 3
 
-    width, height, rows = _read_png(symbol.to_png(scale=scale))
+    width, height, rows = read_png(symbol.to_png(scale=scale))
 
     side = (symbol.size + 2 * QUIET_ZONE) * scale
     assert (width, height) == (side, side)
@@ -168,13 +122,13 @@ def test_the_png_is_small() -> None:
     png = render_png(TOKEN)
 
     assert len(png) < 1500
-    assert _read_png(png)[0] == (41 + 2 * QUIET_ZONE) * DEFAULT_SCALE
+    assert read_png(png)[0] == (41 + 2 * QUIET_ZONE) * DEFAULT_SCALE
 
 
 def test_a_png_without_quiet_zone_is_just_the_modules() -> None:
     symbol = encode_qr(TOKEN)
 
-    width, _, rows = _read_png(symbol.to_png(scale=1, border=0))
+    width, _, rows = read_png(symbol.to_png(scale=1, border=0))
 
     assert width == symbol.size
     assert [[value == 0 for value in row] for row in rows] == [list(r) for r in symbol.modules]

@@ -8,7 +8,7 @@ Stripe refuses as invalid is a bug on our side and is raised as is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,17 +29,25 @@ class Intent:
     currency: str
     order_id: str | None
     client_secret: str
+    error: str | None = None  # last_payment_error.message, when a card was declined
 
 
 def _intent(raw: Any) -> Intent:
-    metadata = raw.metadata.to_dict() if raw.metadata else {}
+    return intent_of(raw.to_dict())
+
+
+def intent_of(payload: Mapping[str, Any]) -> Intent:
+    """A PaymentIntent as Stripe sends it (an API answer or an event's object)."""
+    metadata = payload.get("metadata") or {}
+    error = payload.get("last_payment_error") or {}
     return Intent(
-        id=raw.id,
-        status=PaymentStatus(raw.status),
-        amount=int(raw.amount),
-        currency=str(raw.currency),
+        id=str(payload["id"]),
+        status=PaymentStatus(payload["status"]),
+        amount=int(payload["amount"]),
+        currency=str(payload["currency"]),
         order_id=metadata.get("order_id"),
-        client_secret=raw.client_secret or "",
+        client_secret=payload.get("client_secret") or "",
+        error=error.get("message") if isinstance(error, Mapping) else None,
     )
 
 
@@ -108,19 +116,39 @@ def cancel_payment_intent(payment_intent_id: str) -> bool:
     return True
 
 
+def existing_refund(payment_intent_id: str, *, idempotency_key: str) -> str | None:
+    """The id of the refund ``refund_payment_intent`` made with this key, if any."""
+    found = _call(
+        lambda: stripe_client().v1.refunds.list(
+            params={"payment_intent": payment_intent_id, "limit": 100}
+        )
+    )
+    for refund in found.data:
+        metadata = refund.metadata.to_dict() if refund.metadata else {}
+        if metadata.get("idempotency_key") == idempotency_key:
+            return str(refund.id)
+    return None
+
+
 def refund_payment_intent(
     payment_intent_id: str, *, amount: int, reason: str, idempotency_key: str
 ) -> str:
-    """Refund ``amount`` of the PaymentIntent's charge; returns the refund id.
+    """Refund ``amount`` of the PaymentIntent's charge once; returns the refund id.
 
-    ``reason`` is ours (kept in metadata): Stripe accepts only its own three.
+    ``reason`` is ours (kept in metadata with the key): Stripe accepts only its own
+    three. A refund this key already made is found and returned rather than made again:
+    the idempotency key alone would do on Stripe, but not every Stripe-compatible server
+    honours it, and a refund made twice is money lost.
     """
+    existing = existing_refund(payment_intent_id, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing
     refund = _call(
         lambda: stripe_client().v1.refunds.create(
             params={
                 "payment_intent": payment_intent_id,
                 "amount": amount,
-                "metadata": {"reason": reason},
+                "metadata": {"reason": reason, "idempotency_key": idempotency_key},
             },
             options={"idempotency_key": idempotency_key},
         )

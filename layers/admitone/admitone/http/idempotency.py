@@ -77,6 +77,7 @@ from admitone.domain.idempotency import (
 )
 from admitone.http import problems
 from admitone.http.principal import principal
+from admitone.http.rate_limiting import charge_deferred
 from admitone.observability import logger, metrics
 
 __all__ = [
@@ -192,7 +193,9 @@ def _run_route(
 ) -> dict[str, Any]:
     del request  # the scope and the fingerprint: Powertools hashes them
     try:
-        response = next_middleware(app)
+        # The request runs: now it counts as a payment attempt (http/rate_limiting.py).
+        limited = charge_deferred(app)
+        response = limited if limited is not None else next_middleware(app)
     except DomainError as error:
         # A refusal is this request's answer too: kept and replayed like a success.
         logger.info("request refused", extra={"code": error.code})

@@ -10,7 +10,7 @@ logged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +20,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters.dynamo import rate_counters
 from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.idempotency import KEY_HEADER as IDEMPOTENCY_KEY_HEADER
 from admitone.domain.rate_limits import (
+    Charge,
     Client,
+    Family,
     Limit,
     charges_for,
     fails_closed,
@@ -35,6 +38,7 @@ RATE_LIMITED = "RATE_LIMITED"
 DEVICE_HEADER = "X-Device-Token"
 # Marks a request as counted in the resolver's per-request context (cleared per event).
 _COUNTED = "rate_limit_counted"
+_DEFERRED = "rate_limit_deferred"  # payment charges the idempotency guard makes
 
 
 def clock() -> datetime:
@@ -100,7 +104,12 @@ def _too_many_requests(limit: Limit, retry_after: int) -> Response[str]:
 
 
 def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Count the request against each limit of its route; refuse at the first one used up."""
+    """Count the request against each limit of its route; refuse at the first one used up.
+
+    Payment limits on a request that carries an ``Idempotency-Key`` are counted later,
+    by the idempotency guard, only if the request runs: a client retrying one payment
+    (a replay, a duplicate still in progress) has made one payment attempt, not many.
+    """
     # Installed twice (on the shared resolver and again by a function), a request would
     # count twice and every limit would silently halve.
     if app.context.get(_COUNTED):
@@ -109,7 +118,24 @@ def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
     raw_event = app.current_event.raw_event
     route_key = str(raw_event.get("routeKey", ""))
     now = clock()
-    for charge in charges_for(route_key, client_of(raw_event)):
+    charges = charges_for(route_key, client_of(raw_event))
+    if _header(raw_event, IDEMPOTENCY_KEY_HEADER):
+        app.context[_DEFERRED] = [c for c in charges if c.limit.family is Family.PAYMENT]
+        charges = tuple(c for c in charges if c.limit.family is not Family.PAYMENT)
+    refused = _charge(charges, route_key, now)
+    return refused if refused is not None else next_middleware(app)
+
+
+def charge_deferred(app: APIGatewayHttpResolver) -> Response[str] | None:
+    """Count the payment limits ``rate_limit`` deferred (once); a 429 if one is used up."""
+    deferred = app.context.pop(_DEFERRED, None)
+    if not deferred:
+        return None
+    return _charge(deferred, str(app.current_event.raw_event.get("routeKey", "")), clock())
+
+
+def _charge(charges: Sequence[Charge], route_key: str, now: datetime) -> Response[str] | None:
+    for charge in charges:
         limit = charge.limit
         try:
             counted = rate_counters.try_count_hit(limit, charge.client_key, now=now)
@@ -134,4 +160,4 @@ def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
                 },
             )
             return _too_many_requests(limit, retry_after)
-    return next_middleware(app)
+    return None

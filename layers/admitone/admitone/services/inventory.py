@@ -48,6 +48,40 @@ def hold(
     jittered backoff. Raises ``SoldOut`` only when a read shows the units are not there,
     ``DependencyUnavailable`` when every attempt lost a race, an extra's failure as above.
     """
+    return _take(
+        event_id, lines, store.hold_ops, extra_ops=extra_ops, errors=errors, rng=rng, stock=stock
+    )
+
+
+def sell(
+    event_id: str,
+    lines: Sequence[tuple[TicketType, int]],
+    amounts: Mapping[str, Amounts],
+    *,
+    extra_ops: ExtraOps = (),
+    errors: Mapping[int, Exception] | None = None,
+) -> Allocation:
+    """Take ``lines`` straight from available to sold (a payment that arrived after its
+    hold was released), as ``hold`` does, adding ``amounts`` to the sales statistics."""
+    return _take(
+        event_id,
+        lines,
+        lambda event, allocation: store.sell_ops(event, allocation, amounts),
+        extra_ops=extra_ops,
+        errors=errors,
+    )
+
+
+def _take(
+    event_id: str,
+    lines: Sequence[tuple[TicketType, int]],
+    shard_ops: Callable[[str, Allocation], list[Op]],
+    *,
+    extra_ops: ExtraOps,
+    errors: Mapping[int, Exception] | None,
+    rng: random.Random | None = None,
+    stock: Mapping[str, Stock] | None = None,
+) -> Allocation:
     rng = rng or _random
     owners = list(dict.fromkeys(owner for tt, _ in lines for owner in (tt.id, tt.pool_id) if owner))
 
@@ -61,7 +95,7 @@ def hold(
         allocation = plan_hold(lines, known, rng=rng) if known else plan()
         extras = list(extra_ops(allocation) if callable(extra_ops) else extra_ops)
         try:
-            store.transact([*extras, *store.hold_ops(event_id, allocation)])
+            store.transact([*extras, *shard_ops(event_id, allocation)])
         except TransactionCancelled as cancelled:
             store.raise_for_extras(cancelled, len(extras), errors)
         except store.TransactionConflict:

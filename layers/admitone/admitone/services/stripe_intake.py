@@ -9,9 +9,11 @@ type we do not handle, is only acknowledged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -49,22 +51,33 @@ def receive_stripe_event(
         logger.warning("stripe signature refused", extra={"reason": str(error.reason)})
         _count("StripeSignatureRejected")
         raise
-    event = read_event(signed.event)
-    logger.append_keys(stripe_event_id=event.event_id, stripe_event_type=event.event_type)
-    recorded = stripe_inbox.record(event, signed.payload, now=now)
+    return ingest(signed.event, signed.payload, now=now)
+
+
+def ingest(event: Mapping[str, Any], payload: str, *, now: datetime) -> IntakeResult:
+    """Record a verified (or fetched from Stripe) event once and queue it if handled."""
+    received = read_event(event)
+    logger.append_keys(stripe_event_id=received.event_id, stripe_event_type=received.event_type)
+    recorded = stripe_inbox.record(received, payload, now=now)
     item = recorded.item
     if not item.handled:
         _count("StripeEventsIgnored")
-        return IntakeResult(event.event_id, IntakeOutcome.IGNORED)
+        return IntakeResult(received.event_id, IntakeOutcome.IGNORED)
     if item.enqueued:
         _count("StripeEventsDuplicate")
-        return IntakeResult(event.event_id, IntakeOutcome.ALREADY_ENQUEUED)
+        return IntakeResult(received.event_id, IntakeOutcome.ALREADY_ENQUEUED)
     if not recorded.first_delivery:
         logger.info("stripe event stored earlier but not enqueued: enqueueing it now")
+    enqueue(item, now=now)
+    return IntakeResult(received.event_id, IntakeOutcome.ENQUEUED)
+
+
+def enqueue(item: stripe_inbox.InboxItem, *, now: datetime) -> None:
+    """Send a stored event to the FIFO queue, then mark it sent (a crash between the two
+    sends it again later; the queue and the worker both deduplicate)."""
     # The stored copy, not this delivery's: the same id must always travel the same way.
     queues.send_payment_event(
         item.payload, group_id=item.group_id or item.event_id, deduplication_id=item.event_id
     )
     stripe_inbox.mark_enqueued(item.event_id, now=now)
     _count("StripeEventsEnqueued")
-    return IntakeResult(event.event_id, IntakeOutcome.ENQUEUED)

@@ -163,6 +163,16 @@ def restock_op(
     )
 
 
+def sell_op(
+    event_id: str, owner_id: str, shard: int, quantity: int, amounts: Amounts | None = None
+) -> Op:
+    """available -> sold, if ``available >= quantity`` (a late payment re-takes its seats)."""
+    money = _money(amounts, sign=1)
+    return _move_op(
+        event_id, owner_id, shard, quantity, source="available", target="sold", money=money
+    )
+
+
 def _money(amounts: Amounts | None, *, sign: int) -> dict[str, int]:
     if amounts is None:
         return {}
@@ -185,6 +195,13 @@ def convert_ops(
     """held -> sold for every shard of ``allocation``; ``amounts[ticket_type_id]`` goes on
     that type's first shard (pools keep counts only, so sums over an event are not doubled)."""
     return _per_shard(convert_op, event_id, allocation, amounts or {})
+
+
+def sell_ops(
+    event_id: str, allocation: Allocation, amounts: Mapping[str, Amounts] | None = None
+) -> list[Op]:
+    """available -> sold for every shard of ``allocation``; ``amounts`` as in ``convert_ops``."""
+    return _per_shard(sell_op, event_id, allocation, amounts or {})
 
 
 def restock_ops(

@@ -111,6 +111,7 @@ def payment_intent(payment_intent_id: str) -> str:
     return f"PAYMENT_INTENT#{payment_intent_id}"
 
 
+PAYMENTS_PROCESSING = "PAYMENTS#processing"  # GSI4PK of orders paying (GSI4SK: since#id)
 HOLDS_ACTIVE = "HOLDS#active"  # GSI3PK of pending orders (GSI3SK: hold_expires_at#order_id)
 
 

@@ -271,6 +271,7 @@ def transition_op(
     reason: str | None = None,
     ticket_ids: Sequence[str] = (),
     payment_status: PaymentStatus | None = None,
+    allocation: Allocation | None = None,
 ) -> Op:
     """Move ``order`` from the status and version it was read in to ``target``.
 
@@ -301,9 +302,12 @@ def transition_op(
     if payment_status is not None:
         sets.append("payment_status = :payment")
         values[":payment"] = payment_status.value
+    if allocation is not None:
+        sets.append("allocation = :allocation")
+        values[":allocation"] = allocation.to_plain()
     return update_op(
         keys.order(order.id),
-        "SET " + ", ".join(sets) + " REMOVE GSI3PK, GSI3SK",
+        "SET " + ", ".join(sets) + " REMOVE GSI3PK, GSI3SK, GSI4PK, GSI4SK",
         names={"#status": "status"},
         values=values,
         condition="#status = :current AND version = :version",
@@ -311,18 +315,42 @@ def transition_op(
 
 
 def record_payment_status(order: Order, status: PaymentStatus, *, error: str | None) -> None:
-    """Mirror the PaymentIntent's status on the order, if the order is as it was read."""
-    table.update(
-        keys.order(order.id),
-        "SET payment_status = :status, last_payment_error = :error, version = version + :one",
-        values={
-            ":status": status.value,
-            ":error": error or "",
-            ":one": 1,
-            ":version": order.version,
-        },
-        condition="version = :version",
+    """Mirror the PaymentIntent's status on the order, if the order is as it was read.
+
+    A ``processing`` payment goes on reconciliation's work list (GSI4
+    ``PAYMENTS#processing`` / ``<since>#<order id>``) until it moves on.
+    """
+    values: dict[str, Any] = {
+        ":status": status.value,
+        ":error": error or "",
+        ":one": 1,
+        ":version": order.version,
+    }
+    expression = (
+        "SET payment_status = :status, last_payment_error = :error, version = version + :one"
     )
+    if status is PaymentStatus.PROCESSING:
+        expression += ", GSI4PK = :processing, GSI4SK = :since"
+        values[":processing"] = keys.PAYMENTS_PROCESSING
+        values[":since"] = f"{_iso(datetime.now(UTC))}#{order.id}"
+    else:
+        expression += " REMOVE GSI4PK, GSI4SK"
+    table.update(keys.order(order.id), expression, values=values, condition="version = :version")
+
+
+def processing_since(before: datetime, *, limit: int) -> list[str]:
+    """Ids of orders whose payment has been ``processing`` since before ``before`` (GSI4)."""
+    request = {
+        "IndexName": "GSI4",
+        "KeyConditionExpression": "GSI4PK = :pk AND GSI4SK < :before",
+        "ExpressionAttributeValues": table.to_attributes(
+            {":pk": keys.PAYMENTS_PROCESSING, ":before": _iso(before)}
+        ),
+        "Limit": limit,
+    }
+    for page, _ in table.query_pages(request):
+        return [item["order_id"] for item in page]
+    return []  # pragma: no cover  (query_pages yields at least one page)
 
 
 def release_standing_op(user_id: str, event_id: str, quantity: int) -> Op:
@@ -343,4 +371,15 @@ def cooldown_op(user_id: str, event_id: str, until: datetime) -> Op:
         "SET #cooldown = :until",
         names={"#cooldown": "cooldown_until_epoch"},
         values={":until": int(until.timestamp())},
+    )
+
+
+def take_standing_op(user_id: str, event_id: str, quantity: int, *, cooldown_until: datetime) -> Op:
+    """Count ``quantity`` tickets against the buyer's allowance again, unconditionally (a
+    late payment re-took seats the buyer has already paid for), and start the cooldown."""
+    return update_op(
+        keys.buyer_standing(user_id, event_id),
+        "SET #tickets = if_not_exists(#tickets, :zero) + :q, #cooldown = :until",
+        names={"#tickets": "tickets", "#cooldown": "cooldown_until_epoch"},
+        values={":zero": 0, ":q": quantity, ":until": int(cooldown_until.timestamp())},
     )

@@ -17,7 +17,14 @@ from botocore.exceptions import ClientError
 
 from admitone.adapters.aws import client
 from admitone.adapters.dynamo import keys
-from admitone.adapters.dynamo.table import Item, from_attributes, to_attributes, update
+from admitone.adapters.dynamo.table import (
+    Item,
+    from_attributes,
+    get,
+    query_pages,
+    to_attributes,
+    update,
+)
 from admitone.config import settings
 from admitone.domain.stripe_events import RETENTION_SECONDS, ReceivedEvent
 
@@ -115,3 +122,24 @@ def mark_enqueued(event_id: str, *, now: datetime) -> None:
         values={":true": True, ":now": int(now.timestamp())},
         condition="attribute_exists(PK)",
     )
+
+
+def pending_since(before: datetime, *, limit: int) -> list[InboxItem]:
+    """Handled events stored before ``before`` and never queued, oldest first (GSI3)."""
+    request = {
+        "IndexName": "GSI3",
+        "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK < :before",
+        "ExpressionAttributeValues": to_attributes(
+            {":pk": PENDING, ":before": f"{before.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"}
+        ),
+        "Limit": limit,
+    }
+    for page, _ in query_pages(request):
+        return [InboxItem.from_item(item) for item in page]
+    return []  # pragma: no cover  (query_pages yields at least one page)
+
+
+def known(event_id: str) -> bool:
+    """Whether the event is in the inbox (and not past its 30 days)."""
+    item = get(inbox_key(event_id), consistent=True)
+    return item is not None and item.get("expires_at", 0) >= int(datetime.now(UTC).timestamp())

@@ -1,0 +1,18 @@
+"""Every 5 minutes: reconcile orders and payments with Stripe (RULES §8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from admitone.observability import logger, metrics
+from admitone.services.reconcile import reconcile
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    del event, context  # the schedule's event carries nothing we use
+    return reconcile(datetime.now(UTC))

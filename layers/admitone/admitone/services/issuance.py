@@ -1,0 +1,315 @@
+"""What a succeeded payment does to its order (RULES §4), exactly once.
+
+Issuing is ONE transaction: the order moves to ``paid`` (conditioned on the status and
+version it was read in), the buyer's cooldown starts, every ticket is created with its
+signed QR token, the ``order.paid`` and ``ticket.issued`` outbox items are written, and
+the seats move from held to sold (or, for a late payment, from available to sold). A
+crash before it changes nothing; a crash after it finds the order paid on the retry
+and does nothing. There is no state in between.
+
+A late payment whose seats are gone is refunded in full, by a refund made once (see
+``stripe_payments.refund_payment_intent``), before the order records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admitone.adapters import stripe_payments
+from admitone.adapters.dynamo import catalog, table
+from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
+from admitone.adapters.dynamo.outbox import outbox_op
+from admitone.adapters.signing_keys import load_keyset
+from admitone.adapters.stripe_payments import Intent
+from admitone.domain.catalog import Event
+from admitone.domain.codes import new_ticket_code
+from admitone.domain.errors import DependencyUnavailable, SoldOut
+from admitone.domain.ids import Prefix, new_id
+from admitone.domain.inventory import Amounts
+from admitone.domain.keys import KeyPurpose
+from admitone.domain.orders import (
+    PURCHASE_COOLDOWN,
+    Order,
+    OrderStatus,
+    PaymentMismatch,
+    PaymentStatus,
+    SuccessOutcome,
+    on_payment_succeeded,
+    payment_mismatches,
+)
+from admitone.domain.tickets import Ticket
+from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
+from admitone.observability import logger, metrics
+from admitone.services import inventory as inventory_service
+
+Op = dict[str, Any]
+MAX_ATTEMPTS = 5
+LATE_PAYMENT_NO_INVENTORY = "late_payment_no_inventory"
+
+
+class OrderChanged(Exception):
+    """The order was no longer in the status and version it was read in."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    order: Order
+    outcome: SuccessOutcome
+
+
+def settle_success(order: Order, intent: Intent, *, now: datetime) -> Settled:
+    """Apply a succeeded PaymentIntent to its order; safe to repeat, in any order."""
+    for _ in range(MAX_ATTEMPTS):
+        mismatches = payment_mismatches(
+            order, amount=intent.amount, currency=intent.currency, metadata_order_id=intent.order_id
+        )
+        outcome = on_payment_succeeded(order, mismatches)
+        try:
+            if outcome is SuccessOutcome.ISSUE:
+                _issue_from_hold(order, now)
+            elif outcome is SuccessOutcome.RETAKE:
+                _retake_or_refund(order, intent, now)
+            elif outcome is SuccessOutcome.REVIEW:
+                _put_on_hold(order, intent, mismatches, now)
+        except OrderChanged:
+            fresh = order_store.get_order(order.id)
+            assert fresh is not None  # orders are never deleted
+            order = fresh
+            continue
+        _count(f"Payment{outcome.value.title().replace('_', '')}")
+        settled = (
+            order_store.get_order(order.id) if outcome is not SuccessOutcome.ALREADY_DONE else order
+        )
+        assert settled is not None
+        return Settled(settled, outcome)
+    raise DependencyUnavailable("The order kept changing; the payment will be applied again.")
+
+
+# -------------------------------------------------------------------- issue
+def _issue_from_hold(order: Order, now: datetime) -> None:
+    tickets = new_tickets(order, _event(order), now)
+    inventory_service.convert(
+        order.event_id,
+        order.allocation,
+        _amounts(order),
+        extra_ops=_paid_ops(order, tickets, now),
+        errors={0: OrderChanged()},
+    )
+    logger.info("tickets issued", extra={"order_id": order.id, "tickets": len(tickets)})
+
+
+def _retake_or_refund(order: Order, intent: Intent, now: datetime) -> None:
+    """Late: the hold was released. Take the seats again if they are there, else refund."""
+    if stripe_payments.existing_refund(intent.id, idempotency_key=_late_refund_key(order)):
+        _refund_late(order, intent, now)  # refunded before a crash: only record it
+        return
+    event = _event(order)
+    ticket_types = catalog.event_partition(order.event_id).ticket_types
+    tickets = new_tickets(order, event, now)
+    lines = [(ticket_types[line.ticket_type_id], line.quantity) for line in order.lines]
+    try:
+        inventory_service.sell(
+            order.event_id,
+            lines,
+            _amounts(order),
+            extra_ops=lambda allocation: _paid_ops(
+                order,
+                tickets,
+                now,
+                standing=order_store.take_standing_op(
+                    order.buyer_id,
+                    order.event_id,
+                    order.quantity,
+                    cooldown_until=now + PURCHASE_COOLDOWN,
+                ),
+                allocation=allocation,
+            ),
+            errors={0: OrderChanged()},
+        )
+    except SoldOut:
+        _refund_late(order, intent, now)
+        return
+    logger.info("late payment: seats re-taken", extra={"order_id": order.id})
+
+
+def _refund_late(order: Order, intent: Intent, now: datetime) -> None:
+    refund_id = stripe_payments.refund_payment_intent(
+        intent.id,
+        amount=intent.amount,
+        reason=LATE_PAYMENT_NO_INVENTORY,
+        idempotency_key=_late_refund_key(order),
+    )
+    _transact(
+        [
+            order_store.transition_op(
+                order,
+                OrderStatus.REFUNDED,
+                now=now,
+                reason=LATE_PAYMENT_NO_INVENTORY,
+                payment_status=PaymentStatus.SUCCEEDED,
+            ),
+            outbox_op(
+                "order.refunded",
+                {
+                    "order_id": order.id,
+                    "event_id": order.event_id,
+                    "amount": intent.amount,
+                    "currency": order.totals.currency,
+                    "refund_id": refund_id,
+                    "reason": LATE_PAYMENT_NO_INVENTORY,
+                },
+                now=now,
+            ),
+        ]
+    )
+    logger.warning("late payment refunded: no seats left", extra={"order_id": order.id})
+
+
+def _put_on_hold(
+    order: Order, intent: Intent, mismatches: Sequence[PaymentMismatch], now: datetime
+) -> None:
+    fields = ",".join(m.value for m in mismatches)
+    _transact(
+        [
+            order_store.transition_op(
+                order,
+                OrderStatus.ON_HOLD,
+                now=now,
+                reason=f"payment_mismatch:{fields}",
+                payment_status=PaymentStatus.SUCCEEDED,
+            ),
+            outbox_op(
+                "security.alert",
+                {
+                    "kind": "payment_mismatch",
+                    "order_id": order.id,
+                    "payment_intent_id": intent.id,
+                    "mismatched": [m.value for m in mismatches],
+                    "paid_amount": intent.amount,
+                    "paid_currency": intent.currency,
+                    "order_total": order.totals.total,
+                    "order_currency": order.totals.currency,
+                },
+                now=now,
+            ),
+        ]
+    )
+    logger.warning("payment does not match its order: on hold", extra={"mismatched": fields})
+
+
+# ------------------------------------------------------------------ helpers
+def new_tickets(order: Order, event: Event, now: datetime) -> list[Ticket]:
+    """One ticket per seat of the order, each with its signed QR token (version 1)."""
+    key = load_keyset().signing_key(KeyPurpose.TICKET)
+    expires_at = ticket_token_expiry(event.ends_at)
+    tickets = []
+    for line in order.lines:
+        for _ in range(line.quantity):
+            ticket_id = new_id(Prefix.TICKET, now=now)
+            claims = TicketClaims(
+                ticket_id=ticket_id,
+                event_id=order.event_id,
+                ticket_type_id=line.ticket_type_id,
+                version=1,
+                expires_at=expires_at,
+            )
+            tickets.append(
+                Ticket(
+                    id=ticket_id,
+                    code=new_ticket_code(),
+                    order_id=order.id,
+                    event_id=order.event_id,
+                    ticket_type_id=line.ticket_type_id,
+                    holder_id=order.buyer_id,
+                    token=issue_ticket_token(claims, key),
+                    issued_at=now,
+                    attendee_email=order.attendee_email,
+                )
+            )
+    return tickets
+
+
+def _paid_ops(
+    order: Order,
+    tickets: Sequence[Ticket],
+    now: datetime,
+    *,
+    standing: Op | None = None,
+    **changes: Any,
+) -> list[Op]:
+    """The order paid (op 0), the buyer's standing (by default: the cooldown starts), the
+    tickets and their announcements."""
+    return [
+        order_store.transition_op(
+            order,
+            OrderStatus.PAID,
+            now=now,
+            ticket_ids=[t.id for t in tickets],
+            payment_status=PaymentStatus.SUCCEEDED,
+            **changes,
+        ),
+        standing
+        or order_store.cooldown_op(order.buyer_id, order.event_id, now + PURCHASE_COOLDOWN),
+        *(ticket_store.new_ticket_op(ticket) for ticket in tickets),
+        outbox_op(
+            "order.paid",
+            {
+                "order_id": order.id,
+                "order_number": order.number,
+                "event_id": order.event_id,
+                "buyer_id": order.buyer_id,
+                "total": order.totals.total,
+                "currency": order.totals.currency,
+                "ticket_ids": [t.id for t in tickets],
+            },
+            now=now,
+        ),
+        *(
+            outbox_op(
+                "ticket.issued",
+                {
+                    "ticket_id": t.id,
+                    "order_id": order.id,
+                    "event_id": order.event_id,
+                    "ticket_type_id": t.ticket_type_id,
+                    "holder_id": t.holder_id,
+                },
+                now=now,
+            )
+            for t in tickets
+        ),
+    ]
+
+
+def _late_refund_key(order: Order) -> str:
+    return f"admitone-late-refund-{order.id}"
+
+
+def _amounts(order: Order) -> dict[str, Amounts]:
+    return {tty: Amounts(**money) for tty, money in order.amounts.items()}
+
+
+def _event(order: Order) -> Event:
+    event = catalog.get_event(order.event_id)
+    assert event is not None  # an event with orders is never deleted
+    return event
+
+
+def _transact(ops: Sequence[Op]) -> None:
+    """One transaction whose first operation is the order's transition."""
+    try:
+        table.transact(ops)
+    except table.TransactionCancelled as cancelled:
+        if cancelled.failed(0):
+            raise OrderChanged from None
+        raise
+
+
+def _count(name: str) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

@@ -1,0 +1,82 @@
+"""Reconciliation with Stripe, every 5 minutes (RULES §8 checks 1, 3, 4, 5; check 2 is
+the outbox drain's). Each check reports its count (metric + log).
+
+1. Paid without tickets cannot exist here: tickets are issued in the transaction that
+   marks an order paid. What can stall is a Stripe event stored by intake but never
+   queued (the send failed and Stripe stopped retrying): those are queued again.
+3. Pending orders more than a minute past their hold (the sweeper's misses): settled
+   with what their PaymentIntent says (``hold_sweeper.resolve_overdue``).
+4. Payments ``processing`` for more than 10 minutes: fetched and applied.
+5. Missed webhooks: Stripe's events of the last hour (at most 100) that the inbox does
+   not know are ingested as if delivered.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admitone.adapters import stripe_payments
+from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import stripe_inbox
+from admitone.adapters.stripe_api import stripe_client
+from admitone.domain.stripe_events import is_handled
+from admitone.observability import logger, metrics
+from admitone.services import hold_sweeper, stripe_intake
+from admitone.services.payments import settle_payment_intent
+
+STALLED_AFTER = timedelta(minutes=5)
+OVERDUE_AFTER = timedelta(minutes=1)
+PROCESSING_AFTER = timedelta(minutes=10)
+MISSED_WINDOW = timedelta(hours=1)
+LIMIT = 100
+
+
+def reconcile(now: datetime) -> dict[str, int]:
+    report = {
+        "stalled_events_requeued": _requeue_stalled(now),
+        "overdue_orders_resolved": sum(
+            hold_sweeper.sweep(now, ended_before=now - OVERDUE_AFTER).values()
+        ),
+        "processing_payments_refreshed": _refresh_processing(now),
+        "missed_events_ingested": _ingest_missed(now),
+    }
+    for name, count in report.items():
+        metrics.add_metric(name=f"Reconcile_{name}", unit=MetricUnit.Count, value=count)
+    logger.info("reconciliation done", extra=report)
+    return report
+
+
+def _requeue_stalled(now: datetime) -> int:
+    stalled = stripe_inbox.pending_since(now - STALLED_AFTER, limit=LIMIT)
+    for item in stalled:
+        stripe_intake.enqueue(item, now=now)
+    return len(stalled)
+
+
+def _refresh_processing(now: datetime) -> int:
+    refreshed = 0
+    for order_id in order_store.processing_since(now - PROCESSING_AFTER, limit=LIMIT):
+        order = order_store.get_order(order_id)
+        if order is None or order.payment_intent_id is None:
+            continue
+        settle_payment_intent(
+            stripe_payments.retrieve_payment_intent(order.payment_intent_id), now=now
+        )
+        refreshed += 1
+    return refreshed
+
+
+def _ingest_missed(now: datetime) -> int:
+    since = int((now - MISSED_WINDOW).timestamp())
+    events = stripe_client().v1.events.list(params={"created": {"gte": since}, "limit": LIMIT})
+    ingested = 0
+    for event in events.data:
+        if not is_handled(event.type) or stripe_inbox.known(event.id):
+            continue
+        payload = json.dumps(event.to_dict(), indent=2)
+        stripe_intake.ingest(json.loads(payload), payload, now=now)
+        ingested += 1
+    return ingested

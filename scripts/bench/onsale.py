@@ -1,0 +1,265 @@
+"""An on-sale against the local stack: N buyers at once for one ticket type, with the
+inventory in 1 shard and in 8.
+
+It starts its own local stack (moto server, localstripe, the gateway and a pool of
+Lambda worker processes per function, as `scripts/run` does) on free ports. Every buyer
+is a separate client address (per-IP payment limits are not what is measured) with an
+access token signed by the stack's own key (as login would issue it: registering N
+accounts would measure argon2, not the checkout). Each buyer sends one POST /orders for
+one ticket at the same moment.
+
+Printed per shard count:
+- holds/s: accepted orders over the wall time of the on-sale;
+- p50 / p99 latency of POST /orders as the buyer sees it (accepted and sold out alike);
+- oversell: seats held + sold beyond capacity, from the organizer's stats (must be 0);
+- DynamoDB writes and Stripe calls per accepted order, measured apart on one order
+  placed in this process through the same service code against the same stack:
+  write requests (TransactWriteItems counts its items), and the write capacity
+  DynamoDB reports when asked with ``ReturnConsumedCapacity`` (moto reports none:
+  printed as n/a rather than made up).
+
+Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.onsale [-n 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from admitone.domain.ids import Prefix, new_id
+from admitone.domain.jwt_tokens import AccessClaims, Role, issue_jwt
+from admitone.domain.keys import KeySet
+from scripts.devstack.loopback import client_from, free_port
+from scripts.devstack.stack import ROOT, LocalStack, Ports
+
+CAPACITY = 100
+_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+class Bench:
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        values: dict[str, Any] = stack.stack.secret_values  # type: ignore[attr-defined]
+        document = next(v for v in values.values() if isinstance(v, dict) and "keys" in v)
+        self.keys = KeySet.from_document(document)
+        self.issuer = stack.stack.function("LoginFunction").environment["JWT_ISSUER"]
+
+    def token(self, *roles: str) -> str:
+        user_id = new_id(Prefix.USER)
+        claims = AccessClaims(
+            sub=user_id, roles=tuple(Role(r) for r in roles), email="b@example.com"
+        )
+        return issue_jwt(claims, keys=self.keys, issuer=self.issuer, now=datetime.now(UTC)).token
+
+    def on_sale(self, shards: int) -> tuple[str, str, dict[str, str]]:
+        auth = {"Authorization": f"Bearer {self.token('organizer', 'buyer')}"}
+        now = datetime.now(UTC).replace(microsecond=0)
+        stamp = "%Y-%m-%dT%H:%M:%SZ"
+
+        def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = requests.post(
+                f"{self.stack.api_url}{path}", json=body, headers=auth, timeout=30
+            )
+            response.raise_for_status()
+            return response.json()
+
+        venue = post(
+            "/venues",
+            {
+                "name": "Arena",
+                "timezone": "America/Chicago",
+                "address": {
+                    "line1": "1 Arena Way",
+                    "city": "Nashville",
+                    "state": "TN",
+                    "postal_code": "37201",
+                    "country": "US",
+                },
+            },
+        )
+        event = post(
+            "/events",
+            {
+                "venue_id": venue["id"],
+                "title": f"On-sale x{shards}",
+                "category": "music",
+                "starts_at": (now + timedelta(days=30)).strftime(stamp),
+                "ends_at": (now + timedelta(days=30, hours=3)).strftime(stamp),
+                "sales_start": (now - timedelta(minutes=1)).strftime(stamp),
+                "sales_end": (now + timedelta(days=30)).strftime(stamp),
+            },
+        )
+        ticket_type = post(
+            f"/events/{event['id']}/ticket-types",
+            {"name": "GA", "price_cents": 7500, "capacity": CAPACITY, "shards": shards},
+        )
+        post(f"/events/{event['id']}/publish", {})
+        return event["id"], ticket_type["id"], auth
+
+    def race(self, buyers: int, shards: int, first_address: int) -> dict[str, Any]:
+        event_id, ticket_type_id, organizer = self.on_sale(shards)
+        body = {"event_id": event_id, "items": [{"ticket_type_id": ticket_type_id, "quantity": 1}]}
+        tokens = [self.token("buyer") for _ in range(buyers)]
+        start = threading.Barrier(buyers + 1)
+
+        def buy(n: int) -> tuple[int, float]:
+            address = first_address + n
+            client = client_from(f"127.{address >> 16 & 255}.{address >> 8 & 255}.{address & 255}")
+            headers = {
+                "Authorization": f"Bearer {tokens[n]}",
+                "Idempotency-Key": f"bench-{uuid.uuid4()}",
+            }
+            start.wait()
+            began = time.perf_counter()
+            response = client.post(
+                f"{self.stack.api_url}/orders", json=body, headers=headers, timeout=120
+            )
+            return response.status_code, time.perf_counter() - began
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=buyers) as pool:
+            futures = [pool.submit(buy, n) for n in range(buyers)]
+            start.wait()
+            began = time.perf_counter()
+            results = [f.result() for f in futures]
+            wall = time.perf_counter() - began
+        statuses = Counter(status for status, _ in results)
+        latencies = sorted(seconds for _, seconds in results)
+        stats = requests.get(
+            f"{self.stack.api_url}/events/{event_id}/stats", headers=organizer, timeout=30
+        ).json()
+        (counts,) = stats["ticket_types"]
+        return {
+            "shards": shards,
+            "statuses": dict(sorted(statuses.items())),
+            "holds_per_s": statuses[201] / wall,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+            "oversell": max(0, counts["held"] + counts["sold"] - CAPACITY),
+        }
+
+    def cost_of_one_order(self, shards: int) -> dict[str, Any]:
+        """Write requests, consumed capacity and Stripe calls of one accepted order."""
+        spec = self.stack.stack.function("PlaceOrderFunction")
+        os.environ.update(self.stack.runtime.environment(spec))
+        os.environ["AWS_ENDPOINT_URL"] = self.stack.moto_url
+        from admitone.adapters.aws import client  # noqa: PLC0415  (after the environment)
+        from admitone.domain.accounts import Principal  # noqa: PLC0415
+        from admitone.domain.checkout import CartItem  # noqa: PLC0415
+        from admitone.services.orders import place_order  # noqa: PLC0415
+
+        event_id, ticket_type_id, _ = self.on_sale(shards)
+        dynamodb = client("dynamodb")
+        writes = Counter[str]()
+        capacity: list[float] = []
+
+        def ask_for_capacity(params: dict[str, Any], **_: Any) -> None:
+            params["ReturnConsumedCapacity"] = "TOTAL"
+
+        def count(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+            if model.name in _WRITES:
+                writes["requests"] += 1
+                writes["items"] += 1
+                used = parsed.get("ConsumedCapacity") or []
+                for entry in used if isinstance(used, list) else [used]:
+                    capacity.append(float(entry.get("CapacityUnits", 0)))
+
+        def count_items(params: dict[str, Any], **_: Any) -> None:
+            writes["items"] += len(params.get("TransactItems", [])) - 1
+
+        for operation in _WRITES:
+            dynamodb.meta.events.register(
+                f"provide-client-params.dynamodb.{operation}", ask_for_capacity
+            )
+            dynamodb.meta.events.register(f"after-call.dynamodb.{operation}", count)
+        dynamodb.meta.events.register(
+            "provide-client-params.dynamodb.TransactWriteItems", count_items
+        )
+
+        stripe_calls = Counter[str]()
+        real_request = requests.Session.request
+
+        def counting_request(session: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            if url.startswith(self.stack.stripe_url):
+                stripe_calls[
+                    f"{method} {url.split('?', maxsplit=1)[0].removeprefix(self.stack.stripe_url)}"
+                ] += 1
+            return real_request(session, method, url, *args, **kwargs)
+
+        requests.Session.request = counting_request  # type: ignore[method-assign]
+        try:
+            buyer = Principal(
+                user_id=new_id(Prefix.USER),
+                roles=frozenset({Role.BUYER}),
+                email="b@example.com",
+            )
+            place_order(
+                buyer,
+                event_id,
+                [CartItem(ticket_type_id, 1)],
+                voucher_code=None,
+                attendee_email=None,
+                stripe_key=lambda op: f"bench-{uuid.uuid4()}-{op}",
+            )
+        finally:
+            requests.Session.request = real_request  # type: ignore[method-assign]
+        return {
+            "write_requests": writes["requests"],
+            "items_written": writes["items"],
+            "consumed_wcu": sum(capacity) if capacity else "n/a (not reported)",
+            "stripe_calls": sum(stripe_calls.values()),
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--buyers", type=int, default=200)
+    args = parser.parse_args()
+    ports = Ports(api=free_port(), moto=free_port(), stripe=free_port())
+    with tempfile.TemporaryDirectory() as logs:
+        stack = LocalStack(
+            ports,
+            lambda *_: None,
+            template_path=ROOT / "template.yaml",
+            root=ROOT,
+            run_schedules=False,
+            log_dir=Path(logs),
+        )
+        stack.start()
+        try:
+            bench = Bench(stack)
+            print(f"on-sale: {args.buyers} buyers, 1 ticket each, capacity {CAPACITY}")
+            for n, shards in enumerate((1, 8)):
+                result = bench.race(args.buyers, shards, first_address=(10 + n) << 16)
+                print(
+                    f"shards={result['shards']}: holds/s {result['holds_per_s']:.1f}, "
+                    f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+                    f"oversell {result['oversell']}, answers {result['statuses']}"
+                )
+            cost = bench.cost_of_one_order(shards=8)
+            print(
+                f"per accepted order: {cost['write_requests']} DynamoDB write requests "
+                f"({cost['items_written']} items), consumed WCU {cost['consumed_wcu']}, "
+                f"Stripe calls {cost['stripe_calls']}"
+            )
+        finally:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""A whole purchase against a running `scripts/run`, narrated step by step.
+
+An organizer puts an event on sale; a buyer registers (the verification link comes from
+the stack's mail), quotes two tickets, orders them, and pays with a test card the way
+Stripe.js would (attach the card, confirm). localstripe sends the signed webhook, the
+payment worker issues the tickets, and one ticket's QR code is written to a PNG. The
+token in it is verified against the API's published keys.
+
+Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+import requests
+from stripe import StripeClient
+
+from admitone.adapters.qr import render_png
+from admitone.domain.keys import PublicKeyRing
+from admitone.domain.tokens import verify_ticket_token
+
+ORGANIZER = ("organizer@admitone.local", "admitone-dev-password")
+PASSWORD = "correct horse battery staple"  # noqa: S105  (a demo account's)
+CARD = "4242424242424242"
+PAID_WITHIN_SECONDS = 60
+
+
+class DemoFailed(Exception):
+    pass
+
+
+def say(step: str, detail: str = "") -> None:
+    print(f"\n== {step}" + (f"\n   {detail}" if detail else ""), flush=True)
+
+
+def money(cents: int, currency: str = "USD") -> str:
+    return f"{cents / 100:,.2f} {currency}"
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Api:
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+        self.session = requests.Session()
+        self.token: str | None = None
+
+    def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        response = self.session.request(
+            method, f"{self.base}{path}", json=body, headers=headers, timeout=30
+        )
+        if response.status_code >= 400:
+            raise DemoFailed(f"{method} {path} -> {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+    def login(self, address: str, password: str) -> None:
+        self.token = self.call("POST", "/auth/login", {"email": address, "password": password})[
+            "access_token"
+        ]
+
+
+def verification_token(moto_url: str, address: str) -> str:
+    """The token of the verification link mailed to ``address`` (moto's SES store)."""
+    for _ in range(20):
+        data = requests.get(f"{moto_url.rstrip('/')}/moto-api/data.json", timeout=10).json()
+        for raw in data.get("ses", {}).get("RawMessage", []):
+            message = email.message_from_string(raw["raw_data"], policy=default_policy)
+            if address not in str(message["To"]):
+                continue
+            part = message.get_body(preferencelist=("plain",))
+            found = re.search(r"verify-email\?token=([^&\s]+)", part.get_content() if part else "")
+            if found:
+                return found.group(1)
+        time.sleep(0.5)
+    raise DemoFailed(f"no verification mail reached {address}")
+
+
+@dataclass(frozen=True)
+class Story:
+    event_id: str
+    order: dict[str, Any]
+    png: Path
+
+
+def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
+    now = datetime.now(UTC).replace(microsecond=0)
+    organizer = Api(api_url)
+    organizer.login(*ORGANIZER)
+    say("The organizer signs in", ORGANIZER[0])
+
+    venue = organizer.call(
+        "POST",
+        "/venues",
+        {
+            "name": "The Franklin Theatre",
+            "timezone": "America/Chicago",
+            "address": {
+                "line1": "419 Main St",
+                "city": "Franklin",
+                "state": "TN",
+                "postal_code": "37064",
+                "country": "US",
+            },
+        },
+    )
+    event = organizer.call(
+        "POST",
+        "/events",
+        {
+            "venue_id": venue["id"],
+            "title": "An evening of bluegrass",
+            "description": "Two sets, one intermission.",
+            "category": "music",
+            "starts_at": iso(now + timedelta(days=14)),
+            "ends_at": iso(now + timedelta(days=14, hours=3)),
+            "sales_start": iso(now - timedelta(minutes=1)),
+            "sales_end": iso(now + timedelta(days=14)),
+        },
+    )
+    ticket_type = organizer.call(
+        "POST",
+        f"/events/{event['id']}/ticket-types",
+        {"name": "General admission", "price_cents": 5000, "capacity": 200, "shards": 4},
+    )
+    organizer.call("POST", f"/events/{event['id']}/publish", {})
+    say(
+        "An event goes on sale",
+        f"venue {venue['id']}, event {event['id']}, ticket type {ticket_type['id']} "
+        f"({money(5000)}, 200 seats over 4 shards)",
+    )
+
+    buyer = Api(api_url)
+    address = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
+    buyer.call("POST", "/auth/register", {"email": address, "password": PASSWORD, "name": "Ada"})
+    buyer.call("POST", "/auth/verify-email", {"token": verification_token(moto_url, address)})
+    buyer.login(address, PASSWORD)
+    say("A buyer registers, verifies the mailed link and signs in", address)
+
+    cart = {
+        "event_id": event["id"],
+        "items": [{"ticket_type_id": ticket_type["id"], "quantity": 2}],
+    }
+    quote = buyer.call("POST", "/quotes", cart)
+    taxes = ", ".join(f"{t['name']} {money(t['amount_cents'])}" for t in quote["taxes"])
+    say(
+        "The buyer asks for a quote of 2 tickets",
+        f"subtotal {money(quote['subtotal_cents'])}, platform fee "
+        f"{money(quote['platform_fee_cents'])}, taxes: {taxes}; "
+        f"total {money(quote['total_cents'])}",
+    )
+
+    order = buyer.call("POST", "/orders", cart, **{"Idempotency-Key": f"demo-{uuid.uuid4()}"})
+    intent_id = order["payment"]["payment_intent_id"]
+    say(
+        "The buyer orders them: the seats are held",
+        f"order {order['order_number']} ({order['order_id']}), {order['status']}, total "
+        f"{money(order['totals']['total'])}, held until {order['hold_expires_at']}; "
+        f"PaymentIntent {intent_id}",
+    )
+
+    stripe = StripeClient("sk_test_demo", base_addresses={"api": stripe_url})
+    card = stripe.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": CARD, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }  # type: ignore[typeddict-item]
+    )
+    stripe.v1.payment_intents.update(intent_id, params={"payment_method": card.id})
+    paid = stripe.v1.payment_intents.confirm(intent_id)
+    say("The buyer pays with a test card, as Stripe.js would", f"{intent_id}: {paid.status}")
+
+    deadline = time.monotonic() + PAID_WITHIN_SECONDS
+    while True:
+        current = buyer.call("GET", f"/orders/{order['order_id']}")
+        if current["status"] == "paid":
+            break
+        if time.monotonic() > deadline:
+            raise DemoFailed(
+                f"the order is still {current['status']} after {PAID_WITHIN_SECONDS} s"
+            )
+        time.sleep(0.5)
+    codes = ", ".join(t["code"] for t in current["tickets"])
+    say(
+        "Stripe's webhook lands and the tickets are issued",
+        f"{len(current['tickets'])} tickets: {codes}",
+    )
+
+    keys = PublicKeyRing.from_jwks(
+        requests.get(f"{api_url}/.well-known/jwks.json", timeout=10).json()
+    )
+    for ticket in current["tickets"]:
+        verify_ticket_token(ticket["qr_token"], keys, event_id=event["id"], now=datetime.now(UTC))
+    first = current["tickets"][0]
+    out.mkdir(parents=True, exist_ok=True)
+    png = out / f"{first['code']}.png"
+    png.write_bytes(render_png(first["qr_token"]))
+    say(
+        "Every ticket's QR token verifies against the published keys",
+        f"ticket {first['id']} ({first['code']}) written to {png}",
+    )
+    return Story(event_id=event["id"], order=current, png=png)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--api", default="http://127.0.0.1:3000")
+    parser.add_argument("--moto", default="http://127.0.0.1:4566")
+    parser.add_argument("--stripe", default="http://127.0.0.1:8420")
+    parser.add_argument("--out", type=Path, default=Path("demo-output"))
+    args = parser.parse_args()
+    try:
+        requests.get(f"{args.api}/health", timeout=5)
+    except requests.ConnectionError:
+        print(
+            f"Nothing answers at {args.api}: start the stack with scripts/run first.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        run(args.api, args.moto, args.stripe, args.out)
+    except DemoFailed as failure:
+        print(f"\nThe demo failed: {failure}", file=sys.stderr)
+        return 1
+    print("\nDone.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
