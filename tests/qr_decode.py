@@ -69,8 +69,6 @@ def decode_svg(svg: str, *, scale: int = 8) -> str:
         for y in range(height * scale)
         for x in range(width * scale)
     )
-    barcode = zxingcpp.read_barcode(
-        memoryview(pixels).cast("B", (height * scale, width * scale))
-    )
+    barcode = zxingcpp.read_barcode(memoryview(pixels).cast("B", (height * scale, width * scale)))
     assert barcode is not None, "zxing found no QR code"
     return str(barcode.text)
