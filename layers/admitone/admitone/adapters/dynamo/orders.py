@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import Item, from_attributes, put_op, update_op
+from admitone.adapters.dynamo.table import Item, put_op, update_op
 from admitone.domain.inventory import Allocation
 from admitone.domain.orders import (
     BuyerStanding,
@@ -160,27 +160,16 @@ def order_id_for_payment_intent(payment_intent_id: str) -> str | None:
 def orders_page(
     user_id: str, *, limit: int, start_key: Mapping[str, str] | None
 ) -> tuple[list[Order], dict[str, str] | None]:
-    """One page of a buyer's orders, newest first, and the position to resume after it
-    (the index key as plain strings: what a cursor carries)."""
-    request: dict[str, Any] = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk AND begins_with(GSI1SK, :prefix)",
-        "ExpressionAttributeValues": table.to_attributes(
-            {":pk": keys.orders_of_buyer(user_id), ":prefix": "ORDER#"}
-        ),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if start_key:
-        request["ExclusiveStartKey"] = table.to_attributes(start_key)
-    for page, last_key in table.query_pages(request):
-        resume = (
-            {name: str(value) for name, value in from_attributes(last_key).items()}
-            if last_key
-            else None
-        )
-        return [to_order(item) for item in page], resume
-    return [], None  # pragma: no cover  (query_pages yields at least one page)
+    """One page of a buyer's orders, newest first, and the position to resume after it."""
+    items, resume = table.index_page(
+        "GSI1",
+        keys.orders_of_buyer(user_id),
+        limit=limit,
+        start_key=start_key,
+        sort_prefix="ORDER#",
+        newest_first=True,
+    )
+    return [to_order(item) for item in items], resume
 
 
 def held_past(now: datetime, *, limit: int) -> list[str]:

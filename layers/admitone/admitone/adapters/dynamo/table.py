@@ -107,6 +107,27 @@ def update(
     return from_attributes(response["Attributes"])
 
 
+def put(item: Mapping[str, Any], *, condition: str | None = None) -> None:
+    """Write ``item`` whole; ``ConditionFailed`` when ``condition`` does not hold."""
+    request: dict[str, Any] = {"TableName": _table(), "Item": to_attributes(item)}
+    if condition:
+        request["ConditionExpression"] = condition
+    try:
+        client("dynamodb").put_item(**request)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise ConditionFailed(condition) from None
+        raise
+
+
+def delete(key: Mapping[str, str]) -> Item | None:
+    """Delete the item at ``key``; what it was, or None when there was none."""
+    response = client("dynamodb").delete_item(
+        TableName=_table(), Key=to_attributes(key), ReturnValues="ALL_OLD"
+    )
+    return from_attributes(response["Attributes"]) if "Attributes" in response else None
+
+
 def query_pages(request: Mapping[str, Any]) -> Iterator[tuple[list[Item], dict[str, Any] | None]]:
     """Run a Query page by page (``TableName`` is added); each page comes with its
     ``LastEvaluatedKey`` (None on the last page). The caller may stop early."""
@@ -134,6 +155,40 @@ def query_partition(
         "ConsistentRead": consistent,
     }
     return [item for page, _ in query_pages(request) for item in page]
+
+
+def index_page(
+    index: str,
+    partition: str,
+    *,
+    limit: int,
+    start_key: Mapping[str, str] | None,
+    sort_prefix: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[Item], dict[str, str] | None]:
+    """One page of an index partition and the position to resume after it (the index
+    key as plain strings: what a pagination cursor carries)."""
+    condition = f"{index}PK = :pk" + (
+        f" AND begins_with({index}SK, :prefix)" if sort_prefix else ""
+    )
+    values = {":pk": partition, ":prefix": sort_prefix}
+    request: dict[str, Any] = {
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": to_attributes(values),
+        "ScanIndexForward": not newest_first,
+        "Limit": limit,
+    }
+    if start_key:
+        request["ExclusiveStartKey"] = to_attributes(start_key)
+    for page, last_key in query_pages(request):
+        resume = (
+            {name: str(value) for name, value in from_attributes(last_key).items()}
+            if last_key
+            else None
+        )
+        return page, resume
+    return [], None  # pragma: no cover  (query_pages yields at least one page)
 
 
 # ------------------------------------------------------------- transactions
@@ -174,6 +229,20 @@ def update_op(
     if condition:
         operation["ConditionExpression"] = condition
     return {"Update": operation}
+
+
+def delete_op(
+    key: Mapping[str, str],
+    *,
+    condition: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"TableName": _table(), "Key": to_attributes(key)}
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = to_attributes(values)
+    return {"Delete": operation}
 
 
 def check_op(
