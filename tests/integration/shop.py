@@ -78,9 +78,11 @@ def open_shop(
     types: dict[str, dict[str, Any]] | None = None,
     hold_minutes: int = 15,
     city: str = "Nashville",
+    event: dict[str, Any] | None = None,
 ) -> Shop:
-    """A published event on sale now, in ``city`` (TN); ``types`` maps a name to the
-    ticket type's fields (default: one GA type, $50, 100 seats)."""
+    """A published event on sale now, in ``city`` (TN), starting in nine days unless
+    ``event`` overrides its fields; ``types`` maps a name to the ticket type's fields
+    (default: one GA type, $50, 100 seats)."""
     now = datetime.now(UTC).replace(microsecond=0)
     token = aws.access_token(new_id(Prefix.USER), "organizer")
 
@@ -103,7 +105,7 @@ def open_shop(
             },
         },
     )
-    event = post(
+    created_event = post(
         "/events",
         {
             "venue_id": venue["id"],
@@ -114,15 +116,16 @@ def open_shop(
             "ends_at": iso(now + timedelta(days=9, hours=2)),
             "sales_start": iso(now - timedelta(days=1)),
             "sales_end": iso(now + timedelta(days=9)),
+            **(event or {}),
         },
     )
     created = {}
     for name, fields in (types or {"ga": {"price_cents": 5000, "capacity": 100}}).items():
         created[name] = post(
-            f"/events/{event['id']}/ticket-types", {"name": name.upper(), **fields}
+            f"/events/{created_event['id']}/ticket-types", {"name": name.upper(), **fields}
         )["id"]
-    post(f"/events/{event['id']}/publish", {})
-    return Shop(api, aws, event["id"], created, token)
+    post(f"/events/{created_event['id']}/publish", {})
+    return Shop(api, aws, created_event["id"], created, token)
 
 
 def pay(payment_intent_id: str, card: str = VISA) -> Any:

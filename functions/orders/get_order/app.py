@@ -1,5 +1,6 @@
 """GET /orders/{order_id}: an order, with its tickets once paid (its buyer, the event's
-organizer, an admin; anyone else gets 404)."""
+organizer, an admin; anyone else gets 404). The buyer also gets the registration link
+to name the attendees."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import UTC, datetime
 
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
-from admitone.http.views import OrderView
+from admitone.http.views import OrderView, RegistrationLinkView
 from admitone.services.orders import order_for, tickets_of
+from admitone.services.registration import buyer_registration_link
 
 app = http_resolver()
 
@@ -16,9 +18,17 @@ app = http_resolver()
 @app.get("/orders/<order_id>")
 def get_order(order_id: str) -> OrderView:
     caller = principal(app)
+    now = datetime.now(UTC)
     order = order_for(order_id, caller)
+    link = buyer_registration_link(order, caller, now=now)
     return OrderView.of(
-        order, now=datetime.now(UTC), tickets=tickets_of(order), viewer_id=caller.user_id
+        order,
+        now=now,
+        tickets=tickets_of(order),
+        viewer_id=caller.user_id,
+        registration=RegistrationLinkView(token=link.token, deadline=link.deadline)
+        if link
+        else None,
     )
 
 

@@ -67,6 +67,13 @@ class Forbidden(DomainError):
     title = "Not allowed"
 
 
+class Gone(DomainError):
+    """The resource existed, but its time is over (a closed registration, ...)."""
+
+    code = "GONE"
+    title = "Gone"
+
+
 class DependencyUnavailable(DomainError):
     """A dependency the request needs is down; the client may retry later."""
 

@@ -1,21 +1,36 @@
-"""Tickets: one admission each, issued when its order is paid (RULES §4, §15).
+"""Tickets: one admission each (or ``max_scans``), issued when its order is paid.
 
 A ticket carries a human code (``TKT-`` + 12 characters) and a signed QR token whose
-``version`` is the ticket's: a transfer or re-issue bumps the version, which revokes the
-tokens printed before it.
+``version`` is the ticket's. A transfer, or renaming an attendee who was already sent
+the ticket, re-issues the token with the next version: every QR printed before it
+answers ``void`` at the gate (domain/checkin.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+
+from admitone.domain.errors import Conflict, FieldError, Gone, ValidationFailed
+from admitone.domain.tokens import MAX_TICKET_VERSION
+
+ATTENDEE_NAME_MAX_LENGTH = 120
 
 
 class TicketStatus(StrEnum):
     VALID = "valid"
-    VOID = "void"  # refunded or cancelled: never admits
-    CHECKED_IN = "checked_in"
+    VOID = "void"  # refunded, or its event cancelled: never admits again
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One admission of a ticket at a gate."""
+
+    scan_id: str
+    at: datetime
+    gate: str | None
+    device_id: str
 
 
 @dataclass(frozen=True)
@@ -31,3 +46,96 @@ class Ticket:
     status: TicketStatus = TicketStatus.VALID
     version: int = 1
     attendee_email: str | None = None
+    attendee_name: str | None = None
+    scans: int = 0
+    first_scan: Scan | None = None
+    # Moves with every change a gate must learn of (bundle deltas are ordered by it).
+    changed_at: datetime | None = None
+
+    @property
+    def last_changed(self) -> datetime:
+        return self.changed_at or self.issued_at
+
+
+class TicketNotTransferable(Conflict):
+    code = "TICKET_NOT_TRANSFERABLE"
+    title = "The ticket cannot be transferred"
+
+
+class RegistrationClosed(Gone):
+    code = "REGISTRATION_CLOSED"
+    title = "Registration is closed"
+
+
+def check_transferable(
+    ticket: Ticket,
+    *,
+    recipient_email: str,
+    holder_email: str,
+    event_ends_at: datetime,
+    now: datetime,
+) -> None:
+    """A holder may hand on a valid, unused ticket to someone else until the event ends
+    (both addresses normalized)."""
+    if ticket.status is not TicketStatus.VALID:
+        raise TicketNotTransferable("The ticket is void.")
+    if ticket.scans:
+        raise TicketNotTransferable("The ticket has already been used at the gate.")
+    if now >= event_ends_at:
+        raise TicketNotTransferable("The event is over.")
+    if ticket.version >= MAX_TICKET_VERSION:
+        raise TicketNotTransferable("The ticket has been reissued too many times.")
+    if recipient_email == holder_email:
+        raise _same_holder()
+
+
+def check_recipient(ticket: Ticket, recipient_id: str) -> None:
+    """The account the address belongs to must be someone else's."""
+    if recipient_id == ticket.holder_id:
+        raise _same_holder()
+
+
+def _same_holder() -> ValidationFailed:
+    return ValidationFailed(
+        "The ticket is already yours.",
+        errors=(FieldError("email", "must be someone else's address", "SAME_HOLDER"),),
+    )
+
+
+def transferred(
+    ticket: Ticket, *, to_user_id: str, email: str, name: str | None, token: str, now: datetime
+) -> Ticket:
+    """The ticket in its new holder's hands, under its next version's token."""
+    return replace(
+        ticket,
+        holder_id=to_user_id,
+        version=ticket.version + 1,
+        token=token,
+        attendee_email=email,
+        attendee_name=name,
+        changed_at=now,
+    )
+
+
+def check_registration_open(deadline: datetime, now: datetime) -> None:
+    if now >= deadline:
+        raise RegistrationClosed("The registration deadline has passed.")
+
+
+def renaming_reissues(ticket: Ticket, email: str) -> bool:
+    """A ticket already named for someone else was sent to them: naming another person
+    must void the QR they hold."""
+    return ticket.attendee_email is not None and ticket.attendee_email != email
+
+
+def named(ticket: Ticket, *, name: str, email: str, token: str | None, now: datetime) -> Ticket:
+    """The ticket with its attendee named; ``token`` is its next version's when the
+    change re-issues it (``renaming_reissues``)."""
+    return replace(
+        ticket,
+        attendee_name=name,
+        attendee_email=email,
+        version=ticket.version + 1 if token else ticket.version,
+        token=token or ticket.token,
+        changed_at=now,
+    )

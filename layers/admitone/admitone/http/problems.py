@@ -18,6 +18,7 @@ from admitone.domain.errors import (
     DomainError,
     FieldError,
     Forbidden,
+    Gone,
     Locked,
     NotFound,
     Unauthenticated,
@@ -33,6 +34,7 @@ _STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     Conflict: 409,
     Unauthenticated: 401,
     Forbidden: 403,
+    Gone: 410,
     DependencyUnavailable: 503,
     Locked: 423,
 }

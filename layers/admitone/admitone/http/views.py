@@ -250,6 +250,13 @@ class OrderTicketView(BaseModel):
     qr_token: str | None = None
 
 
+class RegistrationLinkView(BaseModel):
+    """The purchaser's link to name attendees: ``/registrations/{token}``."""
+
+    token: str
+    deadline: datetime
+
+
 class OrderView(BaseModel):
     """An order as its buyer (or the event's organizer) sees it; amounts in cents."""
 
@@ -266,6 +273,8 @@ class OrderView(BaseModel):
     created_at: datetime
     paid_at: datetime | None
     tickets: list[OrderTicketView]
+    # For the buyer of a paid order, until its event ends.
+    registration: RegistrationLinkView | None = None
 
     @classmethod
     def of(
@@ -276,6 +285,7 @@ class OrderView(BaseModel):
         tickets: Sequence[Ticket] = (),
         viewer_id: str | None = None,
         client_secret: str | None = None,
+        registration: RegistrationLinkView | None = None,
     ) -> OrderView:
         totals = order.totals
         return cls(
@@ -316,6 +326,7 @@ class OrderView(BaseModel):
                 )
                 for t in tickets
             ],
+            registration=registration,
         )
 
 

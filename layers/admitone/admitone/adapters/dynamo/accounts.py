@@ -216,16 +216,22 @@ def verify_email(user_id: str, token_id: str, token_expires_at: datetime) -> Non
 def reset_password(
     user_id: str, password_hash: str, token_id: str, token_expires_at: datetime, now: datetime
 ) -> None:
-    """New password, lock cleared, and every refresh-token family started before now dead."""
+    """New password, lock cleared, the address verified (the link reached it), and every
+    refresh-token family started before now dead."""
     try:
         transact(
             [
                 _spend_op(token_id, token_expires_at),
                 update_op(
                     keys.user(user_id),
-                    "SET password_hash = :hash, sessions_revoked_at = :now, failed_logins = :zero "
-                    "REMOVE locked_until",
-                    values={":hash": password_hash, ":now": _epoch_ms(now), ":zero": 0},
+                    "SET password_hash = :hash, sessions_revoked_at = :now, failed_logins = :zero,"
+                    " email_verified = :verified REMOVE locked_until",
+                    values={
+                        ":hash": password_hash,
+                        ":now": _epoch_ms(now),
+                        ":zero": 0,
+                        ":verified": True,
+                    },
                     condition="attribute_exists(PK)",
                 ),
             ]

@@ -137,3 +137,32 @@ def tickets_of_holder(user_id: str) -> str:
 def ticket_code(code: str) -> str:
     """GSI2PK of a ticket by its human code (GSI2SK: TICKET)."""
     return f"TICKET_CODE#{code}"
+
+
+def tickets_of_event(event_id: str) -> str:
+    """GSI3PK of an event's tickets in change order (GSI3SK: <changed at>#<ticket id>):
+    what a scanner bundle sends since its cursor."""
+    return f"EVENT_TICKETS#{event_id}"
+
+
+# ------------------------------------------------------------------- gates
+def venue_staff(venue_id: str, user_id: str) -> Key:
+    return {"PK": f"VENUE#{venue_id}", "SK": f"STAFF#{user_id}"}
+
+
+def pairing_code(code_hash: str) -> Key:
+    return {"PK": f"PAIRING#{code_hash}", "SK": "PAIRING"}
+
+
+def device(device_id: str) -> Key:
+    return {"PK": f"DEVICE#{device_id}", "SK": "DEVICE"}
+
+
+def scan(event_id: str, scan_id: str) -> Key:
+    """One scan, spread over partitions: a gate rush writes everywhere, not to one key."""
+    return {"PK": f"SCAN#{event_id}#{scan_id}", "SK": "SCAN"}
+
+
+def scan_log(event_id: str) -> str:
+    """GSI1PK of an event's scans (GSI1SK: <scanned at>#<scan id>)."""
+    return f"SCANLOG#{event_id}"

@@ -2,8 +2,12 @@
 
 Item (``keys.ticket``): ``entity = ticket``, ``ticket_id``, ``code``, ``order_id``,
 ``event_id``, ``ticket_type_id``, ``holder_id``, ``status``, ``version``, ``token`` (the
-signed QR payload), ``issued_at``. GSI1 ``HOLDER#<user>`` / ``TICKET#<issued at>#<id>``
-(a holder's tickets); GSI2 ``TICKET_CODE#<code>`` / ``TICKET`` (a ticket by its code).
+signed QR payload of that version), ``issued_at``, ``changed_at``, ``attendee_name``,
+``attendee_email``, ``scans`` and ``first_scan`` (a map: ``scan_id``, ``at``, ``gate``,
+``device_id``). GSI1 ``HOLDER#<user>`` / ``TICKET#<issued at>#<id>`` (a holder's
+tickets); GSI2 ``TICKET_CODE#<code>`` / ``TICKET`` (a ticket by its code); GSI3
+``EVENT_TICKETS#<event>`` / ``<changed at>#<id>`` (what changed since a scanner
+bundle's cursor: every write that a gate must learn of moves ``changed_at``).
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.aws import client
-from admitone.adapters.dynamo import keys
-from admitone.adapters.dynamo.table import Item, from_attributes, put_op, to_attributes
+from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.table import Item, from_attributes, put_op, to_attributes, update_op
 from admitone.config import settings
-from admitone.domain.tickets import Ticket, TicketStatus
+from admitone.domain.tickets import Scan, Ticket, TicketStatus
 
 ENTITY = "ticket"
 _BATCH_GET_LIMIT = 100
@@ -24,6 +28,24 @@ _BATCH_GET_LIMIT = 100
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def change_position_at(moment: datetime) -> str:
+    """The GSI3 sort key of a change at ``moment`` (before any ticket id)."""
+    return _iso(moment)
+
+
+def change_position(ticket: Ticket) -> str:
+    return f"{_iso(ticket.last_changed)}#{ticket.id}"
+
+
+def _scan_map(scan: Scan) -> dict[str, Any]:
+    return {
+        "scan_id": scan.scan_id,
+        "at": _iso(scan.at),
+        "gate": scan.gate,
+        "device_id": scan.device_id,
+    }
 
 
 def to_item(ticket: Ticket) -> Item:
@@ -41,15 +63,22 @@ def to_item(ticket: Ticket) -> Item:
         "version": ticket.version,
         "token": ticket.token,
         "issued_at": issued,
+        "changed_at": _iso(ticket.last_changed),
         "attendee_email": ticket.attendee_email,
+        "attendee_name": ticket.attendee_name,
+        "scans": ticket.scans,
+        "first_scan": _scan_map(ticket.first_scan) if ticket.first_scan else None,
         "GSI1PK": keys.tickets_of_holder(ticket.holder_id),
         "GSI1SK": f"TICKET#{issued}#{ticket.id}",
         "GSI2PK": keys.ticket_code(ticket.code),
         "GSI2SK": "TICKET",
+        "GSI3PK": keys.tickets_of_event(ticket.event_id),
+        "GSI3SK": change_position(ticket),
     }
 
 
 def to_ticket(item: Mapping[str, Any]) -> Ticket:
+    first = item.get("first_scan")
     return Ticket(
         id=item["ticket_id"],
         code=item["code"],
@@ -62,12 +91,104 @@ def to_ticket(item: Mapping[str, Any]) -> Ticket:
         status=TicketStatus(item["status"]),
         version=item["version"],
         attendee_email=item.get("attendee_email"),
+        attendee_name=item.get("attendee_name"),
+        scans=int(item.get("scans", 0)),
+        first_scan=Scan(
+            scan_id=first["scan_id"],
+            at=datetime.fromisoformat(first["at"]),
+            gate=first.get("gate"),
+            device_id=first["device_id"],
+        )
+        if first
+        else None,
+        changed_at=datetime.fromisoformat(item["changed_at"]) if item.get("changed_at") else None,
     )
 
 
 def new_ticket_op(ticket: Ticket) -> dict[str, Any]:
     """A Put of a new ticket, to join the issuing transaction; fails if the id exists."""
     return put_op(to_item(ticket), condition="attribute_not_exists(PK)")
+
+
+def reissue_op(before: Ticket, after: Ticket) -> dict[str, Any]:
+    """A Put of ``after`` (a transfer, a naming) that holds only if the ticket is still
+    exactly as ``before`` was read: same version, holder and scans, still valid."""
+    return put_op(
+        to_item(after),
+        condition=(
+            "version = :version AND holder_id = :holder AND #status = :valid"
+            " AND (attribute_not_exists(scans) OR scans = :scans)"
+        ),
+        values={
+            ":version": before.version,
+            ":holder": before.holder_id,
+            ":valid": TicketStatus.VALID.value,
+            ":scans": before.scans,
+        },
+        names={"#status": "status"},
+    )
+
+
+def admit_op(ticket: Ticket, scan: Scan, *, max_scans: int, now: datetime) -> dict[str, Any]:
+    """Count one admission, if the ticket is still valid, of the version judged, and has
+    a scan left. The first admission is kept for the answers to later scans."""
+    return update_op(
+        keys.ticket(ticket.id),
+        "SET scans = if_not_exists(scans, :zero) + :one,"
+        " first_scan = if_not_exists(first_scan, :scan),"
+        " changed_at = :changed, GSI3SK = :position",
+        values={
+            ":zero": 0,
+            ":one": 1,
+            ":scan": _scan_map(scan),
+            ":changed": _iso(now),
+            ":position": f"{_iso(now)}#{ticket.id}",
+            ":valid": TicketStatus.VALID.value,
+            ":version": ticket.version,
+            ":max": max_scans,
+        },
+        names={"#status": "status"},
+        condition=(
+            "#status = :valid AND version = :version"
+            " AND (attribute_not_exists(scans) OR scans < :max)"
+        ),
+    )
+
+
+def get_ticket(ticket_id: str) -> Ticket | None:
+    item = table.get(keys.ticket(ticket_id), consistent=True)
+    return to_ticket(item) if item else None
+
+
+def holder_page(
+    holder_id: str, *, limit: int, start_key: Mapping[str, str] | None
+) -> tuple[list[Ticket], dict[str, str] | None]:
+    """One page of the tickets a user holds, newest first."""
+    items, resume = table.index_page(
+        "GSI1",
+        keys.tickets_of_holder(holder_id),
+        limit=limit,
+        start_key=start_key,
+        sort_prefix="TICKET#",
+        newest_first=True,
+    )
+    return [to_ticket(item) for item in items], resume
+
+
+def changed_since(event_id: str, *, after: str, limit: int) -> tuple[list[Ticket], bool]:
+    """The event's tickets changed after position ``after`` (oldest change first, at
+    most ``limit``), and whether more follow."""
+    request = {
+        "IndexName": "GSI3",
+        "KeyConditionExpression": "GSI3PK = :pk" + (" AND GSI3SK > :after" if after else ""),
+        "ExpressionAttributeValues": to_attributes(
+            {":pk": keys.tickets_of_event(event_id), ":after": after or None}
+        ),
+        "Limit": limit,
+    }
+    for page, last_key in table.query_pages(request):
+        return [to_ticket(item) for item in page], last_key is not None
+    return [], False  # pragma: no cover  (query_pages yields at least one page)
 
 
 def tickets_by_id(ticket_ids: Sequence[str]) -> list[Ticket]:

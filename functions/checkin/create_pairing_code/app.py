@@ -1,0 +1,19 @@
+"""POST /venues/{venue_id}/devices: a supervisor gets a one-time pairing code (10 minutes)
+to type into a new gate device."""
+
+from __future__ import annotations
+
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.ticket_views import PairingCodeView
+from admitone.services.gate_access import create_pairing_code
+
+app = http_resolver()
+
+
+@app.post("/venues/<venue_id>/devices")
+def post_pairing_code(venue_id: str) -> tuple[PairingCodeView, int]:
+    return PairingCodeView.of(create_pairing_code(venue_id, principal(app))), 201
+
+
+handler = http_handler(app)

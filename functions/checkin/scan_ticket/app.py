@@ -1,0 +1,43 @@
+"""POST /events/{event_id}/scans: a scanner, on a paired device (``X-Device-Token``),
+scans a QR at a gate: admitted exactly once per allowed scan, or why not."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.domain.tokens import MAX_TOKEN_CHARS
+from admitone.http.principal import principal
+from admitone.http.rate_limiting import DEVICE_HEADER
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.ticket_views import ScanResultView
+from admitone.services.checkin import scan_ticket
+
+app = http_resolver()
+
+GATE_MAX_LENGTH = 64
+
+
+class ScanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Any text: an unreadable QR is an answer ("invalid"), not a bad request.
+    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS * 4)
+    gate: str | None = Field(default=None, min_length=1, max_length=GATE_MAX_LENGTH)
+
+
+@app.post("/events/<event_id>/scans")
+def post_scan(event_id: str, request: Annotated[ScanRequest, Body()]) -> ScanResultView:
+    outcome = scan_ticket(
+        event_id,
+        request.token,
+        caller=principal(app),
+        device_token=app.current_event.headers.get(DEVICE_HEADER.lower()),
+        gate=request.gate,
+    )
+    return ScanResultView.of(outcome)
+
+
+handler = http_handler(app)

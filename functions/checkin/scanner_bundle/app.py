@@ -1,0 +1,38 @@
+"""GET /events/{event_id}/scanner-bundle?since=cursor: what a paired device
+(``X-Device-Token``) needs to judge scans offline, and the ticket changes since its
+last sync. Attendee details are sealed with each ticket's own QR."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic_core import to_jsonable_python
+
+from admitone.http.rate_limiting import DEVICE_HEADER
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.services.checkin import scanner_bundle
+
+app = http_resolver()
+
+
+@app.get("/events/<event_id>/scanner-bundle")
+def get_scanner_bundle(
+    event_id: str, *, since: Annotated[str | None, Query(max_length=2048)] = None
+) -> Response[str]:
+    bundle = scanner_bundle(
+        event_id,
+        device_token=app.current_event.headers.get(DEVICE_HEADER.lower()),
+        since=since,
+    )
+    return Response(
+        200,
+        "application/json",
+        json.dumps(to_jsonable_python(bundle), separators=(",", ":")),
+        {"Cache-Control": "private, no-store"},
+    )
+
+
+handler = http_handler(app)

@@ -1,0 +1,20 @@
+"""GET /tickets/{ticket_id}: a ticket, for its holder (with its QR token), its event's
+organizer or an admin; anyone else gets 404."""
+
+from __future__ import annotations
+
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.ticket_views import TicketView
+from admitone.services.tickets import ticket_for
+
+app = http_resolver()
+
+
+@app.get("/tickets/<ticket_id>")
+def get_ticket(ticket_id: str) -> TicketView:
+    caller = principal(app)
+    return TicketView.of(ticket_for(ticket_id, caller), viewer_id=caller.user_id)
+
+
+handler = http_handler(app)

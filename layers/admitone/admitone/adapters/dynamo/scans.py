@@ -1,0 +1,123 @@
+"""The scan log: one item per scan a gate reported, admitted or refused.
+
+Item (``keys.scan``): ``entity = scan``, ``scan_id``, ``event_id``, ``result``,
+``ticket_id``, ``ticket_type_id``, ``code`` (when the token named a ticket), ``gate``,
+``device_id``, ``staff_id``, ``scanned_at``, ``recorded_at``, ``offline``, ``nonce``
+and, for an offline admission that lost, ``conflict_with`` (the scan that won). GSI1
+``SCANLOG#<event>`` / ``<scanned at>#<scan id>``: an event's log in time order.
+
+An online scan is keyed by its fresh id; an offline one by device and nonce, so an
+upload repeated after a lost answer finds its scans already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.table import Item, put_op
+
+
+@dataclass(frozen=True)
+class ScanEntry:
+    scan_id: str
+    event_id: str
+    result: str
+    scanned_at: datetime
+    device_id: str
+    gate: str | None = None
+    staff_id: str | None = None
+    ticket_id: str | None = None
+    ticket_type_id: str | None = None
+    code: str | None = None
+    offline: bool = False
+    conflict_with: str | None = None
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def offline_scan_id(device_id: str, nonce: str) -> str:
+    return f"{device_id}:{nonce}"
+
+
+def _item(entry: ScanEntry, recorded_at: datetime) -> Item:
+    return {
+        **keys.scan(entry.event_id, entry.scan_id),
+        "entity": "scan",
+        "scan_id": entry.scan_id,
+        "event_id": entry.event_id,
+        "result": entry.result,
+        "ticket_id": entry.ticket_id,
+        "ticket_type_id": entry.ticket_type_id,
+        "code": entry.code,
+        "gate": entry.gate,
+        "device_id": entry.device_id,
+        "staff_id": entry.staff_id,
+        "scanned_at": iso(entry.scanned_at),
+        "recorded_at": iso(recorded_at),
+        "offline": entry.offline,
+        "conflict_with": entry.conflict_with,
+        "GSI1PK": keys.scan_log(entry.event_id),
+        "GSI1SK": f"{iso(entry.scanned_at)}#{entry.scan_id}",
+    }
+
+
+def to_entry(item: Mapping[str, Any]) -> ScanEntry:
+    return ScanEntry(
+        scan_id=item["scan_id"],
+        event_id=item["event_id"],
+        result=item["result"],
+        scanned_at=datetime.fromisoformat(item["scanned_at"]),
+        device_id=item["device_id"],
+        gate=item.get("gate"),
+        staff_id=item.get("staff_id"),
+        ticket_id=item.get("ticket_id"),
+        ticket_type_id=item.get("ticket_type_id"),
+        code=item.get("code"),
+        offline=bool(item.get("offline")),
+        conflict_with=item.get("conflict_with"),
+    )
+
+
+def new_scan_op(entry: ScanEntry, *, recorded_at: datetime) -> dict[str, Any]:
+    """A Put of a scan not yet logged (fails when its id is: a repeated upload)."""
+    return put_op(_item(entry, recorded_at), condition="attribute_not_exists(PK)")
+
+
+def log_scan(entry: ScanEntry, *, recorded_at: datetime) -> bool:
+    """Log a scan that changes no ticket; False when it was logged before."""
+    try:
+        table.put(_item(entry, recorded_at), condition="attribute_not_exists(PK)")
+    except table.ConditionFailed:
+        return False
+    return True
+
+
+def scan(event_id: str, scan_id: str) -> ScanEntry | None:
+    item = table.get(keys.scan(event_id, scan_id), consistent=True)
+    return to_entry(item) if item else None
+
+
+def scan_log(event_id: str) -> list[ScanEntry]:
+    """Every scan of the event, oldest first."""
+    request = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": table.to_attributes({":pk": keys.scan_log(event_id)}),
+    }
+    return [to_entry(item) for page, _ in table.query_pages(request) for item in page]
+
+
+def scan_log_page(
+    event_id: str, *, limit: int, start_key: Mapping[str, str] | None
+) -> tuple[list[ScanEntry], dict[str, str] | None]:
+    """One page of the event's scans, newest first, and where the next page starts."""
+    items, resume = table.index_page(
+        "GSI1", keys.scan_log(event_id), limit=limit, start_key=start_key, newest_first=True
+    )
+    return [to_entry(item) for item in items], resume

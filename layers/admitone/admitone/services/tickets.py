@@ -1,0 +1,135 @@
+"""A holder's tickets: reading them, their QR images, handing one on to someone else.
+
+A transfer is one transaction: the ticket moves to the recipient under its next
+version's token (conditioned on the version and holder it was read with) and the
+``ticket.transferred`` outbox item is written. The old QR then answers ``void`` online
+at once and offline after the gate's next bundle sync (the version appears in its
+void/reissued list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from admitone.adapters.cursor_keys import cursor_key
+from admitone.adapters.dynamo import catalog, table
+from admitone.adapters.dynamo import tickets as ticket_store
+from admitone.adapters.dynamo.outbox import outbox_op
+from admitone.adapters.signing_keys import load_keyset
+from admitone.domain.accounts import Principal, normalize_email
+from admitone.domain.catalog import Event
+from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
+from admitone.domain.errors import Conflict, NotFound
+from admitone.domain.ids import Prefix, is_id
+from admitone.domain.keys import KeyPurpose
+from admitone.domain.tickets import Ticket, check_recipient, check_transferable, transferred
+from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
+from admitone.observability import logger
+from admitone.services import accounts_by_email
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def holder_tickets(caller: Principal, *, limit: int, cursor: str | None) -> TicketPage:
+    """One page of the tickets the caller holds, newest first."""
+    filters = fingerprint({"holder": caller.user_id})
+    start = decode_cursor(cursor, filters, cursor_key()) if cursor else None
+    tickets, last_key = ticket_store.holder_page(caller.user_id, limit=limit, start_key=start)
+    return TicketPage(
+        tickets=tickets,
+        next_cursor=encode_cursor(last_key, filters, cursor_key()) if last_key else None,
+    )
+
+
+def ticket_for(ticket_id: str, caller: Principal) -> Ticket:
+    """The ticket, for its holder, its event's organizer or an admin (404 to anyone else)."""
+    ticket = ticket_store.get_ticket(ticket_id) if is_id(ticket_id, Prefix.TICKET) else None
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    if caller.is_admin or ticket.holder_id == caller.user_id:
+        return ticket
+    event = catalog.get_event(ticket.event_id)
+    if event is not None and event.owner_id == caller.user_id:
+        return ticket
+    raise NotFound("No such ticket.")
+
+
+def held_ticket(ticket_id: str, caller: Principal) -> Ticket:
+    """The ticket, for its holder only: what admits (the QR) is the holder's alone."""
+    ticket = ticket_for(ticket_id, caller)
+    if ticket.holder_id != caller.user_id:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+def reissued_token(ticket: Ticket, event: Event) -> str:
+    """The QR token of the ticket's next version."""
+    claims = TicketClaims(
+        ticket_id=ticket.id,
+        event_id=ticket.event_id,
+        ticket_type_id=ticket.ticket_type_id,
+        version=ticket.version + 1,
+        expires_at=ticket_token_expiry(event.ends_at),
+    )
+    return issue_ticket_token(claims, load_keyset().signing_key(KeyPurpose.TICKET))
+
+
+def transfer_ticket(
+    ticket_id: str,
+    caller: Principal,
+    *,
+    email: str,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Hand the caller's ticket to the person with ``email`` (an account is made for a
+    new address). The caller's QR stops admitting."""
+    now = now or datetime.now(UTC)
+    ticket = held_ticket(ticket_id, caller)
+    event = catalog.get_event(ticket.event_id)
+    assert event is not None  # an event with tickets is never deleted
+    recipient_email = normalize_email(email)
+    check_transferable(
+        ticket,
+        recipient_email=recipient_email,
+        holder_email=normalize_email(caller.email),
+        event_ends_at=event.ends_at,
+        now=now,
+    )
+    recipient = accounts_by_email.user_for_email(recipient_email, now=now, name=name)
+    check_recipient(ticket, recipient.id)
+    moved = transferred(
+        ticket,
+        to_user_id=recipient.id,
+        email=recipient.email,
+        name=name,
+        token=reissued_token(ticket, event),
+        now=now,
+    )
+    try:
+        table.transact(
+            [
+                ticket_store.reissue_op(ticket, moved),
+                outbox_op(
+                    "ticket.transferred",
+                    {
+                        "ticket_id": ticket.id,
+                        "order_id": ticket.order_id,
+                        "event_id": ticket.event_id,
+                        "from_holder_id": ticket.holder_id,
+                        "to_holder_id": recipient.id,
+                        "version": moved.version,
+                    },
+                    now=now,
+                ),
+            ]
+        )
+    except table.TransactionCancelled:
+        raise Conflict("The ticket changed meanwhile; look at it again.") from None
+    logger.info("ticket transferred", extra={"ticket_id": ticket.id, "version": moved.version})
+    return moved

@@ -1,0 +1,101 @@
+"""Who may hand a ticket on, what a transfer and a naming change, when registration closes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from admitone.domain.errors import ValidationFailed
+from admitone.domain.tickets import (
+    RegistrationClosed,
+    Scan,
+    Ticket,
+    TicketNotTransferable,
+    TicketStatus,
+    check_recipient,
+    check_registration_open,
+    check_transferable,
+    named,
+    renaming_reissues,
+    transferred,
+)
+from admitone.domain.tokens import MAX_TICKET_VERSION
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ENDS = NOW + timedelta(days=5)
+TICKET = Ticket(
+    id="tkt_1",
+    code="TKT-ABCDEFGHJKLM",
+    order_id="ord_1",
+    event_id="evt_1",
+    ticket_type_id="tty_1",
+    holder_id="usr_alice",
+    token="TOKEN-V1",
+    issued_at=NOW - timedelta(days=1),
+)
+
+
+def transfer_check(ticket: Ticket = TICKET, *, to: str = "bob@example.com", now: datetime = NOW):
+    check_transferable(
+        ticket, recipient_email=to, holder_email="alice@example.com", event_ends_at=ENDS, now=now
+    )
+
+
+def test_a_valid_unused_ticket_may_be_transferred_before_the_event_ends():
+    transfer_check()
+    moved = transferred(
+        TICKET, to_user_id="usr_bob", email="bob@example.com", name="Bob", token="TOKEN-V2", now=NOW
+    )
+    assert (moved.holder_id, moved.version, moved.token) == ("usr_bob", 2, "TOKEN-V2")
+    assert (moved.attendee_email, moved.attendee_name) == ("bob@example.com", "Bob")
+    assert moved.last_changed == NOW
+    assert TICKET.last_changed == TICKET.issued_at
+
+
+@pytest.mark.parametrize(
+    ("ticket", "now"),
+    [
+        (replace(TICKET, status=TicketStatus.VOID), NOW),
+        (replace(TICKET, scans=1, first_scan=Scan("scn_1", NOW, "A", "dev_1")), NOW),
+        (TICKET, ENDS),
+        (replace(TICKET, version=MAX_TICKET_VERSION), NOW),
+    ],
+    ids=["void", "used", "event-over", "versions-exhausted"],
+)
+def test_void_used_past_or_exhausted_tickets_stay_put(ticket: Ticket, now: datetime):
+    with pytest.raises(TicketNotTransferable):
+        transfer_check(ticket, now=now)
+
+
+def test_a_transfer_to_oneself_is_refused_naming_the_field():
+    with pytest.raises(ValidationFailed) as refused:
+        transfer_check(to="alice@example.com")
+    assert [e.field for e in refused.value.errors] == ["email"]
+
+
+def test_a_transfer_to_ones_own_account_is_refused():
+    check_recipient(TICKET, "usr_bob")
+    with pytest.raises(ValidationFailed):
+        check_recipient(TICKET, TICKET.holder_id)
+
+
+def test_registration_closes_at_its_deadline():
+    check_registration_open(NOW + timedelta(seconds=1), NOW)
+    with pytest.raises(RegistrationClosed):
+        check_registration_open(NOW, NOW)
+
+
+def test_naming_someone_new_reissues_only_when_someone_else_was_named():
+    assert not renaming_reissues(TICKET, "carol@example.com")
+    first = named(TICKET, name="Carol", email="carol@example.com", token=None, now=NOW)
+    assert (first.version, first.token, first.attendee_name) == (1, "TOKEN-V1", "Carol")
+    assert not renaming_reissues(first, "carol@example.com")
+    assert renaming_reissues(first, "dave@example.com")
+    second = named(first, name="Dave", email="dave@example.com", token="TOKEN-V2", now=NOW)
+    assert (second.version, second.token, second.attendee_email) == (
+        2,
+        "TOKEN-V2",
+        "dave@example.com",
+    )
