@@ -10,7 +10,9 @@ from functools import cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import Loader, create_loader
 
 # API paths answer within a Lambda timeout of a few seconds: fail fast and let the
 # client (or the queue) retry, rather than hang for botocore's 60 s defaults.
@@ -22,6 +24,15 @@ CLIENT_CONFIG = Config(
 
 
 @cache
+def _model_loader() -> Loader:
+    # Parsing botocore's JSON models (endpoints, partitions, each service) is most of
+    # what creating a client costs; one loader per process parses each file once.
+    return create_loader()
+
+
+@cache
 def client(service_name: str) -> Any:
     """The container's shared client for ``service_name`` (typed as Any: no stubs shipped)."""
-    return boto3.session.Session().client(service_name, config=CLIENT_CONFIG)
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _model_loader())
+    return boto3.session.Session(botocore_session=core).client(service_name, config=CLIENT_CONFIG)
