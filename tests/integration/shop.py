@@ -11,6 +11,7 @@ from typing import Any
 
 from stripe import CardError
 
+from admitone.adapters.dynamo import inventory as inventory_store
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.ids import Prefix, new_id
 from tests.integration.conftest import Api, ApiResponse, AwsStack
@@ -64,6 +65,18 @@ class Shop:
             ip=ip,
             headers={"Idempotency-Key": key or f"test-{uuid.uuid4()}"},
         )
+
+    def placed(self, quantity: int = 2, name: str = "ga") -> dict[str, Any]:
+        """A new buyer's order of ``quantity`` tickets of ``name``, awaiting payment."""
+        _, token = self.buyer()
+        response = self.order(token, {name: quantity})
+        assert response.status == 201, response.body
+        return dict(response.json())
+
+    def seats(self, name: str = "ga") -> tuple[int, int, int]:
+        """(available, held, sold) of a ticket type, summed over its shards."""
+        totals = inventory_store.inventory_of_owner(self.event_id, self.types[name]).totals
+        return totals.available, totals.held, totals.sold
 
     def stats(self) -> dict[str, Any]:
         response = self.api.get(f"/events/{self.event_id}/stats", token=self.organizer_token)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from admitone.adapters.dynamo import inventory as inventory_store
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import stripe_inbox
 from admitone.adapters.stripe_api import stripe_client
@@ -30,51 +29,39 @@ def shop(api: Api, aws: AwsStack) -> Shop:
     return shop
 
 
-def place(shop: Shop, quantity: int = 2) -> dict:
-    _, token = shop.buyer()
-    response = shop.order(token, {"ga": quantity})
-    assert response.status == 201, response.body
-    return response.json()
-
-
-def counts(shop: Shop) -> tuple[int, int, int]:
-    totals = inventory_store.inventory_of_owner(shop.event_id, shop.types["ga"]).totals
-    return totals.available, totals.held, totals.sold
-
-
 def after_hold(order: dict, seconds: int = 1) -> datetime:
     return datetime.fromisoformat(order["hold_expires_at"]) + timedelta(seconds=seconds)
 
 
 def test_an_unpaid_order_past_its_hold_expires_and_its_seats_sell_again(shop: Shop):
-    order = place(shop, 4)
+    order = shop.placed(4)
     assert sweep(after_hold(order, -1)) == {}  # not yet
-    assert counts(shop) == (0, 4, 0)
+    assert shop.seats() == (0, 4, 0)
 
     assert sweep(after_hold(order)) == {Overdue.EXPIRED: 1}
     expired = order_store.get_order(order["order_id"])
     assert expired is not None
     assert (expired.status, expired.status_reason) == (OrderStatus.EXPIRED, "hold_expired")
-    assert counts(shop) == (4, 0, 0)
+    assert shop.seats() == (4, 0, 0)
     intent = stripe_client().v1.payment_intents.retrieve(order["payment"]["payment_intent_id"])
     assert intent.status == "canceled"  # it can no longer be paid
     assert sweep(after_hold(order)) == {}  # nothing twice
-    assert place(shop, 4)["status"] == "pending_payment"  # and the seats sell again
+    assert shop.placed(4)["status"] == "pending_payment"  # and the seats sell again
 
 
 def test_a_payment_that_went_through_is_honoured_not_expired(shop: Shop):
-    order = place(shop)
+    order = shop.placed()
     pay(order["payment"]["payment_intent_id"])  # its webhook has not arrived yet
     assert sweep(after_hold(order)) == {Overdue.PAID: 1}
     paid = order_store.get_order(order["order_id"])
     assert paid is not None
     assert paid.status is OrderStatus.PAID
     assert len(paid.ticket_ids) == 2
-    assert counts(shop) == (2, 0, 2)
+    assert shop.seats() == (2, 0, 2)
 
 
 def test_reconcile_requeues_a_stored_event_that_never_reached_the_queue(aws: AwsStack, shop: Shop):
-    order = place(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     body = stripe_event("payment_intent.succeeded", intent_payload(pi), "evt_stalled")
     stored_at = datetime.now(UTC) - timedelta(minutes=6)
@@ -89,7 +76,7 @@ def test_reconcile_requeues_a_stored_event_that_never_reached_the_queue(aws: Aws
 
 
 def test_reconcile_ingests_the_events_stripe_sent_that_never_arrived(aws: AwsStack, shop: Shop):
-    order = place(shop)
+    order = shop.placed()
     pay(order["payment"]["payment_intent_id"])
     report = reconcile(datetime.now(UTC))
     assert report["missed_events_ingested"] >= 1
@@ -104,7 +91,7 @@ def test_reconcile_ingests_the_events_stripe_sent_that_never_arrived(aws: AwsSta
 def test_reconcile_refreshes_a_payment_processing_for_ten_minutes(api: Api, aws: AwsStack):
     # A 30-minute hold: at +11 min the order is still held, only its payment is stale.
     shop = open_shop(api, aws, hold_minutes=30)
-    order = place(shop)
+    order = shop.placed()
     placed = order_store.get_order(order["order_id"])
     assert placed is not None
     order_store.record_payment_status(placed, PaymentStatus.PROCESSING, error=None)

@@ -11,7 +11,6 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from admitone.adapters import stripe_payments
-from admitone.adapters.dynamo import inventory as inventory_store
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.signing_keys import load_keyset
@@ -36,18 +35,6 @@ from tests.integration.shop import DECLINED, Shop, open_shop, pay
 @pytest.fixture
 def shop(api: Api, aws: AwsStack) -> Shop:
     return open_shop(api, aws, types={"ga": {"price_cents": 5000, "capacity": 4, "shards": 2}})
-
-
-def ordered(shop: Shop, quantity: int = 2) -> dict[str, Any]:
-    _, token = shop.buyer()
-    response = shop.order(token, {"ga": quantity})
-    assert response.status == 201, response.body
-    return response.json()
-
-
-def counts(shop: Shop) -> tuple[int, int, int]:
-    totals = inventory_store.inventory_of_owner(shop.event_id, shop.types["ga"]).totals
-    return totals.available, totals.held, totals.sold
 
 
 def succeeded_event(payment_intent_id: str, event_id: str) -> str:
@@ -76,14 +63,14 @@ def assert_issued_once(
 
 # -------------------------------------------------------------- happy path
 def test_a_paid_order_gets_its_tickets_and_its_seats_are_sold(aws: AwsStack, shop: Shop):
-    order = ordered(shop)
+    order = shop.placed()
     intent = pay(order["payment"]["payment_intent_id"])
     assert intent.status == "succeeded"
     deliver_all(aws, [succeeded_event(intent.id, "evt_paid_1")])
     assert drain(aws) == 1
 
     assert_issued_once(shop, order["order_id"], 2)
-    assert counts(shop) == (2, 0, 2)
+    assert shop.seats() == (2, 0, 2)
     stats = {t["ticket_type_id"]: t for t in shop.stats()["ticket_types"]}[shop.types["ga"]]
     assert stats["gross_cents"] == 10000
     fetched = shop.api.get(f"/orders/{order['order_id']}", token=_buyer_token(shop, order))
@@ -103,7 +90,7 @@ def _buyer_token(shop: Shop, order: dict[str, Any]) -> str:
 def test_every_event_three_times_in_any_order_issues_one_set_of_tickets(
     aws: AwsStack, shop: Shop, seed: int
 ):
-    order = ordered(shop)
+    order = shop.placed()
     pi = order["payment"]["payment_intent_id"]
     paid = pay(pi)
     assert paid.status == "succeeded"
@@ -127,11 +114,11 @@ def test_every_event_three_times_in_any_order_issues_one_set_of_tickets(
     drain(aws)
 
     assert_issued_once(shop, order["order_id"], 2)
-    assert counts(shop) == (2, 0, 2)
+    assert shop.seats() == (2, 0, 2)
 
 
 def test_a_processing_event_after_success_is_ignored(aws: AwsStack, shop: Shop):
-    order = ordered(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     deliver_all(aws, [succeeded_event(pi, "evt_ok")])
     drain(aws)
@@ -144,7 +131,7 @@ def test_a_processing_event_after_success_is_ignored(aws: AwsStack, shop: Shop):
 
 
 def test_a_failed_card_leaves_the_order_payable(aws: AwsStack, shop: Shop):
-    order = ordered(shop)
+    order = shop.placed()
     pi = order["payment"]["payment_intent_id"]
     pay(pi, DECLINED)
     deliver_all(aws, [stripe_event("payment_intent.payment_failed", intent_payload(pi), "evt_f")])
@@ -155,12 +142,12 @@ def test_a_failed_card_leaves_the_order_payable(aws: AwsStack, shop: Shop):
         OrderStatus.PENDING_PAYMENT,
         PaymentStatus.REQUIRES_PAYMENT_METHOD,
     )
-    assert counts(shop) == (2, 2, 0)
+    assert shop.seats() == (2, 2, 0)
 
 
 # --------------------------------------------------------------- mismatch
 def test_a_payment_that_does_not_match_its_order_puts_it_on_hold(aws: AwsStack, shop: Shop):
-    order = ordered(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     tampered = {**intent_payload(pi), "amount": 1}
     deliver_all(aws, [stripe_event("payment_intent.succeeded", tampered, "evt_bad")])
@@ -175,22 +162,22 @@ def test_a_payment_that_does_not_match_its_order_puts_it_on_hold(aws: AwsStack, 
 
 # ------------------------------------------------------------ late payment
 def test_a_payment_after_expiry_retakes_free_seats(aws: AwsStack, shop: Shop):
-    order = ordered(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     expire(order["order_id"])
-    assert counts(shop) == (4, 0, 0)
+    assert shop.seats() == (4, 0, 0)
     deliver_all(aws, [succeeded_event(pi, "evt_late_ok")])
     drain(aws)
     assert_issued_once(shop, order["order_id"], 2, before=("order.expired",))
-    assert counts(shop) == (2, 0, 2)
+    assert shop.seats() == (2, 0, 2)
 
 
 def test_a_payment_after_expiry_with_no_seats_left_is_refunded_once(aws: AwsStack, shop: Shop):
-    order = ordered(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     expire(order["order_id"])
-    ordered(shop, 2)
-    ordered(shop, 2)  # someone else holds every seat now
+    shop.placed(2)
+    shop.placed(2)  # someone else holds every seat now
     deliver_all(aws, [succeeded_event(pi, "evt_late_gone")])
     drain(aws)
     deliver_all(aws, [succeeded_event(pi, "evt_late_gone_again")])
@@ -203,7 +190,7 @@ def test_a_payment_after_expiry_with_no_seats_left_is_refunded_once(aws: AwsStac
     )
     refunds = stripe_client().v1.refunds.list(params={"payment_intent": pi}).data
     assert [r.amount for r in refunds] == [order["totals"]["total"]]
-    assert counts(shop) == (0, 4, 0)
+    assert shop.seats() == (0, 4, 0)
     assert outbox_of(order["order_id"]) == ["order.expired", "order.refunded"]
 
 
@@ -257,7 +244,7 @@ ISSUE_STEPS = [
 def test_a_crash_at_any_step_of_issuing_and_the_retry_issues_exactly_once(
     aws: AwsStack, shop: Shop, monkeypatch: pytest.MonkeyPatch, *, when: str, owner: Any, name: str
 ):
-    order = ordered(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     deliver_all(aws, [succeeded_event(pi, "evt_crash")])
     messages = receive_all(aws)
@@ -272,7 +259,7 @@ def test_a_crash_at_any_step_of_issuing_and_the_retry_issues_exactly_once(
     assert again["batchItemFailures"] == []
 
     assert_issued_once(shop, order["order_id"], 2)
-    assert counts(shop) == (2, 0, 2)
+    assert shop.seats() == (2, 0, 2)
 
 
 LATE_STEPS = [
@@ -287,11 +274,11 @@ LATE_STEPS = [
 def test_a_crash_at_any_step_of_a_late_refund_and_the_retry_refunds_exactly_once(
     aws: AwsStack, shop: Shop, monkeypatch: pytest.MonkeyPatch, *, when: str, owner: Any, name: str
 ):
-    order = ordered(shop)
+    order = shop.placed()
     pi = pay(order["payment"]["payment_intent_id"]).id
     expire(order["order_id"])
-    ordered(shop, 2)
-    ordered(shop, 2)
+    shop.placed(2)
+    shop.placed(2)
     deliver_all(aws, [succeeded_event(pi, "evt_late_crash")])
     messages = receive_all(aws)
     (crash_before if when == "before" else crash_after)(monkeypatch, owner, name)
@@ -308,7 +295,7 @@ def test_a_crash_at_any_step_of_a_late_refund_and_the_retry_refunds_exactly_once
     assert after.status is OrderStatus.REFUNDED
     refunds = stripe_client().v1.refunds.list(params={"payment_intent": pi}).data
     assert len(refunds) == 1
-    assert counts(shop) == (0, 4, 0)
+    assert shop.seats() == (0, 4, 0)
     assert outbox_of(order["order_id"]).count("order.refunded") == 1
 
 

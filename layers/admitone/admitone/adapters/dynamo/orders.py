@@ -174,17 +174,8 @@ def orders_page(
 
 def held_past(now: datetime, *, limit: int) -> list[str]:
     """Ids of pending orders whose hold ended before ``now``, oldest first (GSI3)."""
-    request = {
-        "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK < :now",
-        "ExpressionAttributeValues": table.to_attributes(
-            {":pk": keys.HOLDS_ACTIVE, ":now": _iso(now)}
-        ),
-        "Limit": limit,
-    }
-    for page, _ in table.query_pages(request):
-        return [item["order_id"] for item in page]
-    return []  # pragma: no cover  (query_pages yields at least one page)
+    items, _ = table.index_page("GSI3", keys.HOLDS_ACTIVE, limit=limit, sort_below=_iso(now))
+    return [item["order_id"] for item in items]
 
 
 def buyer_standing(user_id: str, event_id: str) -> BuyerStanding:
@@ -329,17 +320,10 @@ def record_payment_status(order: Order, status: PaymentStatus, *, error: str | N
 
 def processing_since(before: datetime, *, limit: int) -> list[str]:
     """Ids of orders whose payment has been ``processing`` since before ``before`` (GSI4)."""
-    request = {
-        "IndexName": "GSI4",
-        "KeyConditionExpression": "GSI4PK = :pk AND GSI4SK < :before",
-        "ExpressionAttributeValues": table.to_attributes(
-            {":pk": keys.PAYMENTS_PROCESSING, ":before": _iso(before)}
-        ),
-        "Limit": limit,
-    }
-    for page, _ in table.query_pages(request):
-        return [item["order_id"] for item in page]
-    return []  # pragma: no cover  (query_pages yields at least one page)
+    items, _ = table.index_page(
+        "GSI4", keys.PAYMENTS_PROCESSING, limit=limit, sort_below=_iso(before)
+    )
+    return [item["order_id"] for item in items]
 
 
 def release_standing_op(user_id: str, event_id: str, quantity: int) -> Op:

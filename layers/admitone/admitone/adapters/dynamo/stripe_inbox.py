@@ -21,7 +21,7 @@ from admitone.adapters.dynamo.table import (
     Item,
     from_attributes,
     get,
-    query_pages,
+    index_page,
     to_attributes,
     update,
 )
@@ -126,17 +126,10 @@ def mark_enqueued(event_id: str, *, now: datetime) -> None:
 
 def pending_since(before: datetime, *, limit: int) -> list[InboxItem]:
     """Handled events stored before ``before`` and never queued, oldest first (GSI3)."""
-    request = {
-        "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK < :before",
-        "ExpressionAttributeValues": to_attributes(
-            {":pk": PENDING, ":before": f"{before.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"}
-        ),
-        "Limit": limit,
-    }
-    for page, _ in query_pages(request):
-        return [InboxItem.from_item(item) for item in page]
-    return []  # pragma: no cover  (query_pages yields at least one page)
+    items, _ = index_page(
+        "GSI3", PENDING, limit=limit, sort_below=f"{before.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    )
+    return [InboxItem.from_item(item) for item in items]
 
 
 def known(event_id: str) -> bool:

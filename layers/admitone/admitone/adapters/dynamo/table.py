@@ -162,16 +162,25 @@ def index_page(
     partition: str,
     *,
     limit: int,
-    start_key: Mapping[str, str] | None,
+    start_key: Mapping[str, str] | None = None,
     sort_prefix: str | None = None,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
     newest_first: bool = False,
 ) -> tuple[list[Item], dict[str, str] | None]:
-    """One page of an index partition and the position to resume after it (the index
-    key as plain strings: what a pagination cursor carries)."""
-    condition = f"{index}PK = :pk" + (
-        f" AND begins_with({index}SK, :prefix)" if sort_prefix else ""
-    )
-    values = {":pk": partition, ":prefix": sort_prefix}
+    """One page of an index partition (optionally narrowed by ONE sort-key condition)
+    and the position to resume after it: the index key as plain strings, what a
+    pagination cursor carries; None on the last page."""
+    conditions = [
+        (f"begins_with({index}SK, :sort)", sort_prefix),
+        (f"{index}SK < :sort", sort_below),
+        (f"{index}SK > :sort", sort_above),
+    ]
+    chosen = [(condition, value) for condition, value in conditions if value is not None]
+    if len(chosen) > 1:
+        raise ValueError("a query takes one sort-key condition at most")
+    condition = " AND ".join([f"{index}PK = :pk", *(c for c, _ in chosen)])
+    values = {":pk": partition, ":sort": chosen[0][1] if chosen else None}
     request: dict[str, Any] = {
         "IndexName": index,
         "KeyConditionExpression": condition,

@@ -178,17 +178,10 @@ def holder_page(
 def changed_since(event_id: str, *, after: str, limit: int) -> tuple[list[Ticket], bool]:
     """The event's tickets changed after position ``after`` (oldest change first, at
     most ``limit``), and whether more follow."""
-    request = {
-        "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk" + (" AND GSI3SK > :after" if after else ""),
-        "ExpressionAttributeValues": to_attributes(
-            {":pk": keys.tickets_of_event(event_id), ":after": after or None}
-        ),
-        "Limit": limit,
-    }
-    for page, last_key in table.query_pages(request):
-        return [to_ticket(item) for item in page], last_key is not None
-    return [], False  # pragma: no cover  (query_pages yields at least one page)
+    items, resume = table.index_page(
+        "GSI3", keys.tickets_of_event(event_id), limit=limit, sort_above=after or None
+    )
+    return [to_ticket(item) for item in items], resume is not None
 
 
 def tickets_by_id(ticket_ids: Sequence[str]) -> list[Ticket]:
