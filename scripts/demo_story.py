@@ -17,7 +17,7 @@ import re
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from pathlib import Path
@@ -93,8 +93,11 @@ def verification_token(moto_url: str, address: str) -> str:
 @dataclass(frozen=True)
 class Story:
     event_id: str
+    venue_id: str
     order: dict[str, Any]
     png: Path
+    scans: list[dict[str, Any]]
+    organizer_token: str = field(repr=False)
 
 
 def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
@@ -126,10 +129,10 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
             "title": "An evening of bluegrass",
             "description": "Two sets, one intermission.",
             "category": "music",
-            "starts_at": iso(now + timedelta(days=14)),
-            "ends_at": iso(now + timedelta(days=14, hours=3)),
+            "starts_at": iso(now + timedelta(hours=3)),
+            "ends_at": iso(now + timedelta(hours=6)),
             "sales_start": iso(now - timedelta(minutes=1)),
-            "sales_end": iso(now + timedelta(days=14)),
+            "sales_end": iso(now + timedelta(hours=3)),
         },
     )
     ticket_type = organizer.call(
@@ -213,7 +216,45 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
         "Every ticket's QR token verifies against the published keys",
         f"ticket {first['id']} ({first['code']}) written to {png}",
     )
-    return Story(event_id=event["id"], order=current, png=png)
+
+    device = pair_gate_device(organizer, venue["id"], "North gate 1")
+    scans = []
+    for attempt in ("first", "second"):
+        answer = organizer.call(
+            "POST",
+            f"/events/{event['id']}/scans",
+            {"token": first["qr_token"], "gate": "North"},
+            **{"X-Device-Token": device},
+        )
+        scans.append(answer)
+        say(f"At the gate, the {attempt} scan of {first['code']}", describe_scan(answer))
+    assert organizer.token is not None
+    return Story(
+        event_id=event["id"],
+        venue_id=venue["id"],
+        order=current,
+        png=png,
+        scans=scans,
+        organizer_token=organizer.token,
+    )
+
+
+def pair_gate_device(organizer: Api, venue_id: str, name: str) -> str:
+    """A gate device paired with the venue: a one-time code, spent on the device."""
+    code = organizer.call("POST", f"/venues/{venue_id}/devices", {})
+    paired = organizer.call("POST", "/devices/pair", {"code": code["code"], "name": name})
+    say(
+        "Doors open: a gate device is paired",
+        f"code {code['code']} (valid until {code['expires_at']}) -> device {paired['device_id']}",
+    )
+    return str(paired["device_token"])
+
+
+def describe_scan(answer: dict[str, Any]) -> str:
+    if answer["result"] == "admitted":
+        return f"admitted ({answer['ticket']['type']}; {answer['scans_left']} scans left)"
+    first = answer.get("first_scan") or {}
+    return f"{answer['result']} (first scan at {first.get('gate')}, {first.get('at')})"
 
 
 def main() -> int:

@@ -1,10 +1,13 @@
-"""Issue 6's acceptance: on a fresh local stack the demo ends with two valid tickets and
-a QR PNG that decodes to a token the shared layer verifies."""
+"""Issues 6 and 7 on a fresh local stack: the demo ends with two valid tickets, a QR PNG
+that decodes to a token the shared layer verifies, and a gate that admits it once; two
+gate devices racing over HTTP (each invocation its own process, as in Lambda) admit a
+ticket exactly once."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,8 +27,15 @@ def stack(start_stack: StartStack) -> LocalStack:
     return start_stack(ROOT / "template.yaml")[0]
 
 
-def test_the_demo_ends_with_two_tickets_and_a_qr_that_verifies(stack: LocalStack, tmp_path: Path):
-    story = demo_story.run(stack.api_url, stack.moto_url, stack.stripe_url, tmp_path)
+@pytest.fixture(scope="module")
+def story(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> demo_story.Story:
+    out = tmp_path_factory.mktemp("demo")
+    return demo_story.run(stack.api_url, stack.moto_url, stack.stripe_url, out)
+
+
+def test_the_demo_ends_with_two_tickets_and_a_qr_that_verifies(
+    stack: LocalStack, story: demo_story.Story
+):
 
     assert story.order["status"] == "paid"
     tickets = story.order["tickets"]
@@ -37,3 +47,31 @@ def test_the_demo_ends_with_two_tickets_and_a_qr_that_verifies(stack: LocalStack
     )
     verified = verify_ticket_token(token, keys, event_id=story.event_id, now=datetime.now(UTC))
     assert verified.ticket_id == tickets[0]["id"]
+
+
+def test_the_gate_admits_once_even_when_two_devices_race(
+    stack: LocalStack, story: demo_story.Story
+):
+    assert [scan["result"] for scan in story.scans] == ["admitted", "already_used"]
+    assert story.scans[1]["first_scan"]["gate"] == "North"
+
+    organizer = demo_story.Api(stack.api_url)
+    organizer.token = story.organizer_token
+    devices = [demo_story.pair_gate_device(organizer, story.venue_id, f"Gate {n}") for n in (1, 2)]
+    second = story.order["tickets"][1]["qr_token"]
+    start = threading.Barrier(2)
+
+    def scan(device: str) -> str:
+        start.wait()
+        response = requests.post(
+            f"{stack.api_url}/events/{story.event_id}/scans",
+            json={"token": second, "gate": device[-4:]},
+            headers={"Authorization": f"Bearer {organizer.token}", "X-Device-Token": device},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["result"])
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(pool.map(scan, devices))
+    assert results == ["admitted", "already_used"]
