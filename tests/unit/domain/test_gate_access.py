@@ -53,7 +53,9 @@ def test_a_device_token_names_its_device_and_keeps_its_secret_out_of_the_table()
 
 
 @pytest.mark.parametrize(
-    "token", ["", "no-dot", f"{DEVICE_ID}.", "dev_nope.secret", f"usr_{DEVICE_ID[4:]}.s"]
+    "token",
+    ["", "no-dot", f"{DEVICE_ID}.", "dev_nope.secret", f"usr_{DEVICE_ID[4:]}.s"],
+    ids=["empty", "no-dot", "no-secret", "not-an-id", "user-id"],
 )
 def test_a_token_of_the_wrong_shape_is_refused(token: str):
     with pytest.raises(DeviceTokenInvalid):
