@@ -1,9 +1,10 @@
-"""Reconciliation with Stripe, every 5 minutes (RULES §8 checks 1, 3, 4, 5; check 2 is
-the outbox drain's). Each check reports its count (metric + log).
+"""Reconciliation, every 5 minutes (RULES §8). Each check reports its count (metric + log).
 
 1. Paid without tickets cannot exist here: tickets are issued in the transaction that
    marks an order paid. What can stall is a Stripe event stored by intake but never
    queued (the send failed and Stripe stopped retrying): those are queued again.
+2. Outbox items unpublished for more than 10 minutes: published now, their attempt
+   counts kept (``outbox_drain.sweep``; a dead-lettered item stays dead).
 3. Pending orders more than a minute past their hold (the sweeper's misses): settled
    with what their PaymentIntent says (``hold_sweeper.resolve_overdue``).
 4. Payments ``processing`` for more than 10 minutes: fetched and applied.
@@ -24,10 +25,11 @@ from admitone.adapters.dynamo import stripe_inbox
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.stripe_events import is_handled
 from admitone.observability import logger, metrics
-from admitone.services import hold_sweeper, stripe_intake
+from admitone.services import hold_sweeper, outbox_drain, stripe_intake
 from admitone.services.payments import settle_payment_intent
 
 STALLED_AFTER = timedelta(minutes=5)
+OUTBOX_STUCK_AFTER = timedelta(minutes=10)
 OVERDUE_AFTER = timedelta(minutes=1)
 PROCESSING_AFTER = timedelta(minutes=10)
 MISSED_WINDOW = timedelta(hours=1)
@@ -37,6 +39,9 @@ LIMIT = 100
 def reconcile(now: datetime) -> dict[str, int]:
     report = {
         "stalled_events_requeued": _requeue_stalled(now),
+        "stuck_outbox_redriven": sum(
+            outbox_drain.sweep(occurred_before=now - OUTBOX_STUCK_AFTER, clock=lambda: now).values()
+        ),
         "overdue_orders_resolved": sum(
             hold_sweeper.sweep(now, ended_before=now - OVERDUE_AFTER).values()
         ),

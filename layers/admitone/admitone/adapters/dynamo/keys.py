@@ -86,6 +86,7 @@ def outbox(item_id: str) -> Key:
 
 
 OUTBOX_PENDING = "OUTBOX#pending"  # GSI3PK of unpublished items (GSI3SK: created_at#id)
+OUTBOX_DEAD = "OUTBOX#dead"  # GSI3PK of items that failed every attempt (same GSI3SK)
 
 
 # ------------------------------------------------------------- stripe inbox

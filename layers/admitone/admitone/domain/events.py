@@ -1,0 +1,121 @@
+"""Domain events: the ``data`` of every event type on the bus, schema_version 1.
+
+One model per event type, each documented field by field in events/README.md (a
+contract test holds the two together). The outbox refuses to write data that does not
+fit its type's model, so a consumer can rely on what it reads. A consumer must ignore
+fields it does not know: later minor versions only add optional fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class EventCancelled(EventData):
+    event_id: str
+    venue_id: str
+    reason: str
+    cancelled_by: str
+    previous_status: str
+
+
+class OrderPaid(EventData):
+    order_id: str
+    order_number: str
+    event_id: str
+    buyer_id: str
+    total: int
+    currency: str
+    ticket_ids: list[str]
+
+
+class OrderEnded(EventData):
+    """``order.expired`` and ``order.cancelled``: an unpaid order's seats went back."""
+
+    order_id: str
+    event_id: str
+    reason: str
+
+
+class OrderRefunded(EventData):
+    order_id: str
+    event_id: str
+    amount: int
+    currency: str
+    refund_id: str
+    reason: str
+
+
+class SecurityAlert(EventData):
+    kind: Literal["payment_mismatch"]
+    order_id: str
+    payment_intent_id: str
+    mismatched: list[str]
+    paid_amount: int
+    paid_currency: str
+    order_total: int
+    order_currency: str
+
+
+class TicketIssued(EventData):
+    ticket_id: str
+    order_id: str
+    event_id: str
+    ticket_type_id: str
+    holder_id: str
+
+
+class TicketTransferred(EventData):
+    ticket_id: str
+    order_id: str
+    event_id: str
+    from_holder_id: str
+    to_holder_id: str
+    version: int
+
+
+class TicketAttendeeNamed(EventData):
+    ticket_id: str
+    order_id: str
+    event_id: str
+    version: int
+
+
+class TicketCheckedIn(EventData):
+    ticket_id: str
+    event_id: str
+    ticket_type_id: str
+    scan_id: str
+    gate: str | None
+    device_id: str
+    scanned_at: str
+    offline: bool
+
+
+SCHEMAS: Mapping[str, type[EventData]] = {
+    "event.cancelled": EventCancelled,
+    "order.paid": OrderPaid,
+    "order.expired": OrderEnded,
+    "order.cancelled": OrderEnded,
+    "order.refunded": OrderRefunded,
+    "security.alert": SecurityAlert,
+    "ticket.issued": TicketIssued,
+    "ticket.transferred": TicketTransferred,
+    "ticket.attendee_named": TicketAttendeeNamed,
+    "ticket.checked_in": TicketCheckedIn,
+}
+
+
+def checked_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` as its type's model has it; ``KeyError`` for an unknown type and
+    ``pydantic.ValidationError`` for data that does not fit."""
+    return SCHEMAS[event_type].model_validate(dict(data)).model_dump(mode="json")
