@@ -12,7 +12,7 @@ from __future__ import annotations
 import email
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage as MimeMessage
 from email.policy import default as default_policy
 from email.utils import getaddresses
@@ -34,6 +34,8 @@ class SentMail:
     # None when the message had no such part (or, for SendEmail, moto dropped it).
     text: str | None
     html: str | None
+    # Inline images (multipart/related), by Content-ID without the angle brackets.
+    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def sent_in_process(
@@ -111,6 +113,11 @@ def _from_raw(message_id: str, source: str, destinations: list[str], raw_data: s
         subject=str(mime["Subject"] or ""),
         text=_part(mime, "plain"),
         html=_part(mime, "html"),
+        images={
+            str(part["Content-ID"]).strip("<>"): part.get_content()
+            for part in mime.walk()
+            if part.get_content_maintype() == "image"
+        },
     )
 
 

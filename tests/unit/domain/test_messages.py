@@ -14,8 +14,12 @@ from admitone.domain.messages import (
     BRAND,
     NAME_MAX_LENGTH,
     EmailMessage,
+    InlineImage,
+    ReceiptLine,
+    TicketEntry,
     account_already_exists,
     app_link,
+    order_confirmation,
     password_changed,
     password_reset,
     reset_without_account,
@@ -29,6 +33,31 @@ VERIFY_URL = app_link(BASE, "/verify-email", token=TOKEN)
 LOGIN_URL = app_link(BASE, "/login")
 RESET_URL = app_link(BASE, "/reset-password", token=TOKEN)
 
+TICKETS = (
+    TicketEntry("TKT-AAAA2222BBBB", "GA", "a@t"),
+    TicketEntry("TKT-CCCC3333DDDD", "VIP", "c@t"),
+)
+IMAGES = (InlineImage("a@t", b"png-a"), InlineImage("c@t", b"png-c"))
+RECEIPT = (ReceiptLine("Subtotal", "$100.00"), ReceiptLine("TN sales tax (9.25 %)", "$9.25"))
+TOTAL = ReceiptLine("Total", "$113.25")
+
+
+def confirmation(
+    name: str, *, title: str = "Bluegrass night", images: tuple[InlineImage, ...] = IMAGES
+) -> EmailMessage:
+    return order_confirmation(
+        TO,
+        name,
+        event_title=title,
+        starts_local="Saturday 05 December 2026, 20:00 (America/Chicago)",
+        order_number="A1-2026-000042",
+        tickets=TICKETS,
+        receipt=RECEIPT,
+        total=TOTAL,
+        images=images,
+    )
+
+
 Render = Callable[[str], EmailMessage]
 # Every message, rendered for a recipient called ``name``; new messages join this table.
 MESSAGES: dict[str, Render] = {
@@ -36,12 +65,14 @@ MESSAGES: dict[str, Render] = {
     "account_already_exists": lambda name: account_already_exists(TO, name, LOGIN_URL, RESET_URL),
     "password_reset": lambda name: password_reset(TO, name, RESET_URL, 30),
     "password_changed": lambda name: password_changed(TO, name),
+    "order_confirmation": confirmation,
 }
 LINKS: dict[str, tuple[str, ...]] = {
     "verify_email": (VERIFY_URL,),
     "account_already_exists": (LOGIN_URL, RESET_URL),
     "password_reset": (RESET_URL,),
     "password_changed": (),
+    "order_confirmation": (),
 }
 ALL = pytest.mark.parametrize("kind", sorted(MESSAGES))
 
@@ -287,3 +318,37 @@ def test_a_reset_request_for_an_unknown_address_offers_to_register_and_carries_n
     assert "https://app.example/register" in message.text
     assert "https://app.example/register" in message.html
     assert "token" not in message.text
+
+
+def test_an_order_confirmation_carries_each_ticket_its_image_and_the_receipt() -> None:
+    message = confirmation("Ada", title="Rock & <Roll>")
+    assert message.subject == "Your tickets for Rock & <Roll>"
+    assert message.images == IMAGES
+    for ticket in TICKETS:
+        assert ticket.code in message.text
+        assert f'src="cid:{ticket.image_cid}"' in message.html
+    for line in (*RECEIPT, TOTAL):
+        assert line.amount in message.text
+        assert escape(line.amount) in message.html
+    assert "Rock &amp; &lt;Roll&gt;" in message.html
+    assert "<Roll>" not in message.html.replace("<title>", "")
+
+
+def test_a_single_ticket_reads_in_the_singular() -> None:
+    single = order_confirmation(
+        TO,
+        "Ada",
+        event_title="Show",
+        starts_local="tonight",
+        order_number="A1-2026-000001",
+        tickets=TICKETS[:1],
+        receipt=RECEIPT,
+        total=TOTAL,
+        images=IMAGES[:1],
+    )
+    assert "1 ticket, tonight." in single.text
+
+
+def test_every_ticket_needs_its_own_image() -> None:
+    with pytest.raises(ValueError, match="its own image"):
+        confirmation("Ada", images=IMAGES[:1])

@@ -67,7 +67,8 @@ def send_email(message: EmailMessage) -> str:
 
 def _mime(message: EmailMessage, *, sender: str) -> bytes:
     """``message`` as a multipart/alternative MIME document, text part first (RFC 2046:
-    the last part is the preferred one), UTF-8, quoted-printable, CRLF line ends."""
+    the last part is the preferred one), UTF-8, quoted-printable, CRLF line ends. Inline
+    images join the HTML part as multipart/related, each under its Content-ID."""
     mime = MimeMessage()
     mime["From"] = sender
     mime["To"] = message.to
@@ -75,4 +76,15 @@ def _mime(message: EmailMessage, *, sender: str) -> bytes:
     mime["Date"] = formatdate(usegmt=True)
     mime.set_content(message.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     mime.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if message.images:
+        html = next(part for part in mime.iter_parts() if part.get_content_subtype() == "html")
+        for image in message.images:
+            html.add_related(
+                image.png,
+                maintype="image",
+                subtype="png",
+                cid=f"<{image.cid}>",
+                disposition="inline",
+                filename=f"{image.cid.partition('@')[0]}.png",
+            )
     return mime.as_bytes(policy=SMTP)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
@@ -43,6 +43,14 @@ _AUTOMATED = f"This is an automated message from {BRAND}; replies are not read."
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML shows with ``<img src="cid:{cid}">`` (a related MIME part)."""
+
+    cid: str
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class EmailMessage:
     """A rendered e-mail to one recipient, ready for any mail adapter."""
 
@@ -50,6 +58,7 @@ class EmailMessage:
     subject: str
     text: str
     html: str
+    images: tuple[InlineImage, ...] = ()
 
     def __post_init__(self) -> None:
         # The messages never quote the address: it must not reach logs through an error.
@@ -65,7 +74,31 @@ class _Link:
     url: str
 
 
-type _Block = str | _Link
+@dataclass(frozen=True)
+class ReceiptLine:
+    label: str
+    amount: str  # already formatted with its currency
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    lines: tuple[ReceiptLine, ...]
+    total: ReceiptLine
+
+
+@dataclass(frozen=True)
+class TicketEntry:
+    code: str
+    ticket_type: str
+    image_cid: str
+
+
+@dataclass(frozen=True)
+class _Tickets:
+    entries: tuple[TicketEntry, ...]
+
+
+type _Block = str | _Link | _Receipt | _Tickets
 
 
 def app_link(base_url: str, path: str, **query: str) -> str:
@@ -166,6 +199,39 @@ def password_changed(to: str, name: str) -> EmailMessage:
     )
 
 
+def order_confirmation(
+    to: str,
+    name: str,
+    *,
+    event_title: str,
+    starts_local: str,
+    order_number: str,
+    tickets: Sequence[TicketEntry],
+    receipt: Sequence[ReceiptLine],
+    total: ReceiptLine,
+    images: Sequence[InlineImage],
+) -> EmailMessage:
+    """The buyer's tickets (one QR each, inline) and an itemized receipt."""
+    cids = {image.cid for image in images}
+    if {ticket.image_cid for ticket in tickets} != cids:
+        raise ValueError("every ticket needs its own image, and every image a ticket")
+    count = len(tickets)
+    message = _compose(
+        to,
+        subject=f"Your tickets for {_one_line(event_title)}",
+        heading=f"You're going to {_one_line(event_title)}",
+        name=name,
+        blocks=(
+            f"Order {order_number}: {count} ticket{'s' if count != 1 else ''}, {starts_local}.",
+            "Show one QR code per person at the gate. Each admits once; do not share it.",
+            _Tickets(tuple(tickets)),
+            _Receipt(tuple(receipt), total),
+        ),
+        footer=f"You receive this e-mail because you bought tickets with {BRAND}.",
+    )
+    return EmailMessage(message.to, message.subject, message.text, message.html, tuple(images))
+
+
 # -------------------------------------------------------------------- layout
 def _compose(
     to: str, *, subject: str, heading: str, name: str, blocks: Sequence[_Block], footer: str
@@ -195,6 +261,15 @@ def _text(heading: str, body: Sequence[_Block], footer: str) -> str:
 def _text_block(block: _Block) -> str:
     if isinstance(block, _Link):
         return f"{block.label}:\n{block.url}"
+    if isinstance(block, _Tickets):
+        return "\n".join(
+            f"- {ticket.code} ({ticket.ticket_type}): QR code in the HTML version"
+            for ticket in block.entries
+        )
+    if isinstance(block, _Receipt):
+        width = max(len(line.label) for line in (*block.lines, block.total))
+        rows = [f"{line.label:<{width}}  {line.amount:>12}" for line in block.lines]
+        return "\n".join([*rows, f"{block.total.label:<{width}}  {block.total.amount:>12}"])
     return block
 
 
@@ -225,6 +300,25 @@ def _html(subject: str, heading: str, body: Sequence[_Block], footer: str) -> st
 
 
 def _html_block(block: _Block) -> str:
+    if isinstance(block, _Tickets):
+        return "\n".join(
+            f'<p style="{_PARAGRAPH_STYLE}"><img src="cid:{escape(ticket.image_cid)}" '
+            f'width="240" height="240" alt="QR code of ticket {escape(ticket.code)}"><br>'
+            f"<strong>{escape(ticket.code)}</strong> {escape(ticket.ticket_type)}</p>"
+            for ticket in block.entries
+        )
+    if isinstance(block, _Receipt):
+        rows = "".join(
+            f"<tr><td>{escape(line.label)}</td>"
+            f'<td style="text-align:right">{escape(line.amount)}</td></tr>'
+            for line in block.lines
+        )
+        total = (
+            f'<tr><th style="text-align:left">{escape(block.total.label)}</th>'
+            f'<th style="text-align:right">{escape(block.total.amount)}</th></tr>'
+        )
+        table_style = f"width:100%;{_PARAGRAPH_STYLE}"
+        return f'<table role="presentation" style="{table_style}">{rows}{total}</table>'
     if isinstance(block, _Link):
         url = escape(block.url)
         # The URL is shown as text too, for clients that do not render the button.
@@ -247,6 +341,10 @@ def _absolute(url: str) -> str:
     if any(char.isspace() or not char.isprintable() for char in url):
         raise ValueError("a link must not contain whitespace or control characters")
     return url
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _display_name(name: str) -> str:

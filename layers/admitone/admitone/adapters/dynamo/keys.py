@@ -167,3 +167,9 @@ def scan(event_id: str, scan_id: str) -> Key:
 def scan_log(event_id: str) -> str:
     """GSI1PK of an event's scans (GSI1SK: <scanned at>#<scan id>)."""
     return f"SCANLOG#{event_id}"
+
+
+# ------------------------------------------------------------- notifications
+def notification(key: str) -> Key:
+    """One e-mail to send once: ``key`` = sha256(event id, kind, recipient)."""
+    return {"PK": f"NOTIFY#{key}", "SK": "NOTIFY"}

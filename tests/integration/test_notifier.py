@@ -1,0 +1,122 @@
+"""The notifier (issue 8): a purchase's order.paid travels outbox -> stream -> drain ->
+bus -> the notifier's rule and queue -> one confirmation e-mail, whose QR images decode
+to the tickets' tokens and whose receipt is the order's; the bus repeating itself sends
+nothing twice."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from admitone.adapters.dynamo import orders as order_store
+from admitone.domain.money import format_money
+from admitone.services.accounts_by_email import user_for_email
+from scripts.devstack.pollers import SqsPoller, sqs_event
+from tests.integration.conftest import Api, AwsStack, InProcessRuntime
+from tests.integration.gate_kit import Holder, tonight_shop
+from tests.integration.payments_kit import deliver_all, drain, intent_payload, stripe_event
+from tests.integration.shop import Shop, pay
+from tests.integration.test_outbox_drain import stream_records
+from tests.mailbox import sent_in_process
+from tests.qr_decode import decode_png
+
+NOTIFIER = "NotifierFunction"
+
+
+def source(aws: AwsStack) -> Any:
+    return next(s for s in aws.stack.sqs_sources() if s.function_id == NOTIFIER)
+
+
+def bought_by_account(shop: Shop, email: str, quantity: int) -> Holder:
+    """A purchase by a buyer with an account (the notifier reads the address there)."""
+    buyer = user_for_email(email, now=datetime.now(UTC), name="Grace Hopper")
+    token = shop.aws.access_token(buyer.id, "buyer", email=buyer.email)
+    placed = shop.order(token, {"ga": quantity})
+    assert placed.status == 201, placed.body
+    order = placed.json()
+    intent = pay(order["payment"]["payment_intent_id"])
+    body = stripe_event("payment_intent.succeeded", intent_payload(intent.id), f"evt_{intent.id}")
+    deliver_all(shop.aws, [body])
+    drain(shop.aws)
+    fetched = shop.api.get(f"/orders/{order['order_id']}", token=token).json()
+    assert fetched["status"] == "paid"
+    return Holder(buyer.id, token, order["order_id"], fetched["tickets"])
+
+
+def publish_outbox(aws: AwsStack) -> None:
+    """The drain, on everything the table's stream holds for it."""
+    records = stream_records(aws)
+    assert aws.invoke("OutboxDrainFunction", {"Records": records}) == {"batchItemFailures": []}
+
+
+def queued(aws: AwsStack) -> list[dict[str, Any]]:
+    sqs = aws.client("sqs")
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(
+        QueueUrl=source(aws).queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", []):
+        messages += batch
+    return messages
+
+
+def mails_to(address: str) -> list[Any]:
+    return [m for m in sent_in_process() if address in m.to]
+
+
+@pytest.fixture
+def shop(api: Api, aws: AwsStack) -> Shop:
+    return tonight_shop(api, aws)
+
+
+def test_a_purchase_is_confirmed_by_one_email_with_its_qr_codes_and_receipt(
+    aws: AwsStack, shop: Shop
+):
+    holder = bought_by_account(shop, "grace@example.com", 2)
+    publish_outbox(aws)
+    aws.use_function(NOTIFIER)
+    poller = SqsPoller(source(aws), InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
+    while poller.poll_once():
+        pass
+
+    (mail,) = mails_to("grace@example.com")
+    assert mail.subject == "Your tickets for Show"
+    tokens = {t["qr_token"] for t in holder.tickets}
+    assert len(mail.images) == 2
+    assert {decode_png(png) for png in mail.images.values()} == tokens
+    for ticket in holder.tickets:
+        assert ticket["code"] in mail.text
+        assert f"cid:{ticket['code'].lower()}@admitone" in mail.html
+    order = order_store.get_order(holder.order_id)
+    assert order is not None
+    totals = order.totals
+    for cents in (
+        totals.subtotal,
+        totals.platform_fee,
+        totals.total,
+        *(t["amount"] for t in totals.taxes),
+    ):
+        assert format_money(cents, totals.currency) in mail.text
+    assert "Hi Grace Hopper," in mail.text
+    assert "(America/Chicago)" in mail.text
+
+
+def test_every_bus_event_three_times_in_any_order_sends_each_email_once(aws: AwsStack, shop: Shop):
+    bought_by_account(shop, "ada@example.com", 1)
+    publish_outbox(aws)
+    messages = queued(aws)
+    assert [json.loads(m["Body"])["detail-type"] for m in messages] == ["order.paid"]
+    deliveries = messages * 3
+    random.Random(3).shuffle(deliveries)
+    for message in deliveries:
+        result = aws.invoke(NOTIFIER, sqs_event(source(aws), [message]))
+        assert result == {"batchItemFailures": []}
+    assert len(mails_to("ada@example.com")) == 1
+
+
+def test_the_sample_event_is_an_event_nobody_is_told_about(aws: AwsStack):
+    assert aws.invoke_sample("NotifierFunction", "ignored_type") == {"batchItemFailures": []}
+    assert sent_in_process() == []
