@@ -39,3 +39,12 @@ def test_every_schema_is_documented_and_every_documented_type_has_a_schema():
 @pytest.mark.parametrize("event_type", sorted(SCHEMAS))
 def test_the_readme_names_exactly_the_fields_of_the_schema(event_type: str):
     assert documented()[event_type] == set(SCHEMAS[event_type].model_fields)
+
+
+def test_the_notifiers_rule_routes_exactly_the_events_it_handles():
+    from admitone.services.notifier import NOTIFIED_EVENT_TYPES  # noqa: PLC0415
+    from scripts.devstack.template import Stack  # noqa: PLC0415
+
+    rule = Stack.load(ROOT, ROOT / "template.yaml").properties("NotifierRule")
+    assert sorted(rule["EventPattern"]["detail-type"]) == sorted(NOTIFIED_EVENT_TYPES)
+    assert set(NOTIFIED_EVENT_TYPES) <= set(SCHEMAS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,9 +32,9 @@ def source(aws: AwsStack) -> Any:
     return next(s for s in aws.stack.sqs_sources() if s.function_id == NOTIFIER)
 
 
-def bought_by_account(shop: Shop, email: str, quantity: int) -> Holder:
+def bought_by_account(shop: Shop, email: str, quantity: int, name: str = "Grace Hopper") -> Holder:
     """A purchase by a buyer with an account (the notifier reads the address there)."""
-    buyer = user_for_email(email, now=datetime.now(UTC), name="Grace Hopper")
+    buyer = user_for_email(email, now=datetime.now(UTC), name=name)
     token = shop.aws.access_token(buyer.id, "buyer", email=buyer.email)
     placed = shop.order(token, {"ga": quantity})
     assert placed.status == 201, placed.body
@@ -63,8 +64,17 @@ def queued(aws: AwsStack) -> list[dict[str, Any]]:
     return messages
 
 
-def mails_to(address: str) -> list[Any]:
-    return [m for m in sent_in_process() if address in m.to]
+def mails_to(address: str, subject_prefix: str = "") -> list[Any]:
+    return [
+        m for m in sent_in_process() if address in m.to and m.subject.startswith(subject_prefix)
+    ]
+
+
+def run_notifier(aws: AwsStack) -> None:
+    aws.use_function(NOTIFIER)
+    poller = SqsPoller(source(aws), InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
+    while poller.poll_once():
+        pass
 
 
 @pytest.fixture
@@ -77,12 +87,9 @@ def test_a_purchase_is_confirmed_by_one_email_with_its_qr_codes_and_receipt(
 ):
     holder = bought_by_account(shop, "grace@example.com", 2)
     publish_outbox(aws)
-    aws.use_function(NOTIFIER)
-    poller = SqsPoller(source(aws), InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
-    while poller.poll_once():
-        pass
+    run_notifier(aws)
 
-    (mail,) = mails_to("grace@example.com")
+    (mail,) = mails_to("grace@example.com", "Your tickets")
     assert mail.subject == "Your tickets for Show"
     tokens = {t["qr_token"] for t in holder.tickets}
     assert len(mail.images) == 2
@@ -114,9 +121,74 @@ def test_every_bus_event_three_times_in_any_order_sends_each_email_once(aws: Aws
     for message in deliveries:
         result = aws.invoke(NOTIFIER, sqs_event(source(aws), [message]))
         assert result == {"batchItemFailures": []}
-    assert len(mails_to("ada@example.com")) == 1
+    assert len(mails_to("ada@example.com", "Your tickets")) == 1
+    assert len(mails_to("ada@example.com", "Tell us who is coming")) == 1
 
 
 def test_the_sample_event_is_an_event_nobody_is_told_about(aws: AwsStack):
     assert aws.invoke_sample("NotifierFunction", "ignored_type") == {"batchItemFailures": []}
     assert sent_in_process() == []
+
+
+def test_the_purchaser_gets_the_registration_link_and_each_named_attendee_their_ticket(
+    aws: AwsStack, shop: Shop
+):
+    holder = bought_by_account(shop, "purchaser@example.com", 2)
+    publish_outbox(aws)
+    run_notifier(aws)
+    (invite,) = mails_to("purchaser@example.com", "Tell us who is coming")
+    link = re.search(r"/registrations\?token=([^\s&]+)", invite.text)
+    assert link is not None
+    named = shop.api.post(
+        f"/registrations/{link.group(1)}",
+        {
+            "tickets": [
+                {
+                    "ticket_id": holder.tickets[0]["id"],
+                    "attendee_name": "Alan",
+                    "attendee_email": "alan@example.com",
+                }
+            ]
+        },
+    )
+    assert named.status == 200, named.body
+    publish_outbox(aws)
+    run_notifier(aws)
+    (ticket_mail,) = mails_to("alan@example.com", "Your ticket for")
+    assert "Hi Alan," in ticket_mail.text
+    assert [decode_png(png) for png in ticket_mail.images.values()] == [
+        holder.tickets[0]["qr_token"]
+    ]
+
+
+def test_a_transfer_tells_both_parties_and_gives_the_recipient_the_new_qr(
+    aws: AwsStack, shop: Shop
+):
+    holder = bought_by_account(shop, "giver@example.com", 1)
+    moved = shop.api.post(
+        f"/tickets/{holder.tickets[0]['id']}/transfer",
+        {"email": "taker@example.com", "name": "Taker"},
+        token=holder.token,
+    )
+    assert moved.status == 200, moved.body
+    publish_outbox(aws)
+    run_notifier(aws)
+    (sent,) = mails_to("giver@example.com", "You sent your ticket")
+    assert holder.tickets[0]["code"] in sent.text
+    (received,) = mails_to("taker@example.com", "Your ticket for")
+    assert "Grace Hopper sent you a ticket." in received.text
+    (image,) = received.images.values()
+    assert decode_png(image) != holder.tickets[0]["qr_token"]  # the next version's QR
+
+
+def test_an_expired_order_is_told_nothing_was_charged(aws: AwsStack, shop: Shop):
+    buyer = user_for_email("late@example.com", now=datetime.now(UTC), name="Late")
+    token = shop.aws.access_token(buyer.id, "buyer", email=buyer.email)
+    order = shop.order(token, {"ga": 1}).json()
+    cancelled = shop.api.post(f"/orders/{order['order_id']}/cancel", token=token)
+    assert cancelled.status == 200, cancelled.body
+    publish_outbox(aws)
+    run_notifier(aws)
+    (notice,) = mails_to("late@example.com", f"Order {order['order_number']}")
+    assert "was cancelled" in notice.subject
+    assert "nothing was charged" in notice.text

@@ -28,11 +28,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     event = json.loads(record.body)
     try:
-        outcome = notifier.notify(event)
+        outcomes = notifier.notify(event)
     except EmailRejected as rejected:
         logger.error("e-mail refused for good", extra={"code": rejected.detail})
         return
-    logger.info("notification", extra={"detail_type": event.get("detail-type"), "outcome": outcome})
+    logger.info("notified", extra={"detail_type": event.get("detail-type"), "outcomes": outcomes})
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -20,9 +20,14 @@ from admitone.domain.messages import (
     account_already_exists,
     app_link,
     order_confirmation,
+    order_ended,
     password_changed,
     password_reset,
+    refund_confirmation,
+    registration_invite,
     reset_without_account,
+    ticket_delivery,
+    ticket_sent,
     verify_email,
 )
 
@@ -32,6 +37,7 @@ TOKEN = "tok_Zq8-SECRET_3xW"  # to be found only inside links
 VERIFY_URL = app_link(BASE, "/verify-email", token=TOKEN)
 LOGIN_URL = app_link(BASE, "/login")
 RESET_URL = app_link(BASE, "/reset-password", token=TOKEN)
+REGISTER_URL = app_link(BASE, "/registrations", token=TOKEN)
 
 TICKETS = (
     TicketEntry("TKT-AAAA2222BBBB", "GA", "a@t"),
@@ -66,6 +72,19 @@ MESSAGES: dict[str, Render] = {
     "password_reset": lambda name: password_reset(TO, name, RESET_URL, 30),
     "password_changed": lambda name: password_changed(TO, name),
     "order_confirmation": confirmation,
+    "registration_invite": lambda name: registration_invite(
+        TO, name, event_title="Gala", deadline_local="Monday 30 November", register_url=REGISTER_URL
+    ),
+    "ticket_delivery": lambda name: ticket_delivery(
+        TO, name, event_title="Gala", starts_local="tonight", ticket=TICKETS[0], image=IMAGES[0]
+    ),
+    "ticket_sent": lambda name: ticket_sent(TO, name, event_title="Gala", code="TKT-AAAA2222BBBB"),
+    "order_ended": lambda name: order_ended(
+        TO, name, event_title="Gala", order_number="A1-2026-000042", expired=True
+    ),
+    "refund_confirmation": lambda name: refund_confirmation(
+        TO, name, event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
+    ),
 }
 LINKS: dict[str, tuple[str, ...]] = {
     "verify_email": (VERIFY_URL,),
@@ -73,6 +92,11 @@ LINKS: dict[str, tuple[str, ...]] = {
     "password_reset": (RESET_URL,),
     "password_changed": (),
     "order_confirmation": (),
+    "registration_invite": (REGISTER_URL,),
+    "ticket_delivery": (),
+    "ticket_sent": (),
+    "order_ended": (),
+    "refund_confirmation": (),
 }
 ALL = pytest.mark.parametrize("kind", sorted(MESSAGES))
 
@@ -352,3 +376,33 @@ def test_a_single_ticket_reads_in_the_singular() -> None:
 def test_every_ticket_needs_its_own_image() -> None:
     with pytest.raises(ValueError, match="its own image"):
         confirmation("Ada", images=IMAGES[:1])
+
+
+def test_a_ticket_delivery_says_who_sent_it_and_shows_its_one_qr() -> None:
+    sent = ticket_delivery(
+        TO,
+        "Bob",
+        event_title="Gala",
+        starts_local="tonight",
+        ticket=TICKETS[0],
+        image=IMAGES[0],
+        sent_by="Ada Lovelace",
+    )
+    assert "Ada Lovelace sent you a ticket." in sent.text
+    assert sent.images == IMAGES[:1]
+    assert f'src="cid:{TICKETS[0].image_cid}"' in sent.html
+    with pytest.raises(ValueError, match="its own image"):
+        ticket_delivery(
+            TO, "Bob", event_title="Gala", starts_local="x", ticket=TICKETS[0], image=IMAGES[1]
+        )
+
+
+@pytest.mark.parametrize(
+    ("expired", "said"), [(True, "expired before it was paid"), (False, "was cancelled")]
+)
+def test_an_ended_order_says_why(expired: bool, said: str) -> None:
+    message = order_ended(
+        TO, "Ada", event_title="Gala", order_number="A1-2026-000042", expired=expired
+    )
+    assert said in message.subject
+    assert "nothing was charged" in message.text

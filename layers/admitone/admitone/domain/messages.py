@@ -232,6 +232,108 @@ def order_confirmation(
     return EmailMessage(message.to, message.subject, message.text, message.html, tuple(images))
 
 
+def registration_invite(
+    to: str, name: str, *, event_title: str, deadline_local: str, register_url: str
+) -> EmailMessage:
+    """The purchaser's link to name who each ticket is for."""
+    return _compose(
+        to,
+        subject=f"Tell us who is coming to {_one_line(event_title)}",
+        heading="Name your guests",
+        name=name,
+        blocks=(
+            f"Each ticket of your order for {_one_line(event_title)} can carry its "
+            f"attendee's name; each attendee then gets their own ticket by e-mail. "
+            f"Registration closes {deadline_local}.",
+            _Link("Name the attendees", register_url),
+        ),
+        footer=f"You receive this e-mail because you bought tickets with {BRAND}.",
+    )
+
+
+def ticket_delivery(
+    to: str,
+    name: str,
+    *,
+    event_title: str,
+    starts_local: str,
+    ticket: TicketEntry,
+    image: InlineImage,
+    sent_by: str | None = None,
+) -> EmailMessage:
+    """One ticket for its attendee: named by the purchaser, or transferred to them."""
+    if image.cid != ticket.image_cid:
+        raise ValueError("the ticket needs its own image")
+    reason = (
+        f"{_display_name(sent_by)} sent you a ticket."
+        if sent_by
+        else "A ticket was bought for you."
+    )
+    message = _compose(
+        to,
+        subject=f"Your ticket for {_one_line(event_title)}",
+        heading=f"You're going to {_one_line(event_title)}",
+        name=name,
+        blocks=(
+            f"{reason} {_one_line(event_title)}, {starts_local}.",
+            "Show this QR code at the gate. It admits once; do not share it.",
+            _Tickets((ticket,)),
+        ),
+        footer=f"You receive this e-mail because a {BRAND} ticket was issued to this address.",
+    )
+    return EmailMessage(message.to, message.subject, message.text, message.html, (image,))
+
+
+def ticket_sent(to: str, name: str, *, event_title: str, code: str) -> EmailMessage:
+    """To the former holder: the ticket has moved on, and its old QR is void."""
+    return _compose(
+        to,
+        subject=f"You sent your ticket for {_one_line(event_title)}",
+        heading="Ticket sent",
+        name=name,
+        blocks=(
+            f"Your ticket {code} for {_one_line(event_title)} now belongs to the person you "
+            "sent it to. The QR code you had no longer admits anyone.",
+            f"If you did not do this, contact {BRAND} support at once.",
+        ),
+        footer=f"You receive this e-mail because a ticket left your {BRAND} account.",
+    )
+
+
+def order_ended(
+    to: str, name: str, *, event_title: str, order_number: str, expired: bool
+) -> EmailMessage:
+    """An unpaid order gave its seats back: its hold ran out, or it was cancelled."""
+    what = "expired before it was paid" if expired else "was cancelled"
+    return _compose(
+        to,
+        subject=f"Order {order_number} {what}",
+        heading="Your seats were released",
+        name=name,
+        blocks=(
+            f"Your order {order_number} for {_one_line(event_title)} {what}; nothing was "
+            "charged and the seats went back on sale.",
+        ),
+        footer=f"You receive this e-mail because you placed an order with {BRAND}.",
+    )
+
+
+def refund_confirmation(
+    to: str, name: str, *, event_title: str, order_number: str, amount: str
+) -> EmailMessage:
+    return _compose(
+        to,
+        subject=f"Refund of order {order_number}",
+        heading="Your money is on its way back",
+        name=name,
+        blocks=(
+            f"We refunded {amount} for order {order_number} ({_one_line(event_title)}) to "
+            "the card you paid with. Banks take 5 to 10 business days to show it.",
+        ),
+        footer=f"You receive this e-mail because you placed an order with {BRAND}.",
+    )
+
+
 # -------------------------------------------------------------------- layout
 def _compose(
     to: str, *, subject: str, heading: str, name: str, blocks: Sequence[_Block], footer: str

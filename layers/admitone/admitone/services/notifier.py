@@ -8,8 +8,14 @@ which the queue delivers again after the lease; a notifier that died between sen
 and marking leaves a lease that runs out, and the e-mail may go twice: the price of
 never losing one.
 
-So far: the order confirmation (``order.paid``), with each ticket's QR inline and an
-itemized receipt, times in the event's own time zone.
+What is sent, for which event (times in the event's own time zone):
+
+- ``order.paid``: the order confirmation (each ticket's QR inline, an itemized receipt)
+  and, while registration is open, the link to name the attendees;
+- ``ticket.attendee_named``: the attendee's own ticket (its QR inline);
+- ``ticket.transferred``: the ticket to its new holder, a notice to the former one;
+- ``order.expired`` / ``order.cancelled``: the seats were released, nothing charged;
+- ``order.refunded``: the refund confirmation.
 """
 
 from __future__ import annotations
@@ -26,10 +32,14 @@ from admitone.adapters.dynamo import accounts, catalog, notifications
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.qr import render_png
+from admitone.config import settings
 from admitone.domain import messages
+from admitone.domain.catalog import Event
 from admitone.domain.money import format_money
 from admitone.domain.orders import Order
+from admitone.domain.tickets import Ticket
 from admitone.observability import logger
+from admitone.services.registration import registration_token
 
 LEASE = timedelta(minutes=2)
 
@@ -45,27 +55,108 @@ class SendingElsewhere(Exception):
     """Another copy of this event is sending the same e-mail right now: retry later."""
 
 
-def notify(bus_event: Mapping[str, Any], *, now: datetime | None = None) -> Notified:
+def notify(bus_event: Mapping[str, Any], *, now: datetime | None = None) -> list[Notified]:
+    """Send what ``bus_event`` calls for; what became of each e-mail."""
     handler = _HANDLERS.get(str(bus_event.get("detail-type")))
     if handler is None:
-        return Notified.IGNORED
-    return handler(bus_event["detail"], now or datetime.now(UTC))
+        return [Notified.IGNORED]
+    detail = bus_event["detail"]
+    return [
+        _send_once(str(detail["event_id"]), kind, recipient, now or datetime.now(UTC), compose)
+        if recipient
+        else Notified.NO_RECIPIENT
+        for kind, recipient, compose in handler(detail["data"], now or datetime.now(UTC))
+    ]
 
 
-def _order_paid(detail: Mapping[str, Any], now: datetime) -> Notified:
-    order = order_store.get_order(detail["data"]["order_id"])
-    assert order is not None  # an order.paid event names a stored order
+# What an event calls for: (kind, recipient or None, how to write it), lazily composed.
+Mail = tuple[str, str | None, Callable[[], messages.EmailMessage]]
+
+
+def _order_paid(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    order = _order(data["order_id"])
     recipient = _recipient(order)
-    if recipient is None:
-        logger.warning("no address to confirm the order to", extra={"order_id": order.id})
-        return Notified.NO_RECIPIENT
-    return _send_once(
-        str(detail["event_id"]),
-        "order_confirmation",
-        recipient,
-        now,
-        lambda: _confirmation(order, recipient),
-    )
+    mails: list[Mail] = [
+        ("order_confirmation", recipient, lambda: _confirmation(order, recipient or ""))
+    ]
+    event = _event(order.event_id)
+    if now < event.registration_deadline and recipient:
+        mails.append(("registration_invite", recipient, lambda: _invite(order, recipient, now)))
+    return mails
+
+
+def _attendee_named(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    ticket = _ticket(data["ticket_id"])
+    if ticket.version != data["version"] or not ticket.attendee_email:
+        return []  # renamed again since: the newer event sends the newer ticket
+    email = ticket.attendee_email
+    return [
+        ("attendee_ticket", email, lambda: _delivery(ticket, email, ticket.attendee_name or "")),
+    ]
+
+
+def _transferred(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    ticket = _ticket(data["ticket_id"])
+    event = _event(ticket.event_id)
+    former = accounts.user_by_id(data["from_holder_id"])
+    current = accounts.user_by_id(data["to_holder_id"])
+    mails: list[Mail] = []
+    if former:
+        mails.append(
+            (
+                "ticket_sent",
+                former.email,
+                lambda: messages.ticket_sent(
+                    former.email, former.name, event_title=event.title, code=ticket.code
+                ),
+            )
+        )
+    if current and ticket.version == data["version"]:
+        sender = former.name if former else None
+        mails.append(
+            (
+                "ticket_received",
+                current.email,
+                lambda: _delivery(ticket, current.email, current.name, sent_by=sender),
+            )
+        )
+    return mails
+
+
+def _order_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    order = _order(data["order_id"])
+    recipient = _recipient(order)
+    return [
+        (
+            "order_ended",
+            recipient,
+            lambda: messages.order_ended(
+                recipient or "",
+                _buyer_name(order),
+                event_title=_event(order.event_id).title,
+                order_number=order.number,
+                expired=data["reason"] == "hold_expired",
+            ),
+        )
+    ]
+
+
+def _refunded(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    order = _order(data["order_id"])
+    recipient = _recipient(order)
+    return [
+        (
+            "refund_confirmation",
+            recipient,
+            lambda: messages.refund_confirmation(
+                recipient or "",
+                _buyer_name(order),
+                event_title=_event(order.event_id).title,
+                order_number=order.number,
+                amount=format_money(int(data["amount"]), str(data["currency"])),
+            ),
+        )
+    ]
 
 
 def _send_once(
@@ -87,6 +178,66 @@ def _send_once(
     return Notified.SENT
 
 
+def _order(order_id: str) -> Order:
+    order = order_store.get_order(order_id)
+    assert order is not None  # an event names a stored order
+    return order
+
+
+def _ticket(ticket_id: str) -> Ticket:
+    ticket = ticket_store.get_ticket(ticket_id)
+    assert ticket is not None  # an event names a stored ticket
+    return ticket
+
+
+def _event(event_id: str) -> Event:
+    event = catalog.get_event(event_id)
+    assert event is not None  # an event with orders is never deleted
+    return event
+
+
+def _local(moment: datetime, event: Event) -> str:
+    return f"{moment.astimezone(ZoneInfo(event.timezone)):%A %d %B %Y, %H:%M} ({event.timezone})"
+
+
+def _buyer_name(order: Order) -> str:
+    buyer = accounts.user_by_id(order.buyer_id)
+    return buyer.name if buyer else ""
+
+
+def _invite(order: Order, recipient: str, now: datetime) -> messages.EmailMessage:
+    event = _event(order.event_id)
+    issued = registration_token(order, event, now=now)
+    assert issued is not None  # a paid order of an event not yet over
+    return messages.registration_invite(
+        recipient,
+        _buyer_name(order),
+        event_title=event.title,
+        deadline_local=_local(event.registration_deadline, event),
+        register_url=messages.app_link(
+            settings().app_base_url, "/registrations", token=issued.token
+        ),
+    )
+
+
+def _delivery(
+    ticket: Ticket, recipient: str, name: str, *, sent_by: str | None = None
+) -> messages.EmailMessage:
+    partition = catalog.event_partition(ticket.event_id)
+    assert partition.event is not None
+    ticket_type = partition.ticket_types.get(ticket.ticket_type_id)
+    cid = f"{ticket.code.lower()}@admitone"
+    return messages.ticket_delivery(
+        recipient,
+        name,
+        event_title=partition.event.title,
+        starts_local=_local(partition.event.starts_at, partition.event),
+        ticket=messages.TicketEntry(ticket.code, ticket_type.name if ticket_type else "", cid),
+        image=messages.InlineImage(cid, render_png(ticket.token)),
+        sent_by=sent_by,
+    )
+
+
 def _recipient(order: Order) -> str | None:
     if order.attendee_email:
         return order.attendee_email
@@ -97,8 +248,6 @@ def _recipient(order: Order) -> str | None:
 def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
     event = catalog.event_partition(order.event_id)
     assert event.event is not None  # an event with orders is never deleted
-    zone = ZoneInfo(event.event.timezone)
-    starts = event.event.starts_at.astimezone(zone)
     tickets = ticket_store.tickets_by_id(order.ticket_ids)
     names = {t.id: t.name for t in event.ticket_types.values()}
     entries, images = [], []
@@ -120,12 +269,11 @@ def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
     receipt += [
         line(f"{tax['name']} ({tax['rate_bps'] / 100:g} %)", tax["amount"]) for tax in totals.taxes
     ]
-    buyer = accounts.user_by_id(order.buyer_id)
     return messages.order_confirmation(
         recipient,
-        buyer.name if buyer else "",
+        _buyer_name(order),
         event_title=event.event.title,
-        starts_local=f"{starts:%A %d %B %Y, %H:%M} ({event.event.timezone})",
+        starts_local=_local(event.event.starts_at, event.event),
         order_number=order.number,
         tickets=entries,
         receipt=receipt,
@@ -134,6 +282,12 @@ def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
     )
 
 
-_HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], Notified]] = {
+_HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], list[Mail]]] = {
     "order.paid": _order_paid,
+    "ticket.attendee_named": _attendee_named,
+    "ticket.transferred": _transferred,
+    "order.expired": _order_ended,
+    "order.cancelled": _order_ended,
+    "order.refunded": _refunded,
 }
+NOTIFIED_EVENT_TYPES = tuple(_HANDLERS)
