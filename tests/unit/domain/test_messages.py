@@ -19,6 +19,7 @@ from admitone.domain.messages import (
     TicketEntry,
     account_already_exists,
     app_link,
+    event_reminder,
     order_confirmation,
     order_ended,
     password_changed,
@@ -79,6 +80,17 @@ MESSAGES: dict[str, Render] = {
         TO, name, event_title="Gala", starts_local="tonight", ticket=TICKETS[0], image=IMAGES[0]
     ),
     "ticket_sent": lambda name: ticket_sent(TO, name, event_title="Gala", code="TKT-AAAA2222BBBB"),
+    "event_reminder": lambda name: event_reminder(
+        TO, name, event_title="Gala", starts_local="tomorrow 20:00", tickets=2
+    ),
+    "registration_reminder": lambda name: registration_invite(
+        TO,
+        name,
+        event_title="Gala",
+        deadline_local="Monday",
+        register_url=REGISTER_URL,
+        reminder=True,
+    ),
     "order_ended": lambda name: order_ended(
         TO, name, event_title="Gala", order_number="A1-2026-000042", expired=True
     ),
@@ -95,6 +107,8 @@ LINKS: dict[str, tuple[str, ...]] = {
     "registration_invite": (REGISTER_URL,),
     "ticket_delivery": (),
     "ticket_sent": (),
+    "event_reminder": (),
+    "registration_reminder": (REGISTER_URL,),
     "order_ended": (),
     "refund_confirmation": (),
 }
@@ -406,3 +420,10 @@ def test_an_ended_order_says_why(expired: bool, said: str) -> None:
     )
     assert said in message.subject
     assert "nothing was charged" in message.text
+
+
+def test_reminders_say_so_and_count_tickets() -> None:
+    assert MESSAGES["registration_reminder"]("Ada").subject.startswith("Reminder: tell us")
+    assert "You hold 2 tickets;" in MESSAGES["event_reminder"]("Ada").text
+    one = event_reminder(TO, "Ada", event_title="Gala", starts_local="tomorrow", tickets=1)
+    assert "You hold 1 ticket;" in one.text

@@ -233,12 +233,19 @@ def order_confirmation(
 
 
 def registration_invite(
-    to: str, name: str, *, event_title: str, deadline_local: str, register_url: str
+    to: str,
+    name: str,
+    *,
+    event_title: str,
+    deadline_local: str,
+    register_url: str,
+    reminder: bool = False,
 ) -> EmailMessage:
-    """The purchaser's link to name who each ticket is for."""
+    """The purchaser's link to name who each ticket is for (again, as a reminder)."""
     return _compose(
         to,
-        subject=f"Tell us who is coming to {_one_line(event_title)}",
+        subject=f"{'Reminder: t' if reminder else 'T'}ell us who is coming to "
+        f"{_one_line(event_title)}",
         heading="Name your guests",
         name=name,
         blocks=(
@@ -282,6 +289,23 @@ def ticket_delivery(
         footer=f"You receive this e-mail because a {BRAND} ticket was issued to this address.",
     )
     return EmailMessage(message.to, message.subject, message.text, message.html, (image,))
+
+
+def event_reminder(
+    to: str, name: str, *, event_title: str, starts_local: str, tickets: int
+) -> EmailMessage:
+    """The day before: what, when, and that the tickets are in the app."""
+    return _compose(
+        to,
+        subject=f"Tomorrow: {_one_line(event_title)}",
+        heading=f"{_one_line(event_title)} is almost here",
+        name=name,
+        blocks=(
+            f"It starts {starts_local}. You hold {tickets} ticket{'s' if tickets != 1 else ''};"
+            f" their QR codes are in your {BRAND} account and in your confirmation e-mail.",
+        ),
+        footer=f"You receive this e-mail because you hold a ticket with {BRAND}.",
+    )
 
 
 def ticket_sent(to: str, name: str, *, event_title: str, code: str) -> EmailMessage:

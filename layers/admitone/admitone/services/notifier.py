@@ -49,6 +49,8 @@ class Notified(StrEnum):
     ALREADY_SENT = "already_sent"
     IGNORED = "ignored"  # an event type nobody is told about (yet)
     NO_RECIPIENT = "no_recipient"
+    SENDING_ELSEWHERE = "sending_elsewhere"  # another run has it; it will report it
+    FAILED = "failed"  # SES could not take it now; the next run tries again
 
 
 class SendingElsewhere(Exception):
@@ -62,7 +64,7 @@ def notify(bus_event: Mapping[str, Any], *, now: datetime | None = None) -> list
         return [Notified.IGNORED]
     detail = bus_event["detail"]
     return [
-        _send_once(str(detail["event_id"]), kind, recipient, now or datetime.now(UTC), compose)
+        send_once(str(detail["event_id"]), kind, recipient, now or datetime.now(UTC), compose)
         if recipient
         else Notified.NO_RECIPIENT
         for kind, recipient, compose in handler(detail["data"], now or datetime.now(UTC))
@@ -75,13 +77,13 @@ Mail = tuple[str, str | None, Callable[[], messages.EmailMessage]]
 
 def _order_paid(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     order = _order(data["order_id"])
-    recipient = _recipient(order)
+    recipient = recipient_of(order)
     mails: list[Mail] = [
         ("order_confirmation", recipient, lambda: _confirmation(order, recipient or ""))
     ]
     event = _event(order.event_id)
     if now < event.registration_deadline and recipient:
-        mails.append(("registration_invite", recipient, lambda: _invite(order, recipient, now)))
+        mails.append(("registration_invite", recipient, lambda: invite(order, recipient, now)))
     return mails
 
 
@@ -125,14 +127,14 @@ def _transferred(data: Mapping[str, Any], now: datetime) -> list[Mail]:
 
 def _order_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     order = _order(data["order_id"])
-    recipient = _recipient(order)
+    recipient = recipient_of(order)
     return [
         (
             "order_ended",
             recipient,
             lambda: messages.order_ended(
                 recipient or "",
-                _buyer_name(order),
+                buyer_name(order),
                 event_title=_event(order.event_id).title,
                 order_number=order.number,
                 expired=data["reason"] == "hold_expired",
@@ -143,14 +145,14 @@ def _order_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
 
 def _refunded(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     order = _order(data["order_id"])
-    recipient = _recipient(order)
+    recipient = recipient_of(order)
     return [
         (
             "refund_confirmation",
             recipient,
             lambda: messages.refund_confirmation(
                 recipient or "",
-                _buyer_name(order),
+                buyer_name(order),
                 event_title=_event(order.event_id).title,
                 order_number=order.number,
                 amount=format_money(int(data["amount"]), str(data["currency"])),
@@ -159,7 +161,7 @@ def _refunded(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     ]
 
 
-def _send_once(
+def send_once(
     event_id: str,
     kind: str,
     recipient: str,
@@ -196,27 +198,30 @@ def _event(event_id: str) -> Event:
     return event
 
 
-def _local(moment: datetime, event: Event) -> str:
+def local_time(moment: datetime, event: Event) -> str:
     return f"{moment.astimezone(ZoneInfo(event.timezone)):%A %d %B %Y, %H:%M} ({event.timezone})"
 
 
-def _buyer_name(order: Order) -> str:
+def buyer_name(order: Order) -> str:
     buyer = accounts.user_by_id(order.buyer_id)
     return buyer.name if buyer else ""
 
 
-def _invite(order: Order, recipient: str, now: datetime) -> messages.EmailMessage:
+def invite(
+    order: Order, recipient: str, now: datetime, *, reminder: bool = False
+) -> messages.EmailMessage:
     event = _event(order.event_id)
     issued = registration_token(order, event, now=now)
     assert issued is not None  # a paid order of an event not yet over
     return messages.registration_invite(
         recipient,
-        _buyer_name(order),
+        buyer_name(order),
         event_title=event.title,
-        deadline_local=_local(event.registration_deadline, event),
+        deadline_local=local_time(event.registration_deadline, event),
         register_url=messages.app_link(
             settings().app_base_url, "/registrations", token=issued.token
         ),
+        reminder=reminder,
     )
 
 
@@ -231,14 +236,14 @@ def _delivery(
         recipient,
         name,
         event_title=partition.event.title,
-        starts_local=_local(partition.event.starts_at, partition.event),
+        starts_local=local_time(partition.event.starts_at, partition.event),
         ticket=messages.TicketEntry(ticket.code, ticket_type.name if ticket_type else "", cid),
         image=messages.InlineImage(cid, render_png(ticket.token)),
         sent_by=sent_by,
     )
 
 
-def _recipient(order: Order) -> str | None:
+def recipient_of(order: Order) -> str | None:
     if order.attendee_email:
         return order.attendee_email
     buyer = accounts.user_by_id(order.buyer_id)
@@ -271,9 +276,9 @@ def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
     ]
     return messages.order_confirmation(
         recipient,
-        _buyer_name(order),
+        buyer_name(order),
         event_title=event.event.title,
-        starts_local=_local(event.event.starts_at, event.event),
+        starts_local=local_time(event.event.starts_at, event.event),
         order_number=order.number,
         tickets=entries,
         receipt=receipt,

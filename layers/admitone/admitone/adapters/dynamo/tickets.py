@@ -184,6 +184,16 @@ def changed_since(event_id: str, *, after: str, limit: int) -> tuple[list[Ticket
     return [to_ticket(item) for item in items], resume is not None
 
 
+def tickets_of_event(event_id: str) -> list[Ticket]:
+    """Every ticket of the event (all pages of its change index)."""
+    request = {
+        "IndexName": "GSI3",
+        "KeyConditionExpression": "GSI3PK = :pk",
+        "ExpressionAttributeValues": to_attributes({":pk": keys.tickets_of_event(event_id)}),
+    }
+    return [to_ticket(item) for page, _ in table.query_pages(request) for item in page]
+
+
 def tickets_by_id(ticket_ids: Sequence[str]) -> list[Ticket]:
     """The tickets with these ids, in that order (missing ones left out)."""
     found: dict[str, Ticket] = {}
