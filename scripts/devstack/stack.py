@@ -132,7 +132,7 @@ class LocalStack:
     def attach(template_path: Path, root: Path, moto_url: str, stripe_url: str) -> Stack:
         """Load the template for local values and provision it (idempotently) into moto."""
         stack = Stack.load(root, template_path)
-        overrides = {"Stage": "local", "StripeApiBase": stripe_url}
+        overrides = {"Stage": "local", "StripeApiBase": stripe_url, "WebhooksAllowLoopback": "true"}
         stack.parameters.update({k: v for k, v in overrides.items() if k in stack.parameters})
         provisioner = Provisioner(stack, moto_url)
         provisioner.provision()

@@ -121,7 +121,14 @@ def aws(monkeypatch: pytest.MonkeyPatch, localstripe_url: str) -> Iterator[AwsSt
     monkeypatch.setenv("AWS_REGION", REGION)
     with mock_aws():
         stack = Stack.load(
-            ROOT, ROOT / "template.yaml", {"Stage": "test", "StripeApiBase": localstripe_url}
+            ROOT,
+            ROOT / "template.yaml",
+            {
+                "Stage": "test",
+                "StripeApiBase": localstripe_url,
+                # The tests' webhook receivers listen on 127.0.0.1, as a local stack's do.
+                "WebhooksAllowLoopback": "true",
+            },
         )
         provisioner = Provisioner(stack, endpoint_url=None)
         provisioner.provision()

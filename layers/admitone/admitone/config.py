@@ -35,6 +35,9 @@ class Settings(BaseModel):
     payment_events_queue_url: str = Field(alias="PAYMENT_EVENTS_QUEUE_URL", min_length=1)
     # Where the buyer-facing app lives: links in e-mails point there.
     app_base_url: str = Field(alias="APP_BASE_URL", pattern=r"^https?://")
+    # Organizer webhooks may target http://127.0.0.1 (a local stack's receivers); a
+    # deployed stack leaves it false: https to public addresses only.
+    webhooks_allow_loopback: bool = Field(alias="WEBHOOKS_ALLOW_LOOPBACK", default=False)
     secrets_max_age_seconds: int = Field(alias="SECRETS_MAX_AGE_SECONDS", default=300, ge=0)
     sentry_dsn: str | None = Field(alias="SENTRY_DSN", default=None)
 

@@ -54,6 +54,7 @@ class Prefix(StrEnum):
     SESSION = "ses"
     CAPACITY_POOL = "pool"
     OUTBOX = "obx"
+    WEBHOOK_ENDPOINT = "whk"
 
 
 def id_pattern(prefix: Prefix) -> str:

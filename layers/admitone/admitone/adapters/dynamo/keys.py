@@ -173,3 +173,16 @@ def scan_log(event_id: str) -> str:
 def notification(key: str) -> Key:
     """One e-mail to send once: ``key`` = sha256(event id, kind, recipient)."""
     return {"PK": f"NOTIFY#{key}", "SK": "NOTIFY"}
+
+
+# ------------------------------------------------------------------ webhooks
+def webhook_endpoint(endpoint_id: str) -> Key:
+    return {"PK": f"WEBHOOK#{endpoint_id}", "SK": "WEBHOOK"}
+
+
+def webhook_delivery(endpoint_id: str, message_id: str) -> Key:
+    """One domain event's delivery to one endpoint, in the endpoint's partition."""
+    return {"PK": f"WEBHOOK#{endpoint_id}", "SK": f"DELIVERY#{message_id}"}
+
+
+WEBHOOK_RETRIES = "WEBHOOK_RETRY#pending"  # GSI3PK of deliveries awaiting a retry

@@ -1,0 +1,35 @@
+"""POST /webhook-endpoints: an organizer subscribes an https URL to event types; the
+signing secret is in this answer only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from admitone.domain.webhooks import URL_MAX_LENGTH
+from admitone.http.principal import principal
+from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.webhook_views import CreatedEndpointView
+from admitone.services.webhooks import create_endpoint
+
+app = http_resolver()
+
+
+class CreateEndpointRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=URL_MAX_LENGTH)
+    events: list[str] = Field(min_length=1, max_length=32)
+
+
+@app.post("/webhook-endpoints")
+def post_endpoint(
+    request: Annotated[CreateEndpointRequest, Body()],
+) -> tuple[CreatedEndpointView, int]:
+    endpoint = create_endpoint(principal(app), url=request.url, events=request.events)
+    return CreatedEndpointView.created(endpoint), 201
+
+
+handler = http_handler(app)
