@@ -97,6 +97,8 @@ class Story:
     order: dict[str, Any]
     png: Path
     scans: list[dict[str, Any]]
+    buyer_email: str
+    paid_seen: float  # time.monotonic() when the buyer first saw the order paid
     organizer_token: str = field(repr=False)
 
 
@@ -187,16 +189,7 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
     paid = stripe.v1.payment_intents.confirm(intent_id)
     say("The buyer pays with a test card, as Stripe.js would", f"{intent_id}: {paid.status}")
 
-    deadline = time.monotonic() + PAID_WITHIN_SECONDS
-    while True:
-        current = buyer.call("GET", f"/orders/{order['order_id']}")
-        if current["status"] == "paid":
-            break
-        if time.monotonic() > deadline:
-            raise DemoFailed(
-                f"the order is still {current['status']} after {PAID_WITHIN_SECONDS} s"
-            )
-        time.sleep(0.5)
+    current, paid_seen = wait_until_paid(buyer, order["order_id"])
     codes = ", ".join(t["code"] for t in current["tickets"])
     say(
         "Stripe's webhook lands and the tickets are issued",
@@ -235,8 +228,24 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
         order=current,
         png=png,
         scans=scans,
+        buyer_email=address,
+        paid_seen=paid_seen,
         organizer_token=organizer.token,
     )
+
+
+def wait_until_paid(buyer: Api, order_id: str) -> tuple[dict[str, Any], float]:
+    """The order once the webhook has made it paid, and when that was first seen."""
+    deadline = time.monotonic() + PAID_WITHIN_SECONDS
+    while True:
+        current: dict[str, Any] = buyer.call("GET", f"/orders/{order_id}")
+        if current["status"] == "paid":
+            return current, time.monotonic()
+        if time.monotonic() > deadline:
+            raise DemoFailed(
+                f"the order is still {current['status']} after {PAID_WITHIN_SECONDS} s"
+            )
+        time.sleep(0.5)
 
 
 def pair_gate_device(organizer: Api, venue_id: str, name: str) -> str:

@@ -6,6 +6,7 @@ ticket exactly once."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from admitone.domain.tokens import verify_ticket_token
 from scripts import demo_story
 from scripts.devstack.stack import ROOT, LocalStack
 from tests.e2e.conftest import StartStack
+from tests.mailbox import sent_on_server
 from tests.qr_decode import decode_png
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +49,27 @@ def test_the_demo_ends_with_two_tickets_and_a_qr_that_verifies(
     )
     verified = verify_ticket_token(token, keys, event_id=story.event_id, now=datetime.now(UTC))
     assert verified.ticket_id == tickets[0]["id"]
+
+
+def test_the_confirmation_email_arrives_within_five_seconds(
+    stack: LocalStack, story: demo_story.Story
+):
+    # From the moment the buyer saw the order paid: outbox -> stream -> drain -> bus ->
+    # the notifier's queue -> SES within 5 s.
+    deadline = story.paid_seen + 5
+    while True:
+        mails = [
+            m
+            for m in sent_on_server(stack.moto_url)
+            if story.buyer_email in m.to and m.subject.startswith("Your tickets")
+        ]
+        if mails or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    (mail,) = mails
+    tokens = {t["qr_token"] for t in story.order["tickets"]}
+    assert {decode_png(png) for png in mail.images.values()} == tokens
+    assert story.order["order_number"] in mail.text
 
 
 def test_the_gate_admits_once_even_when_two_devices_race(

@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import outbox
 from admitone.domain.money import format_money
+from admitone.services import outbox_drain
 from admitone.services.accounts_by_email import user_for_email
 from scripts.devstack.pollers import SqsPoller, sqs_event
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
@@ -192,3 +195,34 @@ def test_an_expired_order_is_told_nothing_was_charged(aws: AwsStack, shop: Shop)
     (notice,) = mails_to("late@example.com", f"Order {order['order_number']}")
     assert "was cancelled" in notice.subject
     assert "nothing was charged" in notice.text
+
+
+def test_a_drain_crash_between_publish_and_mark_still_sends_one_email(
+    aws: AwsStack, shop: Shop, monkeypatch: pytest.MonkeyPatch
+):
+    holder = bought_by_account(shop, "crash@example.com", 1)
+    paid = [
+        r
+        for r in stream_records(aws)
+        if r["dynamodb"]["NewImage"]["event_type"]["S"] == "order.paid"
+    ]
+    real_mark = outbox.mark_published
+
+    def crash(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the drain died after publishing")
+
+    monkeypatch.setattr(outbox, "mark_published", crash)
+    # The whole batch failed: Lambda hands it to the drain again (here: the sweep does).
+    with pytest.raises(BatchProcessingError):
+        aws.invoke("OutboxDrainFunction", {"Records": paid})
+    monkeypatch.setattr(outbox, "mark_published", real_mark)
+    after_lease = datetime.now(UTC) + outbox_drain.LEASE + timedelta(seconds=1)
+    assert sum(outbox_drain.sweep(clock=lambda: after_lease).values()) >= 1
+
+    copies = [m for m in queued(aws) if json.loads(m["Body"])["detail-type"] == "order.paid"]
+    assert len(copies) == 2  # published twice, with one event id
+    assert len({json.loads(m["Body"])["detail"]["event_id"] for m in copies}) == 1
+    for message in copies:
+        assert aws.invoke(NOTIFIER, sqs_event(source(aws), [message])) == {"batchItemFailures": []}
+    assert len(mails_to("crash@example.com", "Your tickets")) == 1
+    assert holder.order_id in {json.loads(m["Body"])["detail"]["data"]["order_id"] for m in copies}
