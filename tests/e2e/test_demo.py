@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from admitone.domain.keys import PublicKeyRing
+from admitone.domain.money import format_money
 from admitone.domain.tokens import verify_ticket_token
 from scripts import demo_story
 from scripts.devstack.stack import ROOT, LocalStack
@@ -70,6 +71,11 @@ def test_the_confirmation_email_arrives_within_five_seconds(
     tokens = {t["qr_token"] for t in story.order["tickets"]}
     assert {decode_png(png) for png in mail.images.values()} == tokens
     assert story.order["order_number"] in mail.text
+    totals = story.order["totals"]
+    amounts = [totals["subtotal"], totals["platform_fee"], totals["total"]]
+    amounts += [tax["amount_cents"] for tax in totals["taxes"]]
+    for cents in amounts:
+        assert format_money(cents, totals["currency"]) in mail.text
 
 
 def test_the_gate_admits_once_even_when_two_devices_race(

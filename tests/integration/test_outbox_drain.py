@@ -171,6 +171,28 @@ def test_the_fifth_failure_dead_letters_and_nothing_revives_it(
     assert tap.events() == []
 
 
+def test_a_crash_before_publishing_publishes_once_after_the_lease(
+    aws: AwsStack, tap: BusTap, monkeypatch
+):
+    item_id = _pending_item(aws)
+    real_publish = bus.publish
+
+    def crash(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the Lambda died before publishing")
+
+    monkeypatch.setattr(bus, "publish", crash)
+    with pytest.raises(RuntimeError):
+        outbox_drain.publish(item_id)
+    monkeypatch.setattr(bus, "publish", real_publish)
+    assert outbox_drain.publish(item_id) is Published.SKIPPED  # leased
+    after_lease = datetime.now(UTC) + outbox_drain.LEASE + timedelta(seconds=1)
+    assert outbox_drain.sweep(clock=lambda: after_lease) == {Published.PUBLISHED: 1}
+    assert [e["detail"]["event_id"] for e in tap.events()] == [item_id]
+    stored = outbox.get_item(item_id)
+    assert stored is not None
+    assert (stored.status, stored.attempts) == ("published", 0)
+
+
 def test_a_crash_between_publish_and_mark_publishes_again_with_the_same_event_id(
     aws: AwsStack, tap: BusTap, monkeypatch
 ):
