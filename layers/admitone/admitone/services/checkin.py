@@ -30,6 +30,7 @@ from admitone.adapters.dynamo import scans as scan_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.dynamo.scans import ScanEntry
+from admitone.adapters.dynamo.table import instant
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event, TicketType
@@ -194,7 +195,7 @@ def _admit(ticket: Ticket, judgement: Judgement, entry: ScanEntry, now: datetime
                         "scan_id": entry.scan_id,
                         "gate": entry.gate,
                         "device_id": entry.device_id,
-                        "scanned_at": scan_store.iso(entry.scanned_at),
+                        "scanned_at": instant(entry.scanned_at),
                         "offline": entry.offline,
                     },
                     now=now,

@@ -12,7 +12,7 @@ Items:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys
@@ -22,6 +22,7 @@ from admitone.adapters.dynamo.table import (
     delete,
     delete_op,
     get,
+    instant,
     put,
     put_op,
     transact,
@@ -32,10 +33,6 @@ from admitone.domain.gate_access import Device, StaffMember, StaffRole
 
 class CodeNotRedeemable(Exception):
     """No live pairing code has this hash (unknown, expired or already used)."""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 # --------------------------------------------------------------------- staff
@@ -50,7 +47,7 @@ def put_staff(member: StaffMember) -> None:
             "email": member.email,
             "role": member.role.value,
             "added_by": member.added_by,
-            "added_at": _iso(member.added_at),
+            "added_at": instant(member.added_at),
         }
     )
 
@@ -84,7 +81,7 @@ def put_pairing_code(
             "entity": "pairing_code",
             "venue_id": venue_id,
             "created_by": created_by,
-            "expires_at": _iso(expires_at),
+            "expires_at": instant(expires_at),
             "ttl": int(expires_at.timestamp()),
         },
         condition="attribute_not_exists(PK)",
@@ -102,7 +99,7 @@ def redeem_pairing_code(code_hash: str, device: Device, *, now: datetime) -> Non
                 delete_op(
                     keys.pairing_code(code_hash),
                     condition="attribute_exists(PK) AND venue_id = :venue AND expires_at > :now",
-                    values={":venue": device.venue_id, ":now": _iso(now)},
+                    values={":venue": device.venue_id, ":now": instant(now)},
                 ),
                 put_op(_device_item(device), condition="attribute_not_exists(PK)"),
             ]
@@ -130,8 +127,8 @@ def _device_item(device: Device) -> dict[str, Any]:
         "name": device.name,
         "secret_hash": device.secret_hash,
         "paired_by": device.paired_by,
-        "paired_at": _iso(device.paired_at),
-        "revoked_at": _iso(device.revoked_at) if device.revoked_at else None,
+        "paired_at": instant(device.paired_at),
+        "revoked_at": instant(device.revoked_at) if device.revoked_at else None,
     }
 
 
@@ -159,7 +156,7 @@ def revoke_device(device_id: str, venue_id: str, *, now: datetime) -> Device | N
         item = update(
             keys.device(device_id),
             "SET revoked_at = if_not_exists(revoked_at, :now)",
-            values={":now": _iso(now), ":venue": venue_id},
+            values={":now": instant(now), ":venue": venue_id},
             condition="attribute_exists(PK) AND venue_id = :venue",
         )
     except ConditionFailed:

@@ -7,10 +7,11 @@ Item (``keys.notification``): ``kind``, ``status`` (sending | sent), ``lease_unt
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.table import instant
 
 RETENTION = timedelta(days=30)
 _SENDING = "sending"
@@ -23,10 +24,6 @@ class Claim(StrEnum):
     BUSY = "busy"  # another copy is sending it now
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def claim(key: str, *, kind: str, now: datetime, until: datetime) -> Claim:
     """Take the right to send: new, or left sending by a sender whose lease ran out."""
     try:
@@ -36,8 +33,8 @@ def claim(key: str, *, kind: str, now: datetime, until: datetime) -> Claim:
             values={
                 ":kind": kind,
                 ":sending": _SENDING,
-                ":until": _iso(until),
-                ":now": _iso(now),
+                ":until": instant(until),
+                ":now": instant(now),
                 ":expires": int((now + RETENTION).timestamp()),
             },
             names={"#status": "status"},
@@ -53,6 +50,6 @@ def mark_sent(key: str, *, message_id: str, now: datetime) -> None:
     table.update(
         keys.notification(key),
         "SET #status = :sent, message_id = :id, sent_at = :now REMOVE lease_until",
-        values={":sent": _SENT, ":id": message_id, ":now": _iso(now)},
+        values={":sent": _SENT, ":id": message_id, ":now": instant(now)},
         names={"#status": "status"},
     )

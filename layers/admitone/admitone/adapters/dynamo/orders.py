@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import Item, put_op, update_op
+from admitone.adapters.dynamo.table import Item, instant, put_op, update_op
 from admitone.domain.inventory import Allocation
 from admitone.domain.orders import (
     BuyerStanding,
@@ -35,10 +35,6 @@ from admitone.domain.orders import (
 Op = dict[str, Any]
 ENTITY = "order"
 _ORDER_SK = "ORDER"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -74,27 +70,27 @@ def to_item(order: Order) -> Item:
         },
         "amounts": {tty: dict(money) for tty, money in order.amounts.items()},
         "allocation": order.allocation.to_plain(),
-        "hold_expires_at": _iso(order.hold_expires_at),
+        "hold_expires_at": instant(order.hold_expires_at),
         "hold_expires_epoch": int(order.hold_expires_at.timestamp()),
         "hold_released": order.hold_released,
-        "created_at": _iso(order.created_at),
+        "created_at": instant(order.created_at),
         "attendee_email": order.attendee_email,
         "voucher_code": order.voucher_code,
         "payment_intent_id": order.payment_intent_id,
         "payment_status": order.payment_status.value,
         "ticket_ids": list(order.ticket_ids),
         "status_reason": order.status_reason,
-        "paid_at": _iso(order.paid_at) if order.paid_at else None,
+        "paid_at": instant(order.paid_at) if order.paid_at else None,
         "version": order.version,
         "GSI1PK": keys.orders_of_buyer(order.buyer_id),
-        "GSI1SK": f"ORDER#{_iso(order.created_at)}#{order.id}",
+        "GSI1SK": f"ORDER#{instant(order.created_at)}#{order.id}",
     }
     if order.payment_intent_id:
         item["GSI2PK"] = keys.payment_intent(order.payment_intent_id)
         item["GSI2SK"] = _ORDER_SK
     if order.status is OrderStatus.PENDING_PAYMENT and not order.hold_released:
         item["GSI3PK"] = keys.HOLDS_ACTIVE
-        item["GSI3SK"] = f"{_iso(order.hold_expires_at)}#{order.id}"
+        item["GSI3SK"] = f"{instant(order.hold_expires_at)}#{order.id}"
     return item
 
 
@@ -174,7 +170,7 @@ def orders_page(
 
 def held_past(now: datetime, *, limit: int) -> list[str]:
     """Ids of pending orders whose hold ended before ``now``, oldest first (GSI3)."""
-    items, _ = table.index_page("GSI3", keys.HOLDS_ACTIVE, limit=limit, sort_below=_iso(now))
+    items, _ = table.index_page("GSI3", keys.HOLDS_ACTIVE, limit=limit, sort_below=instant(now))
     return [item["order_id"] for item in items]
 
 
@@ -266,7 +262,7 @@ def transition_op(
         ":current": order.status.value,
         ":version": order.version,
         ":one": 1,
-        ":now": _iso(now),
+        ":now": instant(now),
     }
     if release_hold:
         sets.append("hold_released = :true")
@@ -312,7 +308,7 @@ def record_payment_status(order: Order, status: PaymentStatus, *, error: str | N
     if status is PaymentStatus.PROCESSING:
         expression += ", GSI4PK = :processing, GSI4SK = :since"
         values[":processing"] = keys.PAYMENTS_PROCESSING
-        values[":since"] = f"{_iso(datetime.now(UTC))}#{order.id}"
+        values[":since"] = f"{instant(datetime.now(UTC))}#{order.id}"
     else:
         expression += " REMOVE GSI4PK, GSI4SK"
     table.update(keys.order(order.id), expression, values=values, condition="version = :version")
@@ -321,7 +317,7 @@ def record_payment_status(order: Order, status: PaymentStatus, *, error: str | N
 def processing_since(before: datetime, *, limit: int) -> list[str]:
     """Ids of orders whose payment has been ``processing`` since before ``before`` (GSI4)."""
     items, _ = table.index_page(
-        "GSI4", keys.PAYMENTS_PROCESSING, limit=limit, sort_below=_iso(before)
+        "GSI4", keys.PAYMENTS_PROCESSING, limit=limit, sort_below=instant(before)
     )
     return [item["order_id"] for item in items]
 

@@ -18,21 +18,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import put_op
+from admitone.adapters.dynamo.table import instant, put_op
 from admitone.domain.events import SCHEMA_VERSION, checked_data
 
 PENDING = "pending"
 PUBLISHED = "published"
 DEAD = "dead"
 _MAX_ERROR_CHARS = 500
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def outbox_op(event_type: str, data: dict[str, Any], *, now: datetime) -> dict[str, Any]:
@@ -102,7 +98,7 @@ def lease(outbox_id: str, *, now: datetime, until: datetime) -> OutboxItem | Non
         item = table.update(
             keys.outbox(outbox_id),
             "SET lease_until = :until",
-            values={":until": _iso(until), ":now": _iso(now), ":pending": PENDING},
+            values={":until": instant(until), ":now": instant(now), ":pending": PENDING},
             names={"#status": "status"},
             condition=(
                 "#status = :pending"
@@ -119,7 +115,7 @@ def mark_published(outbox_id: str, *, now: datetime) -> None:
     table.update(
         keys.outbox(outbox_id),
         "SET #status = :published, published_at = :now REMOVE GSI3PK, GSI3SK, lease_until",
-        values={":published": PUBLISHED, ":now": _iso(now), ":pending": PENDING},
+        values={":published": PUBLISHED, ":now": instant(now), ":pending": PENDING},
         names={"#status": "status"},
         condition="#status = :pending",
     )
@@ -133,7 +129,7 @@ def record_failure(outbox_id: str, *, error: str, retry_at: datetime) -> None:
         " REMOVE lease_until",
         values={
             ":one": 1,
-            ":due": _iso(retry_at),
+            ":due": instant(retry_at),
             ":error": error[:_MAX_ERROR_CHARS],
             ":pending": PENDING,
         },
@@ -152,7 +148,7 @@ def dead_letter(outbox_id: str, *, error: str, now: datetime) -> None:
             ":one": 1,
             ":dead": DEAD,
             ":error": error[:_MAX_ERROR_CHARS],
-            ":now": _iso(now),
+            ":now": instant(now),
             ":dead_list": keys.OUTBOX_DEAD,
             ":pending": PENDING,
         },

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import Item, put_op
+from admitone.adapters.dynamo.table import Item, instant, put_op
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,6 @@ class ScanEntry:
     code: str | None = None
     offline: bool = False
     conflict_with: str | None = None
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def offline_scan_id(device_id: str, nonce: str) -> str:
@@ -58,12 +54,12 @@ def _item(entry: ScanEntry, recorded_at: datetime) -> Item:
         "gate": entry.gate,
         "device_id": entry.device_id,
         "staff_id": entry.staff_id,
-        "scanned_at": iso(entry.scanned_at),
-        "recorded_at": iso(recorded_at),
+        "scanned_at": instant(entry.scanned_at),
+        "recorded_at": instant(recorded_at),
         "offline": entry.offline,
         "conflict_with": entry.conflict_with,
         "GSI1PK": keys.scan_log(entry.event_id),
-        "GSI1SK": f"{iso(entry.scanned_at)}#{entry.scan_id}",
+        "GSI1SK": f"{instant(entry.scanned_at)}#{entry.scan_id}",
     }
 
 

@@ -7,6 +7,7 @@ Repositories build on these few functions; none of them talks to boto3 directly.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,12 @@ class TransactionCancelled(Exception):
 
 class ConditionFailed(Exception):
     """A single conditional write found the item in another state."""
+
+
+def instant(moment: datetime) -> str:
+    """A moment as the table stores it: UTC ISO 8601 with microseconds and a Z, always
+    the same width, so that comparing the strings compares the moments."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:

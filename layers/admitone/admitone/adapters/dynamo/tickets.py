@@ -13,12 +13,19 @@ bundle's cursor: every write that a gate must learn of moves ``changed_at``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from admitone.adapters.aws import client
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import Item, from_attributes, put_op, to_attributes, update_op
+from admitone.adapters.dynamo.table import (
+    Item,
+    from_attributes,
+    instant,
+    put_op,
+    to_attributes,
+    update_op,
+)
 from admitone.config import settings
 from admitone.domain.tickets import Scan, Ticket, TicketStatus
 
@@ -26,30 +33,26 @@ ENTITY = "ticket"
 _BATCH_GET_LIMIT = 100
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def change_position_at(moment: datetime) -> str:
     """The GSI3 sort key of a change at ``moment`` (before any ticket id)."""
-    return _iso(moment)
+    return instant(moment)
 
 
 def change_position(ticket: Ticket) -> str:
-    return f"{_iso(ticket.last_changed)}#{ticket.id}"
+    return f"{instant(ticket.last_changed)}#{ticket.id}"
 
 
 def _scan_map(scan: Scan) -> dict[str, Any]:
     return {
         "scan_id": scan.scan_id,
-        "at": _iso(scan.at),
+        "at": instant(scan.at),
         "gate": scan.gate,
         "device_id": scan.device_id,
     }
 
 
 def to_item(ticket: Ticket) -> Item:
-    issued = _iso(ticket.issued_at)
+    issued = instant(ticket.issued_at)
     return {
         **keys.ticket(ticket.id),
         "entity": ENTITY,
@@ -63,7 +66,7 @@ def to_item(ticket: Ticket) -> Item:
         "version": ticket.version,
         "token": ticket.token,
         "issued_at": issued,
-        "changed_at": _iso(ticket.last_changed),
+        "changed_at": instant(ticket.last_changed),
         "attendee_email": ticket.attendee_email,
         "attendee_name": ticket.attendee_name,
         "scans": ticket.scans,
@@ -141,8 +144,8 @@ def admit_op(ticket: Ticket, scan: Scan, *, max_scans: int, now: datetime) -> di
             ":zero": 0,
             ":one": 1,
             ":scan": _scan_map(scan),
-            ":changed": _iso(now),
-            ":position": f"{_iso(now)}#{ticket.id}",
+            ":changed": instant(now),
+            ":position": f"{instant(now)}#{ticket.id}",
             ":valid": TicketStatus.VALID.value,
             ":version": ticket.version,
             ":max": max_scans,

@@ -16,23 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.table import instant
 from admitone.domain.webhooks import Endpoint
 
 LOG_RETENTION = timedelta(days=30)
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 # ----------------------------------------------------------------- endpoints
 def put_endpoint(endpoint: Endpoint) -> None:
-    created = _iso(endpoint.created_at)
+    created = instant(endpoint.created_at)
     table.put(
         {
             **keys.webhook_endpoint(endpoint.id),
@@ -117,7 +114,7 @@ def new_delivery(delivery: Delivery, *, now: datetime) -> bool:
                 "status": PENDING,
                 "attempts": 0,
                 "log": [],
-                "created_at": _iso(now),
+                "created_at": instant(now),
                 "expires_at": int((now + LOG_RETENTION).timestamp()),
             },
             condition="attribute_not_exists(PK)",
@@ -147,9 +144,9 @@ def record_attempt(
     if retry_at is not None:
         expression += ", next_attempt_at = :due, GSI3PK = :retries, GSI3SK = :position"
         values |= {
-            ":due": _iso(retry_at),
+            ":due": instant(retry_at),
             ":retries": keys.WEBHOOK_RETRIES,
-            ":position": f"{_iso(retry_at)}#{delivery.endpoint_id}#{delivery.message_id}",
+            ":position": f"{instant(retry_at)}#{delivery.endpoint_id}#{delivery.message_id}",
         }
     else:
         expression += " REMOVE next_attempt_at, GSI3PK, GSI3SK"
@@ -184,5 +181,5 @@ def deliveries_of(endpoint_id: str, *, limit: int) -> list[Delivery]:
 
 
 def retries_due(now: datetime, *, limit: int) -> list[Delivery]:
-    items, _ = table.index_page("GSI3", keys.WEBHOOK_RETRIES, limit=limit, sort_below=_iso(now))
+    items, _ = table.index_page("GSI3", keys.WEBHOOK_RETRIES, limit=limit, sort_below=instant(now))
     return [Delivery.from_item(item) for item in items]
