@@ -63,11 +63,12 @@ def notify(bus_event: Mapping[str, Any], *, now: datetime | None = None) -> list
     if handler is None:
         return [Notified.IGNORED]
     detail = bus_event["detail"]
+    moment = now or datetime.now(UTC)
     return [
-        send_once(str(detail["event_id"]), kind, recipient, now or datetime.now(UTC), compose)
+        send_once(str(detail["event_id"]), kind, recipient, moment, compose)
         if recipient
         else Notified.NO_RECIPIENT
-        for kind, recipient, compose in handler(detail["data"], now or datetime.now(UTC))
+        for kind, recipient, compose in handler(detail["data"], moment)
     ]
 
 
