@@ -82,6 +82,7 @@ def test_a_scan_admits_once_then_answers_already_used_with_the_first_scan(crew: 
     assert again.json()["first_scan"]["gate"] == "North"
 
 
+@pytest.mark.race
 def test_two_gates_scanning_one_ticket_at_once_admit_it_exactly_once_100_times(crew: Gates):
     for run, ticket in enumerate(tickets(crew.shop, 100)):
         results = race(

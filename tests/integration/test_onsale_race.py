@@ -72,6 +72,9 @@ def race(shop: Shop, people: list[Principal]) -> list[orders.PlacedOrder | SoldO
 
 # The runs come in groups, each on a fresh table, so that test workers can share them.
 GROUPS = 4
+# scripts/test runs the races on their own, without coverage tracing (it slows 200
+# threads down more than twofold and the domain's coverage comes from the other tests).
+pytestmark = pytest.mark.race
 
 
 @pytest.mark.parametrize("group", range(GROUPS))
