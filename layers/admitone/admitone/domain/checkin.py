@@ -20,7 +20,7 @@ the QR of each ticket.
 from __future__ import annotations
 
 import json
-import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -150,7 +150,7 @@ def checkin_opens_at(event_starts_at: datetime) -> datetime:
 # ------------------------------------------------------------ sealed attendees
 def seal(token: str, details: Mapping[str, Any]) -> str:
     """``details`` encrypted under a key only the holder of ``token`` can derive."""
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
     plaintext = json.dumps(details, separators=(",", ":"), sort_keys=True).encode()
     return (nonce + AESGCM(_seal_key(token)).encrypt(nonce, plaintext, None)).hex()
 
