@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -99,17 +99,11 @@ class GateContext:
     ticket_types: Mapping[str, TicketType]
     device: Device
     staff_id: str | None
+    # The event's gate without a void/reissued list, built once per request.
+    base_gate: Gate
 
     def gate(self, revocations: Mapping[str, int | None] | None = None) -> Gate:
-        return Gate(
-            event_id=self.event.id,
-            checkin_opens_at=checkin_opens_at(self.event.starts_at),
-            keys=load_keyset().public_keys(),
-            ticket_types=tuple(
-                GateTicketType(t.id, t.name, t.max_scans) for t in self.ticket_types.values()
-            ),
-            revocations=revocations or {},
-        )
+        return replace(self.base_gate, revocations=revocations or {})
 
 
 def _context(event_id: str, device_token: str | None, caller: Principal | None) -> GateContext:
@@ -125,6 +119,15 @@ def _context(event_id: str, device_token: str | None, caller: Principal | None) 
         ticket_types=partition.ticket_types,
         device=device,
         staff_id=caller.user_id if caller else None,
+        base_gate=Gate(
+            event_id=event.id,
+            checkin_opens_at=checkin_opens_at(event.starts_at),
+            keys=load_keyset().public_keys(),
+            ticket_types=tuple(
+                GateTicketType(t.id, t.name, t.max_scans) for t in partition.ticket_types.values()
+            ),
+            revocations={},
+        ),
     )
 
 
