@@ -46,9 +46,12 @@ ORDER = Order(
 
 
 # ------------------------------------------------------------ order states
-def test_every_state_is_in_the_machine_and_refunded_is_final():
+def test_every_state_is_in_the_machine_and_a_refunded_order_only_reopens_by_a_failed_refund():
     assert set(ORDER_TRANSITIONS) == set(OrderStatus)
-    assert ORDER_TRANSITIONS[OrderStatus.REFUNDED] == frozenset()
+    assert ORDER_TRANSITIONS[OrderStatus.REFUNDED] == {
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.PAID,
+    }
 
 
 @pytest.mark.parametrize(
@@ -63,7 +66,8 @@ def test_every_state_is_in_the_machine_and_refunded_is_final():
         (OrderStatus.EXPIRED, OrderStatus.PAID, True),  # a late payment re-takes its seats
         (OrderStatus.PAID, OrderStatus.PENDING_PAYMENT, False),
         (OrderStatus.EXPIRED, OrderStatus.PENDING_PAYMENT, False),
-        (OrderStatus.REFUNDED, OrderStatus.PAID, False),
+        (OrderStatus.REFUNDED, OrderStatus.PENDING_PAYMENT, False),
+        (OrderStatus.REFUNDED, OrderStatus.ON_HOLD, False),
         (OrderStatus.PAID, OrderStatus.EXPIRED, False),
     ],
 )

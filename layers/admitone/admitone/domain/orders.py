@@ -44,13 +44,17 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PAID: frozenset(
         {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.ON_HOLD}
     ),
-    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.REFUNDED}),
+    # Refunds move a paid order on; a refund Stripe reports failed moves it back by its
+    # amount (domain/refunds.py). A refunded order whose refunds all stand is final.
+    OrderStatus.PARTIALLY_REFUNDED: frozenset(
+        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.PAID}
+    ),
     OrderStatus.ON_HOLD: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
     # A payment that succeeds after the hold expired (RULES §4, late payment) ends the
     # expired order paid (seats re-taken), refunded (none left), or on hold (mismatch).
     OrderStatus.EXPIRED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.ON_HOLD}),
     OrderStatus.CANCELLED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
-    OrderStatus.REFUNDED: frozenset(),
+    OrderStatus.REFUNDED: frozenset({OrderStatus.PARTIALLY_REFUNDED, OrderStatus.PAID}),
 }
 
 
@@ -187,6 +191,12 @@ class Order:
     paid_at: datetime | None = None
     version: int = 1
     amounts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Each priced unit's share of the totals, in the quote's order (pricing.TicketShare):
+    # {ticket_type_id, price, discount, platform_fee, nft_fee, taxes: [cents per line]}.
+    shares: tuple[Mapping[str, Any], ...] = ()
+    # What live refunds take back, part by part (domain/refunds.py); empty = nothing.
+    refunded: Mapping[str, Any] = field(default_factory=dict)
+    dispute_id: str | None = None
 
     @property
     def quantity(self) -> int:

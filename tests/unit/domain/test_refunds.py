@@ -1,0 +1,255 @@
+"""Refund rules (RULES §9): who may refund what, each ticket's exact share, never more
+than is left of any part, and what a failed refund gives back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from admitone.domain.errors import ValidationFailed
+from admitone.domain.ledger import Components
+from admitone.domain.money import percent_of
+from admitone.domain.orders import OrderStatus
+from admitone.domain.refunds import (
+    OrderNotRefundable,
+    RefundAsk,
+    RefundExceedsRemaining,
+    RefundNotAllowed,
+    RefundReason,
+    Requester,
+    order_party,
+    paid_components,
+    plan_refund,
+    refunded_components,
+    refunded_total,
+    reopen,
+    status_for,
+    stored_parts,
+    stripe_reason,
+)
+from admitone.domain.tickets import TicketStatus
+from tests.unit.domain.money_orders import PAID_AT, STARTS_AT, Bought, bought
+
+NOW = PAID_AT + timedelta(days=1)
+
+
+def plan(b: Bought, ask: RefundAsk, requester: Requester = Requester.BUYER, **overrides):
+    return plan_refund(
+        b.order,
+        ask,
+        requester=requester,
+        tickets=overrides.pop("tickets", b.tickets),
+        event_starts_at=overrides.pop("starts_at", STARTS_AT),
+        now=overrides.pop("now", NOW),
+    )
+
+
+def after(b: Bought, refund) -> Bought:
+    """The order as the refund leaves it."""
+    tickets = {
+        tid: replace(t, status=TicketStatus.VOID) if tid in refund.void_ticket_ids else t
+        for tid, t in b.tickets.items()
+    }
+    order = replace(
+        b.order, status=refund.status_after, refunded=stored_parts(refund.refunded_after)
+    )
+    return Bought(order, tickets)
+
+
+# ------------------------------------------------------------------ by ticket
+def test_a_ticket_refund_is_its_price_and_its_tax_share_fees_kept():
+    b = bought([("tty_a", 5000, 3)])
+    refund = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)))
+    # Tax lines 1050, 338, 150 split over three tickets, the extra cent to the first.
+    assert refund.amounts == Components(price=5000, platform_fee=0, nft_fee=0, taxes=(350, 113, 50))
+    assert refund.amount == 5513
+    assert refund.void_ticket_ids == (b.ticket_ids[0],)
+    assert refund.status_after is OrderStatus.PARTIALLY_REFUNDED
+    assert refund.fee_returned == 1230 // 3  # the venue's share of the fee, given back
+
+
+def test_a_discounted_ticket_refunds_what_was_paid_for_it():
+    b = bought([("tty_a", 5000, 1), ("tty_b", 2000, 1)], voucher_bps=1000)
+    refund = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[1],)))
+    assert refund.amounts.price == 2000 - 200
+    assert refund.amounts.taxes == tuple(percent_of(1800, bps) for bps in (700, 225, 100))
+
+
+def test_refunding_every_ticket_returns_price_and_tax_exactly_but_keeps_the_fees():
+    b = bought([("tty_a", 3333, 2), ("tty_b", 1001, 1)], nft=True)
+    total = 0
+    for ticket_id in b.ticket_ids:
+        refund = plan(b, RefundAsk(ticket_ids=(ticket_id,)))
+        total += refund.amount
+        b = after(b, refund)
+    paid = paid_components(b.order)
+    assert total == paid.price + sum(paid.taxes)
+    assert b.order.status is OrderStatus.PARTIALLY_REFUNDED
+    left = plan(b, RefundAsk(), Requester.ORGANIZER)
+    assert left.amounts == Components(0, paid.platform_fee, paid.nft_fee, (0, 0, 0))
+    assert left.status_after is OrderStatus.REFUNDED
+
+
+def test_a_buyer_without_ticket_ids_refunds_every_ticket_they_still_hold():
+    b = bought([("tty_a", 5000, 2)])
+    moved_on = {
+        **b.tickets,
+        b.ticket_ids[1]: replace(b.tickets[b.ticket_ids[1]], holder_id="usr_friend"),
+    }
+    refund = plan(b, RefundAsk(), tickets=moved_on)
+    assert refund.void_ticket_ids == (b.ticket_ids[0],)
+
+
+@pytest.mark.parametrize(
+    ("ask", "overrides", "field", "reason"),
+    [
+        (RefundAsk(amount=100), {}, "amount_cents", "buyers refund by ticket"),
+        (RefundAsk(reason=RefundReason.EVENT_CANCELLED), {}, "reason", "not a buyer's reason"),
+        (
+            RefundAsk(),
+            {"now": PAID_AT + timedelta(days=30, seconds=1)},
+            "ticket_ids",
+            "refund window closed",
+        ),
+        (RefundAsk(), {"now": STARTS_AT}, "ticket_ids", "event started"),
+    ],
+    ids=["amount", "cancellation-reason", "after-30-days", "event-started"],
+)
+def test_the_buyer_policy_names_its_reason(ask, overrides, field, reason):
+    b = bought([("tty_a", 5000, 1)])
+    with pytest.raises(RefundNotAllowed) as refused:
+        plan(b, ask, **overrides)
+    assert (refused.value.errors[0].field, refused.value.errors[0].message) == (field, reason)
+
+
+def test_the_30_day_window_counts_from_creation_when_no_payment_time_was_kept():
+    b = bought([("tty_a", 5000, 1)])
+    b = Bought(replace(b.order, paid_at=None), b.tickets)
+    later = PAID_AT + timedelta(days=30)
+    assert plan(b, RefundAsk(), now=later, starts_at=later + timedelta(days=1)).amount > 0
+
+
+def test_a_buyer_may_not_refund_a_ticket_they_transferred():
+    b = bought([("tty_a", 5000, 1)])
+    transferred = {b.ticket_ids[0]: replace(b.tickets[b.ticket_ids[0]], holder_id="usr_friend")}
+    with pytest.raises(RefundNotAllowed):
+        plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)), tickets=transferred)
+    organizer = plan(
+        b, RefundAsk(ticket_ids=(b.ticket_ids[0],)), Requester.ORGANIZER, tickets=transferred
+    )
+    assert organizer.void_ticket_ids == (b.ticket_ids[0],)
+
+
+def test_tickets_of_another_order_void_or_named_twice_are_each_reported():
+    b = bought([("tty_a", 5000, 2)])
+    void = {
+        **b.tickets,
+        b.ticket_ids[1]: replace(b.tickets[b.ticket_ids[1]], status=TicketStatus.VOID),
+    }
+    ask = RefundAsk(ticket_ids=("tkt_other", b.ticket_ids[1], b.ticket_ids[0], b.ticket_ids[0]))
+    with pytest.raises(ValidationFailed) as refused:
+        plan(b, ask, tickets=void)
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("ticket_ids[0]", "TICKET_NOT_IN_ORDER"),
+        ("ticket_ids[1]", "TICKET_NOT_REFUNDABLE"),
+        ("ticket_ids", "TICKET_REPEATED"),
+    ]
+
+
+# ------------------------------------------------------------------ by amount
+def test_an_amount_is_split_over_the_parts_in_proportion_to_what_is_left():
+    b = bought([("tty_a", 10000, 1)], nft=True)
+    paid = paid_components(b.order)
+    refund = plan(b, RefundAsk(amount=paid.total // 2), Requester.ORGANIZER)
+    assert refund.amount == paid.total // 2
+    assert all(
+        abs(2 * part - whole) <= 2
+        for part, whole in zip(refund.amounts.as_list(), paid.as_list(), strict=True)
+    )
+    assert refund.void_ticket_ids == ()  # a partial amount voids no ticket
+
+
+def test_organizers_refund_everything_left_by_default_fees_included_and_every_ticket_voids():
+    b = bought([("tty_a", 5000, 2)], nft=True)
+    refund = plan(b, RefundAsk(reason=RefundReason.DUPLICATE), Requester.ORGANIZER)
+    assert refund.amount == b.order.totals.total
+    assert refund.status_after is OrderStatus.REFUNDED
+    assert set(refund.void_ticket_ids) == set(b.ticket_ids)
+    assert refund.fee_returned == b.order.totals.platform_fee
+
+
+def test_more_than_is_left_is_refused_naming_what_is_left():
+    b = bought([("tty_a", 5000, 1)])
+    b = after(b, plan(b, RefundAsk(amount=5000), Requester.ORGANIZER))
+    with pytest.raises(RefundExceedsRemaining) as refused:
+        plan(b, RefundAsk(amount=b.order.totals.total - 5000 + 1), Requester.ORGANIZER)
+    assert "$" in refused.value.detail
+    assert refused.value.errors[0].field == "amount_cents"
+
+
+def test_tickets_whose_share_was_already_refunded_by_amount_are_refused():
+    b = bought([("tty_a", 5000, 1)])
+    b = after(b, plan(b, RefundAsk(amount=b.order.totals.total - 1), Requester.ORGANIZER))
+    with pytest.raises(RefundExceedsRemaining) as refused:
+        plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)), Requester.ORGANIZER)
+    assert refused.value.errors[0].field == "ticket_ids"
+
+
+def test_nothing_left_is_refused():
+    b = bought([("tty_a", 5000, 1)])
+    b = after(b, plan(b, RefundAsk(), Requester.ORGANIZER))
+    b = Bought(replace(b.order, status=OrderStatus.PARTIALLY_REFUNDED), b.tickets)
+    with pytest.raises(RefundExceedsRemaining):
+        plan(b, RefundAsk(), Requester.SYSTEM)
+
+
+def test_an_amount_and_tickets_together_are_refused():
+    b = bought([("tty_a", 5000, 1)])
+    with pytest.raises(ValidationFailed) as refused:
+        plan(b, RefundAsk(amount=100, ticket_ids=(b.ticket_ids[0],)), Requester.ORGANIZER)
+    assert refused.value.errors[0].field == "amount_cents"
+
+
+@pytest.mark.parametrize(
+    "status",
+    [OrderStatus.PENDING_PAYMENT, OrderStatus.REFUNDED, OrderStatus.ON_HOLD, OrderStatus.EXPIRED],
+)
+def test_only_paid_orders_are_refunded(status):
+    b = bought([("tty_a", 5000, 1)])
+    with pytest.raises(OrderNotRefundable):
+        plan(Bought(replace(b.order, status=status), b.tickets), RefundAsk(), Requester.ORGANIZER)
+
+
+# --------------------------------------------------------------- afterwards
+def test_a_failed_refund_gives_its_amount_back_and_the_venue_its_fee_share_again():
+    b = bought([("tty_a", 5000, 3)])
+    first = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)))
+    b = after(b, first)
+    reopened = reopen(b.order, first.amounts)
+    assert reopened.refunded_after.total == 0
+    assert reopened.status_after is OrderStatus.PAID
+    assert reopened.fee_returned == -first.fee_returned
+
+
+def test_what_is_refunded_reads_from_the_order():
+    b = bought([("tty_a", 5000, 1)])
+    assert refunded_total(b.order) == 0
+    assert refunded_components(b.order).as_list() == [0, 0, 0, 0, 0, 0]
+    b = after(b, plan(b, RefundAsk(amount=700), Requester.ORGANIZER))
+    assert refunded_total(b.order) == 700
+
+
+def test_status_follows_the_amount_refunded():
+    paid = Components(100, 10, 0, (7,))
+    assert status_for(paid, Components(0, 0, 0, (0,))) is OrderStatus.PAID
+    assert status_for(paid, Components(50, 0, 0, (0,))) is OrderStatus.PARTIALLY_REFUNDED
+    assert status_for(paid, paid) is OrderStatus.REFUNDED
+
+
+def test_stripe_gets_only_its_own_reasons_and_the_party_names_the_tax_lines():
+    assert stripe_reason(RefundReason.FRAUDULENT) == "fraudulent"
+    assert stripe_reason(RefundReason.EVENT_CANCELLED) is None
+    party = order_party(bought([("tty_a", 5000, 1)]).order, "ven_1")
+    assert party.tax_names == ("Tennessee Sales Tax", "Nashville Local Tax", "Entertainment Tax")
