@@ -19,6 +19,7 @@ def queues(aws: AwsStack) -> dict[str, dlq.DeadLetters]:
 def test_every_redrive_target_is_listed_with_its_source(aws: AwsStack):
     found = queues(aws)
     assert {name: q.source_name for name, q in found.items()} == {
+        "CancellationRefundsDLQ": "CancellationRefundsQueue",
         "NotifierDLQ": "NotifierQueue",
         "PaymentEventsDLQ": "PaymentEventsQueue",
         "WebhooksDLQ": "WebhooksQueue",

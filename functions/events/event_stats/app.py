@@ -1,4 +1,5 @@
-"""GET /events/{event_id}/stats: sold, held, available and money per ticket type."""
+"""GET /events/{event_id}/stats: sold, held, available and money per ticket type, and
+once a cancelled event's orders are being refunded, how far that has got."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ def get_stats(event_id: str) -> dict[str, Any]:
         "status": stats.status,
         "currency": stats.currency,
         "ticket_types": [{**vars(row), "net_cents": row.net_cents} for row in stats.ticket_types],
+        "cancellation_refunds": vars(stats.cancellation_refunds)
+        if stats.cancellation_refunds
+        else None,
     }
 
 

@@ -33,6 +33,10 @@ class Settings(BaseModel):
     mail_from: str = Field(alias="MAIL_FROM", pattern=r"^[^@\s]+@[^@\s]+$")
     # The FIFO queue the Stripe webhook intake feeds (one group per PaymentIntent).
     payment_events_queue_url: str = Field(alias="PAYMENT_EVENTS_QUEUE_URL", min_length=1)
+    # The queue that refunds a cancelled event's orders, page by page (it feeds itself).
+    cancellation_refunds_queue_url: str | None = Field(
+        alias="CANCELLATION_REFUNDS_QUEUE_URL", default=None
+    )
     # Where the buyer-facing app lives: links in e-mails point there.
     app_base_url: str = Field(alias="APP_BASE_URL", pattern=r"^https?://")
     # Organizer webhooks may target http://127.0.0.1 (a local stack's receivers); a

@@ -1,6 +1,9 @@
-"""SQS queues the functions send to: today the FIFO queue of Stripe events."""
+"""SQS queues the functions send to: the FIFO queue of Stripe events, and the queue that
+refunds a cancelled event's orders."""
 
 from __future__ import annotations
+
+import json
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -25,3 +28,19 @@ def send_payment_event(body: str, *, group_id: str, deduplication_id: str) -> No
         )
     except (BotoCoreError, ClientError) as exc:
         raise DependencyUnavailable("The payment event queue is unavailable.") from exc
+
+
+CONTINUE = "continue_refunding_event_id"
+
+
+def continue_cancellation_refunds(event_id: str) -> None:
+    """Queue the next pages of a cancelled event's refunds (a run stops before its time
+    is up and hands on). Raises ``DependencyUnavailable`` when the queue does not take it:
+    the run then fails and its own message comes back."""
+    queue_url = settings().cancellation_refunds_queue_url
+    if not queue_url:
+        raise DependencyUnavailable("No cancellation refunds queue is configured.")
+    try:
+        client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps({CONTINUE: event_id}))
+    except (BotoCoreError, ClientError) as exc:
+        raise DependencyUnavailable("The cancellation refunds queue is unavailable.") from exc

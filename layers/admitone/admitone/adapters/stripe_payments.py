@@ -116,24 +116,51 @@ def cancel_payment_intent(payment_intent_id: str) -> bool:
     return True
 
 
-def existing_refund(payment_intent_id: str, *, idempotency_key: str) -> str | None:
-    """The id of the refund ``refund_payment_intent`` made with this key, if any."""
+@dataclass(frozen=True)
+class StripeRefund:
+    id: str
+    status: str  # pending | requires_action | succeeded | failed | canceled
+    metadata: Mapping[str, str]
+
+
+def refund_of(payload: Mapping[str, Any]) -> StripeRefund:
+    """A refund as a webhook carries it."""
+    metadata = payload.get("metadata") or {}
+    return StripeRefund(
+        id=str(payload["id"]),
+        status=str(payload.get("status") or "pending"),
+        metadata={str(k): str(v) for k, v in dict(metadata).items()},
+    )
+
+
+def _refund(raw: Any) -> StripeRefund:
+    metadata = raw.metadata.to_dict() if raw.metadata else {}
+    return StripeRefund(id=str(raw.id), status=str(raw.status), metadata=metadata)
+
+
+def existing_refund(payment_intent_id: str, *, idempotency_key: str) -> StripeRefund | None:
+    """The refund ``refund_payment_intent`` made with this key, if any."""
     found = _call(
         lambda: stripe_client().v1.refunds.list(
             params={"payment_intent": payment_intent_id, "limit": 100}
         )
     )
-    for refund in found.data:
-        metadata = refund.metadata.to_dict() if refund.metadata else {}
-        if metadata.get("idempotency_key") == idempotency_key:
-            return str(refund.id)
+    for raw in found.data:
+        refund = _refund(raw)
+        if refund.metadata.get("idempotency_key") == idempotency_key:
+            return refund
     return None
 
 
 def refund_payment_intent(
-    payment_intent_id: str, *, amount: int, reason: str, idempotency_key: str
-) -> str:
-    """Refund ``amount`` of the PaymentIntent's charge once; returns the refund id.
+    payment_intent_id: str,
+    *,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    metadata: Mapping[str, str] | None = None,
+) -> StripeRefund:
+    """Refund ``amount`` of the PaymentIntent's charge once.
 
     ``reason`` is ours (kept in metadata with the key): Stripe accepts only its own
     three. A refund this key already made is found and returned rather than made again:
@@ -148,9 +175,13 @@ def refund_payment_intent(
             params={
                 "payment_intent": payment_intent_id,
                 "amount": amount,
-                "metadata": {"reason": reason, "idempotency_key": idempotency_key},
+                "metadata": {
+                    **(metadata or {}),
+                    "reason": reason,
+                    "idempotency_key": idempotency_key,
+                },
             },
             options={"idempotency_key": idempotency_key},
         )
     )
-    return str(refund.id)
+    return _refund(refund)

@@ -12,6 +12,7 @@ from admitone.domain.accounts import NotificationPreferences, User
 from admitone.domain.catalog import CapacityPool, Event, TicketType, Venue, Voucher
 from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
+from admitone.domain.refunds import refunded_total
 from admitone.domain.tickets import Ticket
 
 
@@ -272,6 +273,9 @@ class OrderView(BaseModel):
     hold_expires_at: datetime
     created_at: datetime
     paid_at: datetime | None
+    # Taken back by refunds Stripe has not reported failed (RULES §9).
+    refunded_cents: int
+    disputed: bool
     tickets: list[OrderTicketView]
     # For the buyer of a paid order, until its event ends.
     registration: RegistrationLinkView | None = None
@@ -316,6 +320,8 @@ class OrderView(BaseModel):
             hold_expires_at=order.hold_expires_at,
             created_at=order.created_at,
             paid_at=order.paid_at,
+            refunded_cents=refunded_total(order),
+            disputed=order.dispute_id is not None,
             tickets=[
                 OrderTicketView(
                     id=t.id,

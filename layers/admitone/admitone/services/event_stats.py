@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from admitone.adapters.dynamo import inventory as inventory_store
 from admitone.domain.accounts import Principal
+from admitone.services.cancellation_refunds import Progress, progress_of
 from admitone.services.catalog_access import event_of, owned_event
 
 
@@ -33,6 +34,8 @@ class EventStats:
     status: str
     currency: str
     ticket_types: list[TicketTypeStats]
+    # Refunding a cancelled event: None until it starts.
+    cancellation_refunds: Progress | None = None
 
 
 def event_stats(event_id: str, caller: Principal) -> EventStats:
@@ -64,4 +67,5 @@ def event_stats(event_id: str, caller: Principal) -> EventStats:
         status=event.status.value,
         currency=event.currency.value,
         ticket_types=rows,
+        cancellation_refunds=progress_of(event_id),
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import catalog
+from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import (
@@ -22,6 +23,7 @@ from admitone.domain.catalog import (
 from admitone.domain.errors import Conflict, InvalidTransition
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.money import Currency
+from admitone.domain.payouts import settles_at
 from admitone.observability import logger
 from admitone.services.catalog_access import event_of, owned_event, owned_venue, require_organizer
 
@@ -93,11 +95,24 @@ def _save(
     partition: catalog.EventPartition,
     extra_ops: list[dict[str, Any]] | None = None,
 ) -> Event:
+    ops = list(extra_ops or [])
+    if event.status is EventStatus.PUBLISHED and not _settled(event.id):
+        # When its proceeds become available follows when it ends (RULES §10).
+        ops.append(
+            money_store.settlement_op(
+                event.id, event.venue_id, event.currency.value, settles_at(event.ends_at)
+            )
+        )
     if not catalog.save_event(
-        event, expected=previous, prices=price_range(partition), extra_ops=extra_ops
+        event, expected=previous, prices=price_range(partition), extra_ops=ops
     ):
         raise Conflict("The event changed meanwhile; read it again and retry.")
     return event
+
+
+def _settled(event_id: str) -> bool:
+    settlement = money_store.get_settlement(event_id)
+    return settlement is not None and settlement.settled_at is not None
 
 
 def price_range(partition: catalog.EventPartition) -> tuple[int, int] | None:

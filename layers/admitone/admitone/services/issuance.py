@@ -22,11 +22,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import catalog, table
+from admitone.adapters.dynamo import ledger as ledger_store
+from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.signing_keys import load_keyset
 from admitone.adapters.stripe_payments import Intent
+from admitone.domain import ledger
 from admitone.domain.catalog import Event
 from admitone.domain.codes import new_ticket_code
 from admitone.domain.errors import DependencyUnavailable, SoldOut
@@ -43,6 +46,7 @@ from admitone.domain.orders import (
     on_payment_succeeded,
     payment_mismatches,
 )
+from admitone.domain.refunds import order_party, paid_components
 from admitone.domain.tickets import Ticket
 from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
 from admitone.observability import logger, metrics
@@ -93,12 +97,13 @@ def settle_success(order: Order, intent: Intent, *, now: datetime) -> Settled:
 
 # -------------------------------------------------------------------- issue
 def _issue_from_hold(order: Order, now: datetime) -> None:
-    tickets = new_tickets(order, _event(order), now)
+    event = _event(order)
+    tickets = new_tickets(order, event, now)
     inventory_service.convert(
         order.event_id,
         order.allocation,
         _amounts(order),
-        extra_ops=_paid_ops(order, tickets, now),
+        extra_ops=_paid_ops(order, event, tickets, now),
         errors={0: OrderChanged()},
     )
     logger.info("tickets issued", extra={"order_id": order.id, "tickets": len(tickets)})
@@ -120,6 +125,7 @@ def _retake_or_refund(order: Order, intent: Intent, now: datetime) -> None:
             _amounts(order),
             extra_ops=lambda allocation: _paid_ops(
                 order,
+                event,
                 tickets,
                 now,
                 standing=order_store.take_standing_op(
@@ -144,7 +150,7 @@ def _refund_late(order: Order, intent: Intent, now: datetime) -> None:
         amount=intent.amount,
         reason=LATE_PAYMENT_NO_INVENTORY,
         idempotency_key=_late_refund_key(order),
-    )
+    ).id
     _transact(
         [
             order_store.transition_op(
@@ -237,6 +243,7 @@ def new_tickets(order: Order, event: Event, now: datetime) -> list[Ticket]:
 
 def _paid_ops(
     order: Order,
+    event: Event,
     tickets: Sequence[Ticket],
     now: datetime,
     *,
@@ -244,7 +251,9 @@ def _paid_ops(
     **changes: Any,
 ) -> list[Op]:
     """The order paid (op 0), the buyer's standing (by default: the cooldown starts), the
-    tickets and their announcements."""
+    tickets and their announcements, the sale in the ledger, the order on the list of
+    the event's paid orders."""
+    sale = ledger.sale(order_party(order, event.venue_id), paid_components(order))
     return [
         order_store.transition_op(
             order,
@@ -284,6 +293,8 @@ def _paid_ops(
             )
             for t in tickets
         ),
+        *ledger_store.book_ops(sale, now=now),
+        money_store.paid_order_op(order.event_id, order.id),
     ]
 
 

@@ -93,6 +93,21 @@ def _amounts(quote: Quote) -> dict[str, dict[str, int]]:
     return amounts
 
 
+def _shares(quote: Quote) -> tuple[dict[str, Any], ...]:
+    """Each ticket's part of every component: refunds by ticket take back exactly it."""
+    return tuple(
+        {
+            "ticket_type_id": share.ticket_type_id,
+            "price": share.price,
+            "discount": share.discount,
+            "platform_fee": share.platform_fee,
+            "nft_fee": share.nft_fee,
+            "taxes": [tax.amount for tax in share.taxes],
+        }
+        for share in quote.tickets
+    )
+
+
 def _lines(quote: Quote) -> tuple[OrderLine, ...]:
     quantities: dict[str, OrderLine] = {}
     for share in quote.tickets:
@@ -158,6 +173,7 @@ def place_order(
             attendee_email=attendee_email,
             voucher_code=priced.voucher_code,
             amounts=_amounts(quote),
+            shares=_shares(quote),
         )
 
     def extra_ops(allocation: Allocation) -> list[Op]:

@@ -3,8 +3,8 @@
 A PaymentIntent's status is mirrored on its order and only ever moves forward: an event
 that would move it back (``processing`` after ``succeeded``) is recorded in the log and
 ignored. A failed attempt leaves the order payable until its hold expires. Success is
-``issuance.settle_success``. Refund and dispute events are acknowledged here; the refund
-flow applies them.
+``issuance.settle_success``. Refund events go to services/refunds.py, disputes to
+services/disputes.py.
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo.table import ConditionFailed
-from admitone.adapters.stripe_payments import Intent, intent_of
+from admitone.adapters.stripe_payments import Intent, intent_of, refund_of
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.orders import Order, PaymentStatus, payment_moves_forward
 from admitone.observability import logger, metrics
-from admitone.services import issuance
+from admitone.services import disputes, issuance, refunds
 
 _PAYMENT_INTENT_EVENT = "payment_intent."
+_REFUND_EVENT = "refund."
+_CHARGE_REFUNDED = "charge.refunded"
+_DISPUTE_EVENT = "charge.dispute."
 MAX_ATTEMPTS = 5
 
 
@@ -32,11 +35,20 @@ def apply_stripe_event(event: Mapping[str, Any], *, now: datetime | None = None)
     """Apply one Stripe event as queued by intake (the body Stripe signed)."""
     event_type = str(event.get("type", ""))
     logger.append_keys(stripe_event_id=event.get("id"), stripe_event_type=event_type)
-    if not event_type.startswith(_PAYMENT_INTENT_EVENT):
-        logger.info("stripe event acknowledged; the refund flow applies it")
-        _count("StripeEventsDeferred")
-        return
-    settle_payment_intent(intent_of(event["data"]["object"]), now=now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    data_object = event["data"]["object"]
+    if event_type.startswith(_PAYMENT_INTENT_EVENT):
+        settle_payment_intent(intent_of(data_object), now=now)
+    elif event_type.startswith(_REFUND_EVENT):
+        refunds.apply_stripe_refund(refund_of(data_object), now=now)
+    elif event_type == _CHARGE_REFUNDED:
+        for refund in (data_object.get("refunds") or {}).get("data", []):
+            refunds.apply_stripe_refund(refund_of(refund), now=now)
+    elif event_type.startswith(_DISPUTE_EVENT):
+        disputes.apply_dispute(event_type, data_object, now=now)
+    else:
+        logger.info("stripe event acknowledged: nothing to apply")
+        _count("StripeEventsIgnored")
 
 
 def settle_payment_intent(intent: Intent, *, now: datetime) -> None:

@@ -10,6 +10,8 @@
 4. Payments ``processing`` for more than 10 minutes: fetched and applied.
 5. Missed webhooks: Stripe's events of the last hour (at most 100) that the inbox does
    not know are ingested as if delivered.
+6. Refunds asked more than 10 minutes ago that Stripe never accepted (the request died
+   between recording and sending them): sent now, once (``refunds.send_unsent``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from admitone.adapters.dynamo import stripe_inbox
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.stripe_events import is_handled
 from admitone.observability import logger, metrics
-from admitone.services import hold_sweeper, outbox_drain, stripe_intake
+from admitone.services import hold_sweeper, outbox_drain, refunds, stripe_intake
 from admitone.services.payments import settle_payment_intent
 
 STALLED_AFTER = timedelta(minutes=5)
@@ -47,6 +49,7 @@ def reconcile(now: datetime) -> dict[str, int]:
         ),
         "processing_payments_refreshed": _refresh_processing(now),
         "missed_events_ingested": _ingest_missed(now),
+        "unsent_refunds_sent": refunds.send_unsent(now, limit=LIMIT),
     }
     for name, count in report.items():
         metrics.add_metric(name=f"Reconcile_{name}", unit=MetricUnit.Count, value=count)

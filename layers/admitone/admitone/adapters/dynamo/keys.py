@@ -186,3 +186,67 @@ def webhook_delivery(endpoint_id: str, message_id: str) -> Key:
 
 
 WEBHOOK_RETRIES = "WEBHOOK_RETRY#pending"  # GSI3PK of deliveries awaiting a retry
+
+
+# -------------------------------------------------------------------- money
+def ledger_transaction(txn_id: str) -> Key:
+    """One balanced ledger transaction, its entries inside (domain/ledger.py)."""
+    return {"PK": f"LEDGER#{txn_id}", "SK": "TXN"}
+
+
+def venue_ledger(venue_id: str) -> str:
+    """GSI1PK of the ledger transactions that touch a venue (GSI1SK: at#txn id)."""
+    return f"VENUE_LEDGER#{venue_id}"
+
+
+def account_balance(account_id: str, shard: int) -> Key:
+    """One shard of an account's running balance (a hot account is spread over several)."""
+    return {"PK": f"BALANCE#{account_id}", "SK": f"SHARD#{shard:02d}"}
+
+
+def venue_balances(venue_id: str) -> str:
+    """GSI1PK of the balance shards of a venue's accounts (GSI1SK: account#shard)."""
+    return f"VENUE_BALANCES#{venue_id}"
+
+
+def refund(order_id: str, refund_id: str) -> Key:
+    return {"PK": f"ORDER#{order_id}", "SK": f"REFUND#{refund_id}"}
+
+
+def refund_request(order_id: str, request_hash: str) -> Key:
+    """Claims one refund request (a client's Idempotency-Key, a cancellation) for one refund."""
+    return {"PK": f"ORDER#{order_id}", "SK": f"REFUND_REQUEST#{request_hash}"}
+
+
+REFUNDS_UNSENT = "REFUNDS#unsent"  # GSI3PK of refunds not yet accepted by Stripe (GSI3SK: at#id)
+
+
+def dispute(order_id: str, dispute_id: str) -> Key:
+    return {"PK": f"ORDER#{order_id}", "SK": f"DISPUTE#{dispute_id}"}
+
+
+def paid_order_of_event(event_id: str, order_id: str) -> Key:
+    """Marks a paid order of an event: what cancelling the event refunds, in a stable order."""
+    return {"PK": f"EVENT_ORDERS#{event_id}", "SK": f"ORDER#{order_id}"}
+
+
+def settlement(event_id: str) -> Key:
+    """When an event's proceeds become available, and whether they have (RULES §10)."""
+    return {"PK": f"EVENT#{event_id}", "SK": "SETTLEMENT"}
+
+
+SETTLEMENTS_DUE = "SETTLEMENTS#due"  # GSI4PK of unsettled events (GSI4SK: settles_at#event)
+
+
+def cancellation_refunds(event_id: str) -> Key:
+    """Progress of refunding a cancelled event's orders."""
+    return {"PK": f"EVENT#{event_id}", "SK": "CANCELLATION_REFUNDS"}
+
+
+def payout(venue_id: str, payout_id: str) -> Key:
+    return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT#{payout_id}"}
+
+
+def payout_day(venue_id: str, day: str) -> Key:
+    """The sum of a venue's payouts of one UTC day (RULES §10 daily limit)."""
+    return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT_DAY#{day}"}

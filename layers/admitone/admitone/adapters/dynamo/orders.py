@@ -69,6 +69,9 @@ def to_item(order: Order) -> Item:
             "total": order.totals.total,
         },
         "amounts": {tty: dict(money) for tty, money in order.amounts.items()},
+        "shares": [dict(share) for share in order.shares],
+        "refunded": dict(order.refunded),
+        "dispute_id": order.dispute_id,
         "allocation": order.allocation.to_plain(),
         "hold_expires_at": instant(order.hold_expires_at),
         "hold_expires_epoch": int(order.hold_expires_at.timestamp()),
@@ -128,6 +131,9 @@ def to_order(item: Mapping[str, Any]) -> Order:
         paid_at=_parse(item.get("paid_at")),
         version=item["version"],
         amounts=item.get("amounts", {}),
+        shares=tuple(item.get("shares", ())),
+        refunded=item.get("refunded") or {},
+        dispute_id=item.get("dispute_id"),
     )
 
 

@@ -1,0 +1,225 @@
+"""The ledger in the single table: transactions and running balances (domain/ledger.py).
+
+Items:
+- ``keys.ledger_transaction``: one transaction with its entries (``account``, ``amount``
+  debit positive, ``memo``), ``kind``, ``currency``, ``refs``, ``booked_at``; written
+  ``attribute_not_exists`` so a fact is booked once. A venue's transactions are listed
+  by GSI1 ``VENUE_LEDGER#<venue>`` / ``<booked at>#<txn id>``.
+- ``keys.account_balance``: a shard of an account's balance (``ADD balance :delta`` in
+  the transaction that books the entries). Hot accounts (Stripe clearing, revenue, tax,
+  an event's pending proceeds) are spread over several shards so an on-sale does not
+  write one item from every purchase; a venue's available and reserved balances are one
+  item each, so a payout can hold them still with a condition. A venue's shards are
+  listed by GSI1 ``VENUE_BALANCES#<venue>`` / ``<account>#<shard>``.
+
+``scripts/ledger-check`` recomputes every balance from the entries and compares.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from admitone.adapters.aws import client
+from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.table import (
+    Item,
+    check_op,
+    from_attributes,
+    instant,
+    put_op,
+    update_op,
+)
+from admitone.config import settings
+from admitone.domain.ledger import Account, AccountKind, Transaction, net_deltas
+
+Op = dict[str, Any]
+TXN_ENTITY = "ledger_txn"
+BALANCE_ENTITY = "balance_shard"
+# A venue's available and reserved balances are conditioned on by payouts: one item each.
+SHARDS = {
+    AccountKind.VENUE_AVAILABLE: 1,
+    AccountKind.VENUE_RESERVED: 1,
+    AccountKind.VENUE_PENDING: 4,
+}
+DEFAULT_SHARDS = 8
+
+
+def shard_count(account: Account) -> int:
+    return SHARDS.get(account.kind, DEFAULT_SHARDS)
+
+
+# ------------------------------------------------------------------- writes
+@dataclass(frozen=True)
+class ShardBalance:
+    shard: int
+    balance: int
+
+
+def _transaction_item(txn: Transaction, now: datetime) -> Item:
+    item: Item = {
+        **keys.ledger_transaction(txn.id),
+        "entity": TXN_ENTITY,
+        "txn_id": txn.id,
+        "kind": txn.kind.value,
+        "currency": txn.currency,
+        "venue_id": txn.venue_id,
+        "refs": dict(txn.refs),
+        "entries": [
+            {"account": entry.account.id, "amount": entry.amount, "memo": entry.memo}
+            for entry in txn.entries
+        ],
+        "booked_at": instant(now),
+    }
+    if txn.venue_id:
+        item["GSI1PK"] = keys.venue_ledger(txn.venue_id)
+        item["GSI1SK"] = f"{instant(now)}#{txn.id}"
+    return item
+
+
+def balance_op(
+    account: Account, delta: int, *, shard: int | None = None, expect: int | None = None
+) -> Op:
+    """Add ``delta`` to one shard of ``account`` (a random one unless given); with
+    ``expect``, only if that shard's balance is exactly it (a payout's guard)."""
+    chosen = secrets.randbelow(shard_count(account)) if shard is None else shard
+    sets = ["account_id = :account", "kind = :kind", "currency = :currency", "entity = :entity"]
+    values: dict[str, Any] = {
+        ":delta": delta,
+        ":account": account.id,
+        ":kind": account.kind.value,
+        ":currency": account.currency,
+        ":entity": BALANCE_ENTITY,
+    }
+    if account.venue_id:
+        sets += ["venue_id = :venue", "GSI1PK = :gsi1pk", "GSI1SK = :gsi1sk"]
+        values |= {
+            ":venue": account.venue_id,
+            ":gsi1pk": keys.venue_balances(account.venue_id),
+            ":gsi1sk": f"{account.id}#{chosen:02d}",
+        }
+    condition = None
+    if expect is not None:
+        values[":expect"] = expect
+        condition = "balance = :expect" + (
+            " OR attribute_not_exists(balance)" if expect == 0 else ""
+        )
+    return update_op(
+        keys.account_balance(account.id, chosen),
+        "ADD balance :delta SET " + ", ".join(sets),
+        values=values,
+        condition=condition,
+    )
+
+
+def book_ops(
+    transactions: Sequence[Transaction],
+    *,
+    now: datetime,
+    guarded: Mapping[Account, int] | None = None,
+    drained: Mapping[Account, Sequence[ShardBalance]] | None = None,
+) -> list[Op]:
+    """The Puts of ``transactions`` and one balance update per account they move, to
+    join the transaction of the change they record.
+
+    ``guarded`` accounts (one shard each) are updated only if their balance is still the
+    one given. ``drained`` accounts are emptied shard by shard, each only if it still
+    holds the balance read (the transactions must move exactly their sum out).
+    """
+    ops = [
+        put_op(_transaction_item(txn, now), condition="attribute_not_exists(PK)")
+        for txn in transactions
+    ]
+    guards = guarded or {}
+    drains = drained or {}
+    for account, delta in net_deltas(transactions).items():
+        if account in drains:
+            if delta != -sum(shard.balance for shard in drains[account]):
+                raise ValueError(f"{account.id}: a drain must move out exactly its balance")
+            ops += [
+                balance_op(account, -shard.balance, shard=shard.shard, expect=shard.balance)
+                for shard in drains[account]
+            ]
+        elif account in guards:
+            ops.append(balance_op(account, delta, shard=0, expect=guards[account]))
+        else:
+            ops.append(balance_op(account, delta))
+    return ops
+
+
+def balance_check_op(account: Account, expect: int) -> Op:
+    """Holds only while a one-shard account's balance is ``expect``."""
+    condition = "balance = :expect" + (" OR attribute_not_exists(balance)" if expect == 0 else "")
+    return check_op(keys.account_balance(account.id, 0), condition, values={":expect": expect})
+
+
+# -------------------------------------------------------------------- reads
+def shards_of(account: Account) -> list[ShardBalance]:
+    """Every shard of one account, read consistently."""
+    items = table.query_partition(keys.account_balance(account.id, 0)["PK"], consistent=True)
+    return [
+        ShardBalance(int(item["SK"].removeprefix("SHARD#")), int(item["balance"])) for item in items
+    ]
+
+
+def balance_of(account: Account) -> int:
+    """The account's balance (debit positive), read consistently."""
+    return sum(shard.balance for shard in shards_of(account))
+
+
+def venue_account_balances(venue_id: str) -> dict[str, tuple[AccountKind, str, int]]:
+    """Every account of a venue: id -> (kind, currency, balance debit positive)."""
+    found: dict[str, tuple[AccountKind, str, int]] = {}
+    request = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": table.to_attributes({":pk": keys.venue_balances(venue_id)}),
+    }
+    for page, _ in table.query_pages(request):
+        for item in page:
+            account_id = str(item["account_id"])
+            _, _, so_far = found.get(account_id, (AccountKind(item["kind"]), item["currency"], 0))
+            found[account_id] = (
+                AccountKind(item["kind"]),
+                str(item["currency"]),
+                so_far + int(item["balance"]),
+            )
+    return found
+
+
+def venue_ledger_page(
+    venue_id: str, *, limit: int, start_key: Mapping[str, str] | None
+) -> tuple[list[Item], dict[str, str] | None]:
+    """A venue's ledger transactions, newest first."""
+    return table.index_page(
+        "GSI1", keys.venue_ledger(venue_id), limit=limit, start_key=start_key, newest_first=True
+    )
+
+
+def get_transaction(txn_id: str) -> Item | None:
+    return table.get(keys.ledger_transaction(txn_id), consistent=True)
+
+
+def _scan(entity: str, table_name: str | None) -> Iterator[Item]:
+    """Every item of one kind: for the offline ledger check only, never a request."""
+    paginator = client("dynamodb").get_paginator("scan")
+    pages = paginator.paginate(
+        TableName=table_name or settings().table_name,
+        FilterExpression="entity = :entity",
+        ExpressionAttributeValues={":entity": {"S": entity}},
+        ConsistentRead=True,
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            yield from_attributes(item)
+
+
+def all_transactions(table_name: str | None = None) -> Iterator[Item]:
+    return _scan(TXN_ENTITY, table_name)
+
+
+def all_balance_shards(table_name: str | None = None) -> Iterator[Item]:
+    return _scan(BALANCE_ENTITY, table_name)

@@ -1,0 +1,124 @@
+"""How refunds, balances, ledger transactions and payouts look on the wire (cents)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from admitone.adapters.dynamo.money import Payout, Refund
+from admitone.domain.payouts import Balance
+
+
+class RefundView(BaseModel):
+    refund_id: str
+    order_id: str
+    status: str
+    amount_cents: int
+    currency: str
+    reason: str
+    ticket_ids: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, refund: Refund) -> RefundView:
+        return cls(
+            refund_id=refund.id,
+            order_id=refund.order_id,
+            status=refund.status.value,
+            amount_cents=refund.amount,
+            currency=refund.currency,
+            reason=refund.reason.value,
+            ticket_ids=list(refund.ticket_ids),
+            created_at=refund.created_at,
+        )
+
+
+class BalanceView(BaseModel):
+    currency: str
+    pending: int
+    available: int
+    reserved: int
+    required_reserve: int
+    payable: int
+    risk_level: str
+
+    @classmethod
+    def of(cls, balance: Balance) -> BalanceView:
+        return cls(
+            currency=balance.currency,
+            pending=balance.pending,
+            available=balance.available,
+            reserved=balance.reserved,
+            required_reserve=balance.required_reserve,
+            payable=balance.payable,
+            risk_level=balance.risk.value,
+        )
+
+
+class EntryView(BaseModel):
+    account: str
+    amount_cents: int  # debit positive
+    memo: str
+
+
+class LedgerTransactionView(BaseModel):
+    transaction_id: str
+    kind: str
+    currency: str
+    booked_at: datetime
+    refs: dict[str, str]
+    entries: list[EntryView]
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> LedgerTransactionView:
+        return cls(
+            transaction_id=item["txn_id"],
+            kind=item["kind"],
+            currency=item["currency"],
+            booked_at=datetime.fromisoformat(item["booked_at"]),
+            refs=dict(item.get("refs") or {}),
+            entries=[
+                EntryView(account=e["account"], amount_cents=int(e["amount"]), memo=e["memo"])
+                for e in item["entries"]
+            ],
+        )
+
+
+class LedgerPageView(BaseModel):
+    transactions: list[LedgerTransactionView]
+    next_cursor: str | None
+
+
+class PayoutView(BaseModel):
+    payout_id: str
+    venue_id: str
+    status: str
+    amount_cents: int
+    fee_cents: int
+    net_cents: int
+    currency: str
+    instant: bool
+    created_at: datetime
+    arrives_by: datetime
+
+    @classmethod
+    def of(cls, payout: Payout) -> PayoutView:
+        return cls(
+            payout_id=payout.id,
+            venue_id=payout.venue_id,
+            status=payout.status,
+            amount_cents=payout.amount,
+            fee_cents=payout.fee,
+            net_cents=payout.net,
+            currency=payout.currency,
+            instant=payout.instant,
+            created_at=payout.created_at,
+            arrives_by=payout.arrives_by,
+        )
+
+
+class PayoutListView(BaseModel):
+    payouts: list[PayoutView]

@@ -1,0 +1,99 @@
+"""Refunding a cancelled event (RULES §9): every paid order in full, fees included.
+
+The event's paid orders are walked in a stable order (by id) a page at a time, at most
+``REFUNDS_PER_SECOND`` Stripe refunds a second (Stripe's per-endpoint limits are
+25/s in test mode, 100/s live). A progress record keeps the cursor, moved on only past
+a page whose orders are all refunded, and only from where it was read: a run that dies
+mid-page is redelivered and refunds that page again, and each order's refund is claimed
+once per cancellation (services/refunds.py), so nothing is refunded twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from admitone.adapters.dynamo import catalog
+from admitone.adapters.dynamo import money as money_store
+from admitone.adapters.dynamo import orders as order_store
+from admitone.domain.catalog import EventStatus
+from admitone.domain.refunds import REFUNDABLE, RefundAsk, RefundReason, Requester
+from admitone.observability import logger
+from admitone.services import refunds
+
+PAGE_SIZE = 10
+REFUNDS_PER_SECOND = 20
+CANCELLED_BY = "system:event_cancelled"
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str  # running | completed
+    orders_total: int
+    orders_done: int
+    amount_refunded: int
+
+
+def progress_of(event_id: str) -> Progress | None:
+    item = money_store.cancellation_progress(event_id)
+    if item is None:
+        return None
+    return Progress(
+        status=str(item["status"]),
+        orders_total=int(item["orders_total"]),
+        orders_done=int(item["orders_done"]),
+        amount_refunded=int(item["amount_refunded"]),
+    )
+
+
+def refund_page(event_id: str, *, now: datetime) -> bool:
+    """Refund the next page of the cancelled event's paid orders; True while more remain."""
+    event = catalog.get_event(event_id)
+    if event is None or event.status is not EventStatus.CANCELLED:
+        logger.warning("not a cancelled event: nothing to refund", extra={"event_id": event_id})
+        return False
+    money_store.start_cancellation(event_id, money_store.count_paid_orders(event_id), now)
+    progress = money_store.cancellation_progress(event_id)
+    assert progress is not None  # just created, or there before
+    if progress["status"] == "completed":
+        return False
+    cursor = str(progress["cursor"])
+    order_ids = money_store.paid_orders_after(event_id, cursor or None, limit=PAGE_SIZE)
+    amount = 0
+    for order_id in order_ids:
+        order = order_store.get_order(order_id)
+        claimed = money_store.claimed_refund(order_id, _seed(event_id))
+        if claimed is None and (order is None or order.status not in REFUNDABLE):
+            continue  # refunded in full before the event was cancelled
+        assert order is not None
+        refund = refunds.refund_order(
+            order,
+            event,
+            RefundAsk(reason=RefundReason.EVENT_CANCELLED),
+            requester=Requester.SYSTEM,
+            requested_by=CANCELLED_BY,
+            request_seed=_seed(event_id),
+            now=now,
+        )
+        amount += refund.amount
+        time.sleep(1 / REFUNDS_PER_SECOND)
+    done = len(order_ids) < PAGE_SIZE
+    moved = money_store.advance_cancellation(
+        event_id,
+        read_cursor=cursor,
+        cursor=order_ids[-1] if order_ids else cursor,
+        orders=len(order_ids),
+        amount=amount,
+        done=done,
+        now=now,
+    )
+    logger.info(
+        "cancelled event: a page of orders refunded",
+        extra={"event_id": event_id, "orders": len(order_ids), "amount": amount, "moved": moved},
+    )
+    return not done
+
+
+def _seed(event_id: str) -> str:
+    return f"event-cancelled:{event_id}"

@@ -1,0 +1,145 @@
+"""Cancelling an event refunds every paid order in full (RULES §9), exactly once, even
+when the consumer dies mid-way and its message comes back; progress shows in the
+event's stats."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from admitone.adapters.dynamo import tickets as ticket_store
+from admitone.adapters.queues import CONTINUE
+from admitone.domain.tickets import TicketStatus
+from admitone.services import refunds
+from scripts.devstack.pollers import SqsPoller
+from tests.conftest import sample_event
+from tests.integration.conftest import Api, AwsStack, InProcessRuntime
+from tests.integration.gate_kit import buy
+from tests.integration.money_kit import assert_ledger_balances, balance, order, stripe_refunds
+from tests.integration.shop import Shop, open_shop
+
+CONSUMER = "CancellationRefundsFunction"
+
+
+def consumer_source(aws: AwsStack):
+    return next(s for s in aws.stack.sqs_sources() if s.function_id == CONSUMER)
+
+
+def announce(aws: AwsStack, event_id: str) -> None:
+    """event.cancelled reaches the consumer's queue, as its EventBridge rule sends it."""
+    bus_event = json.loads(
+        sample_event("events.cancellation_refunds", "unknown_event")["Records"][0]["body"]
+    )
+    bus_event["detail"]["data"]["event_id"] = event_id
+    aws.client("sqs").send_message(
+        QueueUrl=consumer_source(aws).queue_url, MessageBody=json.dumps(bus_event)
+    )
+
+
+def drain(aws: AwsStack) -> int:
+    """Run the consumer on everything queued (a run also queues its own continuation)."""
+    aws.use_function(CONSUMER)
+    poller = SqsPoller(consumer_source(aws), InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
+    handled = 0
+    while count := poller.poll_once():
+        handled += count
+    return handled
+
+
+def redeliver(aws: AwsStack, event_id: str) -> dict[str, Any]:
+    """The message of a run that died comes back (its body: carry on with the event)."""
+    event = sample_event("events.cancellation_refunds", "unknown_event")
+    event["Records"][0]["body"] = json.dumps({CONTINUE: event_id})
+    return aws.invoke(CONSUMER, event)
+
+
+def cancel(shop: Shop) -> None:
+    response = shop.api.post(
+        f"/events/{shop.event_id}/cancel",
+        {"reason": "the artist is ill"},
+        token=shop.organizer_token,
+    )
+    assert response.status == 200, response.body
+
+
+@pytest.fixture
+def shop(api: Api, aws: AwsStack) -> Shop:
+    return open_shop(api, aws, types={"ga": {"price_cents": 3000, "capacity": 100}})
+
+
+def test_fifty_paid_orders_are_refunded_in_full_exactly_once_despite_a_crash(
+    aws, shop, monkeypatch
+):
+    holders = [buy(shop, 1) for _ in range(50)]
+    partly = holders[0]  # a buyer who already refunded their ticket: the fees remain
+    refunded = shop.api.post(
+        f"/orders/{partly.order_id}/refunds",
+        {"ticket_ids": [partly.tickets[0]["id"]]},
+        token=partly.token,
+        headers={"Idempotency-Key": "before-the-cancellation"},
+    )
+    assert refunded.status == 201, refunded.body
+    cancel(shop)
+
+    real_send = refunds.send
+    calls = {"n": 0}
+
+    def dies_at_the_23rd(refund, *, now):
+        calls["n"] += 1
+        if calls["n"] == 23:
+            raise RuntimeError("the Lambda died after asking the refund, before Stripe")
+        return real_send(refund, now=now)
+
+    monkeypatch.setattr(refunds, "send", dies_at_the_23rd)
+    announce(aws, shop.event_id)
+    drain(aws)
+
+    progress = shop.stats()["cancellation_refunds"]
+    assert progress["status"] == "running"
+    assert progress["orders_done"] == 20  # two pages finished before the crash
+    assert progress["orders_total"] == 50
+
+    answer = redeliver(aws, shop.event_id)
+    assert answer["batchItemFailures"] == []
+    drain(aws)
+
+    progress = shop.stats()["cancellation_refunds"]
+    assert progress["status"] == "completed"
+    assert progress["orders_done"] == 50
+    for holder in holders:
+        paid = order(holder.order_id)
+        assert paid.status.value == "refunded"
+        made = [r for r in stripe_refunds(holder.order_id) if r.status == "succeeded"]
+        assert sum(int(r.amount) for r in made) == paid.totals.total
+        reasons = [r.metadata.to_dict()["reason"] for r in made]
+        expected = 1 if holder is not partly else 2
+        assert reasons.count("event_cancelled") == 1
+        assert len(made) == expected
+    tickets = ticket_store.tickets_by_id([h.tickets[0]["id"] for h in holders])
+    assert {ticket.status for ticket in tickets} == {TicketStatus.VOID}
+    assert (
+        progress["amount_refunded"]
+        == sum(order(h.order_id).totals.total for h in holders) - (refunded.json()["amount_cents"])
+    )
+    assert balance(shop)["pending"] == 0
+    assert_ledger_balances()
+
+    announce(aws, shop.event_id)  # event.cancelled delivered again: nothing more
+    drain(aws)
+    assert all(len(stripe_refunds(h.order_id)) == (2 if h is partly else 1) for h in holders)
+
+
+def test_the_consumer_ignores_events_that_are_not_cancelled(aws, shop):
+    holder = buy(shop, 1)
+    announce(aws, shop.event_id)  # a forged or stale message: the event is on sale
+    drain(aws)
+    assert stripe_refunds(holder.order_id) == []
+    assert shop.stats()["cancellation_refunds"] is None
+
+
+def test_the_cancellation_sample_event_is_ignored_for_an_unknown_event(aws):
+    assert aws.invoke_sample("CancellationRefundsFunction", "unknown_event") == {
+        "batchItemFailures": []
+    }

@@ -1,0 +1,316 @@
+"""Refunds (RULES §9) through the API and Stripe: who may refund what, exactly each
+ticket's share, tickets void at once, never more than was paid, once per key, and
+Stripe's word on a refund (failed reopens the amount); the ledger balances throughout."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from admitone.adapters import stripe_payments
+from admitone.adapters.dynamo import money as money_store
+from admitone.adapters.stripe_payments import StripeRefund
+from admitone.domain.accounts import Principal
+from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.ids import Prefix, new_id
+from admitone.domain.jwt_tokens import Role
+from admitone.domain.money import allocate, percent_of
+from admitone.domain.refunds import (
+    RefundAsk,
+    RefundExceedsRemaining,
+    RefundNotAllowed,
+    RefundStatus,
+    refunded_total,
+)
+from admitone.services import refunds
+from admitone.services.reconcile import reconcile
+from tests.integration.conftest import Api, AwsStack
+from tests.integration.gate_kit import buy
+from tests.integration.money_kit import (
+    ask_refund,
+    assert_ledger_balances,
+    balance,
+    ledger_page,
+    order,
+    refunded_on_stripe,
+    stripe_refunds,
+    stripe_webhook,
+)
+from tests.integration.shop import open_shop
+
+PRICE = 5000  # open_shop's GA ticket, in Nashville (TN 700 + local 225 + entertainment 100)
+
+
+@pytest.fixture
+def shop(api: Api, aws: AwsStack):
+    return open_shop(api, aws)
+
+
+def test_a_buyer_refunds_one_of_three_tickets_and_gets_exactly_its_share(shop):
+    holder = buy(shop, 3)
+    paid = order(holder.order_id)
+    refunded_ticket = holder.tickets[0]["id"]
+
+    response = ask_refund(
+        shop.api, holder.order_id, holder.token, {"ticket_ids": [refunded_ticket]}
+    )
+
+    assert response.status == 201, response.body
+    refund = response.json()
+    # The ticket's price and its share of each tax line (largest remainder, first ticket
+    # first); the platform and NFT fees are kept.
+    tax_share = sum(allocate(line["amount"], [PRICE] * 3)[0] for line in paid.totals.taxes)
+    assert refund["amount_cents"] == PRICE + tax_share
+    assert refund["status"] == "succeeded"
+    assert refunded_on_stripe(holder.order_id) == refund["amount_cents"]
+
+    seen = shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()
+    assert seen["status"] == "partially_refunded"
+    assert seen["refunded_cents"] == refund["amount_cents"]
+    statuses = {ticket["id"]: ticket["status"] for ticket in seen["tickets"]}
+    assert statuses == {
+        refunded_ticket: "void",
+        holder.tickets[1]["id"]: "valid",
+        holder.tickets[2]["id"]: "valid",
+    }
+
+    # The venue's ledger shows the reversal of that ticket's price, and its share of the
+    # platform fee (RULES §10: proceeds are price less discount less fee) given back.
+    kinds = {txn["kind"]: txn for txn in ledger_page(shop)}
+    assert {"sale", "platform_fee", "refund", "platform_fee_returned"} <= set(kinds)
+    venue_entries = [
+        e for e in kinds["refund"]["entries"] if e["account"].startswith("venue_pending:")
+    ]
+    assert [e["amount_cents"] for e in venue_entries] == [PRICE]
+    fee = percent_of(3 * PRICE, 820)
+    fee_back = fee * PRICE // (3 * PRICE)
+    assert balance(shop)["pending"] == (3 * PRICE - fee) - (PRICE - fee_back)
+    assert_ledger_balances()
+
+
+def test_refunding_each_ticket_in_turn_refunds_exactly_the_price_and_tax_paid(shop):
+    holder = buy(shop, 3)
+    paid = order(holder.order_id).totals
+    amounts = []
+    for ticket in holder.tickets:
+        response = ask_refund(
+            shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket["id"]]}
+        )
+        assert response.status == 201, response.body
+        amounts.append(response.json()["amount_cents"])
+
+    taxes = sum(line["amount"] for line in paid.taxes)
+    assert sum(amounts) == paid.subtotal - paid.discount + taxes
+    assert order(holder.order_id).status.value == "partially_refunded"  # the fees are kept
+    again = ask_refund(
+        shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[0]["id"]]}
+    )
+    assert again.status == 422
+    assert again.json()["errors"][0]["code"] == "TICKET_NOT_REFUNDABLE"
+    assert_ledger_balances()
+
+
+def test_the_organizer_refunds_everything_left_fees_included_by_default(shop):
+    holder = buy(shop, 2)
+    ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[0]["id"]]})
+
+    response = ask_refund(shop.api, holder.order_id, shop.organizer_token, {"reason": "duplicate"})
+
+    assert response.status == 201, response.body
+    assert refunded_on_stripe(holder.order_id) == order(holder.order_id).totals.total
+    seen = shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()
+    assert seen["status"] == "refunded"
+    assert {t["status"] for t in seen["tickets"]} == {"void"}
+    assert balance(shop)["pending"] == 0
+    assert_ledger_balances()
+
+
+def test_a_refund_over_what_is_left_is_refused_and_changes_nothing(shop):
+    holder = buy(shop, 1)
+    total = order(holder.order_id).totals.total
+    ask_refund(shop.api, holder.order_id, shop.organizer_token, {"amount_cents": total - 100})
+
+    response = ask_refund(shop.api, holder.order_id, shop.organizer_token, {"amount_cents": 101})
+
+    assert response.status == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "REFUND_EXCEEDS_REMAINING"
+    assert problem["errors"][0]["field"] == "amount_cents"
+    assert refunded_on_stripe(holder.order_id) == total - 100
+    assert (
+        ask_refund(shop.api, holder.order_id, shop.organizer_token, {"amount_cents": 100}).status
+        == 201
+    )
+    assert order(holder.order_id).status.value == "refunded"
+
+
+def test_buyers_refund_by_ticket_only_and_others_do_not_learn_the_order_exists(shop):
+    holder = buy(shop, 1)
+    by_amount = ask_refund(shop.api, holder.order_id, holder.token, {"amount_cents": 100})
+    assert by_amount.status == 403
+    assert by_amount.json()["code"] == "REFUND_NOT_ALLOWED"
+    assert by_amount.json()["errors"][0]["field"] == "amount_cents"
+
+    _, stranger = shop.buyer()
+    assert ask_refund(shop.api, holder.order_id, stranger).status == 404
+    assert ask_refund(shop.api, "ord_nope", holder.token).status == 404
+    assert stripe_refunds(holder.order_id) == []
+
+
+@pytest.mark.parametrize(
+    ("days_after_payment", "why"),
+    [(31, "refund window closed"), (10, "event started")],
+    ids=["after-30-days", "after-the-event-started"],
+)
+def test_the_buyer_policy_refuses_late_refunds_with_the_reason(shop, days_after_payment, why):
+    holder = buy(shop, 1)
+    paid_at = order(holder.order_id).paid_at
+    assert paid_at is not None
+    with pytest.raises(RefundNotAllowed) as refused:
+        refunds.request_refund(
+            holder.order_id,
+            holder.principal,
+            RefundAsk(),
+            request_key="late",
+            now=paid_at + timedelta(days=days_after_payment),
+        )
+    assert refused.value.errors[0].message == why
+    assert stripe_refunds(holder.order_id) == []
+
+
+def test_the_same_idempotency_key_refunds_once(shop):
+    holder = buy(shop, 2)
+    body = {"ticket_ids": [holder.tickets[0]["id"]]}
+    first = ask_refund(shop.api, holder.order_id, holder.token, body, key="same-key")
+    second = ask_refund(shop.api, holder.order_id, holder.token, body, key="same-key")
+    assert first.status == second.status == 201
+    assert second.json()["refund_id"] == first.json()["refund_id"]
+    assert len(stripe_refunds(holder.order_id)) == 1
+
+
+def test_a_refund_stripe_reports_failed_is_refundable_again(aws, shop):
+    holder = buy(shop, 2)
+    total = order(holder.order_id).totals.total
+    refund = ask_refund(
+        shop.api, holder.order_id, shop.organizer_token, {"amount_cents": 1000}
+    ).json()
+    stripe_refund = stripe_refunds(holder.order_id)[0].to_dict()
+
+    stripe_webhook(aws, "refund.updated", {**stripe_refund, "status": "failed"})
+    stripe_webhook(aws, "refund.updated", {**stripe_refund, "status": "failed"})  # again
+
+    assert (
+        money_store.get_refund(holder.order_id, refund["refund_id"]).status is RefundStatus.FAILED
+    )
+    reopened = order(holder.order_id)
+    assert reopened.status.value == "paid"
+    assert (
+        shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()["refunded_cents"] == 0
+    )
+    assert_ledger_balances()
+    whole = ask_refund(shop.api, holder.order_id, shop.organizer_token)
+    assert whole.json()["amount_cents"] == total
+    assert_ledger_balances()
+
+
+def test_charge_refunded_confirms_a_refund_stripe_had_left_pending(aws, shop, monkeypatch):
+    holder = buy(shop, 1)
+    real = stripe_payments.refund_payment_intent
+    answers = iter(["pending"])
+
+    def pending_first(*args, **kwargs):
+        made = real(*args, **kwargs)
+        return StripeRefund(made.id, next(answers, made.status), made.metadata)
+
+    monkeypatch.setattr(stripe_payments, "refund_payment_intent", pending_first)
+    refund = ask_refund(shop.api, holder.order_id, shop.organizer_token).json()
+    assert refund["status"] == "pending"
+    assert order(holder.order_id).status.value == "refunded"  # counted while pending
+
+    made = stripe_refunds(holder.order_id)[0].to_dict()
+    stripe_webhook(
+        aws, "charge.refunded", {"id": "ch_1", "object": "charge", "refunds": {"data": [made]}}
+    )
+
+    assert (
+        money_store.get_refund(holder.order_id, refund["refund_id"]).status
+        is RefundStatus.SUCCEEDED
+    )
+    kinds = [txn["kind"] for txn in ledger_page(shop)]
+    assert kinds.count("refund_paid") == 1
+    assert_ledger_balances()
+
+
+def test_a_refund_stripe_could_not_take_is_sent_once_by_reconciliation(aws, shop, monkeypatch):
+    holder = buy(shop, 1)
+    real = stripe_payments.refund_payment_intent
+
+    def away(*args, **kwargs):
+        raise DependencyUnavailable("Stripe is unavailable.")
+
+    monkeypatch.setattr(stripe_payments, "refund_payment_intent", away)
+    refund = ask_refund(shop.api, holder.order_id, shop.organizer_token).json()
+    assert refund["status"] == "pending"
+    assert stripe_refunds(holder.order_id) == []
+    monkeypatch.setattr(stripe_payments, "refund_payment_intent", real)  # Stripe is back
+
+    aws.use_function("ReconcileFunction")
+    later = order(holder.order_id).paid_at + timedelta(minutes=11)
+    assert reconcile(later)["unsent_refunds_sent"] == 1
+    assert reconcile(later)["unsent_refunds_sent"] == 0
+    assert refunded_on_stripe(holder.order_id) == order(holder.order_id).totals.total
+    assert (
+        money_store.get_refund(holder.order_id, refund["refund_id"]).status
+        is RefundStatus.SUCCEEDED
+    )
+    assert_ledger_balances()
+
+
+@pytest.mark.race
+def test_twenty_concurrent_refunds_of_one_order_never_refund_more_than_was_paid(shop):
+    """20 refunds of 30 % each, different keys, from 20 threads (through the service, as
+    in test_onsale_race: the concurrency under test is the table's)."""
+    holder = buy(shop, 3)
+    total = order(holder.order_id).totals.total
+    share = total * 3 // 10  # three fit, a fourth does not
+    admin = Principal(
+        user_id=new_id(Prefix.USER), roles=frozenset({Role.ADMIN}), email="a@example.com"
+    )
+    start = threading.Barrier(20)
+
+    def refund_once(_: int) -> str:
+        start.wait()
+        try:
+            refunds.request_refund(
+                holder.order_id, admin, RefundAsk(amount=share), request_key=str(uuid.uuid4())
+            )
+        except RefundExceedsRemaining:
+            return "refused"
+        return "refunded"
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(refund_once, range(20)))
+
+    assert outcomes.count("refunded") == 3
+    assert outcomes.count("refused") == 17
+    assert refunded_on_stripe(holder.order_id) == 3 * share <= total
+    assert refunded_total(order(holder.order_id)) == 3 * share
+    assert_ledger_balances()
+
+
+def test_the_refund_sample_event_gets_404_for_an_unknown_order(aws):
+    response = aws.invoke_sample("RefundOrderFunction", "unknown")
+    assert response["statusCode"] == 404, response.get("body")
+
+
+def test_stripe_refunds_of_no_refund_of_ours_are_ignored(aws):
+    aws.use_function("PaymentEventsFunction")
+    stranger = StripeRefund(
+        id="re_x", status="succeeded", metadata={"order_id": new_id(Prefix.ORDER)}
+    )
+    assert refunds.apply_stripe_refund(stranger, now=datetime.now(UTC)) is None
