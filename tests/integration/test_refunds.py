@@ -314,3 +314,38 @@ def test_stripe_refunds_of_no_refund_of_ours_are_ignored(aws):
         id="re_x", status="succeeded", metadata={"order_id": new_id(Prefix.ORDER)}
     )
     assert refunds.apply_stripe_refund(stranger, now=datetime.now(UTC)) is None
+
+
+def test_an_organizer_refund_needs_no_body_at_all(shop):
+    holder = buy(shop, 1)
+    response = shop.api.post(
+        f"/orders/{holder.order_id}/refunds",
+        None,
+        token=shop.organizer_token,
+        headers={"Idempotency-Key": "no-body-refund"},
+    )
+    assert response.status == 201, response.body
+    assert response.json()["amount_cents"] == order(holder.order_id).totals.total
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount_cents": 0}, "amount_cents"),
+        ({"amount_cents": "ten"}, "amount_cents"),
+        ({"reason": "changed_my_mind"}, "reason"),
+        ({"ticket_ids": []}, "ticket_ids"),
+        ({"refund_everything": True}, "refund_everything"),
+    ],
+    ids=["zero", "not-a-number", "unknown-reason", "no-tickets", "unknown-field"],
+)
+def test_bad_refund_input_is_a_problem_naming_the_field_and_refunds_nothing(shop, body, field):
+    holder = buy(shop, 1)
+    response = ask_refund(shop.api, holder.order_id, shop.organizer_token, body)
+    assert response.status == 422, response.body
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "VALIDATION_FAILED"
+    assert any(error["field"].endswith(field) for error in problem["errors"]), problem
+    assert stripe_refunds(holder.order_id) == []
+    assert order(holder.order_id).status.value == "paid"

@@ -287,3 +287,32 @@ def test_the_ledger_check_reports_a_balance_or_a_transaction_that_does_not_add_u
             "transaction forged: entries sum to 5, not 0",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "amount_cents"),
+        ({"amount_cents": -5}, "amount_cents"),
+        ({"amount_cents": 20_000, "instant": "soon"}, "instant"),
+    ],
+    ids=["no-amount", "negative", "instant-not-a-boolean"],
+)
+def test_bad_payout_input_is_a_problem_naming_the_field(shop, body, field):
+    response = shop.api.post(
+        f"/venues/{venue_of(shop)}/payouts",
+        body,
+        token=shop.organizer_token,
+        headers={"Idempotency-Key": f"bad-{uuid.uuid4()}"},
+    )
+    assert response.status == 422, response.body
+    assert response.headers["content-type"] == "application/problem+json"
+    assert any(error["field"].endswith(field) for error in response.json()["errors"])
+
+
+def test_an_unsupported_currency_balance_is_refused(shop):
+    response = shop.api.get(
+        f"/venues/{venue_of(shop)}/balance?currency=XYZ", token=shop.organizer_token
+    )
+    assert response.status == 422
+    assert response.json()["code"] == "CURRENCY_UNSUPPORTED"
