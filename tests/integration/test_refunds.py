@@ -13,6 +13,7 @@ import pytest
 
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import money as money_store
+from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.stripe_payments import StripeRefund
 from admitone.domain.accounts import Principal
 from admitone.domain.errors import DependencyUnavailable
@@ -91,6 +92,12 @@ def test_a_buyer_refunds_one_of_three_tickets_and_gets_exactly_its_share(shop):
     assert balance(shop)["pending"] == (3 * PRICE - fee) - (PRICE - fee_back)
     assert_ledger_balances()
 
+    # Its seat is back on sale, and the buyer may buy one more again.
+    assert shop.seats() == (98, 0, 2)
+    assert order_store.buyer_standing(holder.user_id, shop.event_id).tickets == 2
+    row = shop.stats()["ticket_types"][0]
+    assert (row["sold"], row["gross_cents"], row["fee_cents"]) == (2, 2 * PRICE, fee - fee_back)
+
 
 def test_refunding_each_ticket_in_turn_refunds_exactly_the_price_and_tax_paid(shop):
     holder = buy(shop, 3)
@@ -105,6 +112,7 @@ def test_refunding_each_ticket_in_turn_refunds_exactly_the_price_and_tax_paid(sh
 
     taxes = sum(line["amount"] for line in paid.taxes)
     assert sum(amounts) == paid.subtotal - paid.discount + taxes
+    assert shop.seats() == (100, 0, 0)  # each seat back once, from the shard it came from
     assert order(holder.order_id).status.value == "partially_refunded"  # the fees are kept
     again = ask_refund(
         shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[0]["id"]]}

@@ -344,8 +344,30 @@ def test_a_portion_is_the_first_units_of_a_line_from_both_its_type_and_its_pool(
 
 @pytest.mark.parametrize("quantity", [0, 5])
 def test_a_portion_is_between_one_unit_and_the_whole_line(quantity: int) -> None:
-    with pytest.raises(ValueError, match="portion"):
+    with pytest.raises(ValueError, match="of a line of 4"):
         LineHold("tty_ga", 4, (Take(0, 4),)).portion(quantity)
+
+
+def test_units_further_into_a_line_come_from_the_shards_that_gave_them() -> None:
+    line = LineHold("tty_vip", 4, (Take(0, 1), Take(2, 3)), "pool_floor", (Take(1, 2), Take(3, 2)))
+
+    assert line.units(1, 2) == LineHold(
+        "tty_vip", 2, (Take(2, 2),), "pool_floor", (Take(1, 1), Take(3, 1))
+    )
+    assert line.units(3, 1) == LineHold("tty_vip", 1, (Take(2, 1),), "pool_floor", (Take(3, 1),))
+    together = [line.units(n, 1) for n in range(4)]
+    assert sum((unit.shards for unit in together), ()) == (
+        Take(0, 1),
+        Take(2, 1),
+        Take(2, 1),
+        Take(2, 1),
+    )
+
+
+@pytest.mark.parametrize(("start", "quantity"), [(-1, 1), (3, 2), (4, 1)])
+def test_units_lie_within_the_line(start: int, quantity: int) -> None:
+    with pytest.raises(ValueError, match="of a line of 4"):
+        LineHold("tty_ga", 4, (Take(0, 4),)).units(start, quantity)
 
 
 # resize

@@ -253,3 +253,26 @@ def test_stripe_gets_only_its_own_reasons_and_the_party_names_the_tax_lines():
     assert stripe_reason(RefundReason.EVENT_CANCELLED) is None
     party = order_party(bought([("tty_a", 5000, 1)]).order, "ven_1")
     assert party.tax_names == ("Tennessee Sales Tax", "Nashville Local Tax", "Entertainment Tax")
+
+
+def test_refunded_seats_go_back_on_sale_with_what_they_were_sold_for():
+    b = bought([("tty_a", 5000, 2), ("tty_b", 2000, 1)], voucher_bps=1000)
+    refund = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0], b.ticket_ids[2])))
+    assert {tty: r.units for tty, r in refund.restock.items()} == {"tty_a": 1, "tty_b": 1}
+    shares = {s["ticket_type_id"]: s for s in b.order.shares}
+    for tty, restock in refund.restock.items():
+        assert restock.amounts.gross_cents == shares[tty]["price"]
+        assert restock.amounts.discount_cents == shares[tty]["discount"]
+        assert restock.amounts.fee_cents == shares[tty]["platform_fee"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "now"),
+    [(RefundReason.EVENT_CANCELLED, NOW), (RefundReason.REQUESTED_BY_CUSTOMER, STARTS_AT)],
+    ids=["event-cancelled", "event-started"],
+)
+def test_no_seat_goes_back_on_sale_for_a_cancelled_or_started_event(reason, now):
+    b = bought([("tty_a", 5000, 2)])
+    refund = plan(b, RefundAsk(reason=reason), Requester.SYSTEM, now=now)
+    assert refund.void_ticket_ids == tuple(b.ticket_ids)
+    assert refund.restock == {}

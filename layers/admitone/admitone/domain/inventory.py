@@ -113,14 +113,22 @@ class LineHold:
 
     def portion(self, quantity: int) -> LineHold:
         """The first ``quantity`` units of this line, to release or restock part of it."""
-        if not 1 <= quantity <= self.quantity:
-            raise ValueError(f"a portion of 1 to {self.quantity} units, not {quantity}")
+        return self.units(0, quantity)
+
+    def units(self, start: int, quantity: int) -> LineHold:
+        """Units ``start`` to ``start + quantity - 1`` of this line, from the shards they
+        were taken from: refunds give a line's seats back a few at a time, never the
+        same unit twice."""
+        if start < 0 or not 1 <= quantity <= self.quantity - start:
+            raise ValueError(
+                f"units {start} to {start + quantity - 1} of a line of {self.quantity}"
+            )
         return LineHold(
             self.ticket_type_id,
             quantity,
-            _deal(self.shards, [quantity])[0],
+            _deal(self.shards, [start, quantity])[1],
             self.pool_id,
-            _deal(self.pool_shards, [quantity])[0] if self.pool_id else (),
+            _deal(self.pool_shards, [start, quantity])[1] if self.pool_id else (),
         )
 
 

@@ -196,6 +196,9 @@ class Order:
     shares: tuple[Mapping[str, Any], ...] = ()
     # What live refunds take back, part by part (domain/refunds.py); empty = nothing.
     refunded: Mapping[str, Any] = field(default_factory=dict)
+    # Seats of refunded tickets put back on sale, per ticket type: the next refund gives
+    # back the units after these (inventory.LineHold.units).
+    restocked: Mapping[str, int] = field(default_factory=dict)
     dispute_id: str | None = None
 
     @property

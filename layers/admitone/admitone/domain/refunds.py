@@ -12,17 +12,19 @@ Contract:
   proportion to what is left of each) or, by default, everything left; cancelling the
   event refunds everything left, fees included.
 - Refunded tickets are void at once; so is every ticket of an order refunded in full.
+  Their seats go back on sale while the event is ahead and not cancelled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from admitone.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from admitone.domain.inventory import Amounts
 from admitone.domain.ledger import Components, OrderParty, venue_fee, zero_components
 from admitone.domain.money import allocate, format_money
 from admitone.domain.orders import Order, OrderStatus
@@ -145,6 +147,14 @@ class RefundAsk:
 
 
 @dataclass(frozen=True)
+class Restock:
+    """Seats of one ticket type going back on sale, and what they had been sold for."""
+
+    units: int
+    amounts: Amounts
+
+
+@dataclass(frozen=True)
 class RefundPlan:
     amounts: Components
     refunded_after: Components
@@ -152,6 +162,9 @@ class RefundPlan:
     fee_returned: int
     void_ticket_ids: tuple[str, ...]
     reason: RefundReason
+    # By ticket type: the voided tickets' seats, back on sale while the event is ahead
+    # and not cancelled.
+    restock: Mapping[str, Restock] = field(default_factory=dict)
 
     @property
     def amount(self) -> int:
@@ -283,6 +296,7 @@ def plan_refund(
             for ticket_id in order.ticket_ids
             if ticket_id in tickets and tickets[ticket_id].status is TicketStatus.VALID
         )
+    on_sale_again = ask.reason is not RefundReason.EVENT_CANCELLED and now < event_starts_at
     return RefundPlan(
         amounts=amounts,
         refunded_after=after,
@@ -290,7 +304,28 @@ def plan_refund(
         fee_returned=fee_returned(order, before, after),
         void_ticket_ids=void,
         reason=ask.reason,
+        restock=_restock(order, tickets, void) if on_sale_again else {},
     )
+
+
+def _restock(
+    order: Order, tickets: Mapping[str, Ticket], void: tuple[str, ...]
+) -> dict[str, Restock]:
+    shares = _shares_by_ticket(order, tickets)
+    restock: dict[str, Restock] = {}
+    for ticket_id in void:
+        share = shares[ticket_id]
+        tty = tickets[ticket_id].ticket_type_id
+        so_far = restock.get(tty, Restock(0, Amounts()))
+        restock[tty] = Restock(
+            so_far.units + 1,
+            Amounts(
+                gross_cents=so_far.amounts.gross_cents + int(share["price"]),
+                discount_cents=so_far.amounts.discount_cents + int(share["discount"]),
+                fee_cents=so_far.amounts.fee_cents + int(share["platform_fee"]),
+            ),
+        )
+    return restock
 
 
 def _shares_by_ticket(order: Order, tickets: Mapping[str, Ticket]) -> dict[str, Mapping[str, Any]]:

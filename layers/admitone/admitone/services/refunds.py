@@ -4,7 +4,8 @@ on Stripe once, then confirmed or failed by Stripe.
 A refund is asked in ONE transaction: the order's refunded parts and status (on the
 version read, so concurrent refunds of one order serialize and never pass what was
 paid), the request's claim (one refund per Idempotency-Key or cancellation), the refund
-(pending), its tickets void, and the ledger: each part taken back from where the sale
+(pending), its tickets void (their seats back on sale while the event is ahead, and
+the buyer's allowance for it), and the ledger: each part taken back from where the sale
 put it and owed to the buyer. Then Stripe is asked, keyed by the refund's id, so a retry
 never refunds twice. Stripe's word settles it: ``succeeded`` pays the buyer out of
 Stripe clearing and announces ``order.refunded``; ``failed`` undoes the money (the
@@ -35,6 +36,7 @@ from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event
 from admitone.domain.errors import DependencyUnavailable, NotFound
 from admitone.domain.ids import Prefix, is_id, new_id
+from admitone.domain.inventory import Allocation
 from admitone.domain.ledger import Account
 from admitone.domain.orders import Order
 from admitone.domain.refunds import (
@@ -48,6 +50,7 @@ from admitone.domain.refunds import (
 )
 from admitone.domain.tickets import Ticket, TicketStatus
 from admitone.observability import logger
+from admitone.services import inventory as inventory_service
 
 Op = dict[str, Any]
 MAX_ATTEMPTS = 10
@@ -126,9 +129,7 @@ def refund_order(
             created_at=now,
         )
         try:
-            table.transact(
-                _asked_ops(order, refund, plan, tickets, request_seed=request_seed, now=now)
-            )
+            _ask(order, refund, plan, tickets, request_seed=request_seed, now=now)
         except table.TransactionCancelled:
             # The order, a ticket or the event's settlement moved on, or the same
             # request was claimed meanwhile: read again and decide again.
@@ -142,6 +143,40 @@ def refund_order(
         )
         return send(refund, now=now)
     raise DependencyUnavailable("The order kept changing; try the refund again.")
+
+
+def _ask(
+    order: Order,
+    refund: Refund,
+    plan: RefundPlan,
+    tickets: Mapping[str, Ticket],
+    *,
+    request_seed: str,
+    now: datetime,
+) -> None:
+    """One transaction; with seats to put back on sale, their shards' restock joins it,
+    and the buyer's allowance for the event is given back."""
+    ops = _asked_ops(order, refund, plan, tickets, request_seed=request_seed, now=now)
+    if not plan.restock:
+        table.transact(ops)
+        return
+    lines = {line.ticket_type_id: line for line in order.allocation.lines}
+    seats = Allocation(
+        tuple(
+            lines[tty].units(order.restocked.get(tty, 0), restock.units)
+            for tty, restock in plan.restock.items()
+        )
+    )
+    given_back = sum(restock.units for restock in plan.restock.values())
+    inventory_service.restock(
+        order.event_id,
+        seats,
+        {tty: restock.amounts for tty, restock in plan.restock.items()},
+        extra_ops=[
+            *ops,
+            order_store.release_standing_op(order.buyer_id, order.event_id, given_back),
+        ],
+    )
 
 
 def _asked_ops(
@@ -163,7 +198,17 @@ def _asked_ops(
     )
     return [
         money_store.order_refund_op(
-            order, status=plan.status_after, refunded=plan.refunded_after, now=now
+            order,
+            status=plan.status_after,
+            refunded=plan.refunded_after,
+            now=now,
+            restocked={
+                **order.restocked,
+                **{
+                    tty: order.restocked.get(tty, 0) + restock.units
+                    for tty, restock in plan.restock.items()
+                },
+            },
         ),
         money_store.claim_request_op(order.id, request_seed, refund.id),
         money_store.new_refund_op(refund),

@@ -159,16 +159,24 @@ def unsent_refunds(before: datetime, *, limit: int) -> list[tuple[str, str]]:
 
 
 def order_refund_op(
-    order: Order, *, status: OrderStatus, refunded: Components, now: datetime
+    order: Order,
+    *,
+    status: OrderStatus,
+    refunded: Components,
+    now: datetime,
+    restocked: Mapping[str, int] | None = None,
 ) -> Op:
-    """The order's refunded parts and status, if it is still the version read."""
+    """The order's refunded parts and status (and the seats put back on sale), if it is
+    still the version read."""
     return update_op(
         keys.order(order.id),
-        "SET #status = :status, refunded = :refunded, version = version + :one, updated_at = :now",
+        "SET #status = :status, refunded = :refunded, restocked = :restocked,"
+        " version = version + :one, updated_at = :now",
         names={"#status": "status"},
         values={
             ":status": status.value,
             ":refunded": stored_parts(refunded),
+            ":restocked": dict(order.restocked if restocked is None else restocked),
             ":one": 1,
             ":now": instant(now),
             ":version": order.version,

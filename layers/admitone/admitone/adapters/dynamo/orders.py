@@ -71,6 +71,7 @@ def to_item(order: Order) -> Item:
         "amounts": {tty: dict(money) for tty, money in order.amounts.items()},
         "shares": [dict(share) for share in order.shares],
         "refunded": dict(order.refunded),
+        "restocked": dict(order.restocked),
         "dispute_id": order.dispute_id,
         "allocation": order.allocation.to_plain(),
         "hold_expires_at": instant(order.hold_expires_at),
@@ -133,6 +134,7 @@ def to_order(item: Mapping[str, Any]) -> Order:
         amounts=item.get("amounts", {}),
         shares=tuple(item.get("shares", ())),
         refunded=item.get("refunded") or {},
+        restocked={tty: int(units) for tty, units in (item.get("restocked") or {}).items()},
         dispute_id=item.get("dispute_id"),
     )
 
