@@ -53,9 +53,11 @@ def refund_page(event_id: str, *, now: datetime) -> bool:
     if event is None or event.status is not EventStatus.CANCELLED:
         logger.warning("not a cancelled event: nothing to refund", extra={"event_id": event_id})
         return False
-    money_store.start_cancellation(event_id, money_store.count_paid_orders(event_id), now)
     progress = money_store.cancellation_progress(event_id)
-    assert progress is not None  # just created, or there before
+    if progress is None:  # the first run: count the orders once, for the progress shown
+        money_store.start_cancellation(event_id, money_store.count_paid_orders(event_id), now)
+        progress = money_store.cancellation_progress(event_id)
+        assert progress is not None  # just created, or by a run alongside
     if progress["status"] == "completed":
         return False
     cursor = str(progress["cursor"])
@@ -63,10 +65,11 @@ def refund_page(event_id: str, *, now: datetime) -> bool:
     amount = 0
     for order_id in order_ids:
         order = order_store.get_order(order_id)
-        claimed = money_store.claimed_refund(order_id, _seed(event_id))
-        if claimed is None and (order is None or order.status not in REFUNDABLE):
+        assert order is not None  # orders are never deleted
+        if order.status not in REFUNDABLE and not money_store.claimed_refund(
+            order_id, _seed(event_id)
+        ):
             continue  # refunded in full before the event was cancelled
-        assert order is not None
         refund = refunds.refund_order(
             order,
             event,
