@@ -27,7 +27,7 @@ def get_ledger(
 ) -> LedgerPageView:
     page = venue_ledger(venue_id, principal(app), limit=limit, cursor=cursor)
     return LedgerPageView(
-        transactions=[LedgerTransactionView.of(item) for item in page.transactions],
+        transactions=[LedgerTransactionView.of(txn) for txn in page.transactions],
         next_cursor=page.next_cursor,
     )
 

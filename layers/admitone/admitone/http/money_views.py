@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
+from admitone.adapters.dynamo.ledger import BookedTransaction
 from admitone.adapters.dynamo.money import Payout, Refund
 from admitone.domain.payouts import Balance
 
@@ -73,16 +72,16 @@ class LedgerTransactionView(BaseModel):
     entries: list[EntryView]
 
     @classmethod
-    def of(cls, item: Mapping[str, Any]) -> LedgerTransactionView:
+    def of(cls, txn: BookedTransaction) -> LedgerTransactionView:
         return cls(
-            transaction_id=item["txn_id"],
-            kind=item["kind"],
-            currency=item["currency"],
-            booked_at=datetime.fromisoformat(item["booked_at"]),
-            refs=dict(item.get("refs") or {}),
+            transaction_id=txn.id,
+            kind=txn.kind,
+            currency=txn.currency,
+            booked_at=txn.booked_at,
+            refs=dict(txn.refs),
             entries=[
-                EntryView(account=e["account"], amount_cents=int(e["amount"]), memo=e["memo"])
-                for e in item["entries"]
+                EntryView(account=e.account_id, amount_cents=e.amount, memo=e.memo)
+                for e in txn.entries
             ],
         )
 

@@ -9,15 +9,15 @@ none passes the payable balance or the daily limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from admitone.adapters.cursor_keys import cursor_key
 from admitone.adapters.dynamo import ledger as ledger_store
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import table
+from admitone.adapters.dynamo.ledger import BookedTransaction
 from admitone.adapters.dynamo.money import Payout, Settlement
 from admitone.domain import ledger
 from admitone.domain.accounts import Principal
@@ -65,7 +65,7 @@ def balance_of(venue_id: str, currency: str) -> Balance:
 # ------------------------------------------------------------------- ledger
 @dataclass(frozen=True)
 class LedgerPage:
-    transactions: Sequence[Mapping[str, Any]]
+    transactions: Sequence[BookedTransaction]
     next_cursor: str | None
 
 

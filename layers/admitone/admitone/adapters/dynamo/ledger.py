@@ -190,17 +190,47 @@ def venue_account_balances(venue_id: str) -> dict[str, tuple[AccountKind, str, i
     return found
 
 
-def venue_ledger_page(
-    venue_id: str, *, limit: int, start_key: Mapping[str, str] | None
-) -> tuple[list[Item], dict[str, str] | None]:
-    """A venue's ledger transactions, newest first."""
-    return table.index_page(
-        "GSI1", keys.venue_ledger(venue_id), limit=limit, start_key=start_key, newest_first=True
+@dataclass(frozen=True)
+class BookedEntry:
+    account_id: str
+    amount: int  # debit positive
+    memo: str
+
+
+@dataclass(frozen=True)
+class BookedTransaction:
+    """A transaction as the ledger holds it (account ids as stored)."""
+
+    id: str
+    kind: str
+    currency: str
+    booked_at: datetime
+    refs: Mapping[str, str]
+    entries: tuple[BookedEntry, ...]
+
+
+def _booked(item: Mapping[str, Any]) -> BookedTransaction:
+    return BookedTransaction(
+        id=str(item["txn_id"]),
+        kind=str(item["kind"]),
+        currency=str(item["currency"]),
+        booked_at=datetime.fromisoformat(item["booked_at"]),
+        refs={str(k): str(v) for k, v in (item.get("refs") or {}).items()},
+        entries=tuple(
+            BookedEntry(str(e["account"]), int(e["amount"]), str(e["memo"]))
+            for e in item["entries"]
+        ),
     )
 
 
-def get_transaction(txn_id: str) -> Item | None:
-    return table.get(keys.ledger_transaction(txn_id), consistent=True)
+def venue_ledger_page(
+    venue_id: str, *, limit: int, start_key: Mapping[str, str] | None
+) -> tuple[list[BookedTransaction], dict[str, str] | None]:
+    """A venue's ledger transactions, newest first."""
+    items, resume = table.index_page(
+        "GSI1", keys.venue_ledger(venue_id), limit=limit, start_key=start_key, newest_first=True
+    )
+    return [_booked(item) for item in items], resume
 
 
 def _scan(entity: str, table_name: str | None) -> Iterator[Item]:
