@@ -154,3 +154,73 @@ def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> Response[str]
         detail=f"{len(field_errors)} field(s) are invalid.",
         errors=field_errors,
     )
+
+
+# ------------------------------------------------------------------ the contract
+# The shape above as JSON Schema: every error response of openapi.json points here.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `code` is stable, `errors[]` names each field.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message", "code"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                },
+            },
+        },
+    },
+    # Some problems carry more members (a rate limit's `family`, a sold-out `ticket_type_id`).
+    "additionalProperties": True,
+}
+
+_DESCRIPTIONS: Mapping[int, str] = {
+    400: "The request is malformed (a body that is not JSON, a missing Idempotency-Key).",
+    401: "No valid credential (access token, device token or link token).",
+    403: "Signed in, but not allowed to do this.",
+    404: "No such resource, or not yours.",
+    409: "The resource's state does not allow this now.",
+    410: "The link or window has closed.",
+    413: "The body is too large.",
+    415: "The body is not JSON (send Content-Type: application/json).",
+    422: "An input is invalid; `errors[]` names each offending field.",
+    423: "Locked for a while; see Retry-After.",
+    429: "Too many requests; see Retry-After.",
+    503: "A dependency is unavailable; nothing was changed, retry later.",
+}
+
+_GATEWAY_MESSAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
+
+
+def documented(*statuses: int) -> dict[int, Any]:
+    """A route's own error answers for its OpenAPI entry: ``responses=documented(409, 410)``."""
+    return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def error_response(
+    status: int, *, description: str | None = None, gateway_answers: bool = False
+) -> dict[str, Any]:
+    """One error response of openapi.json: problem+json, plus API Gateway's own JSON
+    message where the gateway answers first (a request without an Authorization header)."""
+    content: dict[str, Any] = {
+        CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}},
+    }
+    if gateway_answers:
+        content["application/json"] = {"schema": _GATEWAY_MESSAGE}
+    return {"description": description or _DESCRIPTIONS[status], "content": content}
