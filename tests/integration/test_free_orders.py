@@ -5,6 +5,7 @@ held; whatever fails after the hold gives the seats back and answers a problem."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,13 +18,20 @@ from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.signing_keys import load_keyset
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.money import format_money
 from admitone.domain.orders import OrderStatus
 from admitone.domain.tokens import verify_ticket_token
 from admitone.services import issuance
+from admitone.services.accounts_by_email import user_for_email
 from scripts.ledger_check import run as ledger_check
 from tests.integration.conftest import Api, ApiResponse, AwsStack
+from tests.integration.gate_kit import buy
 from tests.integration.payments_kit import outbox_of
 from tests.integration.shop import Shop, open_shop
+from tests.integration.test_cancellation_refunds import announce, cancel
+from tests.integration.test_cancellation_refunds import drain as drain_cancellation
+from tests.integration.test_notifier import mails_to, publish_outbox, run_notifier
+from tests.qr_decode import decode_png
 
 # Nashville: 25 + 2 (starter fee) + 2 + 1 + 0 (state, local, entertainment tax) = 30 cents.
 THIRTY_CENT_PRICE = 25
@@ -261,3 +269,41 @@ def test_a_failure_while_issuing_a_free_order_gives_its_seats_back(
     assert shop.seats("free") == (10, 0, 0)
     monkeypatch.setattr(issuance, "new_tickets", real)
     assert_paid_at_once(shop, shop.order(token, {"free": 2}, key="free-fails-01"), 2, intents_made)
+
+
+def test_a_free_order_is_confirmed_by_e_mail_with_its_tickets(aws: AwsStack, shop: Shop):
+    buyer = user_for_email("free@example.com", now=datetime.now(UTC), name="Ada Lovelace")
+    token = aws.access_token(buyer.id, "buyer", email=buyer.email)
+    placed = shop.order(token, {"free": 2})
+    assert placed.status == 201, placed.body
+    publish_outbox(aws)
+    run_notifier(aws)
+
+    (mail,) = mails_to("free@example.com", "Your tickets")
+    assert {decode_png(png) for png in mail.images.values()} == {
+        t["qr_token"] for t in placed.json()["tickets"]
+    }
+    assert format_money(0, "USD") in mail.text
+
+
+def test_cancelling_an_event_with_free_orders_still_refunds_every_paid_one(
+    aws: AwsStack, shop: Shop
+):
+    _, token = shop.buyer()
+    assert shop.order(token, {"free": 2}).status == 201
+    paid = [buy(shop, 1) for _ in range(2)]
+    cancel(shop)
+    announce(aws, shop.event_id)
+    drain_cancellation(aws)
+
+    progress = shop.stats()["cancellation_refunds"]
+    assert progress["status"] == "completed"
+    assert progress["orders_done"] == 3
+    for holder in paid:
+        refunded = order_store.get_order(holder.order_id)
+        assert refunded is not None
+        assert refunded.status is OrderStatus.REFUNDED
+    assert progress["amount_refunded"] == sum(
+        order_store.get_order(h.order_id).totals.total  # type: ignore[union-attr]
+        for h in paid
+    )
