@@ -1,6 +1,7 @@
 """POST /orders (buyer, Idempotency-Key required): hold the seats and open a Stripe
 PaymentIntent. 201 with the totals, the PaymentIntent's client secret and when the hold
-ends; 409 SOLD_OUT naming the ticket type; the same key and body replay the answer."""
+ends (a total of zero: 201 already paid, with its tickets); 409 SOLD_OUT naming the
+ticket type; 422 BELOW_MINIMUM_CHARGE; the same key and body replay the answer."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def post_order(request: Annotated[PlaceOrderRequest, Body()]) -> tuple[OrderView
     view = OrderView.of(
         placed.order,
         now=datetime.now(UTC),
+        tickets=placed.tickets,
         viewer_id=buyer.user_id,
         client_secret=placed.client_secret,
     )

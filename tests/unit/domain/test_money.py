@@ -8,11 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from admitone.domain.errors import AmountOutOfRange, UnsupportedCurrency, ValidationFailed
+from admitone.domain.errors import (
+    AmountOutOfRange,
+    BelowMinimumCharge,
+    UnsupportedCurrency,
+    ValidationFailed,
+)
 from admitone.domain.money import (
     CURRENCIES,
+    MIN_CHARGE_CENTS,
     Currency,
     allocate,
+    check_chargeable,
     format_money,
     parse_currency,
     percent_of,
@@ -210,3 +217,26 @@ def test_format_money_defaults_to_usd() -> None:
 def test_format_money_rejects_an_unsupported_currency() -> None:
     with pytest.raises(UnsupportedCurrency):
         format_money(100, "JPY")
+
+
+# ------------------------------------------------------------ minimum charge
+@pytest.mark.parametrize(
+    ("currency", "minimum"),
+    [(Currency.USD, 50), (Currency.EUR, 50), (Currency.GBP, 30), (Currency.CAD, 50)],
+)
+def test_every_currency_has_stripes_minimum_charge(currency: Currency, minimum: int) -> None:
+    assert MIN_CHARGE_CENTS[currency] == minimum
+    check_chargeable(0, currency)  # free: nothing to charge
+    check_chargeable(minimum, currency)
+    with pytest.raises(BelowMinimumCharge) as refused:
+        check_chargeable(minimum - 1, currency)
+    assert refused.value.errors[0].field == "total"
+    assert refused.value.errors[0].code == "BELOW_MINIMUM_CHARGE"
+    assert f"{minimum} cents" in refused.value.errors[0].message
+
+
+def test_a_30_cent_usd_total_is_refused_naming_the_50_cent_minimum() -> None:
+    with pytest.raises(BelowMinimumCharge) as refused:
+        check_chargeable(30, Currency.USD, field="total_cents")
+    assert "$0.50" in refused.value.detail
+    assert refused.value.errors[0].field == "total_cents"

@@ -95,6 +95,13 @@ class AmountOutOfRange(ValidationFailed):
     title = "The amount is out of range"
 
 
+class BelowMinimumCharge(ValidationFailed):
+    """A total above zero but below the smallest charge Stripe makes in its currency."""
+
+    code = "BELOW_MINIMUM_CHARGE"
+    title = "The total is below the minimum charge"
+
+
 class InvalidVenueAddress(ValidationFailed):
     """The venue address cannot be placed in a tax jurisdiction."""
 

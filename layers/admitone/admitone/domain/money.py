@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from admitone.domain.errors import AmountOutOfRange, FieldError, UnsupportedCurrency
+from admitone.domain.errors import (
+    AmountOutOfRange,
+    BelowMinimumCharge,
+    FieldError,
+    UnsupportedCurrency,
+)
 
 BPS_PER_WHOLE = 10_000
 MIN_AMOUNT_CENTS = 1
@@ -114,6 +119,33 @@ def validate_amount(cents: int, *, field: str = "amount") -> int:
             errors=(FieldError(field, message, AmountOutOfRange.code),),
         )
     return cents
+
+
+# Stripe's minimum charge per currency (RULES §4; Stripe's docs, "Currencies", minimum and
+# maximum charge amounts): Stripe refuses a payment of less, so no order of less is placed.
+MIN_CHARGE_CENTS: Mapping[Currency, int] = MappingProxyType(
+    {Currency.USD: 50, Currency.EUR: 50, Currency.GBP: 30, Currency.CAD: 50}
+)
+
+
+def check_chargeable(total: int, currency: Currency, *, field: str = "total") -> None:
+    """Refuse a total that is neither free (0) nor at least Stripe's minimum charge in
+    ``currency``: ``BelowMinimumCharge``, naming the minimum. A zero total needs no
+    payment at all (RULES §4)."""
+    minimum = MIN_CHARGE_CENTS[currency]
+    if 0 < total < minimum:
+        shown = format_money(minimum, currency)
+        raise BelowMinimumCharge(
+            f"The total {format_money(total, currency)} is below the smallest card charge,"
+            f" {shown} in {currency.value}: it can be free or at least that, not in between.",
+            errors=(
+                FieldError(
+                    field,
+                    f"must be 0 or at least {minimum} cents ({shown})",
+                    BelowMinimumCharge.code,
+                ),
+            ),
+        )
 
 
 def format_money(cents: int, currency: str = DEFAULT_CURRENCY) -> str:

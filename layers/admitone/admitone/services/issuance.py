@@ -1,4 +1,4 @@
-"""What a succeeded payment does to its order (RULES §4), exactly once.
+"""What a succeeded payment does to its order (RULES §4), exactly once; and a free one.
 
 Issuing is ONE transaction: the order moves to ``paid`` (conditioned on the status and
 version it was read in), the buyer's cooldown starts, every ticket is created with its
@@ -6,6 +6,9 @@ signed QR token, the ``order.paid`` and ``ticket.issued`` outbox items are writt
 the seats move from held to sold (or, for a late payment, from available to sold). A
 crash before it changes nothing; a crash after it finds the order paid on the retry
 and does nothing. There is no state in between.
+
+An order whose total is zero (free tickets, a 100 % voucher) has nothing to pay: the
+order's own placing issues it at once, by the same transaction (``settle_free``).
 
 A late payment whose seats are gone is refunded in full, by a refund made once (see
 ``stripe_payments.refund_payment_intent``), before the order records it.
@@ -32,7 +35,7 @@ from admitone.adapters.stripe_payments import Intent
 from admitone.domain import ledger
 from admitone.domain.catalog import Event
 from admitone.domain.codes import new_ticket_code
-from admitone.domain.errors import DependencyUnavailable, SoldOut
+from admitone.domain.errors import DependencyUnavailable, InvalidTransition, SoldOut
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.inventory import Amounts
 from admitone.domain.keys import KeyPurpose
@@ -93,6 +96,22 @@ def settle_success(order: Order, intent: Intent, *, now: datetime) -> Settled:
         assert settled is not None
         return Settled(settled, outcome)
     raise DependencyUnavailable("The order kept changing; the payment will be applied again.")
+
+
+def settle_free(order: Order, *, now: datetime) -> Order:
+    """Issue a just-placed order of total zero from its live hold, as a succeeded payment
+    would: paid, tickets, ``order.paid`` and ``ticket.issued``, seats sold. Its ledger
+    sale moves no money and books nothing (``ledger.sale`` leaves out zero entries)."""
+    if order.totals.total != 0:
+        raise ValueError(f"order {order.id} costs {order.totals.total}: it is paid by card")
+    try:
+        _issue_from_hold(order, now)
+    except OrderChanged:
+        raise InvalidTransition("The order changed while it was being issued.") from None
+    _count("FreeOrderIssued")
+    issued = order_store.get_order(order.id)
+    assert issued is not None  # it was just written
+    return issued
 
 
 # -------------------------------------------------------------------- issue

@@ -4,8 +4,14 @@ one, list a buyer's, cancel one while it awaits payment.
 Placing is one transaction: the order, the buyer's standing (per-event limit and
 cooldown), the voucher redemption and every inventory shard the seats come from. Only
 then is Stripe asked for a PaymentIntent, with a key derived from the client's
-``Idempotency-Key``, so that a retried request never creates a second charge. If Stripe
-cannot be reached the hold is given back at once and the caller is told to retry.
+``Idempotency-Key`` and the order, so that a retried request never creates a second
+charge for one order. An order of total zero asks Stripe nothing: it is issued at once
+(services/issuance.py, the transaction a succeeded payment uses).
+
+Whatever fails after the hold (Stripe away or refusing, a bug) gives the hold back at
+once, seats, allowance and voucher use, and the caller is told to retry (503; nothing
+is kept for the key). Should even that fail, the order stays ``pending_payment`` without
+a PaymentIntent and the sweeper expires it when its hold ends.
 """
 
 from __future__ import annotations
@@ -15,11 +21,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from admitone.adapters import stripe_payments
 from admitone.adapters.cursor_keys import cursor_key
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo import vouchers as voucher_store
+from admitone.adapters.dynamo.table import TransactionCancelled
+from admitone.adapters.stripe_payments import Intent
 from admitone.domain.accounts import Principal, normalize_email
 from admitone.domain.catalog import TicketType
 from admitone.domain.checkout import CartItem
@@ -27,6 +37,7 @@ from admitone.domain.codes import format_order_number
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import (
     DependencyUnavailable,
+    DomainError,
     FieldError,
     InvalidTransition,
     LimitExceeded,
@@ -48,11 +59,12 @@ from admitone.domain.orders import (
 from admitone.domain.pricing import Quote
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger
-from admitone.services import holds
+from admitone.services import holds, issuance
 from admitone.services import inventory as inventory_service
 from admitone.services.quote import price_cart
 
 Op = dict[str, Any]
+_STORE_FAILURES = (DependencyUnavailable, TransactionCancelled, ClientError, BotoCoreError)
 
 
 class _OverBuyerLimit(Exception):
@@ -61,8 +73,12 @@ class _OverBuyerLimit(Exception):
 
 @dataclass(frozen=True)
 class PlacedOrder:
+    """The order as placed: awaiting payment with the PaymentIntent's client secret, or,
+    for a total of zero, already paid with its tickets."""
+
     order: Order
-    client_secret: str
+    client_secret: str | None
+    tickets: tuple[Ticket, ...] = ()
 
 
 def _totals(quote: Quote) -> OrderTotals:
@@ -207,18 +223,49 @@ def place_order(
         ) from None
     order = order_at(allocation)
     logger.append_keys(order_id=order.id)
+    intent: Intent | None = None
     try:
+        if order.totals.total == 0:
+            paid = issuance.settle_free(order, now=now)
+            return PlacedOrder(order=paid, client_secret=None, tickets=tuple(tickets_of(paid)))
+        # The order's id in the key: a retry after a timeout is a new order, whose
+        # parameters Stripe would refuse under the first attempt's key.
         intent = stripe_payments.create_payment_intent(
-            order, idempotency_key=stripe_key("payment_intent.create")
+            order, idempotency_key=stripe_key(f"payment_intent.create:{order.id}")
         )
+        order_store.attach_payment_intent(order.id, intent.id)
     except DependencyUnavailable:
-        # No PaymentIntent, so nothing can pay this order: its seats go back now.
-        holds.end_hold(order, OrderStatus.CANCELLED, reason="payment_provider_unavailable", now=now)
+        _give_back(order, intent, now, reason="payment_provider_unavailable")
         raise
-    order_store.attach_payment_intent(order.id, intent.id)
+    except DomainError:
+        _give_back(order, intent, now, reason="not_placed")
+        raise
+    except Exception as error:
+        # Not a refusal the buyer can act on (Stripe refused our request, a bug): the
+        # hold goes back, the error is logged in full, the buyer may retry.
+        logger.exception("order not placed after its hold; hold given back")
+        _give_back(order, intent, now, reason="not_placed")
+        raise DependencyUnavailable("The order could not be placed; try again.") from error
     return PlacedOrder(
         order=replace(order, payment_intent_id=intent.id), client_secret=intent.client_secret
     )
+
+
+def _give_back(order: Order, intent: Intent | None, now: datetime, *, reason: str) -> None:
+    """End the hold of an order that failed to be placed: seats, allowance and voucher
+    use return; failing that, the sweeper ends it at its expiry. A PaymentIntent already
+    made is cancelled; nobody holds its client secret, and should it be paid all the
+    same, it is a late payment (seats re-taken or the money refunded)."""
+    try:
+        holds.end_hold(order, OrderStatus.CANCELLED, reason=reason, now=now)
+    except _STORE_FAILURES:
+        logger.exception("hold not given back; the sweeper releases it at expiry")
+    if intent is None:
+        return
+    try:
+        stripe_payments.cancel_payment_intent(intent.id)
+    except DependencyUnavailable:
+        logger.warning("payment intent of an order not placed left open", exc_info=True)
 
 
 # -------------------------------------------------------------------- reads

@@ -1,5 +1,6 @@
 """Price a cart without holding anything (POST /quotes): the same checks and the same
-arithmetic as placing an order, so a quote is what the order will cost."""
+arithmetic as placing an order, so a quote is what the order will cost. A total that no
+card can pay (above zero, below Stripe's minimum) is refused here, for both."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from admitone.domain.catalog import Event, Voucher, normalize_voucher_code
 from admitone.domain.checkout import CartItem, CheckedCart, check_cart
 from admitone.domain.errors import NotFound
 from admitone.domain.inventory import Stock
+from admitone.domain.money import check_chargeable
 from admitone.domain.pricing import Quote, quote, tier_for_trailing_gross
 from admitone.domain.tax import VenueAddress, jurisdiction_for
 
@@ -61,6 +63,7 @@ def price_cart(
         voucher=cart.discount,
         nft=event.nft_enabled,
     )
+    check_chargeable(priced.total, priced.currency)
     return PricedCart(
         event=event,
         cart=cart,
