@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -64,14 +63,15 @@ def test_the_run_command_serves_the_api_and_ctrl_c_stops_everything(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while (
-            time.monotonic() < deadline
-            and "local stack ready" not in (tmp_path / "run.log").read_text()
-        ):
-            assert process.poll() is None, (tmp_path / "run.log").read_text()
-            time.sleep(0.2)
+        wait_for(
+            lambda: (
+                "local stack ready" in (tmp_path / "run.log").read_text()
+                or process.poll() is not None
+            ),
+            what="the stack to say it is ready",
+        )
         output = (tmp_path / "run.log").read_text()
+        assert process.poll() is None, output
         for url in (
             f"http://127.0.0.1:{ports.moto}",
             f"http://127.0.0.1:{ports.stripe}",
@@ -81,7 +81,7 @@ def test_the_run_command_serves_the_api_and_ctrl_c_stops_everything(tmp_path):
         assert requests.get(f"http://127.0.0.1:{ports.api}/health", timeout=10).status_code == 200
 
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
+        assert process.wait(timeout=60) == 0
         assert not any(_listening(p) for p in (ports.api, ports.moto, ports.stripe))
     finally:
         if process.poll() is None:
