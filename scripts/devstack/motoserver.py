@@ -9,6 +9,7 @@ Run: python -m scripts.devstack.motoserver --port 4566
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -52,6 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args()
+    # The terminal's Ctrl-C reaches this process too; the stack that started it stops it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     moto_patches.install()
     app = serialized(DomainDispatcherApplication(create_backend_app))
     server = make_server(

@@ -59,6 +59,10 @@ class _Worker:
             pass_fds=(write_fd,),
             text=True,
             bufsize=1,
+            # Out of the terminal's process group: Ctrl-C there must not interrupt an
+            # invocation (the stack stops its workers itself). A worker whose parent dies
+            # still ends, at the end of its stdin.
+            process_group=0,
         )
         os.close(write_fd)
         self.results: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -195,6 +199,7 @@ class Runtime:
         self.max_concurrency = max_concurrency
         self._pools: dict[str, FunctionPool] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     @staticmethod
     def _layer_dir(stack: Stack) -> Path:
@@ -239,10 +244,17 @@ class Runtime:
             return self._pools[function_id]
 
     def invoke(self, function_id: str, event: Any) -> InvokeResult:
+        if self._closed:
+            # A poller or request racing the shutdown must not start a new worker.
+            return InvokeResult(
+                ok=False,
+                error={"errorType": "Runtime.Stopped", "errorMessage": "the stack is stopping"},
+            )
         return self.pool(function_id).invoke(event)
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()

@@ -85,6 +85,8 @@ class LocalStack:
     run_schedules: bool = True
     log_dir: Path = ROOT / ".devstack"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    process_names: list[str] = field(default_factory=list)
+    sources: list[threading.Thread] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -99,7 +101,7 @@ class LocalStack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.api}"
 
-    def _spawn(self, module: str, port: int) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, module: str, port: int) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(exist_ok=True)
         log = (self.log_dir / f"{module.rsplit('.', 1)[-1]}.log").open("wb")
         process = subprocess.Popen(
@@ -109,13 +111,14 @@ class LocalStack:
             stderr=subprocess.STDOUT,
         )
         self.processes.append(process)
+        self.process_names.append(name)
         wait_for_port(port, process)
         return process
 
     def start(self) -> None:
-        self._spawn("scripts.devstack.motoserver", self.ports.moto)
+        self._spawn("moto", "scripts.devstack.motoserver", self.ports.moto)
         self.sink("moto", f"listening on {self.moto_url}")
-        self._spawn("scripts.devstack.stripeserver", self.ports.stripe)
+        self._spawn("localstripe", "scripts.devstack.stripeserver", self.ports.stripe)
         self.sink("localstripe", f"listening on {self.stripe_url}")
         self.stack = self.attach(self.template_path, self.root, self.moto_url, self.stripe_url)
         self.runtime = Runtime(self.stack, aws_endpoint=self.moto_url, sink=self.sink)
@@ -157,6 +160,7 @@ class LocalStack:
             threads.append(ScheduleClock(self.stack, self.runtime, self.stop_event, self.sink))
         for thread in threads:
             thread.start()
+        self.sources = threads
 
     def _register_stripe_webhook(self) -> None:
         if not any(r.route_key == STRIPE_WEBHOOK_ROUTE for r in self.stack.http_routes()):
@@ -185,22 +189,34 @@ class LocalStack:
             text=True,
             check=True,
             timeout=60,
+            process_group=0,  # a Ctrl-C while seeding is the stack's to handle, not its
         )
         for line in seeded.stdout.splitlines():
             self.sink("seed", line)
 
     def stop(self) -> None:
+        """Stop every part, newest first, and say so once per part."""
         self.stop_event.set()
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
+            server.server_close()
+            self.sink("gateway", "stopped")
         runtime = getattr(self, "runtime", None)
         if runtime is not None:
+            # Workers first: an invocation a poller waits on ends at once.
             runtime.close()
+            for source in self.sources:
+                source.join(timeout=10)
+            if self.sources:
+                self.sink("event sources", "stopped")
+            self.sink("workers", "stopped")
         for process in self.processes:
             process.terminate()
-        for process in self.processes:
+        for name, process in zip(self.process_names, self.processes, strict=True):
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+            self.sink(name, "stopped")

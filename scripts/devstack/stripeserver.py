@@ -5,6 +5,7 @@ Run: python -m scripts.devstack.stripeserver --port 8420
 from __future__ import annotations
 
 import argparse
+import signal
 
 from aiohttp import web
 from localstripe import resources, server
@@ -14,6 +15,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8420)
     args = parser.parse_args()
+    # The terminal's Ctrl-C reaches this process too; the stack that started it stops it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Upstream pickles its whole store to /tmp after every request and reloads it
     # at start: state would leak between runs and between users of the machine.
     resources.Store.dump_to_disk = lambda self, *a, **k: None  # type: ignore[method-assign]

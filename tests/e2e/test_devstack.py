@@ -21,19 +21,11 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2
 from scripts.devstack.provision import Provisioner
 from scripts.devstack.stack import ROOT, LocalStack
 from tests.e2e.conftest import FIXTURE_TEMPLATE, LogLines, StartStack
+from tests.e2e.waits import wait_for
 
 pytestmark = pytest.mark.e2e
 
 GOOD = {"Authorization": "Bearer good"}
-
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +87,9 @@ def test_a_function_over_its_timeout_is_stopped_with_a_503(api):
 
 def test_function_logs_are_shown_under_the_function_name(api, fixture_stack):
     requests.get(f"{api}/open/logged", timeout=10)
-    assert eventually(lambda: "echo /open/logged" in fixture_stack[1].of("Echo"))
+    assert wait_for(
+        lambda: "echo /open/logged" in fixture_stack[1].of("Echo"), what="the function's log line"
+    )
 
 
 # ------------------------------------------------------------------ authorizers
@@ -159,7 +153,7 @@ def test_only_failed_messages_return_to_the_queue_and_end_in_the_dlq(fixture_sta
         )
         return [m["Body"] for m in messages]
 
-    assert eventually(dead_letters, timeout=20) == [f"fail-{run}"]
+    assert wait_for(dead_letters, what="the failed message in the DLQ") == [f"fail-{run}"]
     for body in (f"ok-{run}-1", f"ok-{run}-2"):
         seen = item(aws, stack, f"SEEN#{body}")
         assert seen is not None
@@ -179,7 +173,7 @@ def test_a_bus_rule_delivers_through_its_input_transformer_to_the_queue(fixture_
             }
         ]
     )
-    assert eventually(lambda: item(aws, stack, f"SEEN#bus-{job}"))
+    assert wait_for(lambda: item(aws, stack, f"SEEN#bus-{job}"), what="the bus delivery")
 
 
 # ---------------------------------------------------------------------- stream
@@ -189,7 +183,7 @@ def test_stream_records_reach_the_function_only_when_the_filter_matches(fixture_
     table = stack.stack.physical_name("Table")
     for key in (f"OTHER#{run}", f"OUT#{run}"):
         aws("dynamodb").put_item(TableName=table, Item={"PK": {"S": key}})
-    streamed = eventually(lambda: item(aws, stack, f"STREAMED#OUT#{run}"))
+    streamed = wait_for(lambda: item(aws, stack, f"STREAMED#OUT#{run}"), what="the stream record")
     assert streamed["event"] == {"S": "INSERT"}
     assert item(aws, stack, f"STREAMED#OTHER#{run}") is None
 

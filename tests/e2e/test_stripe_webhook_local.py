@@ -5,7 +5,6 @@ PaymentIntent's group and handed to the payment worker."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import boto3
@@ -15,6 +14,7 @@ from stripe import StripeClient
 from scripts.devstack.stack import ROOT
 from scripts.devstack.template import REGION
 from tests.e2e.conftest import StartStack
+from tests.e2e.waits import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -44,10 +44,10 @@ def test_a_confirmed_payment_intent_reaches_the_payment_worker_in_its_group(
     stripe.v1.payment_intents.update(intent.id, params={"payment_method": "pm_card_visa"})
     assert stripe.v1.payment_intents.confirm(intent.id).status == "succeeded"
 
-    deadline = time.monotonic() + 15
-    while not (handled := worker_lines_about(logs, intent.id)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert handled, "no payment_intent.succeeded webhook reached the worker within 15 s"
+    handled = wait_for(
+        lambda: worker_lines_about(logs, intent.id),
+        what="the payment_intent.succeeded webhook to reach the worker",
+    )
     # No order of ours carries this PaymentIntent: the worker acknowledges it and says so.
     assert handled[-1]["message"] == "payment intent of no order of ours: ignored"
     assert handled[-1]["stripe_event_type"] == "payment_intent.succeeded"

@@ -332,3 +332,24 @@ def test_log_keys_of_one_request_do_not_reach_the_next_in_a_warm_container(aws: 
     assert "user_id" in logger.get_current_keys()
     aws.invoke_sample("JwksFunction", "ok")  # an anonymous request in the same process
     assert "user_id" not in logger.get_current_keys()
+
+
+def test_a_third_party_jose_library_verifies_a_login_access_token_against_the_served_jwks(
+    api: Api,
+):
+    from joserfc import jwk, jwt  # noqa: PLC0415
+
+    register_and_verify(api, "barbara@example.com")
+    token = login(api, "barbara@example.com")["access_token"]
+    jwks = api.get("/.well-known/jwks.json").json()
+
+    # joserfc warns on the deprecated EdDSA name until we issue Ed25519 (jwt_tokens.ALGORITHM).
+    with pytest.warns(UserWarning, match="EdDSA is deprecated via RFC 9864"):
+        decoded = jwt.decode(token, jwk.KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+
+    assert decoded.claims["email"] == "barbara@example.com"
+    # Each key names the alg used with it: access-token keys what the tokens carry,
+    # ticket keys (no JWS, our own compact tokens) RFC 9864's fully-specified Ed25519.
+    by_kid = {key["kid"]: key for key in jwks["keys"]}
+    assert by_kid[decoded.header["kid"]]["alg"] == decoded.header["alg"] == "EdDSA"
+    assert {key["alg"] for key in jwks["keys"] if key["purpose"] == "ticket"} == {"Ed25519"}

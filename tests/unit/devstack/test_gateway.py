@@ -1,12 +1,13 @@
 """The local gateway speaks API Gateway's HTTP API payload 2.0, both ways."""
 
 import base64
+import http.client
 import json
 from pathlib import Path
 
 import pytest
 
-from scripts.devstack.gateway import Gateway, Request, _policy_allows
+from scripts.devstack.gateway import Gateway, Request, _policy_allows, serve
 from scripts.devstack.runtime import InvokeResult
 from scripts.devstack.template import Stack
 
@@ -26,6 +27,9 @@ Resources:
           Properties: {ApiId: !Ref Api, Method: GET, Path: "/orders/{order_id}"}
         Any: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: ANY, Path: "/orders/{order_id}"}}
         Greedy: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: ANY, Path: "/files/{proxy+}"}}
+        Venue:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: GET, Path: "/venues/{venue_id}"}
 """
 
 
@@ -156,3 +160,42 @@ ARN = "arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/orders/1"
 )
 def test_an_iam_policy_response_allows_only_matching_resources(statements, allowed):
     assert _policy_allows({"Statement": statements}, ARN) is allowed
+
+
+@pytest.fixture
+def served(stack):
+    gw = gateway(stack, payload={"statusCode": 200, "body": "routed"})
+    server = serve(gw, "127.0.0.1", 0)
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def _send(port: int, method: str, path: str) -> tuple[int, str, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, response.getheader("content-type", ""), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "FOO", "CONNECT", "PROPFIND", "get"])
+def test_a_method_without_a_route_is_api_gateways_404_json(served, method):
+    status, content_type, body = _send(served, method, "/venues/ven_1")
+    assert (status, content_type) == (404, "application/json")
+    assert json.loads(body) == {"message": "Not Found"}
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "FOO"])
+def test_any_method_reaches_an_any_route(served, method):
+    assert _send(served, method, "/orders/ord_1")[::2] == (200, b"routed")
+
+
+def test_head_and_options_are_not_routed_to_get_without_a_route_of_their_own(served):
+    # HTTP APIs route HEAD only to a HEAD or ANY route, and without a CORS configuration
+    # OPTIONS is an ordinary method: no automatic preflight answer.
+    assert _send(served, "HEAD", "/venues/ven_1")[:2] == (404, "application/json")
+    assert _send(served, "OPTIONS", "/venues/ven_1")[:2] == (404, "application/json")
+    assert _send(served, "GET", "/venues/ven_1")[::2] == (200, b"routed")

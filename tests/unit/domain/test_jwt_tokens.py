@@ -433,3 +433,87 @@ def test_the_failure_does_not_echo_the_token() -> None:
 
     assert token[:30] not in str(raised.value)
     assert raised.value.detail == "The token has expired."
+
+
+# --- RFC 9864: Ed25519 is EdDSA's fully-specified name ---------------------------------------
+
+
+def _joserfc_decode(token: str, algorithms: list[str]) -> Any:
+    """joserfc (a strict third-party JOSE library) against the JWKS we publish."""
+    joserfc_jwk = pytest.importorskip("joserfc.jwk")
+    joserfc_jwt = pytest.importorskip("joserfc.jwt")
+    return joserfc_jwt.decode(
+        token, joserfc_jwk.KeySet.import_key_set(PUBLIC.public_jwks()), algorithms=algorithms
+    )
+
+
+def _signed_by_joserfc(header: dict[str, Any], payload: dict[str, Any]) -> str:
+    joserfc_jwk = pytest.importorskip("joserfc.jwk")
+    joserfc_jwt = pytest.importorskip("joserfc.jwt")
+    private = joserfc_jwk.OKPKey.import_key(
+        {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": _b64(JWT_KEY.public.raw),
+            "d": _b64(JWT_KEY.private_key.private_bytes_raw()),
+        }
+    )
+    return str(joserfc_jwt.encode(header, payload, private, algorithms=[header["alg"]]))
+
+
+def test_a_third_party_jose_library_verifies_our_access_token_against_our_jwks() -> None:
+    token = _issue(ACCESS)
+    # RFC 9864 deprecates the EdDSA name, and joserfc says so on every token that carries
+    # it, whatever the JWKS holds. This stops the day ALGORITHM becomes Ed25519.
+    with pytest.warns(UserWarning, match="EdDSA is deprecated via RFC 9864"):
+        decoded = _joserfc_decode(token, ["EdDSA"])
+    assert decoded.header["kid"] == JWT_KEY.kid
+    assert decoded.claims["sub"] == USER_ID
+
+
+def test_a_token_in_rfc_9864s_ed25519_name_signed_by_another_library_is_accepted() -> None:
+    token = _signed_by_joserfc(
+        {"alg": "Ed25519", "typ": "at+jwt", "kid": JWT_KEY.kid}, _access_payload()
+    )
+    assert jwt.get_unverified_header(token)["alg"] == "Ed25519"
+    assert _verify(token, AccessClaims) == AccessClaims(
+        sub=USER_ID, roles=(Role.BUYER,), email="ada@example.com"
+    )
+
+
+def test_an_ed25519_named_token_with_a_bad_signature_is_still_refused() -> None:
+    token = _signed_by_joserfc(
+        {"alg": "Ed25519", "typ": "at+jwt", "kid": JWT_KEY.kid}, _access_payload()
+    )
+    header, _, signature = token.split(".")
+    tampered = f"{header}.{_b64(_access_payload(roles=['admin']))}.{signature}"
+    assert _rejection(tampered) == TokenRejection.BAD_SIGNATURE
+
+
+def _rsa_private_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.mark.parametrize(
+    ("forge", "reason"),
+    [
+        (_alg_none, TokenRejection.ALG_NONE),
+        (_hs256_with_the_public_key, TokenRejection.ALG_NOT_ALLOWED),
+        (lambda: _forge(key=_rsa_private_key(), algorithm="RS256"), TokenRejection.ALG_NOT_ALLOWED),
+        (
+            lambda: _signed({"alg": "Ed448", "kid": JWT_KEY.kid}, _access_payload()),
+            TokenRejection.ALG_NOT_ALLOWED,
+        ),
+        (
+            lambda: _signed({"alg": "ed25519", "kid": JWT_KEY.kid}, _access_payload()),
+            TokenRejection.ALG_NOT_ALLOWED,
+        ),
+    ],
+    ids=["none", "HS256", "RS256", "Ed448", "lower-case ed25519"],
+)
+def test_only_the_two_names_of_ed25519_are_accepted(
+    forge: Callable[[], str], reason: TokenRejection
+) -> None:
+    assert _rejection(forge()) == reason

@@ -1,12 +1,15 @@
 """Typed EdDSA JWTs: access, registration-link, email-verification, password-reset, queue.
 
 Contract:
-- Every token is a JWS signed with the active ``jwt`` key (Ed25519, ``alg`` EdDSA). Its
-  protected header is exactly ``alg``, ``typ`` and ``kid``; a verifier MUST refuse any
-  other header (``jku``, ``x5u``, ``jwk``, ``x5c``, ``crit``, ...): keys come only from
-  the key set, never from the token.
-- ``alg`` is pinned: ``none`` and every other algorithm (HS256 with the public key as
-  the secret, RS256, ...) MUST be refused before any key is chosen.
+- Every token is a JWS signed with the active ``jwt`` key (Ed25519). Its protected header
+  is exactly ``alg``, ``typ`` and ``kid``; a verifier MUST refuse any other header (``jku``,
+  ``x5u``, ``jwk``, ``x5c``, ``crit``, ...): keys come only from the key set, never from
+  the token.
+- ``alg`` is pinned to the two names of Ed25519 signatures: ``EdDSA`` (RFC 8037, which we
+  issue and the JWKS names) and ``Ed25519`` (RFC 9864's fully-specified name, which
+  deprecates ``EdDSA``; accepted so that issuing it later breaks no verifier of ours).
+  ``none`` and every other algorithm (HS256 with the public key as the secret, RS256,
+  Ed448, ...) MUST be refused before any key is chosen.
 - ``kid`` MUST be present and name a known ``jwt`` key (retired keys still verify).
 - Each kind has its own ``typ`` and ``aud`` (``PROFILES``), so no token can be used as
   another kind: a verifier names the kind it expects and both MUST match.
@@ -29,20 +32,44 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from jwt.algorithms import OKPAlgorithm
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from admitone.domain.errors import InvalidToken
 from admitone.domain.ids import EventId, OrderId, UserId
-from admitone.domain.keys import KeyPurpose, KeySet, PublicKeyRing, b64url_encode
+from admitone.domain.keys import JWK_ALGORITHMS, KeyPurpose, KeySet, PublicKeyRing, b64url_encode
 from admitone.domain.tokens import TokenRejection
 
-ALGORITHM = "EdDSA"
+# What we sign with is what the JWKS publishes for the key: a JOSE library refuses a
+# key whose ``alg`` differs from the token's. Switch both (keys.JWK_ALGORITHMS) to
+# ``Ed25519`` once verifiers can take it: pyjwt 2.15 has no ``Ed25519`` of its own
+# (jpadilla/pyjwt#1190), so its users could neither verify such a token nor load the key.
+ALGORITHM = JWK_ALGORITHMS[KeyPurpose.JWT]
+FULLY_SPECIFIED_ALGORITHM = "Ed25519"
+ACCEPTED_ALGORITHMS = ("EdDSA", FULLY_SPECIFIED_ALGORITHM)
 LEEWAY = timedelta(seconds=60)
 MAX_JWT_CHARS = 4096
 _ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
 _REGISTERED_CLAIMS = ("iss", "aud", "sub", "jti", "iat", "nbf", "exp")
 # ``sub`` is registered but each kind types it (a user id, an order id).
 _NOT_KIND_CLAIMS = frozenset(_REGISTERED_CLAIMS) - {"sub"}
+
+
+class _Ed25519Algorithm(OKPAlgorithm):
+    """RFC 9864 ``Ed25519``: EdDSA over Ed25519 keys only (pyjwt's EdDSA also takes Ed448)."""
+
+    _crypto_key_types = (Ed25519PrivateKey, Ed25519PublicKey)
+
+
+def _teach_pyjwt_the_fully_specified_name() -> None:
+    try:
+        jwt.get_algorithm_by_name(FULLY_SPECIFIED_ALGORITHM)
+    except NotImplementedError:
+        jwt.register_algorithm(FULLY_SPECIFIED_ALGORITHM, _Ed25519Algorithm())
+
+
+_teach_pyjwt_the_fully_specified_name()
 
 
 class TokenKind(StrEnum):
@@ -233,7 +260,7 @@ def _checked_header(token: str, profile: KindProfile) -> str:
     alg = header.get("alg")
     if isinstance(alg, str) and alg.lower() == "none":
         raise InvalidToken(TokenRejection.ALG_NONE)
-    if alg != ALGORITHM:
+    if alg not in ACCEPTED_ALGORITHMS:
         raise InvalidToken(TokenRejection.ALG_NOT_ALLOWED)
     if header.keys() - _ALLOWED_HEADERS:
         raise InvalidToken(TokenRejection.FORBIDDEN_HEADER)
@@ -273,7 +300,7 @@ def verify_jwt[C: JwtClaims](
         payload: dict[str, Any] = jwt.decode(
             token,
             key.key,
-            algorithms=[ALGORITHM],
+            algorithms=list(ACCEPTED_ALGORITHMS),
             audience=profile.audience,
             issuer=issuer,
             options={

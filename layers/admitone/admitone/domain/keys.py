@@ -53,6 +53,15 @@ class KeyStatus(StrEnum):
 
 _KID_PREFIX = {KeyPurpose.JWT: "jwt", KeyPurpose.TICKET: "tkt"}
 
+# The ``alg`` each key publishes in the JWKS (RFC 7517: the algorithm used with the key).
+# JWT keys name what access tokens carry (see jwt_tokens: ``EdDSA`` until verifiers take
+# RFC 9864's ``Ed25519``). Ticket keys sign no JWS, only our own compact ticket tokens, so
+# they take the fully-specified name, which no JOSE library warns about.
+JWK_ALGORITHMS: Mapping[KeyPurpose, str] = {
+    KeyPurpose.JWT: "EdDSA",
+    KeyPurpose.TICKET: "Ed25519",
+}
+
 
 class KeySetError(ValueError):
     """The key document or JWKS is malformed. The message names fields, never values."""
@@ -104,7 +113,7 @@ class PublicKey:
             "x": b64url_encode(self.raw),
             "kid": self.kid,
             "use": "sig",
-            "alg": "EdDSA",
+            "alg": JWK_ALGORITHMS[self.purpose],
             "purpose": self.purpose.value,
         }
 
