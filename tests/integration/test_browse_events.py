@@ -357,6 +357,32 @@ def test_contradictory_or_malformed_filters_are_422(api: Api):
     assert_problem(search(api, min_price=-1), 422, "VALIDATION_FAILED")
 
 
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"from_": "0001-01-01T00:00:00Z"}, "query.from"),
+        ({"from_": "0001-01-01T00:00:00+23:59"}, "query.from"),
+        ({"from_": "0001-01-01"}, "query.from"),
+        ({"to": "9999-12-31T23:59:59-23:59"}, "query.to"),
+        ({"to": "9999-12-31"}, "query.to"),
+        ({"from_": "2026-12-01T00:00:00", "to": "2101-01-01T00:00:00+00:00"}, "query.to"),
+    ],
+    ids=["year-1", "year-1-east", "year-1-day", "year-9999-west", "year-9999-day", "2101"],
+)
+def test_time_filters_outside_the_years_searched_are_422_naming_the_filter(
+    api: Api, filters: dict[str, str], field: str
+):
+    body = assert_problem(search(api, **filters), 422, "VALIDATION_FAILED")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [(field, "DATE_OUT_OF_RANGE")]
+
+
+def test_time_filters_at_the_edges_of_the_years_searched_work(api: Api, catalog: Catalog):
+    upcoming = catalog.event(starts_at=SOON)
+    edges = {"from_": "2000-01-01T00:00:00Z", "to": "2100-12-31T23:59:59+00:00"}
+    assert found(api, **edges) == [upcoming]
+    assert found(api, from_="2000-01-01", to="2100-12-31T12:00:00+11:00") == [upcoming]
+
+
 # ---------------------------------------------------------------- pagination
 def test_pages_follow_each_other_without_duplicates_or_gaps(api: Api, catalog: Catalog):
     ids = catalog.events(7)

@@ -331,3 +331,155 @@ def test_cancelling_announces_event_cancelled_in_the_same_write(api, organizer, 
 def test_each_catalog_sample_event_gets_its_documented_answer(aws, function_id, scenario, status):
     response = aws.invoke_sample(function_id, scenario)
     assert response["statusCode"] == status, response.get("body")
+
+
+# ------------------------------------------------------------------ date windows
+YEAR_1_EAST = "0001-01-01T00:00:00+23:59"  # would not even convert to UTC
+YEAR_9999_WEST = "9999-12-31T23:59:59-23:59"
+IN_2106 = datetime(2106, 3, 1, 20, tzinfo=UTC)  # past what a ticket token can carry
+
+
+def errors_of(response) -> list[tuple[str, str]]:
+    assert response.status == 422, response.body
+    assert response.headers["content-type"] == "application/problem+json"
+    return [(error["field"], error["code"]) for error in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        (
+            {
+                "starts_at": iso(IN_2106),
+                "ends_at": iso(IN_2106 + timedelta(hours=3)),
+                "sales_end": iso(IN_2106),
+            },
+            {
+                ("body.starts_at", "DATE_OUT_OF_RANGE"),
+                ("body.ends_at", "DATE_OUT_OF_RANGE"),
+                ("body.sales_end", "DATE_OUT_OF_RANGE"),
+            },
+        ),
+        (
+            {
+                "starts_at": iso(NOW + timedelta(days=6 * 365)),
+                "ends_at": iso(NOW + timedelta(days=6 * 365, hours=3)),
+                "sales_end": iso(NOW + timedelta(days=6 * 365)),
+            },
+            {("starts_at", "DATE_TOO_FAR")},
+        ),
+        (
+            {
+                "starts_at": iso(NOW - timedelta(hours=1)),
+                "ends_at": iso(NOW + timedelta(hours=2)),
+                "sales_end": iso(NOW + timedelta(hours=1)),
+            },
+            {("starts_at", "DATE_PASSED")},
+        ),
+        ({"sales_start": YEAR_1_EAST}, {("body.sales_start", "DATE_OUT_OF_RANGE")}),
+        (
+            {"registration_deadline": YEAR_9999_WEST},
+            {("body.registration_deadline", "DATE_OUT_OF_RANGE")},
+        ),
+        ({"ends_at": iso(NOW + timedelta(days=38))}, {("ends_at", "EVENT_TOO_LONG")}),
+    ],
+    ids=["in-2106", "beyond-five-years", "started", "year-1", "year-9999", "ten-day-concert"],
+)
+def test_an_event_outside_the_window_the_system_can_honour_is_refused(
+    api, organizer, changes, errors
+):
+    venue = create(api, "/venues", VENUE, organizer)
+    response = api.post("/events", event_body(venue["id"], **changes), token=organizer)
+    assert set(errors_of(response)) == errors
+
+
+def test_an_event_at_the_edges_of_its_window_is_created_and_published(api, organizer):
+    """A festival of 30 days starting four years and eleven months from now."""
+    venue = create(api, "/venues", VENUE, organizer)
+    starts = NOW + timedelta(days=4 * 365 + 330)
+    event = create(
+        api,
+        "/events",
+        event_body(
+            venue["id"],
+            category="festival",
+            starts_at=iso(starts),
+            ends_at=iso(starts + timedelta(days=30)),
+            sales_end=iso(starts),
+        ),
+        organizer,
+    )
+    create(
+        api,
+        f"/events/{event['id']}/ticket-types",
+        {"name": "Pass", "price_cents": 30000, "capacity": 10},
+        organizer,
+    )
+    published = api.post(f"/events/{event['id']}/publish", token=organizer)
+    assert published.status == 200, published.body
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        (
+            {"starts_at": iso(IN_2106), "ends_at": iso(IN_2106 + timedelta(hours=2))},
+            {("body.starts_at", "DATE_OUT_OF_RANGE"), ("body.ends_at", "DATE_OUT_OF_RANGE")},
+        ),
+        (
+            {
+                "starts_at": iso(NOW + timedelta(days=2000)),
+                "ends_at": iso(NOW + timedelta(days=2000, hours=2)),
+            },
+            {("starts_at", "DATE_TOO_FAR")},
+        ),
+        ({"sales_start": YEAR_1_EAST}, {("body.sales_start", "DATE_OUT_OF_RANGE")}),
+    ],
+    ids=["in-2106", "beyond-five-years", "year-1"],
+)
+def test_a_draft_cannot_be_moved_out_of_its_window(api, organizer, changes, errors):
+    _, event_id = an_event(api, organizer)
+    response = api.request("PATCH", f"/events/{event_id}", json_body=changes, token=organizer)
+    assert set(errors_of(response)) == errors
+    assert api.get(f"/events/{event_id}/stats", token=organizer).status == 200
+
+
+def test_a_draft_written_in_2106_before_the_rule_is_not_published(api, aws, organizer):
+    """An event stored before the window was a rule cannot go on sale: its tickets'
+    tokens could not carry its date, and the money would come without a seat."""
+    _, event_id = an_event(api, organizer)
+    create(
+        api,
+        f"/events/{event_id}/ticket-types",
+        {"name": "GA", "price_cents": 3000, "capacity": 10},
+        organizer,
+    )
+    aws.client("dynamodb").update_item(
+        TableName=aws.stack.function("PublishEventFunction").environment["TABLE_NAME"],
+        Key={"PK": {"S": f"EVENT#{event_id}"}, "SK": {"S": "EVENT"}},
+        UpdateExpression="SET starts_at = :starts, ends_at = :ends",
+        ExpressionAttributeValues={
+            ":starts": {"S": iso(IN_2106)},
+            ":ends": {"S": iso(IN_2106 + timedelta(hours=3))},
+        },
+    )
+    response = api.post(f"/events/{event_id}/publish", token=organizer)
+    assert ("starts_at", "DATE_OUT_OF_RANGE") in errors_of(response)
+    assert api.get(f"/events/{event_id}").status == 404  # still a draft
+
+
+@pytest.mark.parametrize("moment", [YEAR_1_EAST, YEAR_9999_WEST], ids=["year-1", "year-9999"])
+def test_ticket_type_and_voucher_dates_out_of_range_are_refused(api, organizer, moment):
+    _, event_id = an_event(api, organizer)
+    ticket_type = api.post(
+        f"/events/{event_id}/ticket-types",
+        {"name": "GA", "price_cents": 3000, "capacity": 10, "sales_start": moment},
+        token=organizer,
+    )
+    assert errors_of(ticket_type) == [("body.sales_start", "DATE_OUT_OF_RANGE")]
+    voucher = api.post(
+        f"/events/{event_id}/vouchers",
+        {"code": "EARLY", "kind": "fixed", "value": 500, "valid_to": moment},
+        token=organizer,
+    )
+    assert errors_of(voucher) == [("body.valid_to", "DATE_OUT_OF_RANGE")]

@@ -328,3 +328,20 @@ def test_sample_events_answer_problems(aws: AwsStack, function_id: str, scenario
     response = aws.invoke_sample(function_id, scenario)
     assert response["statusCode"] == status, response["body"]
     assert response["headers"]["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "scanned_at", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "1970-01-01T00:00:00Z"]
+)
+def test_an_offline_scan_dated_outside_the_carried_years_is_refused_naming_it(
+    crew: Gates, scanned_at: str
+):
+    ticket = buy(crew.shop, 1).tickets[0]
+    scan = {**offline(ticket["qr_token"], at=datetime.now(UTC), gate="A"), "scanned_at": scanned_at}
+    response = upload(crew, crew.devices[0], [scan])
+    assert response.status == 422, response.body
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("body.scans[0].scanned_at", "DATE_OUT_OF_RANGE")
+    ]
+    fetched = crew.shop.api.get(f"/tickets/{ticket['id']}", token=crew.shop.organizer_token)
+    assert fetched.json()["scans"] == 0

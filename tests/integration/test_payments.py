@@ -194,6 +194,47 @@ def test_a_payment_after_expiry_with_no_seats_left_is_refunded_once(aws: AwsStac
     assert outbox_of(order["order_id"]) == ["order.expired", "order.refunded"]
 
 
+def date_event_in_2106(aws: AwsStack, shop: Shop) -> None:
+    """The event as one stored before dates were bounded (RULES §4): it ends past what a
+    ticket token's 32-bit expiry can carry."""
+    aws.client("dynamodb").update_item(
+        TableName=aws.stack.function(WORKER).environment["TABLE_NAME"],
+        Key={"PK": {"S": f"EVENT#{shop.event_id}"}, "SK": {"S": "EVENT"}},
+        UpdateExpression="SET ends_at = :ends",
+        ExpressionAttributeValues={":ends": {"S": "2106-03-01T00:00:00Z"}},
+    )
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["on-time", "after-expiry"])
+def test_a_payment_for_tickets_that_cannot_be_issued_is_refunded_and_frees_its_seats(
+    aws: AwsStack, shop: Shop, late: bool
+):
+    order = shop.placed()
+    pi = pay(order["payment"]["payment_intent_id"]).id
+    if late:
+        expire(order["order_id"])
+    date_event_in_2106(aws, shop)
+
+    deliver_all(aws, [succeeded_event(pi, "evt_no_ticket_can_carry")])
+    drain(aws)
+    deliver_all(aws, [succeeded_event(pi, "evt_no_ticket_can_carry_again")])
+    drain(aws)
+
+    after = order_store.get_order(order["order_id"])
+    assert after is not None
+    assert (after.status, after.status_reason) == (OrderStatus.REFUNDED, "tickets_not_issuable")
+    assert after.ticket_ids == ()
+    refunds = stripe_client().v1.refunds.list(params={"payment_intent": pi}).data
+    assert [r.amount for r in refunds] == [order["totals"]["total"]]
+    assert shop.seats() == (4, 0, 0)
+    assert order_store.buyer_standing(after.buyer_id, shop.event_id).tickets == 0
+    assert outbox_of(order["order_id"])[-1] == "order.refunded"
+    # And nobody can pay for such tickets again.
+    _, token = shop.buyer()
+    refused = shop.order(token, {"ga": 1})
+    assert (refused.status, refused.json()["code"]) == (409, "SALES_CLOSED")
+
+
 def expire(order_id: str) -> None:
     placed = order_store.get_order(order_id)
     assert placed is not None

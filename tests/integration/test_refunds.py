@@ -14,8 +14,10 @@ import pytest
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.stripe_payments import StripeRefund
 from admitone.domain.accounts import Principal
+from admitone.domain.checkin import ScanResult
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.jwt_tokens import Role
@@ -28,9 +30,10 @@ from admitone.domain.refunds import (
     refunded_total,
 )
 from admitone.services import refunds
+from admitone.services.checkin import scan_ticket
 from admitone.services.reconcile import reconcile
 from tests.integration.conftest import Api, AwsStack
-from tests.integration.gate_kit import buy
+from tests.integration.gate_kit import Gates, Holder, buy, gate_crew, tonight_shop
 from tests.integration.money_kit import (
     ask_refund,
     assert_ledger_balances,
@@ -41,7 +44,7 @@ from tests.integration.money_kit import (
     stripe_refunds,
     stripe_webhook,
 )
-from tests.integration.shop import open_shop
+from tests.integration.shop import Shop, open_shop
 
 PRICE = 5000  # open_shop's GA ticket, in Nashville (TN 700 + local 225 + entertainment 100)
 
@@ -357,3 +360,153 @@ def test_bad_refund_input_is_a_problem_naming_the_field_and_refunds_nothing(shop
     assert any(error["field"].endswith(field) for error in problem["errors"]), problem
     assert stripe_refunds(holder.order_id) == []
     assert order(holder.order_id).status.value == "paid"
+
+
+# ------------------------------------------------------- tickets used at the gate
+@pytest.fixture
+def doors_open(api: Api, aws: AwsStack) -> Gates:
+    """An event whose gates are open (it starts in five hours, so buyers may still refund)."""
+    return gate_crew(tonight_shop(api, aws))
+
+
+def admit(crew: Gates, holder: Holder, index: int) -> ScanResult:
+    return scan_ticket(
+        crew.shop.event_id,
+        holder.tickets[index]["qr_token"],
+        caller=crew.scanner,
+        device_token=crew.devices[0],
+        gate="North",
+    ).result
+
+
+def ticket_statuses(shop: Shop, holder: Holder) -> list[str]:
+    seen = shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()
+    return [ticket["status"] for ticket in seen["tickets"]]
+
+
+def test_a_buyer_cannot_refund_a_ticket_admitted_at_the_gate_and_nothing_changes(doors_open):
+    shop = doors_open.shop
+    holder = buy(shop, 2)
+    assert admit(doors_open, holder, 0) is ScanResult.ADMITTED
+    seats = shop.seats()
+
+    response = ask_refund(
+        shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[0]["id"]]}
+    )
+
+    assert response.status == 403, response.body
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "REFUND_NOT_ALLOWED"
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("ticket_ids[0]", "TICKET_USED")
+    ]
+    assert stripe_refunds(holder.order_id) == []
+    assert order(holder.order_id).status.value == "paid"
+    assert ticket_statuses(shop, holder) == ["valid", "valid"]
+    assert shop.seats() == seats
+
+    # Its unused sibling is still the buyer's to refund, and its seat goes back on sale.
+    sibling = ask_refund(
+        shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[1]["id"]]}
+    )
+    assert sibling.status == 201, sibling.body
+    assert ticket_statuses(shop, holder) == ["valid", "void"]
+    assert shop.seats() == (seats[0] + 1, 0, seats[2] - 1)
+
+
+def test_a_buyer_refunding_everything_gets_back_only_the_unused_tickets(doors_open):
+    shop = doors_open.shop
+    holder = buy(shop, 2)
+    assert admit(doors_open, holder, 1) is ScanResult.ADMITTED
+
+    response = ask_refund(shop.api, holder.order_id, holder.token, {})
+
+    assert response.status == 201, response.body
+    assert ticket_statuses(shop, holder) == ["void", "valid"]
+    again = ask_refund(shop.api, holder.order_id, holder.token, {})
+    assert again.status == 403, again.body
+    assert again.json()["errors"][0]["code"] == "TICKET_USED"
+    assert refunded_on_stripe(holder.order_id) == response.json()["amount_cents"]
+
+
+def test_an_organizer_refunds_a_used_ticket_but_its_seat_never_goes_back_on_sale(doors_open):
+    shop = doors_open.shop
+    holder = buy(shop, 2)
+    assert admit(doors_open, holder, 0) is ScanResult.ADMITTED
+    available, _, sold = shop.seats()
+
+    response = ask_refund(shop.api, holder.order_id, shop.organizer_token, {})
+
+    assert response.status == 201, response.body
+    assert refunded_on_stripe(holder.order_id) == order(holder.order_id).totals.total
+    assert order(holder.order_id).status.value == "refunded"
+    assert ticket_statuses(shop, holder) == ["void", "void"]
+    # The unused ticket's seat is on sale again; the one its holder sits in is not.
+    assert shop.seats() == (available + 1, 0, sold - 1)
+    assert order_store.buyer_standing(holder.user_id, shop.event_id).tickets == 1
+    assert admit(doors_open, holder, 1) is ScanResult.VOID
+    assert_ledger_balances()
+
+
+def test_a_scan_landing_between_a_refunds_read_and_its_write_keeps_the_seat_off_sale(
+    doors_open, monkeypatch
+):
+    """The admission commits after the refund judged the ticket unused: the refund's
+    write fails on the scan count, reads again and refunds without restocking."""
+    shop = doors_open.shop
+    holder = buy(shop, 1)
+    available, _, sold = shop.seats()
+    read = ticket_store.tickets_by_id
+    scanned: list[ScanResult] = []
+
+    def read_then_scan(ticket_ids):
+        found = read(ticket_ids)
+        if not scanned:
+            scanned.append(admit(doors_open, holder, 0))
+        return found
+
+    monkeypatch.setattr(ticket_store, "tickets_by_id", read_then_scan)
+    refund = refunds.request_refund(
+        holder.order_id,
+        Principal(
+            user_id=new_id(Prefix.USER), roles=frozenset({Role.ADMIN}), email="a@example.com"
+        ),
+        RefundAsk(ticket_ids=(holder.tickets[0]["id"],)),
+        request_key="race-with-the-gate",
+    )
+
+    assert scanned == [ScanResult.ADMITTED]
+    assert refund.amount > 0
+    assert ticket_statuses(shop, holder) == ["void"]
+    assert shop.seats() == (available, 0, sold)
+
+
+@pytest.mark.race
+def test_scans_racing_an_organizer_refund_never_put_an_admitted_seat_back_on_sale(doors_open):
+    """Four gates scan an order's four tickets while the organizer refunds it in full, on
+    real threads released at once: each seat back on sale is one nobody was let in on."""
+    shop = doors_open.shop
+    holder = buy(shop, 4)
+    available, _, sold = shop.seats()
+    admin = Principal(
+        user_id=new_id(Prefix.USER), roles=frozenset({Role.ADMIN}), email="a@example.com"
+    )
+    start = threading.Barrier(5)
+
+    def act(index: int) -> ScanResult | int:
+        start.wait()
+        if index == 4:
+            return refunds.request_refund(
+                holder.order_id, admin, RefundAsk(), request_key="refund-at-the-door"
+            ).amount
+        return admit(doors_open, holder, index)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+        outcomes = list(pool.map(act, range(5)))
+
+    admitted = outcomes[:4].count(ScanResult.ADMITTED)
+    assert outcomes[4] == order(holder.order_id).totals.total
+    assert set(outcomes[:4]) <= {ScanResult.ADMITTED, ScanResult.VOID}
+    assert shop.seats() == (available + 4 - admitted, 0, sold - 4 + admitted)
+    assert_ledger_balances()

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tokens import MAX_TOKEN_CHARS
+from admitone.http.inputs import Moment
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import OfflineResultsView, OfflineResultView
@@ -25,7 +26,7 @@ class OfflineScanInput(BaseModel):
     nonce: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
     token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS * 4)
     gate: str | None = Field(default=None, min_length=1, max_length=64)
-    scanned_at: AwareDatetime
+    scanned_at: Moment
 
 
 class OfflineUpload(BaseModel):

@@ -276,3 +276,55 @@ def test_no_seat_goes_back_on_sale_for_a_cancelled_or_started_event(reason, now)
     refund = plan(b, RefundAsk(reason=reason), Requester.SYSTEM, now=now)
     assert refund.void_ticket_ids == tuple(b.ticket_ids)
     assert refund.restock == {}
+
+
+# ------------------------------------------------------------------ used tickets
+def admitted(b: Bought, *indexes: int) -> dict:
+    """The order's tickets with those admitted once at a gate."""
+    return {
+        tid: replace(t, scans=1) if i in indexes else t
+        for i, (tid, t) in enumerate(b.tickets.items())
+    }
+
+
+def test_a_buyer_may_not_refund_a_ticket_admitted_at_the_gate():
+    b = bought([("tty_a", 5000, 3)])
+    ask = RefundAsk(ticket_ids=(b.ticket_ids[0], b.ticket_ids[1], b.ticket_ids[2]))
+    with pytest.raises(RefundNotAllowed) as refused:
+        plan(b, ask, tickets=admitted(b, 0, 2))
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("ticket_ids[0]", "TICKET_USED"),
+        ("ticket_ids[2]", "TICKET_USED"),
+    ]
+
+
+def test_a_buyer_refunding_everything_refunds_the_unused_tickets_only():
+    b = bought([("tty_a", 5000, 2)])
+    refund = plan(b, RefundAsk(), tickets=admitted(b, 0))
+    assert refund.void_ticket_ids == (b.ticket_ids[1],)
+    assert {tty: r.units for tty, r in refund.restock.items()} == {"tty_a": 1}
+
+
+def test_a_buyer_whose_tickets_were_all_used_is_told_so():
+    b = bought([("tty_a", 5000, 2)])
+    with pytest.raises(RefundNotAllowed) as refused:
+        plan(b, RefundAsk(), tickets=admitted(b, 0, 1))
+    assert [(e.field, e.code) for e in refused.value.errors] == [("ticket_ids", "TICKET_USED")]
+
+
+@pytest.mark.parametrize(
+    "ask_for",
+    [
+        lambda b: RefundAsk(),
+        lambda b: RefundAsk(amount=paid_components(b.order).total),
+        lambda b: RefundAsk(ticket_ids=tuple(b.ticket_ids)),
+    ],
+    ids=["everything", "by-amount-to-the-full", "by-ticket"],
+)
+def test_an_organizer_refunds_a_used_ticket_but_its_seat_stays_off_sale(ask_for):
+    b = bought([("tty_a", 5000, 2)])
+    refund = plan(b, ask_for(b), Requester.ORGANIZER, tickets=admitted(b, 0))
+    assert refund.void_ticket_ids == tuple(b.ticket_ids)
+    # Only the unused ticket's seat, with what it was sold for.
+    assert {tty: r.units for tty, r in refund.restock.items()} == {"tty_a": 1}
+    assert refund.restock["tty_a"].amounts.gross_cents == b.order.shares[1]["price"]

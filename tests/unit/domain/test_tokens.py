@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -27,6 +27,7 @@ from admitone.domain.tokens import (
     VerifiedTicket,
     base45_decode,
     base45_encode,
+    can_carry_event,
     check_revocations,
     event_fingerprint,
     issue_ticket_token,
@@ -322,3 +323,21 @@ def test_base45_refuses_text_no_bytes_encode_to(text: str) -> None:
 @given(st.binary(max_size=200))
 def test_base45_round_trips(raw: bytes) -> None:
     assert base45_decode(base45_encode(raw)) == raw
+
+
+def test_tickets_can_be_issued_exactly_for_events_whose_expiry_fits_the_token():
+    """An event ending up to a day before the 32-bit end of Unix time still gets tickets;
+    one ending later, or in any far year at any offset, does not (and nothing overflows)."""
+    last_end = datetime.fromtimestamp(0xFFFF_FFFF, UTC) - timedelta(days=1)
+    assert can_carry_event(EVENT_ENDS)
+    assert can_carry_event(last_end)
+    TicketClaims(
+        ticket_id=new_id(Prefix.TICKET),
+        event_id=new_id(Prefix.EVENT),
+        ticket_type_id=new_id(Prefix.TICKET_TYPE),
+        version=1,
+        expires_at=ticket_token_expiry(last_end),
+    )
+    assert not can_carry_event(last_end + timedelta(seconds=1))
+    assert not can_carry_event(datetime(9999, 12, 31, tzinfo=timezone(-timedelta(hours=23))))
+    assert not can_carry_event(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=23))))

@@ -2,6 +2,11 @@
 rules that keep them consistent (ordered dates, real time zones, supported
 currencies, bounded prices and capacities) and the event state machine.
 
+Dates (RULES §4): an event starts ahead, within ``EVENT_START_HORIZON`` (five years, well
+inside what its tickets' tokens can carry), and lasts at most ``MAX_EVENT_LENGTH`` (a
+festival ``MAX_FESTIVAL_LENGTH``); every other date is bounded by the event's or by what
+the system carries (domain/moments.py).
+
 Event states: draft -> published -> (cancelled | completed); a draft may also be
 cancelled. Which fields may change depends on the state (EDITABLE_WHEN).
 """
@@ -9,6 +14,7 @@ cancelled. Which fields may change depends on the state (EDITABLE_WHEN).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,6 +22,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
+from admitone.domain.moments import is_carried, out_of_range
 from admitone.domain.money import MAX_AMOUNT_CENTS, Currency
 from admitone.domain.pricing import FeeTier
 
@@ -27,6 +34,9 @@ MAX_PER_ORDER = 10  # RULES §4: quantity per line 1-10
 DEFAULT_HOLD_MINUTES = 15
 HOLD_MINUTES_RANGE = (5, 30)
 DEFAULT_REGISTRATION_LEAD = timedelta(days=7)  # RULES §15: start - 7 days
+EVENT_START_HORIZON = timedelta(days=1826)  # RULES §4: the next five years, leap days included
+MAX_EVENT_LENGTH = timedelta(days=7)  # RULES §4
+MAX_FESTIVAL_LENGTH = timedelta(days=30)  # RULES §4: multi-day festivals say so (category)
 DEFAULT_RESALE_MIN_PCT, DEFAULT_RESALE_MAX_PCT = 50, 150  # RULES §13
 VOUCHER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
 
@@ -214,6 +224,13 @@ class _Problems:
         if not ok:
             self.errors.append(FieldError(field_name, message, code))
 
+    def check_carried(self, moments: Mapping[str, datetime | None]) -> None:
+        self.errors.extend(
+            out_of_range(name)
+            for name, moment in moments.items()
+            if moment is not None and not is_carried(moment)
+        )
+
     def raise_if_any(self, detail: str) -> None:
         if self.errors:
             raise ValidationFailed(detail, errors=tuple(self.errors))
@@ -232,8 +249,22 @@ def check_timezone(name: str, field_name: str = "timezone") -> None:
         )
 
 
+def check_event_start(starts_at: datetime, *, now: datetime) -> None:
+    """An event is created, moved or published only to start ahead, within the horizon."""
+    problems = _Problems()
+    problems.check(now < starts_at, "starts_at", "must be in the future", "DATE_PASSED")
+    problems.check(
+        starts_at <= now + EVENT_START_HORIZON,
+        "starts_at",
+        f"must be within {EVENT_START_HORIZON.days} days (five years) from now",
+        "DATE_TOO_FAR",
+    )
+    problems.raise_if_any("The event must start ahead, within the next five years.")
+
+
 def check_event_schedule(
     *,
+    category: Category,
     starts_at: datetime,
     ends_at: datetime,
     sales_start: datetime,
@@ -243,16 +274,29 @@ def check_event_schedule(
     resale: ResalePolicy,
 ) -> None:
     problems = _Problems()
-    for name, moment in (
-        ("starts_at", starts_at),
-        ("ends_at", ends_at),
-        ("sales_start", sales_start),
-        ("sales_end", sales_end),
-        ("registration_deadline", registration_deadline),
-    ):
+    moments = {
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "sales_start": sales_start,
+        "sales_end": sales_end,
+        "registration_deadline": registration_deadline,
+    }
+    for name, moment in moments.items():
         problems.check(moment.tzinfo is not None, name, "needs a UTC offset (e.g. Z)")
     problems.raise_if_any("Times must carry their UTC offset.")
+    problems.check_carried(moments)
+    problems.raise_if_any("Some times are out of the range the system can keep.")
     problems.check(starts_at < ends_at, "ends_at", "must be after starts_at", "DATES_ORDER")
+    festival = category is Category.FESTIVAL
+    problems.check(
+        ends_at - starts_at <= (MAX_FESTIVAL_LENGTH if festival else MAX_EVENT_LENGTH),
+        "ends_at",
+        f"must be within {MAX_FESTIVAL_LENGTH.days} days of starts_at"
+        if festival
+        else f"must be within {MAX_EVENT_LENGTH.days} days of starts_at"
+        f" ({MAX_FESTIVAL_LENGTH.days} for a festival)",
+        "EVENT_TOO_LONG",
+    )
     problems.check(sales_start < sales_end, "sales_end", "must be after sales_start", "DATES_ORDER")
     problems.check(sales_end <= ends_at, "sales_end", "must not be after ends_at", "DATES_ORDER")
     problems.check(
@@ -318,6 +362,9 @@ def check_ticket_type(ticket_type: TicketType, event: Event) -> None:
         "cannot exceed the capacity",
         "OUT_OF_RANGE",
     )
+    problems.check_carried(
+        {"sales_start": ticket_type.sales_start, "sales_end": ticket_type.sales_end}
+    )
     start = ticket_type.sales_start or event.sales_start
     end = ticket_type.sales_end or event.sales_end
     problems.check(start < end, "sales_end", "must be after sales_start", "DATES_ORDER")
@@ -375,6 +422,7 @@ def check_voucher(voucher: Voucher, ticket_type_ids: set[str]) -> None:
         "at least 1",
         "OUT_OF_RANGE",
     )
+    problems.check_carried({"valid_from": voucher.valid_from, "valid_to": voucher.valid_to})
     problems.check(
         voucher.valid_from is None
         or voucher.valid_to is None

@@ -18,6 +18,7 @@ from admitone.domain.errors import (
     VoucherNotApplicable,
 )
 from admitone.domain.pricing import AmountOff, CartLine, PercentOff
+from admitone.domain.tokens import can_carry_event
 
 MAX_LINE_QUANTITY = 10  # RULES §4
 
@@ -52,6 +53,9 @@ def check_cart(
         raise NotFound("No such event.")
     if not _on_sale(event.sales_start, event.sales_end, now):
         raise SalesClosed("The event is not on sale now.")
+    if not can_carry_event(event.ends_at):
+        # Stored before RULES §4's window: no ticket could be issued for the money.
+        raise SalesClosed("Tickets for this event cannot be issued; it is not on sale.")
     if voucher_code is not None and (voucher is None or not _voucher_valid(voucher, now)):
         raise InvalidVoucher(
             "The code is not valid for this event now.",

@@ -11,8 +11,11 @@ Contract:
   fees kept. Organizers and admins refund any amount (split over the parts in
   proportion to what is left of each) or, by default, everything left; cancelling the
   event refunds everything left, fees included.
+- A ticket admitted at a gate (scanned at least once) is used: its buyer cannot refund
+  it (``RefundNotAllowed``, ``TICKET_USED``; a buyer's refund of everything leaves it
+  out). An organizer or admin may refund its money, but its seat never goes back on sale.
 - Refunded tickets are void at once; so is every ticket of an order refunded in full.
-  Their seats go back on sale while the event is ahead and not cancelled.
+  Their seats go back on sale while the event is ahead and not cancelled, unless used.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from admitone.domain.orders import Order, OrderStatus
 from admitone.domain.tickets import Ticket, TicketStatus
 
 BUYER_REFUND_WINDOW = timedelta(days=30)
+TICKET_USED = "TICKET_USED"  # a field's reason under RefundNotAllowed
 
 
 class RefundReason(StrEnum):
@@ -163,7 +167,7 @@ class RefundPlan:
     void_ticket_ids: tuple[str, ...]
     reason: RefundReason
     # By ticket type: the voided tickets' seats, back on sale while the event is ahead
-    # and not cancelled.
+    # and not cancelled; never a used ticket's, whose holder was let in on it.
     restock: Mapping[str, Restock] = field(default_factory=dict)
 
     @property
@@ -180,6 +184,13 @@ def _exceeds(detail: str, field: str = "amount_cents") -> RefundExceedsRemaining
 
 def _not_allowed(detail: str, reason: str, field: str = "ticket_ids") -> RefundNotAllowed:
     return RefundNotAllowed(detail, errors=(FieldError(field, reason, RefundNotAllowed.code),))
+
+
+def _used(detail: str, *fields: str) -> RefundNotAllowed:
+    return RefundNotAllowed(
+        detail,
+        errors=tuple(FieldError(field, "admitted at the gate", TICKET_USED) for field in fields),
+    )
 
 
 def _check_buyer_policy(
@@ -216,9 +227,13 @@ def _tickets_to_refund(
         and tickets[ticket_id].status is TicketStatus.VALID
         and (not buyer or tickets[ticket_id].holder_id == order.buyer_id)
     ]
-    if ask.ticket_ids is None:
-        return tuple(live)
+    if ask.ticket_ids is None:  # a buyer's refund of everything they may refund
+        unused = tuple(ticket_id for ticket_id in live if not tickets[ticket_id].used)
+        if live and not unused:
+            raise _used("Every ticket left on this order has been used at the gate.", "ticket_ids")
+        return unused
     errors: list[FieldError] = []
+    used: list[str] = []
     for index, ticket_id in enumerate(ask.ticket_ids):
         field = f"ticket_ids[{index}]"
         if ticket_id not in order.ticket_ids:
@@ -231,10 +246,14 @@ def _tickets_to_refund(
                 "transferred to someone else",
                 field,
             )
+        elif buyer and tickets[ticket_id].used:
+            used.append(field)
     if len(set(ask.ticket_ids)) != len(ask.ticket_ids):
         errors.append(FieldError("ticket_ids", "names a ticket twice", "TICKET_REPEATED"))
     if errors:
         raise ValidationFailed("Some tickets cannot be refunded.", errors=tuple(errors))
+    if used:
+        raise _used("A ticket admitted at the gate cannot be refunded by its buyer.", *used)
     return ask.ticket_ids
 
 
@@ -314,6 +333,8 @@ def _restock(
     shares = _shares_by_ticket(order, tickets)
     restock: dict[str, Restock] = {}
     for ticket_id in void:
+        if tickets[ticket_id].used:
+            continue
         share = shares[ticket_id]
         tty = tickets[ticket_id].ticket_type_id
         so_far = restock.get(tty, Restock(0, Amounts()))

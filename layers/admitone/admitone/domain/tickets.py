@@ -56,6 +56,11 @@ class Ticket:
     def last_changed(self) -> datetime:
         return self.changed_at or self.issued_at
 
+    @property
+    def used(self) -> bool:
+        """Admitted at a gate at least once: its holder was let in on it."""
+        return self.scans > 0
+
 
 class TicketNotTransferable(Conflict):
     code = "TICKET_NOT_TRANSFERABLE"

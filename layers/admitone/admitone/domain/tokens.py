@@ -139,6 +139,17 @@ def ticket_type_fingerprint(ticket_type_id: str) -> bytes:
     return hashlib.sha256(ticket_type_id.encode("ascii")).digest()[:TICKET_TYPE_FINGERPRINT_LENGTH]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The last event end whose tickets' expiry still fits 32 bits (early 2106).
+_LATEST_EVENT_END = _EPOCH + timedelta(seconds=MAX_EXPIRY_SECONDS) - TOKEN_EXPIRY_AFTER_EVENT_END
+
+
+def can_carry_event(event_ends_at: datetime) -> bool:
+    """Whether tickets can be issued for an event ending at ``event_ends_at``: their
+    expiry fits the token (compared, never computed, so that no date overflows)."""
+    return _EPOCH - TOKEN_EXPIRY_AFTER_EVENT_END <= event_ends_at <= _LATEST_EVENT_END
+
+
 def ticket_token_expiry(event_ends_at: datetime) -> datetime:
     """When a ticket's token stops verifying: one day after its event ends."""
     if event_ends_at.tzinfo is None:

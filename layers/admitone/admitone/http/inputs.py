@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from admitone.domain.catalog import Address, ResalePolicy
+from admitone.domain.moments import DATE_OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, is_carried
 
 
 class AddressInput(BaseModel):
@@ -32,4 +37,12 @@ class ResaleInput(BaseModel):
         return ResalePolicy(**self.model_dump())
 
 
-Moment = AwareDatetime  # a time with its UTC offset ("2026-12-01T20:00:00Z")
+def _carried(moment: datetime) -> datetime:
+    if not is_carried(moment):
+        raise PydanticCustomError(DATE_OUT_OF_RANGE.lower(), OUT_OF_RANGE_MESSAGE)
+    return moment
+
+
+# A time with its UTC offset ("2026-12-01T20:00:00Z") that the system can carry: a year
+# 1 or 9999, or an offset that pushes it past one, is refused here, before any arithmetic.
+Moment = Annotated[AwareDatetime, AfterValidator(_carried)]

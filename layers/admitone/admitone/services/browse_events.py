@@ -24,6 +24,7 @@ from admitone.domain.catalog import Category, Event, EventStatus, TicketType, no
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import CursorInvalid, FieldError, NotFound, ValidationFailed
 from admitone.domain.ids import Prefix, is_id
+from admitone.domain.moments import is_carried, out_of_range
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -262,7 +263,9 @@ def _criteria(search: EventSearch) -> _Criteria:
 
 
 def _moment(text: str | None, field: str, *, end_of_day: bool) -> datetime | None:
-    """A date means its whole UTC day (from its first to its last instant)."""
+    """A date means its whole UTC day (from its first to its last instant). Only times
+    the system carries are searched (domain/moments.py): a year 1 or 9999, or an offset
+    pushing one past the range, would not even convert to UTC."""
     if text is None:
         return None
     try:
@@ -270,7 +273,7 @@ def _moment(text: str | None, field: str, *, end_of_day: bool) -> datetime | Non
     except ValueError:
         pass
     else:
-        return datetime.combine(day, time.max if end_of_day else time.min, UTC)
+        return _carried(datetime.combine(day, time.max if end_of_day else time.min, UTC), field)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -278,7 +281,16 @@ def _moment(text: str | None, field: str, *, end_of_day: bool) -> datetime | Non
             "A time filter is not an ISO 8601 date or date-time.",
             errors=(FieldError(field, "e.g. 2026-12-01 or 2026-12-01T20:00:00Z", "DATE_INVALID"),),
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    aware = _carried(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment, field)
+    return aware.astimezone(UTC)
+
+
+def _carried(moment: datetime, field: str) -> datetime:
+    if not is_carried(moment):
+        raise ValidationFailed(
+            "A time filter is out of the range searched.", errors=(out_of_range(field),)
+        )
+    return moment
 
 
 def _position(decoded: dict[str, str]) -> Position:

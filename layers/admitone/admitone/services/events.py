@@ -17,6 +17,7 @@ from admitone.domain.catalog import (
     EventStatus,
     ResalePolicy,
     check_event_schedule,
+    check_event_start,
     require_editable,
     require_transition,
 )
@@ -30,6 +31,7 @@ from admitone.services.catalog_access import event_of, owned_event, owned_venue,
 
 def _check(event: Event) -> None:
     check_event_schedule(
+        category=event.category,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         sales_start=event.sales_start,
@@ -84,6 +86,7 @@ def create_event(
         resale=resale or ResalePolicy(),
     )
     _check(event)
+    check_event_start(event.starts_at, now=now)
     catalog.create_event(event)
     logger.info("event created", extra={"event_id": event.id})
     return event
@@ -120,21 +123,29 @@ def price_range(partition: catalog.EventPartition) -> tuple[int, int] | None:
     return (min(prices), max(prices)) if prices else None
 
 
-def update_event(event_id: str, caller: Principal, changes: dict[str, Any]) -> Event:
+def update_event(
+    event_id: str, caller: Principal, changes: dict[str, Any], *, now: datetime | None = None
+) -> Event:
     partition = owned_event(event_id, caller)
     current = event_of(partition)
     require_editable(current.status, set(changes))
     updated = replace(current, **changes)
     _check(updated)
+    if "starts_at" in changes:
+        check_event_start(updated.starts_at, now=now or datetime.now(UTC))
     return _save(updated, current.status, partition)
 
 
-def publish_event(event_id: str, caller: Principal) -> Event:
+def publish_event(event_id: str, caller: Principal, *, now: datetime | None = None) -> Event:
+    """On sale only while it is ahead and within the horizon (a draft may have been left
+    until its start passed, or been written before the horizon was a rule)."""
     partition = owned_event(event_id, caller)
     current = event_of(partition)
     require_transition(current.status, EventStatus.PUBLISHED)
     if not partition.ticket_types:
         raise InvalidTransition("Add at least one ticket type before publishing.")
+    _check(current)
+    check_event_start(current.starts_at, now=now or datetime.now(UTC))
     published = _save(replace(current, status=EventStatus.PUBLISHED), current.status, partition)
     logger.info("event published", extra={"event_id": event_id})
     return published

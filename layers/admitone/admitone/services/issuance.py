@@ -11,7 +11,10 @@ An order whose total is zero (free tickets, a 100 % voucher) has nothing to pay:
 order's own placing issues it at once, by the same transaction (``settle_free``).
 
 A late payment whose seats are gone is refunded in full, by a refund made once (see
-``stripe_payments.refund_payment_intent``), before the order records it.
+``stripe_payments.refund_payment_intent``), before the order records it. So is a payment
+for an event whose tickets cannot be issued (dated beyond what a ticket token carries,
+stored before RULES §4's window was enforced): its hold, if still held, is released in the
+transaction that records the refund. Never money without a seat, and never silently.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from admitone.adapters.dynamo import ledger as ledger_store
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
+from admitone.adapters.dynamo import vouchers as voucher_store
 from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.signing_keys import load_keyset
 from admitone.adapters.stripe_payments import Intent
@@ -51,13 +55,19 @@ from admitone.domain.orders import (
 )
 from admitone.domain.refunds import order_party, paid_components
 from admitone.domain.tickets import Ticket
-from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
+from admitone.domain.tokens import (
+    TicketClaims,
+    can_carry_event,
+    issue_ticket_token,
+    ticket_token_expiry,
+)
 from admitone.observability import logger, metrics
 from admitone.services import inventory as inventory_service
 
 Op = dict[str, Any]
 MAX_ATTEMPTS = 5
 LATE_PAYMENT_NO_INVENTORY = "late_payment_no_inventory"
+TICKETS_NOT_ISSUABLE = "tickets_not_issuable"
 
 
 class OrderChanged(Exception):
@@ -79,7 +89,7 @@ def settle_success(order: Order, intent: Intent, *, now: datetime) -> Settled:
         outcome = on_payment_succeeded(order, mismatches)
         try:
             if outcome is SuccessOutcome.ISSUE:
-                _issue_from_hold(order, now)
+                _issue_from_hold(order, intent, now)
             elif outcome is SuccessOutcome.RETAKE:
                 _retake_or_refund(order, intent, now)
             elif outcome is SuccessOutcome.REVIEW:
@@ -115,8 +125,11 @@ def settle_free(order: Order, *, now: datetime) -> Order:
 
 
 # -------------------------------------------------------------------- issue
-def _issue_from_hold(order: Order, now: datetime) -> None:
+def _issue_from_hold(order: Order, intent: Intent, now: datetime) -> None:
     event = _event(order)
+    if not can_carry_event(event.ends_at):
+        _refund_not_issuable(order, intent, now)
+        return
     tickets = new_tickets(order, event, now)
     inventory_service.convert(
         order.event_id,
@@ -134,6 +147,9 @@ def _retake_or_refund(order: Order, intent: Intent, now: datetime) -> None:
         _refund_late(order, intent, now)  # refunded before a crash: only record it
         return
     event = _event(order)
+    if not can_carry_event(event.ends_at):
+        _refund_late(order, intent, now, reason=TICKETS_NOT_ISSUABLE)
+        return
     ticket_types = catalog.event_partition(order.event_id).ticket_types
     tickets = new_tickets(order, event, now)
     lines = [(ticket_types[line.ticket_type_id], line.quantity) for line in order.lines]
@@ -163,37 +179,76 @@ def _retake_or_refund(order: Order, intent: Intent, now: datetime) -> None:
     logger.info("late payment: seats re-taken", extra={"order_id": order.id})
 
 
-def _refund_late(order: Order, intent: Intent, now: datetime) -> None:
-    refund_id = stripe_payments.refund_payment_intent(
-        intent.id,
-        amount=intent.amount,
-        reason=LATE_PAYMENT_NO_INVENTORY,
-        idempotency_key=_late_refund_key(order),
-    ).id
+def _refund_late(
+    order: Order, intent: Intent, now: datetime, *, reason: str = LATE_PAYMENT_NO_INVENTORY
+) -> None:
     _transact(
-        [
-            order_store.transition_op(
-                order,
-                OrderStatus.REFUNDED,
-                now=now,
-                reason=LATE_PAYMENT_NO_INVENTORY,
-                payment_status=PaymentStatus.SUCCEEDED,
-            ),
-            outbox_op(
-                "order.refunded",
-                {
-                    "order_id": order.id,
-                    "event_id": order.event_id,
-                    "amount": intent.amount,
-                    "currency": order.totals.currency,
-                    "refund_id": refund_id,
-                    "reason": LATE_PAYMENT_NO_INVENTORY,
-                },
-                now=now,
-            ),
-        ]
+        _refunded_ops(order, intent, _refund_in_full(order, intent, reason), now, reason=reason)
     )
-    logger.warning("late payment refunded: no seats left", extra={"order_id": order.id})
+    logger.warning("late payment refunded", extra={"order_id": order.id, "reason": reason})
+
+
+def _refund_not_issuable(order: Order, intent: Intent, now: datetime) -> None:
+    """Paid, but no ticket can carry the event's dates: refund in full, and give back
+    the hold (seats, allowance, voucher use) with the order's refund, in one transaction."""
+    refund_id = _refund_in_full(order, intent, TICKETS_NOT_ISSUABLE)
+    ops = _refunded_ops(
+        order, intent, refund_id, now, reason=TICKETS_NOT_ISSUABLE, release_hold=True
+    )
+    ops.append(order_store.release_standing_op(order.buyer_id, order.event_id, order.quantity))
+    if order.voucher_code:
+        ops.append(
+            voucher_store.unredeem_op(order.event_id, order.voucher_code, order.totals.discount)
+        )
+    inventory_service.release(
+        order.event_id, order.allocation, extra_ops=ops, errors={0: OrderChanged()}
+    )
+    _count("PaymentRefundedTicketsNotIssuable")
+    logger.error(
+        "payment refunded: the event's tickets cannot be issued", extra={"order_id": order.id}
+    )
+
+
+def _refund_in_full(order: Order, intent: Intent, reason: str) -> str:
+    """The PaymentIntent refunded in full, once however often this runs (keyed by the
+    order): the Stripe refund's id."""
+    return stripe_payments.refund_payment_intent(
+        intent.id, amount=intent.amount, reason=reason, idempotency_key=_late_refund_key(order)
+    ).id
+
+
+def _refunded_ops(
+    order: Order,
+    intent: Intent,
+    refund_id: str,
+    now: datetime,
+    *,
+    reason: str,
+    release_hold: bool = False,
+) -> list[Op]:
+    """The order refunded in full (op 0) and its ``order.refunded`` announcement."""
+    return [
+        order_store.transition_op(
+            order,
+            OrderStatus.REFUNDED,
+            now=now,
+            reason=reason,
+            payment_status=PaymentStatus.SUCCEEDED,
+            release_hold=release_hold,
+        ),
+        outbox_op(
+            "order.refunded",
+            {
+                "order_id": order.id,
+                "event_id": order.event_id,
+                "amount": intent.amount,
+                "currency": order.totals.currency,
+                "refund_id": refund_id,
+                "reason": reason,
+            },
+            now=now,
+        ),
+    ]
 
 
 def _put_on_hold(

@@ -4,12 +4,19 @@ on Stripe once, then confirmed or failed by Stripe.
 A refund is asked in ONE transaction: the order's refunded parts and status (on the
 version read, so concurrent refunds of one order serialize and never pass what was
 paid), the request's claim (one refund per Idempotency-Key or cancellation), the refund
-(pending), its tickets void (their seats back on sale while the event is ahead, and
-the buyer's allowance for it), and the ledger: each part taken back from where the sale
-put it and owed to the buyer. Then Stripe is asked, keyed by the refund's id, so a retry
-never refunds twice. Stripe's word settles it: ``succeeded`` pays the buyer out of
-Stripe clearing and announces ``order.refunded``; ``failed`` undoes the money (the
-amount is refundable again; the tickets stay void, as the buyer gave them up).
+(pending), its tickets void (their seats back on sale while the event is ahead, and the
+buyer's allowance for it; never a used ticket's seat), and the ledger: each part taken
+back from where the sale put it and owed to the buyer. Then Stripe is asked, keyed by
+the refund's id, so a retry never refunds twice. Stripe's word settles it: ``succeeded``
+pays the buyer out of Stripe clearing and announces ``order.refunded``; ``failed`` undoes
+the money (the amount is refundable again; the tickets stay void, as the buyer gave them
+up).
+
+Each ticket is voided on the scan count it was judged by (``reissue_op``), as an
+admission counts a scan only on a valid ticket (``admit_op``): a refund and a scan of one
+ticket racing, whichever commits second fails its condition. A refund that loses reads
+the ticket again, used now, and is judged again (refused to its buyer; for an organizer,
+money back but the seat kept off sale), so a used seat is never put back on sale.
 
 A crash between the two steps leaves a pending refund Stripe has not seen: the client's
 retry finds it by its claim and sends it, and so does reconciliation after 10 minutes.
