@@ -14,6 +14,10 @@ Measured twice:
   compiled from source on every run, whatever ``__pycache__`` they hold locally.
   The standard library keeps its bytecode, as in Lambda's runtime image.
 
+``--tracing on`` measures the stack deployed with ``Tracing=Active`` (Powertools
+Tracer and the X-Ray SDK loaded at cold start), ``--tracing both`` each function both
+ways, one row per mode.
+
 Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.coldstart``.
 """
 
@@ -90,9 +94,15 @@ class _PlaceholderAttributes(dict[tuple[str, str], str]):
         return f"placeholder-{logical_id}-{attribute}"
 
 
-def load_stack(template: Path = ROOT / "template.yaml") -> Stack:
+# The template's Tracing parameter for each mode of --tracing.
+TRACING = {"off": "PassThrough", "on": "Active"}
+
+
+def load_stack(
+    template: Path = ROOT / "template.yaml", parameters: dict[str, str] | None = None
+) -> Stack:
     """The template with every intrinsic resolvable without provisioning anything."""
-    stack = Stack.load(ROOT, template)
+    stack = Stack.load(ROOT, template, parameters)
     stack.attributes = _PlaceholderAttributes(stack)
     return stack
 
@@ -129,6 +139,7 @@ class Run:
 @dataclass(frozen=True)
 class Result:
     spec: FunctionSpec
+    label: str
     warm: list[Run]
     cold: list[Run]
     heaviest: list[tuple[str, float, float]]  # package, own ms, cumulative ms
@@ -191,7 +202,7 @@ def heaviest_imports(importtime: str, root: str, top: int = TOP) -> list[tuple[s
     return [(package, own[package], cumulative[package]) for package in ranked]
 
 
-def measure(spec: FunctionSpec, runs: int, scratch: Path) -> Result:
+def measure(spec: FunctionSpec, runs: int, scratch: Path, label: str = "") -> Result:
     paths = [spec.code_uri, LAYER, *_site_packages()]
     env = lambda_environment(spec)
     # A private cache: nothing is written into the repository or the venv.
@@ -201,7 +212,8 @@ def measure(spec: FunctionSpec, runs: int, scratch: Path) -> Result:
     # The first run of each mode is dropped: it pays for cold disk reads, not imports.
     cold = [_probe("no-pyc", spec, paths, ["-B"], env) for _ in range(runs + 1)][1:]
     traced = _probe("no-pyc", spec, paths, ["-B", "-X", "importtime"], env)
-    return Result(spec, warm, cold, heaviest_imports(traced.stderr, spec.handler_module))
+    heaviest = heaviest_imports(traced.stderr, spec.handler_module)
+    return Result(spec, label or spec.logical_id, warm, cold, heaviest)
 
 
 def _median(runs: list[Run]) -> float:
@@ -221,7 +233,7 @@ def report(results: list[Result], runs: int, seconds: float) -> str:
         warm, cold = _median(result.warm), _median(result.cold)
         table.append(
             (
-                result.spec.logical_id,
+                result.label,
                 f"{result.spec.handler_module}.{result.spec.handler_name}",
                 f"{warm:.0f} ms",
                 f"{cold:.0f} ms",
@@ -237,7 +249,7 @@ def report(results: list[Result], runs: int, seconds: float) -> str:
     lines += ["", f"Heaviest imports without .pyc (top {TOP}: own ms / cumulative ms)"]
     for result in results:
         ranked = ", ".join(f"{name} {own:.0f}/{cum:.0f}" for name, own, cum in result.heaviest)
-        lines.append(f"  {result.spec.logical_id}: {ranked}")
+        lines.append(f"  {result.label}: {ranked}")
     lines += ["", f"({len(results)} functions in {seconds:.0f} s)"]
     return "\n".join(lines)
 
@@ -246,18 +258,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("functions", nargs="*", help="logical ids (default: all in the template)")
     parser.add_argument("--runs", type=int, default=RUNS, help="fresh processes per figure")
+    parser.add_argument(
+        "--tracing",
+        choices=["off", "on", "both"],
+        default="off",
+        help="the template's Tracing switch: off (default, PassThrough), on (Active), or both",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    stack = load_stack()
-    function_ids = args.functions or stack.function_ids()
+    modes = ["off", "on"] if args.tracing == "both" else [args.tracing]
+    stacks = {mode: load_stack(parameters={"Tracing": TRACING[mode]}) for mode in modes}
+    function_ids = args.functions or stacks[modes[0]].function_ids()
     with tempfile.TemporaryDirectory(prefix="admitone-coldstart-") as tmp:
         scratch = Path(tmp)
         results = []
         for function_id in function_ids:
-            print(f"measuring {function_id} ...", file=sys.stderr, flush=True)
-            spec = stack.function(function_id)
-            results.append(measure(spec, args.runs, scratch))
+            for mode, stack in stacks.items():
+                label = f"{function_id} (tracing {mode})" if len(modes) > 1 else function_id
+                print(f"measuring {label} ...", file=sys.stderr, flush=True)
+                results.append(measure(stack.function(function_id), args.runs, scratch, label))
     print(report(results, args.runs, time.perf_counter() - started))
 
 

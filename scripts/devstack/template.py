@@ -220,6 +220,9 @@ class Stack:
             if key == "Fn::Split":
                 delimiter, source = argument
                 return str(self.resolve(source)).split(delimiter)
+            if key == "Fn::FindInMap":
+                mapping, top, second = (str(self.resolve(part)) for part in argument)
+                return self.template["Mappings"][mapping][top][second]
             if key == "Fn::ToJsonString":
                 return json.dumps(self.resolve(argument), separators=(",", ":"))
             if key.startswith("Fn::"):

@@ -11,22 +11,19 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admitone.adapters.queues import CONTINUE, continue_cancellation_refunds
-from admitone.observability import logger, metrics
+from admitone.batch import ReportingBatchProcessor
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services.cancellation_refunds import refund_page
 
 # Stop starting pages this long before the function's timeout (a page takes seconds).
 RESERVE_MILLIS = 60_000
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = ReportingBatchProcessor(event_type=EventType.SQS)
 
 
 def _event_id(body: dict[str, Any]) -> str:
@@ -46,6 +43,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     logger.info("cancelled event: every paid order refunded")
 
 
+@trace_handler
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -10,19 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from admitone.batch import ReportingBatchProcessor
 from admitone.domain.errors import EmailRejected
-from admitone.observability import logger, metrics
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services import notifier
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = ReportingBatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -35,6 +32,7 @@ def record_handler(record: SQSRecord) -> None:
     logger.info("notified", extra={"detail_type": event.get("detail-type"), "outcomes": outcomes})
 
 
+@trace_handler
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admitone.observability import logger, metrics
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services.reminders import remind
 
 
+@trace_handler
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -7,10 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admitone.observability import logger, metrics
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services.hold_sweeper import sweep
 
 
+@trace_handler
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:

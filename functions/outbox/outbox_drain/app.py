@@ -9,18 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admitone.observability import logger, metrics
+from admitone.batch import ReportingBatchProcessor
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services import outbox_drain
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+processor = ReportingBatchProcessor(event_type=EventType.DynamoDBStreams)
 # Leave room to record the outcome before Lambda's own timeout.
 _SAFETY = timedelta(seconds=3)
 
@@ -29,6 +26,7 @@ def _time_left(context: LambdaContext) -> timedelta:
     return timedelta(milliseconds=context.get_remaining_time_in_millis()) - _SAFETY
 
 
+@trace_handler
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

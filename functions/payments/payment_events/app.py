@@ -12,23 +12,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    SqsFifoPartialProcessor,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admitone.observability import logger, metrics
+from admitone.batch import ReportingSqsFifoPartialProcessor
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services.payments import apply_stripe_event
 
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+processor = ReportingSqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def apply_record(record: SQSRecord) -> None:
     apply_stripe_event(json.loads(record.body))
 
 
+@trace_handler
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -8,22 +8,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admitone.observability import logger, metrics
+from admitone.batch import ReportingBatchProcessor
+from admitone.observability import logger, metrics, trace_handler
 from admitone.services.webhooks import Clock, dispatch, retry_due
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = ReportingBatchProcessor(event_type=EventType.SQS)
 # Room to record the last attempt before Lambda's own timeout.
 _SAFETY = timedelta(seconds=8)
 
 
+@trace_handler
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

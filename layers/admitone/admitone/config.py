@@ -11,6 +11,8 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from admitone import __version__
+
 
 class SettingsError(RuntimeError):
     """The function's environment is incomplete or malformed."""
@@ -43,7 +45,25 @@ class Settings(BaseModel):
     # deployed stack leaves it false: https to public addresses only.
     webhooks_allow_loopback: bool = Field(alias="WEBHOOKS_ALLOW_LOOPBACK", default=False)
     secrets_max_age_seconds: int = Field(alias="SECRETS_MAX_AGE_SECONDS", default=300, ge=0)
+
+
+class ObservabilitySettings(BaseModel):
+    """What error reporting and tracing need at import (cold start), before a handler
+    runs: nothing here is required, so a module imports even where ``settings()`` fails."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str | None = Field(alias="STAGE", default=None)
+    # Empty or unset: no error reporting, and sentry_sdk is never imported.
     sentry_dsn: str | None = Field(alias="SENTRY_DSN", default=None)
+    # What Sentry files errors under; a deployment may pass its commit (template: Release).
+    release: str = Field(alias="RELEASE", default=f"admitone@{__version__}")
+    # The template derives it from its Tracing parameter; off unless asked for.
+    trace_disabled: bool = Field(alias="POWERTOOLS_TRACE_DISABLED", default=True)
+
+    @property
+    def tracing(self) -> bool:
+        return not self.trace_disabled
 
 
 def _environment() -> dict[str, str]:
@@ -64,3 +84,14 @@ def settings() -> Settings:
             str(error["loc"][0]) for error in exc.errors(include_url=False) if error["loc"]
         )
         raise SettingsError(f"environment is incomplete or malformed: {missing}") from None
+
+
+@cache
+def observability_settings() -> ObservabilitySettings:
+    try:
+        return ObservabilitySettings.model_validate(_environment())
+    except ValidationError as exc:
+        malformed = ", ".join(
+            str(error["loc"][0]) for error in exc.errors(include_url=False) if error["loc"]
+        )
+        raise SettingsError(f"environment is malformed: {malformed}") from None

@@ -14,7 +14,7 @@ from admitone.domain.errors import DomainError
 from admitone.http import problems
 from admitone.http.principal import authenticate
 from admitone.http.rate_limiting import rate_limit
-from admitone.observability import logger, metrics
+from admitone.observability import logger, metrics, report_error, trace_handler
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -34,10 +34,12 @@ def _no_route(_: Exception) -> Response[str]:
     )
 
 
-def _unexpected(_: Exception) -> Response[str]:
+def _unexpected(error: Exception) -> Response[str]:
     # The last line of defence: a bug must still answer problem+json without
-    # leaking a stack trace; the trace goes to the log (and Sentry) instead.
+    # leaking a stack trace; the trace goes to the log and to Sentry instead
+    # (answered here, it never reaches the Lambda integration on its own).
     logger.exception("unhandled error")
+    report_error(error)
     return problems.problem_response(
         status=500,
         code="INTERNAL_ERROR",
@@ -62,6 +64,7 @@ def http_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
     """The Lambda entry point of an HTTP function: logging context, metrics, the resolver."""
 
     # clear_state: keys appended for one request (user_id ...) must not reach the next.
+    @trace_handler
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
     )
