@@ -1,0 +1,199 @@
+"""Hostile input through the real handlers on moto: malformed bodies, foreign media
+types, unsendable addresses, unbounded numbers and malformed path ids all answer 4xx
+problem+json, before anything is written."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from scripts.devstack.template import Stack
+from tests.conftest import EVENTS, ROOT
+from tests.integration.conftest import Api, AwsStack
+
+STACK = Stack.load(ROOT, ROOT / "template.yaml")
+BODY_METHODS = {"POST", "PATCH", "PUT"}
+
+
+def _http_samples() -> list[tuple[str, str, bool]]:
+    """(function id, sample file, whether its route takes a JSON body) for every sample
+    event of a POST, PATCH or PUT route."""
+    samples = []
+    for function_id in STACK.function_ids():
+        spec = STACK.function(function_id)
+        stem = ".".join(spec.code_uri.relative_to(ROOT / "functions").parts)
+        takes_body = "Body()" in (spec.code_uri / f"{spec.handler_module}.py").read_text()
+        for path in sorted(EVENTS.glob(f"{stem}.*.json")):
+            event = json.loads(path.read_text())
+            method = event.get("requestContext", {}).get("http", {}).get("method")
+            if method in BODY_METHODS:
+                samples.append((function_id, path.name, takes_body))
+    return samples
+
+
+SAMPLES = _http_samples()
+BODY_SAMPLES = [(f, name) for f, name, takes_body in SAMPLES if takes_body]
+BODYLESS_SAMPLES = [(f, name) for f, name, takes_body in SAMPLES if not takes_body]
+
+
+_CALLS = itertools.count(1)
+
+
+def _event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
+
+
+def _invoke(aws: AwsStack, function_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    """One call as a new client: its own address (per-IP limits) and Idempotency-Key."""
+    n = next(_CALLS)
+    sent = copy.deepcopy(event)
+    sent["requestContext"]["http"]["sourceIp"] = f"198.18.{n // 250 % 250}.{n % 250 + 1}"
+    headers = sent.setdefault("headers", {})
+    if "idempotency-key" in headers:
+        headers["idempotency-key"] = f"hostile-input-{uuid.uuid4().hex}"
+    result: dict[str, Any] = aws.invoke(function_id, sent)
+    return result
+
+
+def _with_body(
+    event: dict[str, Any], body: bytes, *, content_type: str | None, base64_encoded: bool
+) -> dict[str, Any]:
+    changed = copy.deepcopy(event)
+    headers = {k: v for k, v in changed.get("headers", {}).items() if k != "content-type"}
+    if content_type is not None:
+        headers["content-type"] = content_type
+    changed["headers"] = headers
+    if base64_encoded:
+        changed["body"] = base64.b64encode(body).decode()
+        changed["isBase64Encoded"] = True
+    else:
+        changed["body"] = body.decode("utf-8")
+        changed["isBase64Encoded"] = False
+    return changed
+
+
+def _problem(result: dict[str, Any]) -> dict[str, Any]:
+    assert result["headers"]["Content-Type"] == "application/problem+json", result
+    problem: dict[str, Any] = json.loads(result["body"])
+    assert problem["status"] == result["statusCode"]
+    return problem
+
+
+def test_the_samples_cover_the_routes_that_take_a_body():
+    assert len(BODY_SAMPLES) >= 25
+    assert ("StripeWebhookFunction", "payments.stripe_webhook.bad_signature.json") in (
+        BODYLESS_SAMPLES
+    )
+
+
+@pytest.mark.parametrize(("function_id", "sample"), BODY_SAMPLES)
+def test_a_body_that_is_not_utf8_is_400_body_not_json(aws: AwsStack, function_id, sample):
+    event = _with_body(
+        _event(sample),
+        b'{"name": "caf\xe9 \xff\xfe"}',
+        content_type="application/json",
+        base64_encoded=True,
+    )
+    result = _invoke(aws, function_id, event)
+    assert result["statusCode"] == 400, result
+    assert _problem(result)["code"] == "BODY_NOT_JSON"
+
+
+@pytest.mark.parametrize(("function_id", "sample"), BODY_SAMPLES)
+def test_a_body_that_is_not_json_is_400_body_not_json(aws: AwsStack, function_id, sample):
+    for body, base64_encoded in ((b"this is not json {", False), (b"not base64 !", True)):
+        event = _with_body(
+            _event(sample), body, content_type="application/json", base64_encoded=False
+        )
+        if base64_encoded:
+            event["isBase64Encoded"] = True
+        result = _invoke(aws, function_id, event)
+        assert result["statusCode"] == 400, result
+        assert _problem(result)["code"] == "BODY_NOT_JSON"
+
+
+@pytest.mark.parametrize(("function_id", "sample"), BODY_SAMPLES)
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+def test_a_body_in_another_media_type_is_415(aws: AwsStack, function_id, sample, content_type):
+    original = _event(sample)
+    event = _with_body(
+        original, original["body"].encode(), content_type=content_type, base64_encoded=False
+    )
+    result = _invoke(aws, function_id, event)
+    assert result["statusCode"] == 415, result
+    assert _problem(result)["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize(("function_id", "sample"), BODY_SAMPLES)
+def test_json_in_any_spelling_is_read_as_the_sample_is(aws: AwsStack, function_id, sample):
+    original = _event(sample)
+    baseline = _invoke(aws, function_id, original)["statusCode"]
+    assert baseline < 500
+    body = original["body"].encode()
+    spellings = [
+        ("application/json; charset=utf-8", False),
+        ("Application/JSON; charset=UTF-8", False),
+        ("application/merge-patch+json", False),
+        ("application/json", True),
+        (None, False),
+    ]
+    for content_type, base64_encoded in spellings:
+        event = _with_body(original, body, content_type=content_type, base64_encoded=base64_encoded)
+        assert _invoke(aws, function_id, event)["statusCode"] == baseline, content_type
+
+
+@pytest.mark.parametrize(("function_id", "sample"), BODYLESS_SAMPLES)
+def test_routes_without_a_body_ignore_what_is_sent(aws: AwsStack, function_id, sample):
+    original = _event(sample)
+    baseline = _invoke(aws, function_id, original)["statusCode"]
+    assert baseline < 500
+    for content_type in (None, "text/plain"):
+        event = copy.deepcopy(original)
+        headers = {k: v for k, v in event.get("headers", {}).items() if k != "content-type"}
+        if content_type is not None:
+            headers["content-type"] = content_type
+        event["headers"] = headers
+        assert _invoke(aws, function_id, event)["statusCode"] == baseline, content_type
+
+
+def test_the_stripe_webhook_still_reads_its_raw_bytes(api: Api):
+    garbage = api.request(
+        "POST",
+        "/webhooks/stripe",
+        headers={"Content-Type": "text/plain", "Stripe-Signature": "t=1,v1=00"},
+    )
+    # Its own answer to a bad signature, not a media-type refusal.
+    assert garbage.status == 400
+    assert garbage.json()["code"] != "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_over_the_gateway_a_latin1_register_is_400_and_writes_nothing(api: Api, aws: AwsStack):
+    body = '{"email": "zoë@example.com", "password": "correct horse battery", "name": "Zoë"}'
+    response = api.gateway.handle(
+        _gateway_request("POST", "/auth/register", body.encode("latin-1"), "application/json")
+    )
+    assert response.status == 400
+    assert json.loads(response.body)["code"] == "BODY_NOT_JSON"
+    assert _account_items(aws) == []
+
+
+def _gateway_request(method: str, path: str, body: bytes, content_type: str) -> Any:
+    from scripts.devstack.gateway import Request  # noqa: PLC0415
+
+    headers = [("Content-Type", content_type), ("User-Agent", "pytest")]
+    return Request(method, path, "", headers, body, "198.51.100.200")
+
+
+def _account_items(aws: AwsStack) -> list[dict[str, Any]]:
+    table = aws.stack.function("RegisterFunction").environment["TABLE_NAME"]
+    items = aws.client("dynamodb").scan(TableName=table)["Items"]
+    return [item for item in items if item["PK"]["S"].startswith(("USER#", "EMAIL#"))]
