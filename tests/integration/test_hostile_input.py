@@ -197,3 +197,152 @@ def _account_items(aws: AwsStack) -> list[dict[str, Any]]:
     table = aws.stack.function("RegisterFunction").environment["TABLE_NAME"]
     items = aws.client("dynamodb").scan(TableName=table)["Items"]
     return [item for item in items if item["PK"]["S"].startswith(("USER#", "EMAIL#"))]
+
+
+# ------------------------------------------------------------------ e-mail addresses
+PASSWORD = "correct horse battery"
+UNSENDABLE = [
+    "a,b@x.com",
+    '"a"@x.com',
+    "a<b>@x.com",
+    "a;b@x.com",
+    "Ada <ada@x.com>",
+    "a b@x.com",
+    "ada@[10.0.0.1]",
+    "ada@x.com\nBcc: all@x.com",
+    "a" * 250 + "@x.com",
+]
+
+
+@pytest.mark.parametrize("address", UNSENDABLE)
+def test_an_unsendable_address_is_422_on_register_and_no_account_is_written(
+    api: Api, aws: AwsStack, address: str
+):
+    response = api.post("/auth/register", {"email": address, "password": PASSWORD, "name": "A"})
+    assert response.status == 422, response.body
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["body.email"]
+    assert _account_items(aws) == []
+
+
+@pytest.mark.parametrize("address", UNSENDABLE)
+@pytest.mark.parametrize("route", ["/auth/password/forgot", "/auth/login"])
+def test_an_unsendable_address_is_422_where_an_account_is_looked_up(
+    api: Api, address: str, route: str
+):
+    body = {"email": address} | ({"password": PASSWORD} if route == "/auth/login" else {})
+    response = api.post(route, body)
+    assert response.status == 422, response.body
+    assert [e["field"] for e in response.json()["errors"]] == ["body.email"]
+
+
+def test_addresses_are_keyed_as_before_and_the_dev_domain_still_signs_in(api: Api, aws: AwsStack):
+    assert (
+        api.post(
+            "/auth/register", {"email": "  Zoe@Example.COM ", "password": PASSWORD, "name": "Z"}
+        ).status
+        == 201
+    )
+    assert (
+        api.post(
+            "/auth/register", {"email": "gate@venue.local", "password": PASSWORD, "name": "G"}
+        ).status
+        == 201
+    )
+    claims = sorted(item["PK"]["S"] for item in _account_items(aws) if "EMAIL#" in item["PK"]["S"])
+    assert claims == ["EMAIL#gate@venue.local", "EMAIL#zoe@example.com"]
+
+
+def test_every_route_that_takes_an_address_refuses_an_unsendable_one(api: Api, aws: AwsStack):
+    organizer = aws.access_token("usr_01JDQ3Z8K4M2N6P8R0T2V4X6Y8", "buyer", "organizer", "admin")
+    venue = "ven_01JDQ3Z8K4M2N6P8R0T2V4X6Z4"
+    cases = [
+        ("POST", f"/venues/{venue}/staff", {"email": "a,b@x.com", "role": "scanner"}, "body.email"),
+        (
+            "POST",
+            "/tickets/tkt_01JDQ3Z8K4M2N6P8R0T2V4X6Z5/transfer",
+            {"email": 'a"b@x.com'},
+            "body.email",
+        ),
+        (
+            "POST",
+            "/orders",
+            {
+                "event_id": "evt_01JDQ3Z8K4M2N6P8R0T2V4X6Z0",
+                "items": [{"ticket_type_id": "tty_01JDQ3Z8K4M2N6P8R0T2V4X6Y8", "quantity": 1}],
+                "attendee_email": "a;b@x.com",
+            },
+            "body.attendee_email",
+        ),
+    ]
+    for method, path, body, field_name in cases:
+        response = api.request(
+            method,
+            path,
+            json_body=body,
+            token=organizer,
+            headers={"Idempotency-Key": f"key-{uuid.uuid4().hex}"},
+        )
+        assert response.status == 422, (path, response.body)
+        assert [e["field"] for e in response.json()["errors"]] == [field_name], path
+    found = api.get("/admin/users?email=a%3Cb%3E%40x.com", token=organizer)
+    assert found.status == 422
+    assert [e["field"] for e in found.json()["errors"]] == ["query.email"]
+
+
+def test_a_failed_verification_email_leaves_no_account_and_a_retry_completes(
+    api: Api, aws: AwsStack, monkeypatch: pytest.MonkeyPatch
+):
+    from admitone.adapters import mail  # noqa: PLC0415
+    from admitone.domain.errors import DependencyUnavailable  # noqa: PLC0415
+    from tests.mailbox import find_link, sent_in_process  # noqa: PLC0415
+
+    real_send = mail.send_email
+
+    def ses_throttled(message: Any) -> str:
+        raise DependencyUnavailable("The e-mail service is unavailable.")
+
+    monkeypatch.setattr(mail, "send_email", ses_throttled)
+    body = {"email": "retry@example.com", "password": PASSWORD, "name": "Retry"}
+    failed = api.post("/auth/register", body)
+    assert failed.status == 503
+    assert failed.json()["code"] == "DEPENDENCY_UNAVAILABLE"
+    assert _account_items(aws) == []
+
+    monkeypatch.setattr(mail, "send_email", real_send)
+    assert api.post("/auth/register", body).status == 201
+    mails = [m for m in sent_in_process() if "retry@example.com" in m.to]
+    link = find_link(mails[-1], r"/verify-email")
+    token = link.split("token=", 1)[1].split("&", 1)[0]
+    assert api.post("/auth/verify-email", {"token": token}).status == 200
+    assert api.post("/auth/login", {"email": "retry@example.com", "password": PASSWORD}).status == (
+        200
+    )
+
+
+# ------------------------------------------------------------------ path ids
+MALFORMED_IDS = ["nope", "evt_01jdq3z8k4m2n6p8r0t2v4x6y8", "ord_", "ord_9" + "Z" * 25, "x" * 2000]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/events/{}", "event_id"),
+        ("/orders/{}", "order_id"),
+        ("/tickets/{}", "ticket_id"),
+        ("/venues/{}", "venue_id"),
+        ("/webhook-endpoints/{}", "endpoint_id"),
+        ("/venues/ven_01JDQ3Z8K4M2N6P8R0T2V4X6Z4/devices/{}", "device_id"),
+        ("/venues/ven_01JDQ3Z8K4M2N6P8R0T2V4X6Z4/staff/{}", "user_id"),
+        ("/events/evt_01JDQ3Z8K4M2N6P8R0T2V4X6Y8/ticket-types/{}", "ticket_type_id"),
+    ],
+)
+def test_a_malformed_path_id_is_422_naming_it(api: Api, aws: AwsStack, path: str, parameter: str):
+    token = aws.access_token("usr_01JDQ3Z8K4M2N6P8R0T2V4X6Y8", "buyer", "organizer", "admin")
+    method = {"devices": "DELETE", "staff": "DELETE", "ticket-types": "PATCH"}.get(
+        path.split("/")[-2], "GET"
+    )
+    for malformed in MALFORMED_IDS:
+        response = api.request(method, path.format(malformed), json_body={}, token=token)
+        assert response.status == 422, (path, malformed, response.body)
+        assert [e["field"] for e in response.json()["errors"]] == [f"path.{parameter}"]

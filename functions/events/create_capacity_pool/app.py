@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import CapacityPoolView
@@ -25,7 +26,7 @@ class CreatePoolRequest(BaseModel):
 
 @app.post("/events/<event_id>/capacity-pools")
 def post_pool(
-    event_id: str, request: Annotated[CreatePoolRequest, Body()]
+    event_id: EventIdPath, request: Annotated[CreatePoolRequest, Body()]
 ) -> tuple[CapacityPoolView, int]:
     pool = create_pool(event_id, principal(app), **request.model_dump())
     return CapacityPoolView.of(pool), 201

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.money import Currency
-from admitone.http.inputs import Moment
+from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TicketTypeView
@@ -35,7 +35,7 @@ class CreateTicketTypeRequest(BaseModel):
 
 @app.post("/events/<event_id>/ticket-types")
 def post_ticket_type(
-    event_id: str, request: Annotated[CreateTicketTypeRequest, Body()]
+    event_id: EventIdPath, request: Annotated[CreateTicketTypeRequest, Body()]
 ) -> tuple[TicketTypeView, int]:
     created = create_ticket_type(event_id, principal(app), **request.model_dump())
     return TicketTypeView.of(created), 201

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.catalog import Voucher, VoucherKind
-from admitone.http.inputs import Moment
+from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import VoucherView
@@ -32,7 +32,7 @@ class CreateVoucherRequest(BaseModel):
 
 @app.post("/events/<event_id>/vouchers")
 def post_voucher(
-    event_id: str, request: Annotated[CreateVoucherRequest, Body()]
+    event_id: EventIdPath, request: Annotated[CreateVoucherRequest, Body()]
 ) -> tuple[VoucherView, int]:
     fields = request.model_dump()
     fields["ticket_type_ids"] = tuple(fields["ticket_type_ids"])

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.catalog import Category
-from admitone.http.inputs import Moment, ResaleInput
+from admitone.http.inputs import EventIdPath, Moment, ResaleInput
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
@@ -35,7 +35,7 @@ class UpdateEventRequest(BaseModel):
 
 
 @app.patch("/events/<event_id>")
-def patch_event(event_id: str, request: Annotated[UpdateEventRequest, Body()]) -> EventView:
+def patch_event(event_id: EventIdPath, request: Annotated[UpdateEventRequest, Body()]) -> EventView:
     changes = {
         k: getattr(request, k) for k in request.model_fields_set if getattr(request, k) is not None
     }

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.http.inputs import Moment
+from admitone.http.inputs import EventIdPath, Moment, TicketTypeIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TicketTypeView
@@ -31,7 +31,9 @@ class UpdateTicketTypeRequest(BaseModel):
 
 @app.patch("/events/<event_id>/ticket-types/<ticket_type_id>")
 def patch_ticket_type(
-    event_id: str, ticket_type_id: str, request: Annotated[UpdateTicketTypeRequest, Body()]
+    event_id: EventIdPath,
+    ticket_type_id: TicketTypeIdPath,
+    request: Annotated[UpdateTicketTypeRequest, Body()],
 ) -> TicketTypeView:
     changes = request.model_dump(exclude_unset=True, exclude_none=True)
     return TicketTypeView.of(update_ticket_type(event_id, ticket_type_id, principal(app), changes))
