@@ -346,3 +346,74 @@ def test_a_malformed_path_id_is_422_naming_it(api: Api, aws: AwsStack, path: str
         response = api.request(method, path.format(malformed), json_body={}, token=token)
         assert response.status == 422, (path, malformed, response.body)
         assert [e["field"] for e in response.json()["errors"]] == [f"path.{parameter}"]
+
+
+# ------------------------------------------------------------------ numbers and lists
+HUGE = 10**42  # past DynamoDB's 38 digits
+
+
+@pytest.mark.parametrize(
+    ("function_id", "sample", "field_name", "value"),
+    [
+        ("CreateVoucherFunction", "events.create_voucher.not_owner.json", "max_uses", HUGE),
+        ("CreateVoucherFunction", "events.create_voucher.not_owner.json", "budget_cents", HUGE),
+        ("CreateVoucherFunction", "events.create_voucher.not_owner.json", "value", -HUGE),
+        (
+            "CreateTicketTypeFunction",
+            "events.create_ticket_type.not_owner.json",
+            "price_cents",
+            HUGE,
+        ),
+        ("CreateTicketTypeFunction", "events.create_ticket_type.not_owner.json", "capacity", HUGE),
+        ("CreateTicketTypeFunction", "events.create_ticket_type.not_owner.json", "max_scans", HUGE),
+        ("CreateTicketTypeFunction", "events.create_ticket_type.not_owner.json", "shards", HUGE),
+        ("UpdateTicketTypeFunction", "events.update_ticket_type.not_owner.json", "capacity", HUGE),
+        (
+            "UpdateTicketTypeFunction",
+            "events.update_ticket_type.not_owner.json",
+            "max_per_order",
+            HUGE,
+        ),
+        (
+            "CreateCapacityPoolFunction",
+            "events.create_capacity_pool.not_owner.json",
+            "capacity",
+            HUGE,
+        ),
+        ("CreateCapacityPoolFunction", "events.create_capacity_pool.not_owner.json", "shards", -1),
+        ("UpdateEventFunction", "events.update_event.not_owner.json", "hold_minutes", HUGE),
+        ("CreateEventFunction", "events.create_event.unknown_venue.json", "hold_minutes", HUGE),
+        (
+            "CreateWebhookEndpointFunction",
+            "webhooks.create_endpoint.private_url.json",
+            "events",
+            ["x" * 10_000],
+        ),
+        (
+            "CreateVoucherFunction",
+            "events.create_voucher.not_owner.json",
+            "ticket_type_ids",
+            ["x" * 10_000],
+        ),
+    ],
+)
+def test_an_out_of_range_number_or_item_is_422_naming_it(
+    aws: AwsStack, function_id, sample, field_name, value
+):
+    event = _event(sample)
+    body = json.loads(event["body"]) | {field_name: value}
+    event["body"] = json.dumps(body)
+    result = _invoke(aws, function_id, event)
+    assert result["statusCode"] == 422, result
+    fields = [e["field"] for e in _problem(result)["errors"]]
+    assert all(f.startswith(f"body.{field_name}") for f in fields), fields
+
+
+@pytest.mark.parametrize("parameter", ["min_price", "max_price"])
+def test_a_huge_price_filter_is_422_naming_it(aws: AwsStack, parameter):
+    event = _event("events.search_events.ok.json")
+    event["queryStringParameters"] = {parameter: str(HUGE)}
+    event["rawQueryString"] = f"{parameter}={HUGE}"
+    result = _invoke(aws, "SearchEventsFunction", event)
+    assert result["statusCode"] == 422, result
+    assert [e["field"] for e in _problem(result)["errors"]] == [f"query.{parameter}"]
