@@ -557,8 +557,13 @@ def test_a_draft_or_unknown_event_is_404(api: Api, catalog: Catalog):
     draft = catalog.event(status="draft")
     cancelled = catalog.event(status="cancelled")
 
-    for event_id in (draft, new_id(Prefix.EVENT), "evt_nope", new_id(Prefix.EVENT).lower()):
+    for event_id in (draft, new_id(Prefix.EVENT)):
         assert_problem(api.get(f"/events/{event_id}"), 404, "NOT_FOUND")
+    # Not an event id at all: refused by its shape, before any read.
+    for malformed in ("evt_nope", new_id(Prefix.EVENT).lower()):
+        response = api.get(f"/events/{malformed}")
+        assert_problem(response, 422, "VALIDATION_FAILED")
+        assert [e["field"] for e in response.json()["errors"]] == ["path.event_id"]
     assert api.get(f"/events/{cancelled}").json()["status"] == "cancelled"
 
 

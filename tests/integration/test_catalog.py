@@ -125,7 +125,7 @@ def test_only_organizers_create_venues_and_only_owners_see_their_events(api, org
     [
         ({"ends_at": iso(NOW + timedelta(days=29))}, {"ends_at", "sales_end"}),
         ({"sales_end": iso(NOW + timedelta(days=40))}, {"sales_end"}),
-        ({"hold_minutes": 45}, {"hold_minutes"}),
+        ({"hold_minutes": 45}, {"body.hold_minutes"}),
         ({"starts_at": "2026-12-01T20:00:00"}, {"body.starts_at"}),
         ({"category": "karaoke"}, {"body.category"}),
         ({"currency": "JPY"}, {"body.currency"}),
@@ -187,10 +187,10 @@ def test_publishing_needs_a_ticket_type(api, organizer):
     ("body", "field"),
     [
         ({"currency": "EUR"}, "currency"),
-        ({"capacity": 0}, "capacity"),
-        ({"shards": 17}, "shards"),
-        ({"max_per_order": 11}, "max_per_order"),
-        ({"price_cents": -1}, "price_cents"),
+        ({"capacity": 0}, "body.capacity"),
+        ({"shards": 17}, "body.shards"),
+        ({"max_per_order": 11}, "body.max_per_order"),
+        ({"price_cents": -1}, "body.price_cents"),
         ({"sales_end": iso(NOW + timedelta(days=60))}, "sales_end"),
     ],
 )

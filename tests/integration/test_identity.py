@@ -199,7 +199,7 @@ def test_unknown_fields_and_bad_values_are_422_naming_the_field(api: Api):
     assert response.headers["content-type"] == "application/problem+json"
     assert [e["field"] for e in response.json()["errors"]] == ["body.roles"]
     bad_email = api.post("/auth/register", {"email": "nope", "password": PASSWORD, "name": "X"})
-    assert bad_email.json()["errors"][0]["field"] == "email"
+    assert bad_email.json()["errors"][0]["field"] == "body.email"
     not_json = api.request("POST", "/auth/login", headers={"Content-Type": "application/json"})
     assert not_json.status in (400, 422)
 

@@ -74,7 +74,9 @@ def test_the_buyer_reads_the_order_and_nobody_else_does(shop: Shop):
     assert shop.api.get(f"/orders/{order['order_id']}", token=stranger).status == 404
     as_organizer = shop.api.get(f"/orders/{order['order_id']}", token=shop.organizer_token)
     assert as_organizer.status == 200
-    assert shop.api.get("/orders/not-an-order-id", token=token).status == 404
+    malformed = shop.api.get("/orders/not-an-order-id", token=token)
+    assert malformed.status == 422
+    assert [e["field"] for e in malformed.json()["errors"]] == ["path.order_id"]
 
 
 def test_my_orders_come_newest_first_in_pages_bound_to_me(shop: Shop):

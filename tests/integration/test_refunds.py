@@ -169,7 +169,9 @@ def test_buyers_refund_by_ticket_only_and_others_do_not_learn_the_order_exists(s
 
     _, stranger = shop.buyer()
     assert ask_refund(shop.api, holder.order_id, stranger).status == 404
-    assert ask_refund(shop.api, "ord_nope", holder.token).status == 404
+    malformed = ask_refund(shop.api, "ord_nope", holder.token)  # no order has that shape
+    assert malformed.status == 422
+    assert [e["field"] for e in malformed.json()["errors"]] == ["path.order_id"]
     assert stripe_refunds(holder.order_id) == []
 
 

@@ -66,7 +66,9 @@ def test_a_ticket_shows_to_its_holder_and_organizer_only(shop: Shop):
     organizer_view = shop.api.get(f"/tickets/{ticket['id']}", token=shop.organizer_token).json()
     assert organizer_view["code"] == ticket["code"]
     assert organizer_view["qr_token"] is None
-    assert shop.api.get("/tickets/not-an-id", token=shop.organizer_token).status == 404
+    malformed = shop.api.get("/tickets/not-an-id", token=shop.organizer_token)
+    assert malformed.status == 422
+    assert [e["field"] for e in malformed.json()["errors"]] == ["path.ticket_id"]
 
 
 @pytest.mark.parametrize("image", ["png", "svg"])

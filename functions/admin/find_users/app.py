@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.domain.jwt_tokens import Role
+from admitone.http.inputs import EmailAddress
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import UserView
@@ -16,7 +17,7 @@ app = http_resolver()
 
 
 @app.get("/admin/users")
-def get_users(email: Annotated[str, Query(max_length=320)]) -> dict[str, Any]:
+def get_users(email: Annotated[EmailAddress, Query()]) -> dict[str, Any]:
     principal(app, Role.ADMIN)
     return {"users": [UserView.of(user).model_dump(mode="json") for user in find_users(email)]}
 

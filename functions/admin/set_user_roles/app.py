@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.jwt_tokens import Role
+from admitone.http.inputs import UserIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import UserView
@@ -23,7 +24,7 @@ class SetRolesRequest(BaseModel):
 
 
 @app.put("/admin/users/<user_id>/roles")
-def put_roles(user_id: str, request: Annotated[SetRolesRequest, Body()]) -> UserView:
+def put_roles(user_id: UserIdPath, request: Annotated[SetRolesRequest, Body()]) -> UserView:
     admin = principal(app, Role.ADMIN)
     return UserView.of(set_roles(user_id, tuple(request.roles), changed_by=admin.user_id))
 

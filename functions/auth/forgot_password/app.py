@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from admitone.http.inputs import EmailAddress
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.password_reset import forgot_password
 
@@ -16,7 +17,7 @@ app = http_resolver()
 class ForgotPasswordRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320)
+    email: EmailAddress
 
 
 @app.post("/auth/password/forgot")

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from admitone.http.inputs import EmailAddress
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TokenPairView
 from admitone.services.login import login
@@ -17,7 +18,7 @@ app = http_resolver()
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320)
+    email: EmailAddress
     password: str = Field(max_length=1024)
 
 

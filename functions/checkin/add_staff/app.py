@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from admitone.domain.accounts import EMAIL_MAX_LENGTH
 from admitone.domain.gate_access import StaffRole
+from admitone.http.inputs import EmailAddress, VenueIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import StaffMemberView
@@ -21,13 +21,13 @@ app = http_resolver()
 class AddStaffRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=EMAIL_MAX_LENGTH)
+    email: EmailAddress
     role: StaffRole
 
 
 @app.post("/venues/<venue_id>/staff")
 def post_staff(
-    venue_id: str, request: Annotated[AddStaffRequest, Body()]
+    venue_id: VenueIdPath, request: Annotated[AddStaffRequest, Body()]
 ) -> tuple[StaffMemberView, int]:
     member = add_staff(venue_id, principal(app), email=request.email, role=request.role)
     return StaffMemberView.of(member), 201

@@ -3,6 +3,7 @@ to type into a new gate device."""
 
 from __future__ import annotations
 
+from admitone.http.inputs import VenueIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import PairingCodeView
@@ -12,7 +13,7 @@ app = http_resolver()
 
 
 @app.post("/venues/<venue_id>/devices")
-def post_pairing_code(venue_id: str) -> tuple[PairingCodeView, int]:
+def post_pairing_code(venue_id: VenueIdPath) -> tuple[PairingCodeView, int]:
     return PairingCodeView.of(create_pairing_code(venue_id, principal(app))), 201
 
 

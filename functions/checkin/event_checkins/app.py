@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import CheckinsView
@@ -20,7 +21,7 @@ MAX_LIMIT = 200
 
 @app.get("/events/<event_id>/checkins")
 def get_checkins(
-    event_id: str,
+    event_id: EventIdPath,
     *,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

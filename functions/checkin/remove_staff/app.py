@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 
+from admitone.http.inputs import UserIdPath, VenueIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.gate_access import remove_staff
@@ -12,7 +13,7 @@ app = http_resolver()
 
 
 @app.delete("/venues/<venue_id>/staff/<user_id>")
-def delete_staff(venue_id: str, user_id: str) -> Response[str]:
+def delete_staff(venue_id: VenueIdPath, user_id: UserIdPath) -> Response[str]:
     remove_staff(venue_id, user_id, principal(app))
     return Response(204, None, "")
 

@@ -3,6 +3,7 @@ token is refused from the next request on."""
 
 from __future__ import annotations
 
+from admitone.http.inputs import DeviceIdPath, VenueIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import DeviceView
@@ -12,7 +13,7 @@ app = http_resolver()
 
 
 @app.delete("/venues/<venue_id>/devices/<device_id>")
-def delete_device(venue_id: str, device_id: str) -> DeviceView:
+def delete_device(venue_id: VenueIdPath, device_id: DeviceIdPath) -> DeviceView:
     return DeviceView.of(revoke_device(venue_id, device_id, principal(app)))
 
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tokens import MAX_TOKEN_CHARS
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
@@ -29,7 +30,7 @@ class ScanRequest(BaseModel):
 
 
 @app.post("/events/<event_id>/scans")
-def post_scan(event_id: str, request: Annotated[ScanRequest, Body()]) -> ScanResultView:
+def post_scan(event_id: EventIdPath, request: Annotated[ScanRequest, Body()]) -> ScanResultView:
     outcome = scan_ticket(
         event_id,
         request.token,

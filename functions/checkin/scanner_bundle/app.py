@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic_core import to_jsonable_python
 
+from admitone.http.inputs import EventIdPath
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.checkin import scanner_bundle
@@ -20,7 +21,7 @@ app = http_resolver()
 
 @app.get("/events/<event_id>/scanner-bundle")
 def get_scanner_bundle(
-    event_id: str, *, since: Annotated[str | None, Query(max_length=2048)] = None
+    event_id: EventIdPath, *, since: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Response[str]:
     bundle = scanner_bundle(
         event_id,

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tokens import MAX_TOKEN_CHARS
-from admitone.http.inputs import Moment
+from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import OfflineResultsView, OfflineResultView
@@ -42,7 +42,7 @@ def _scan(entry: OfflineScanInput) -> OfflineScan:
 
 @app.post("/events/<event_id>/scans/offline")
 def post_offline_scans(
-    event_id: str, request: Annotated[OfflineUpload, Body()]
+    event_id: EventIdPath, request: Annotated[OfflineUpload, Body()]
 ) -> OfflineResultsView:
     outcomes = upload_offline_scans(
         event_id,

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
@@ -22,7 +23,7 @@ class CancelEventRequest(BaseModel):
 
 
 @app.post("/events/<event_id>/cancel")
-def post_cancel(event_id: str, request: Annotated[CancelEventRequest, Body()]) -> EventView:
+def post_cancel(event_id: EventIdPath, request: Annotated[CancelEventRequest, Body()]) -> EventView:
     return EventView.of(cancel_event(event_id, principal(app), reason=request.reason))
 
 

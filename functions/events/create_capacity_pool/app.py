@@ -7,6 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from admitone.domain.catalog import MAX_CAPACITY, MAX_SHARDS
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import CapacityPoolView
@@ -19,13 +21,13 @@ class CreatePoolRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    capacity: int
-    shards: int = 1
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+    shards: int = Field(default=1, ge=1, le=MAX_SHARDS)
 
 
 @app.post("/events/<event_id>/capacity-pools")
 def post_pool(
-    event_id: str, request: Annotated[CreatePoolRequest, Body()]
+    event_id: EventIdPath, request: Annotated[CreatePoolRequest, Body()]
 ) -> tuple[CapacityPoolView, int]:
     pool = create_pool(event_id, principal(app), **request.model_dump())
     return CapacityPoolView.of(pool), 201

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.domain.catalog import Category
+from admitone.domain.catalog import HOLD_MINUTES_RANGE, Category
 from admitone.domain.money import Currency
 from admitone.http.inputs import Moment, ResaleInput
 from admitone.http.principal import principal
@@ -31,7 +31,7 @@ class CreateEventRequest(BaseModel):
     sales_end: Moment
     currency: Currency = Currency.USD
     registration_deadline: Moment | None = None
-    hold_minutes: int = 15
+    hold_minutes: int = Field(default=15, ge=HOLD_MINUTES_RANGE[0], le=HOLD_MINUTES_RANGE[1])
     high_demand: bool = False
     nft_enabled: bool = False
     resale: ResaleInput | None = None

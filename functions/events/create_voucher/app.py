@@ -7,8 +7,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.domain.catalog import Voucher, VoucherKind
-from admitone.http.inputs import Moment
+from admitone.domain.catalog import MAX_CAPACITY, Voucher, VoucherKind
+from admitone.domain.money import MAX_AMOUNT_CENTS
+from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import VoucherView
@@ -16,23 +17,29 @@ from admitone.services.event_vouchers import create_voucher
 
 app = http_resolver()
 
+# A code used more often than any event has seats is a typo, not a plan.
+MAX_VOUCHER_USES = MAX_CAPACITY
+
 
 class CreateVoucherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=64)
     kind: VoucherKind
-    value: int = 0
-    max_uses: int | None = None
-    budget_cents: int | None = None
+    # Basis points (percent) or cents (fixed); the kind's own range is the domain's.
+    value: int = Field(default=0, ge=0, le=MAX_AMOUNT_CENTS)
+    max_uses: int | None = Field(default=None, ge=1, le=MAX_VOUCHER_USES)
+    budget_cents: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_CENTS)
     valid_from: Moment | None = None
     valid_to: Moment | None = None
-    ticket_type_ids: list[str] = Field(default_factory=list, max_length=50)
+    ticket_type_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
 
 
 @app.post("/events/<event_id>/vouchers")
 def post_voucher(
-    event_id: str, request: Annotated[CreateVoucherRequest, Body()]
+    event_id: EventIdPath, request: Annotated[CreateVoucherRequest, Body()]
 ) -> tuple[VoucherView, int]:
     fields = request.model_dump()
     fields["ticket_type_ids"] = tuple(fields["ticket_type_ids"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.event_stats import event_stats
@@ -13,7 +14,7 @@ app = http_resolver()
 
 
 @app.get("/events/<event_id>/stats")
-def get_stats(event_id: str) -> dict[str, Any]:
+def get_stats(event_id: EventIdPath) -> dict[str, Any]:
     stats = event_stats(event_id, principal(app))
     return {
         "event_id": stats.event_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
@@ -11,7 +12,7 @@ app = http_resolver()
 
 
 @app.post("/events/<event_id>/publish")
-def post_publish(event_id: str) -> EventView:
+def post_publish(event_id: EventIdPath) -> EventView:
     return EventView.of(publish_event(event_id, principal(app)))
 
 

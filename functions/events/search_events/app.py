@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.domain.catalog import Category
+from admitone.domain.money import MAX_AMOUNT_CENTS
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.browse_events import DEFAULT_LIMIT, MAX_LIMIT, EventSearch, search_events
 
@@ -22,10 +23,10 @@ def get_events(
     city: Annotated[str | None, Query(max_length=100)] = None,
     starts_from: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
-    min_price: Annotated[int | None, Query(ge=0)] = None,
-    max_price: Annotated[int | None, Query(ge=0)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_CENTS)] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_CENTS)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> dict[str, Any]:
     search = EventSearch(
         q=q,

@@ -7,8 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.domain.catalog import Category
-from admitone.http.inputs import Moment, ResaleInput
+from admitone.domain.catalog import HOLD_MINUTES_RANGE, Category
+from admitone.http.inputs import EventIdPath, Moment, ResaleInput
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
@@ -28,14 +28,16 @@ class UpdateEventRequest(BaseModel):
     sales_start: Moment | None = None
     sales_end: Moment | None = None
     registration_deadline: Moment | None = None
-    hold_minutes: int | None = None
+    hold_minutes: int | None = Field(
+        default=None, ge=HOLD_MINUTES_RANGE[0], le=HOLD_MINUTES_RANGE[1]
+    )
     high_demand: bool | None = None
     nft_enabled: bool | None = None
     resale: ResaleInput | None = None
 
 
 @app.patch("/events/<event_id>")
-def patch_event(event_id: str, request: Annotated[UpdateEventRequest, Body()]) -> EventView:
+def patch_event(event_id: EventIdPath, request: Annotated[UpdateEventRequest, Body()]) -> EventView:
     changes = {
         k: getattr(request, k) for k in request.model_fields_set if getattr(request, k) is not None
     }

@@ -7,7 +7,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.http.inputs import Moment
+from admitone.domain.catalog import MAX_CAPACITY, MAX_PER_ORDER, MAX_SCANS
+from admitone.domain.money import MAX_AMOUNT_CENTS
+from admitone.http.inputs import EventIdPath, Moment, TicketTypeIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TicketTypeView
@@ -20,10 +22,10 @@ class UpdateTicketTypeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    price_cents: int | None = None
-    capacity: int | None = None
-    max_per_order: int | None = None
-    max_scans: int | None = None
+    price_cents: int | None = Field(default=None, ge=0, le=MAX_AMOUNT_CENTS)
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
+    max_per_order: int | None = Field(default=None, ge=1, le=MAX_PER_ORDER)
+    max_scans: int | None = Field(default=None, ge=1, le=MAX_SCANS)
     sales_start: Moment | None = None
     sales_end: Moment | None = None
     hidden: bool | None = None
@@ -31,7 +33,9 @@ class UpdateTicketTypeRequest(BaseModel):
 
 @app.patch("/events/<event_id>/ticket-types/<ticket_type_id>")
 def patch_ticket_type(
-    event_id: str, ticket_type_id: str, request: Annotated[UpdateTicketTypeRequest, Body()]
+    event_id: EventIdPath,
+    ticket_type_id: TicketTypeIdPath,
+    request: Annotated[UpdateTicketTypeRequest, Body()],
 ) -> TicketTypeView:
     changes = request.model_dump(exclude_unset=True, exclude_none=True)
     return TicketTypeView.of(update_ticket_type(event_id, ticket_type_id, principal(app), changes))

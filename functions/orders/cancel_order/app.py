@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from admitone.http.inputs import OrderIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView
@@ -14,7 +15,7 @@ app = http_resolver()
 
 
 @app.post("/orders/<order_id>/cancel")
-def post_cancel(order_id: str) -> OrderView:
+def post_cancel(order_id: OrderIdPath) -> OrderView:
     caller = principal(app)
     return OrderView.of(cancel_order(order_id, caller), now=datetime.now(UTC))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from admitone.http.inputs import OrderIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView, RegistrationLinkView
@@ -16,7 +17,7 @@ app = http_resolver()
 
 
 @app.get("/orders/<order_id>")
-def get_order(order_id: str) -> OrderView:
+def get_order(order_id: OrderIdPath) -> OrderView:
     caller = principal(app)
     now = datetime.now(UTC)
     order = order_for(order_id, caller)

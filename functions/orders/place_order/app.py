@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.checkout import CartItem
 from admitone.http.idempotency import idempotency_scope, idempotent_route
+from admitone.http.inputs import EmailAddress
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView
@@ -34,7 +35,7 @@ class PlaceOrderRequest(BaseModel):
     event_id: str = Field(min_length=1, max_length=64)
     items: list[OrderItemInput] = Field(min_length=1, max_length=20)
     voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
-    attendee_email: str | None = Field(default=None, min_length=3, max_length=254)
+    attendee_email: EmailAddress | None = None
 
 
 @app.post("/orders", middlewares=[idempotent_route()])

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from admitone.domain.money import MAX_AMOUNT_CENTS
 from admitone.domain.refunds import RefundAsk, RefundReason
 from admitone.http.idempotency import idempotency_scope, idempotent_route
+from admitone.http.inputs import OrderIdPath
 from admitone.http.money_views import RefundView
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
@@ -34,7 +35,7 @@ class RefundRequest(BaseModel):
 
 @app.post("/orders/<order_id>/refunds", middlewares=[idempotent_route()])
 def post_refund(
-    order_id: str, request: Annotated[RefundRequest | None, Body()] = None
+    order_id: OrderIdPath, request: Annotated[RefundRequest | None, Body()] = None
 ) -> tuple[RefundView, int]:
     caller = principal(app)
     body = request or RefundRequest()

@@ -3,6 +3,7 @@ organizer or an admin; anyone else gets 404."""
 
 from __future__ import annotations
 
+from admitone.http.inputs import TicketIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import TicketView
@@ -12,7 +13,7 @@ app = http_resolver()
 
 
 @app.get("/tickets/<ticket_id>")
-def get_ticket(ticket_id: str) -> TicketView:
+def get_ticket(ticket_id: TicketIdPath) -> TicketView:
     caller = principal(app)
     return TicketView.of(ticket_for(ticket_id, caller), viewer_id=caller.user_id)
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.domain.accounts import EMAIL_MAX_LENGTH
 from admitone.domain.tickets import ATTENDEE_NAME_MAX_LENGTH
+from admitone.http.inputs import EmailAddress, RegistrationTokenPath
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import RegistrationView
 from admitone.services.registration import AttendeeEntry, name_attendees
@@ -24,7 +24,7 @@ class AttendeeInput(BaseModel):
 
     ticket_id: str = Field(min_length=1, max_length=64)
     attendee_name: str = Field(min_length=1, max_length=ATTENDEE_NAME_MAX_LENGTH)
-    attendee_email: str = Field(min_length=3, max_length=EMAIL_MAX_LENGTH)
+    attendee_email: EmailAddress
 
 
 class RegistrationRequest(BaseModel):
@@ -35,7 +35,7 @@ class RegistrationRequest(BaseModel):
 
 @app.post("/registrations/<token>")
 def post_registration(
-    token: str, request: Annotated[RegistrationRequest, Body()]
+    token: RegistrationTokenPath, request: Annotated[RegistrationRequest, Body()]
 ) -> RegistrationView:
     entries = [
         AttendeeEntry(t.ticket_id, t.attendee_name, t.attendee_email) for t in request.tickets

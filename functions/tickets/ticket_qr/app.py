@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.adapters.qr import render_png, render_svg
+from admitone.http.inputs import TicketIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.tickets import held_ticket
@@ -21,7 +22,9 @@ _NO_STORE = {"Cache-Control": "private, no-store"}
 # No return annotation on purpose: Powertools validates an annotated body as JSON, and
 # an image is bytes (the resolver base64-encodes them for API Gateway).
 @app.get("/tickets/<ticket_id>/qr")
-def get_ticket_qr(ticket_id: str, *, format: Annotated[Literal["png", "svg"], Query()] = "png"):
+def get_ticket_qr(
+    ticket_id: TicketIdPath, *, format: Annotated[Literal["png", "svg"], Query()] = "png"
+):
     ticket = held_ticket(ticket_id, principal(app))
     if format == "svg":
         return Response(200, "image/svg+xml", render_svg(ticket.token), _NO_STORE)

@@ -8,8 +8,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.domain.accounts import EMAIL_MAX_LENGTH
 from admitone.domain.tickets import ATTENDEE_NAME_MAX_LENGTH
+from admitone.http.inputs import EmailAddress, TicketIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import TicketView
@@ -21,12 +21,14 @@ app = http_resolver()
 class TransferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=EMAIL_MAX_LENGTH)
+    email: EmailAddress
     name: str | None = Field(default=None, min_length=1, max_length=ATTENDEE_NAME_MAX_LENGTH)
 
 
 @app.post("/tickets/<ticket_id>/transfer")
-def post_transfer(ticket_id: str, request: Annotated[TransferRequest, Body()]) -> TicketView:
+def post_transfer(
+    ticket_id: TicketIdPath, request: Annotated[TransferRequest, Body()]
+) -> TicketView:
     caller = principal(app)
     moved = transfer_ticket(ticket_id, caller, email=request.email, name=request.name)
     # The caller no longer holds it: no QR token in the answer.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admitone.http.inputs import VenueIdPath
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import VenueView
 from admitone.services.venues import get_venue
@@ -10,7 +11,7 @@ app = http_resolver()
 
 
 @app.get("/venues/<venue_id>")
-def get_one(venue_id: str) -> VenueView:
+def get_one(venue_id: VenueIdPath) -> VenueView:
     return VenueView.of(get_venue(venue_id))
 
 

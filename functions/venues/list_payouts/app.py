@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admitone.http.inputs import VenueIdPath
 from admitone.http.money_views import PayoutListView, PayoutView
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
@@ -11,7 +12,7 @@ app = http_resolver()
 
 
 @app.get("/venues/<venue_id>/payouts")
-def get_payouts(venue_id: str) -> PayoutListView:
+def get_payouts(venue_id: VenueIdPath) -> PayoutListView:
     return PayoutListView(
         payouts=[PayoutView.of(payout) for payout in venue_payouts(venue_id, principal(app))]
     )

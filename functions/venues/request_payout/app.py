@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.money import MAX_AMOUNT_CENTS
 from admitone.http.idempotency import idempotent_route
+from admitone.http.inputs import VenueIdPath
 from admitone.http.money_views import PayoutView
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
@@ -29,7 +30,9 @@ class PayoutRequest(BaseModel):
 
 
 @app.post("/venues/<venue_id>/payouts", middlewares=[idempotent_route()])
-def post_payout(venue_id: str, request: Annotated[PayoutRequest, Body()]) -> tuple[PayoutView, int]:
+def post_payout(
+    venue_id: VenueIdPath, request: Annotated[PayoutRequest, Body()]
+) -> tuple[PayoutView, int]:
     payout = request_payout(
         venue_id,
         principal(app),

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from admitone.http.inputs import AddressInput
+from admitone.http.inputs import AddressInput, VenueIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import VenueView
@@ -25,7 +25,7 @@ class UpdateVenueRequest(BaseModel):
 
 
 @app.patch("/venues/<venue_id>")
-def patch_venue(venue_id: str, request: Annotated[UpdateVenueRequest, Body()]) -> VenueView:
+def patch_venue(venue_id: VenueIdPath, request: Annotated[UpdateVenueRequest, Body()]) -> VenueView:
     changes = {k: v for k, v in request.model_dump(exclude_unset=True).items() if v is not None}
     if request.address is not None:
         changes["address"] = request.address.to_domain()

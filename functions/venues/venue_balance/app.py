@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from admitone.http.inputs import VenueIdPath
 from admitone.http.money_views import BalanceView
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
@@ -17,7 +18,7 @@ app = http_resolver()
 
 @app.get("/venues/<venue_id>/balance")
 def get_balance(
-    venue_id: str, currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None
+    venue_id: VenueIdPath, currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None
 ) -> BalanceView:
     return BalanceView.of(venue_balance(venue_id, principal(app), currency=currency))
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from admitone.http.inputs import VenueIdPath
 from admitone.http.money_views import LedgerPageView, LedgerTransactionView
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
@@ -20,7 +21,7 @@ MAX_LIMIT = 200
 
 @app.get("/venues/<venue_id>/ledger")
 def get_ledger(
-    venue_id: str,
+    venue_id: VenueIdPath,
     *,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

@@ -21,7 +21,9 @@ class CreateEndpointRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=8, max_length=URL_MAX_LENGTH)
-    events: list[str] = Field(min_length=1, max_length=32)
+    events: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=32
+    )
 
 
 @app.post("/webhook-endpoints")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 
+from admitone.http.inputs import WebhookEndpointIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.webhooks import delete_endpoint
@@ -12,7 +13,7 @@ app = http_resolver()
 
 
 @app.delete("/webhook-endpoints/<endpoint_id>")
-def delete(endpoint_id: str) -> Response[str]:
+def delete(endpoint_id: WebhookEndpointIdPath) -> Response[str]:
     delete_endpoint(endpoint_id, principal(app))
     return Response(204, None, "")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admitone.http.inputs import WebhookEndpointIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.webhook_views import EndpointView
@@ -11,7 +12,7 @@ app = http_resolver()
 
 
 @app.get("/webhook-endpoints/<endpoint_id>")
-def get_endpoint(endpoint_id: str) -> EndpointView:
+def get_endpoint(endpoint_id: WebhookEndpointIdPath) -> EndpointView:
     return EndpointView.of(owned_endpoint(endpoint_id, principal(app)))
 
 

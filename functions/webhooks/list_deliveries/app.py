@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from admitone.http.inputs import WebhookEndpointIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.webhook_views import DeliveriesView, DeliveryView
@@ -19,7 +20,7 @@ MAX_LIMIT = 100
 
 @app.get("/webhook-endpoints/<endpoint_id>/deliveries")
 def get_deliveries(
-    endpoint_id: str, *, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
+    endpoint_id: WebhookEndpointIdPath, *, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
 ) -> DeliveriesView:
     found = deliveries(endpoint_id, principal(app), limit=limit)
     return DeliveriesView(deliveries=[DeliveryView.of(d) for d in found])

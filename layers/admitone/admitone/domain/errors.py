@@ -74,6 +74,13 @@ class Gone(DomainError):
     title = "Gone"
 
 
+class UnsupportedMediaType(DomainError):
+    """The request body is in a media type the route does not read (it reads JSON)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    title = "The body's media type is not supported"
+
+
 class DependencyUnavailable(DomainError):
     """A dependency the request needs is down; the client may retry later."""
 

@@ -1,15 +1,90 @@
-"""Request models shared by several routes (each route's own model lives in its handler)."""
+"""Request models and field types shared by several routes (each route's own model lives
+in its handler).
+
+Every input is bounded here or in its route's model: strings by ``max_length``, numbers
+by ``ge``/``le``, lists by ``max_length``; path ids have their kind's shape, so a
+malformed id is a 422 naming ``path.<name>`` and never becomes a table key.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
+import email_validator
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from admitone.domain.accounts import EMAIL_MAX_LENGTH
 from admitone.domain.catalog import Address, ResalePolicy
+from admitone.domain.ids import Prefix, id_pattern
 from admitone.domain.moments import DATE_OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, is_carried
+
+# email-validator refuses IANA special-use domains (.local, .test, .invalid ...) with no
+# switch: that is a judgement on deliverability, which the verification e-mail makes
+# (SES answers such an address with a bounce, not an error), and the dev accounts live
+# at admitone.local. Their syntax is checked under this stand-in for the reserved label.
+_RESERVED_STAND_IN = "example"
+
+
+def _syntax_probe(address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    for reserved in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        if domain == reserved or domain.endswith(f".{reserved}"):
+            return f"{local}@{domain[: -len(reserved)]}{_RESERVED_STAND_IN}"
+    return address
+
+
+def _sendable_address(value: str) -> str:
+    # The canonical form of domain/accounts.normalize_email (NFKC, trimmed, lower case):
+    # the key an address is stored under stays what it always was.
+    address = unicodedata.normalize("NFKC", value).strip().lower()
+    if len(address) > EMAIL_MAX_LENGTH:
+        raise ValueError(f"an e-mail address has at most {EMAIL_MAX_LENGTH} characters")
+    try:
+        # Syntax only: no DNS, no display name ("Ada <a@x.com>"), no quoted local part,
+        # no IP literal: commas, semicolons, quotes and angle brackets are refused here.
+        email_validator.validate_email(
+            _syntax_probe(address),
+            check_deliverability=False,
+            allow_display_name=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_empty_local=False,
+        )
+    except email_validator.EmailNotValidError as error:
+        raise ValueError(f"not an e-mail address we can send to: {error}") from None
+    return address
+
+
+EmailAddress = Annotated[
+    str,
+    Field(max_length=EMAIL_MAX_LENGTH, json_schema_extra={"format": "email"}),
+    AfterValidator(_sendable_address),
+]
+"""An address mail can be sent to (email-validator's syntax, as pydantic's ``EmailStr``,
+without DNS), in the canonical form accounts are keyed by."""
+
+
+def _path_id(prefix: Prefix) -> Path:
+    return Path(pattern=id_pattern(prefix))
+
+
+# Path parameters: ``def get_order(order_id: OrderIdPath)``.
+UserIdPath = Annotated[str, _path_id(Prefix.USER)]
+VenueIdPath = Annotated[str, _path_id(Prefix.VENUE)]
+EventIdPath = Annotated[str, _path_id(Prefix.EVENT)]
+TicketTypeIdPath = Annotated[str, _path_id(Prefix.TICKET_TYPE)]
+OrderIdPath = Annotated[str, _path_id(Prefix.ORDER)]
+TicketIdPath = Annotated[str, _path_id(Prefix.TICKET)]
+DeviceIdPath = Annotated[str, _path_id(Prefix.DEVICE)]
+WebhookEndpointIdPath = Annotated[str, _path_id(Prefix.WEBHOOK_ENDPOINT)]
+# A registration link's token is a credential: a malformed one is refused by the
+# service like a forged one (401); only its length is bounded here.
+REGISTRATION_TOKEN_MAX_LENGTH = 2048
+RegistrationTokenPath = Annotated[str, Path(max_length=REGISTRATION_TOKEN_MAX_LENGTH)]
 
 
 class AddressInput(BaseModel):

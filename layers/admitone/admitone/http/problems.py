@@ -22,6 +22,7 @@ from admitone.domain.errors import (
     Locked,
     NotFound,
     Unauthenticated,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 
@@ -37,6 +38,7 @@ _STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     Gone: 410,
     DependencyUnavailable: 503,
     Locked: 423,
+    UnsupportedMediaType: 415,
 }
 
 

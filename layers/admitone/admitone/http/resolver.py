@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admitone.domain.errors import DomainError
 from admitone.http import problems
+from admitone.http.bodies import read_json_bodies
 from admitone.http.principal import authenticate
 from admitone.http.rate_limiting import rate_limit
 from admitone.observability import logger, metrics, report_error, trace_handler
@@ -57,6 +58,7 @@ def http_resolver() -> APIGatewayHttpResolver:
     app.exception_handler(Exception)(_unexpected)
     # Rate limits first: requests with bad tokens count too.
     app.use(middlewares=[rate_limit, authenticate])
+    read_json_bodies(app)  # in Powertools' request validation, which runs before app.use's
     return app
 
 

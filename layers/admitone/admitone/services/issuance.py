@@ -39,7 +39,12 @@ from admitone.adapters.stripe_payments import Intent
 from admitone.domain import ledger
 from admitone.domain.catalog import Event
 from admitone.domain.codes import new_ticket_code
-from admitone.domain.errors import DependencyUnavailable, InvalidTransition, SoldOut
+from admitone.domain.errors import (
+    DependencyUnavailable,
+    InvalidTransition,
+    SalesClosed,
+    SoldOut,
+)
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.inventory import Amounts
 from admitone.domain.keys import KeyPurpose
@@ -115,7 +120,7 @@ def settle_free(order: Order, *, now: datetime) -> Order:
     if order.totals.total != 0:
         raise ValueError(f"order {order.id} costs {order.totals.total}: it is paid by card")
     try:
-        _issue_from_hold(order, now)
+        _issue_from_hold(order, None, now)
     except OrderChanged:
         raise InvalidTransition("The order changed while it was being issued.") from None
     _count("FreeOrderIssued")
@@ -125,9 +130,13 @@ def settle_free(order: Order, *, now: datetime) -> Order:
 
 
 # -------------------------------------------------------------------- issue
-def _issue_from_hold(order: Order, intent: Intent, now: datetime) -> None:
+def _issue_from_hold(order: Order, intent: Intent | None, now: datetime) -> None:
+    """Issue a held order's tickets; ``intent`` is its payment, None for a free order."""
     event = _event(order)
     if not can_carry_event(event.ends_at):
+        if intent is None:
+            # Nothing was paid: the order's own flow gives the hold back.
+            raise SalesClosed("Tickets for this event cannot be issued.")
         _refund_not_issuable(order, intent, now)
         return
     tickets = new_tickets(order, event, now)

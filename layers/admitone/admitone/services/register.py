@@ -1,5 +1,13 @@
 """Register an account. Known and unknown addresses get the same answer in about the
-same time; the mailbox owner learns which case it was."""
+same time; the mailbox owner learns which case it was.
+
+The account is written, then its verification e-mail sent. When the send fails, the
+account is withdrawn again (nobody has its link yet) and the error answers the request
+(503 for SES down or throttled: retry), so that a retry registers afresh and gets the
+e-mail. Should the withdrawal fail too, or the function die between the two, the retry
+reaches the known-address e-mail, whose reset link verifies the address (a reset proves
+the mailbox): every path ends with a usable account.
+"""
 
 from __future__ import annotations
 
@@ -66,4 +74,10 @@ def register(email: str, password: str, name: str, *, now: datetime | None = Non
         return
     logger.append_keys(user_id=user.id)
     logger.info("account registered")
-    mail.send_email(messages.verify_email(address, user.name, verification_link(user, now)))
+    try:
+        mail.send_email(messages.verify_email(address, user.name, verification_link(user, now)))
+    except Exception:
+        # Not a catch-all: the failure goes on to the caller, once the account is gone.
+        withdrawn = accounts.withdraw_unverified_user(user)
+        logger.warning("verification e-mail not sent", extra={"account_withdrawn": withdrawn})
+        raise

@@ -12,6 +12,7 @@ from admitone.adapters.dynamo.table import (
     Item,
     TransactionCancelled,
     check_op,
+    delete_op,
     get,
     put_op,
     transact,
@@ -113,6 +114,29 @@ def create_user(user: User, password_hash: str) -> None:
         if cancelled.failed(0):
             raise EmailTaken(user.email) from None
         raise
+
+
+def withdraw_unverified_user(user: User) -> bool:
+    """Undo ``create_user``: the address claim and the user, together, only while the
+    claim is still this user's and the address unverified; False (nothing removed) if not."""
+    try:
+        transact(
+            [
+                delete_op(
+                    keys.email_claim(user.email),
+                    condition="user_id = :id",
+                    values={":id": user.id},
+                ),
+                delete_op(
+                    keys.user(user.id),
+                    condition="email_verified = :no",
+                    values={":no": False},
+                ),
+            ]
+        )
+    except TransactionCancelled:
+        return False
+    return True
 
 
 def user_by_id(user_id: str) -> User | None:
