@@ -13,7 +13,7 @@ document and adds what only the deployment knows:
   `Authorizer: NONE`, or what the route declares (`deviceToken`, bearer + device);
 - the `Idempotency-Key` header on routes guarded by `idempotent_route()`;
 - every error it can answer as `application/problem+json` with one `Problem` schema:
-  the statuses the route declares (`responses=problems.documented(...)`) and those that
+  the statuses the route declares (`openapi_extensions=problems.documented(...)`) and those that
   every route of its kind answers (400/415 for a body, 422 for any input, 401 behind a
   token, 404 for a path id, 429 rate limits, the idempotency guard's 400/409/422).
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from admitone.http.idempotency import IdempotencyGuard
-from admitone.http.problems import PROBLEM_SCHEMA, error_response
+from admitone.http.problems import ERRORS_EXTENSION, PROBLEM_SCHEMA, error_response
 from admitone.http.security import ACCESS_SCHEME, SECURITY_SCHEMES
 from scripts.devstack.template import HttpRoute, Stack
 
@@ -107,8 +107,11 @@ def _merge_components(into: dict[str, Any], new: Mapping[str, Any], owner: str) 
         into[name] = shape
 
 
-def _error_statuses(operation: Mapping[str, Any], path: str, idempotent: bool) -> set[int]:
+def _error_statuses(
+    operation: Mapping[str, Any], path: str, *, own: set[int], idempotent: bool
+) -> set[int]:
     statuses = {int(code) for code in operation.get("responses", {}) if int(code) >= 400}
+    statuses |= own
     statuses.discard(422)  # Powertools' HTTPValidationError; re-added below when it applies
     statuses.add(429)  # rate limits run before every route
     if operation.get("parameters") or "requestBody" in operation or "{" in path:
@@ -128,6 +131,7 @@ def _operation(function: _Function, operation: dict[str, Any]) -> dict[str, Any]
     route = function.route
     if "security" not in operation:
         operation["security"] = [] if route.authorizer is None else [{ACCESS_SCHEME: []}]
+    own_errors = set(operation.pop(ERRORS_EXTENSION, ()))
     idempotent = _is_idempotent(function.module.app, route.method, route.path)
     if idempotent:
         operation["parameters"] = [*operation.get("parameters", []), _IDEMPOTENCY_KEY]
@@ -140,15 +144,23 @@ def _operation(function: _Function, operation: dict[str, Any]) -> dict[str, Any]
         # Powertools' own 422 (HTTPValidationError): every error is a Problem here.
         if "HTTPValidationError" not in json.dumps(answer)
     }
-    errors = {
-        str(status): error_response(
+    errors = {}
+    statuses = _error_statuses(operation, route.path, own=own_errors, idempotent=idempotent)
+    for status in sorted(statuses):
+        own = declared.get(status, {})
+        answer = error_response(
             status,
-            description=declared.get(status, {}).get("description"),
+            description=own.get("description"),
             gateway_answers=status == 401 and behind_gateway_auth,
         )
-        for status in sorted(_error_statuses(operation, route.path, idempotent))
+        # A route may answer an error status with a body of its own too (health's report).
+        answer["content"] = {**answer["content"], **own.get("content", {})}
+        errors[str(status)] = answer
+    successes = {
+        str(code): {"description": answer["description"]} if code == 204 else answer
+        for code, answer in declared.items()
+        if code < 400
     }
-    successes = {str(code): answer for code, answer in declared.items() if code < 400}
     docstring = inspect.getdoc(function.module) or ""
     return {
         "operationId": function.logical_id.removesuffix("Function"),

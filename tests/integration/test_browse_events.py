@@ -22,6 +22,7 @@ from admitone.domain.catalog import normalize_city
 from admitone.domain.cursors import encode_cursor
 from admitone.domain.ids import Prefix, new_id
 from admitone.services.browse_events import EventSearch, search_events
+from tests.conftest import sample_event
 from tests.integration.conftest import Api, ApiResponse, AwsStack
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -582,3 +583,13 @@ def test_the_sample_events_answer_as_documented(aws: AwsStack, catalog: Catalog)
     assert body["next_cursor"]
     assert (bad["statusCode"], json.loads(bad["body"])["code"]) == (400, "CURSOR_INVALID")
     assert (unknown["statusCode"], json.loads(unknown["body"])["code"]) == (404, "NOT_FOUND")
+
+
+def test_a_query_parameter_the_search_does_not_read_is_a_422_naming_it(aws: AwsStack):
+    event = sample_event("events.search_events", "ok")
+    event["rawQueryString"] = "colour=red"
+    event["queryStringParameters"] = {"colour": "red"}
+    response = aws.invoke("SearchEventsFunction", event)
+    assert response["statusCode"] == 422
+    body = json.loads(response["body"])
+    assert [e["field"] for e in body["errors"]] == ["query.colour"]

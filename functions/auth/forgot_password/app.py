@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict
 
 from admitone.http.inputs import EmailAddress
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.password_reset import forgot_password
 
@@ -20,7 +21,7 @@ class ForgotPasswordRequest(BaseModel):
     email: EmailAddress
 
 
-@app.post("/auth/password/forgot")
+@app.post("/auth/password/forgot", status_code=202, openapi_extensions=documented(503))
 def post_forgot_password(
     request: Annotated[ForgotPasswordRequest, Body()],
 ) -> tuple[dict[str, Any], int]:

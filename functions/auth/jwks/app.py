@@ -9,10 +9,24 @@ from aws_lambda_powertools.event_handler import Response
 from admitone.adapters.signing_keys import load_keyset
 from admitone.http.resolver import http_handler, http_resolver
 
+JWK_SET_SCHEMA = {
+    "type": "object",
+    "required": ["keys"],
+    "properties": {"keys": {"type": "array", "items": {"type": "object"}}},
+}
+
 app = http_resolver()
 
 
-@app.get("/.well-known/jwks.json")
+@app.get(
+    "/.well-known/jwks.json",
+    responses={
+        200: {
+            "description": "The key set (RFC 7517).",
+            "content": {"application/jwk-set+json": {"schema": JWK_SET_SCHEMA}},
+        }
+    },
+)
 def get_jwks() -> Response[str]:
     return Response(
         status_code=200,

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.http.inputs import EmailAddress
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TokenPairView
 from admitone.services.login import login
@@ -22,7 +23,7 @@ class LoginRequest(BaseModel):
     password: str = Field(max_length=1024)
 
 
-@app.post("/auth/login")
+@app.post("/auth/login", openapi_extensions=documented(401, 403, 423, 503))
 def post_login(request: Annotated[LoginRequest, Body()]) -> TokenPairView:
     pair = login(request.email, request.password)
     return TokenPairView.model_validate(pair, from_attributes=True)

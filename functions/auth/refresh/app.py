@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TokenPairView
 from admitone.services.refresh_session import refresh_session
@@ -20,7 +21,7 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=256)
 
 
-@app.post("/auth/refresh")
+@app.post("/auth/refresh", openapi_extensions=documented(401, 503))
 def post_refresh(request: Annotated[RefreshRequest, Body()]) -> TokenPairView:
     pair = refresh_session(request.refresh_token)
     return TokenPairView.model_validate(pair, from_attributes=True)

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.http.inputs import EmailAddress
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.register import register
 
@@ -22,7 +23,7 @@ class RegisterRequest(BaseModel):
     name: str = Field(min_length=1, max_length=100)
 
 
-@app.post("/auth/register")
+@app.post("/auth/register", status_code=201, openapi_extensions=documented(503))
 def post_register(request: Annotated[RegisterRequest, Body()]) -> tuple[dict[str, Any], int]:
     register(request.email, request.password, request.name)
     return {

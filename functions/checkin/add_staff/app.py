@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from admitone.domain.gate_access import StaffRole
 from admitone.http.inputs import EmailAddress, VenueIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import StaffMemberView
 from admitone.services.gate_access import add_staff
@@ -25,7 +26,7 @@ class AddStaffRequest(BaseModel):
     role: StaffRole
 
 
-@app.post("/venues/<venue_id>/staff")
+@app.post("/venues/<venue_id>/staff", status_code=201, openapi_extensions=documented(409))
 def post_staff(
     venue_id: VenueIdPath, request: Annotated[AddStaffRequest, Body()]
 ) -> tuple[StaffMemberView, int]:

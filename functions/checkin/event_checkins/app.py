@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import CheckinsView
 from admitone.services.checkin import checkins
@@ -19,7 +20,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-@app.get("/events/<event_id>/checkins")
+@app.get("/events/<event_id>/checkins", openapi_extensions=documented(400, 403))
 def get_checkins(
     event_id: EventIdPath,
     *,

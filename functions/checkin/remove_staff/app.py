@@ -12,7 +12,7 @@ from admitone.services.gate_access import remove_staff
 app = http_resolver()
 
 
-@app.delete("/venues/<venue_id>/staff/<user_id>")
+@app.delete("/venues/<venue_id>/staff/<user_id>", status_code=204)
 def delete_staff(venue_id: VenueIdPath, user_id: UserIdPath) -> Response[str]:
     remove_staff(venue_id, user_id, principal(app))
     return Response(204, None, "")

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from admitone.domain.tokens import MAX_TOKEN_CHARS
 from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.security import SCANNER_ON_DEVICE
 from admitone.http.ticket_views import ScanResultView
 from admitone.services.checkin import scan_ticket
 
@@ -29,7 +31,9 @@ class ScanRequest(BaseModel):
     gate: str | None = Field(default=None, min_length=1, max_length=GATE_MAX_LENGTH)
 
 
-@app.post("/events/<event_id>/scans")
+@app.post(
+    "/events/<event_id>/scans", openapi_extensions=documented(403), security=SCANNER_ON_DEVICE
+)
 def post_scan(event_id: EventIdPath, request: Annotated[ScanRequest, Body()]) -> ScanResultView:
     outcome = scan_ticket(
         event_id,

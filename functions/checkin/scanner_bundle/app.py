@@ -12,14 +12,26 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic_core import to_jsonable_python
 
 from admitone.http.inputs import EventIdPath
+from admitone.http.problems import documented
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.security import DEVICE_ONLY
 from admitone.services.checkin import scanner_bundle
 
 app = http_resolver()
 
 
-@app.get("/events/<event_id>/scanner-bundle")
+@app.get(
+    "/events/<event_id>/scanner-bundle",
+    responses={
+        200: {
+            "description": "Keys, ticket types, changes since the cursor, sealed attendees.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    },
+    openapi_extensions=documented(400, 401),
+    security=DEVICE_ONLY,
+)
 def get_scanner_bundle(
     event_id: EventIdPath, *, since: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Response[str]:

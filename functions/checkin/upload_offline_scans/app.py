@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tokens import MAX_TOKEN_CHARS
 from admitone.http.inputs import EventIdPath, Moment
+from admitone.http.problems import documented
 from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
+from admitone.http.security import DEVICE_ONLY
 from admitone.http.ticket_views import OfflineResultsView, OfflineResultView
 from admitone.services.checkin import MAX_OFFLINE_BATCH, OfflineScan, upload_offline_scans
 
@@ -40,7 +42,9 @@ def _scan(entry: OfflineScanInput) -> OfflineScan:
     return OfflineScan(nonce=entry.nonce, token=entry.token, scanned_at=scanned_at, gate=entry.gate)
 
 
-@app.post("/events/<event_id>/scans/offline")
+@app.post(
+    "/events/<event_id>/scans/offline", openapi_extensions=documented(401), security=DEVICE_ONLY
+)
 def post_offline_scans(
     event_id: EventIdPath, request: Annotated[OfflineUpload, Body()]
 ) -> OfflineResultsView:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
 from admitone.services.events import cancel_event
@@ -22,7 +23,7 @@ class CancelEventRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@app.post("/events/<event_id>/cancel")
+@app.post("/events/<event_id>/cancel", openapi_extensions=documented(409))
 def post_cancel(event_id: EventIdPath, request: Annotated[CancelEventRequest, Body()]) -> EventView:
     return EventView.of(cancel_event(event_id, principal(app), reason=request.reason))
 

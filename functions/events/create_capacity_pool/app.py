@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from admitone.domain.catalog import MAX_CAPACITY, MAX_SHARDS
 from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import CapacityPoolView
 from admitone.services.ticket_types import create_pool
@@ -25,7 +26,7 @@ class CreatePoolRequest(BaseModel):
     shards: int = Field(default=1, ge=1, le=MAX_SHARDS)
 
 
-@app.post("/events/<event_id>/capacity-pools")
+@app.post("/events/<event_id>/capacity-pools", status_code=201, openapi_extensions=documented(409))
 def post_pool(
     event_id: EventIdPath, request: Annotated[CreatePoolRequest, Body()]
 ) -> tuple[CapacityPoolView, int]:

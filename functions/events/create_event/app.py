@@ -11,6 +11,7 @@ from admitone.domain.catalog import HOLD_MINUTES_RANGE, Category
 from admitone.domain.money import Currency
 from admitone.http.inputs import Moment, ResaleInput
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
 from admitone.services.events import create_event
@@ -37,7 +38,7 @@ class CreateEventRequest(BaseModel):
     resale: ResaleInput | None = None
 
 
-@app.post("/events")
+@app.post("/events", status_code=201, openapi_extensions=documented(403))
 def post_event(request: Annotated[CreateEventRequest, Body()]) -> tuple[EventView, int]:
     fields = request.model_dump(exclude={"resale"})
     resale = request.resale.to_domain() if request.resale else None

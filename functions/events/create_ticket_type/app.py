@@ -11,6 +11,7 @@ from admitone.domain.catalog import MAX_CAPACITY, MAX_PER_ORDER, MAX_SCANS, MAX_
 from admitone.domain.money import MAX_AMOUNT_CENTS, Currency
 from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TicketTypeView
 from admitone.services.ticket_types import create_ticket_type
@@ -34,7 +35,7 @@ class CreateTicketTypeRequest(BaseModel):
     pool_id: str | None = Field(default=None, max_length=64)
 
 
-@app.post("/events/<event_id>/ticket-types")
+@app.post("/events/<event_id>/ticket-types", status_code=201, openapi_extensions=documented(409))
 def post_ticket_type(
     event_id: EventIdPath, request: Annotated[CreateTicketTypeRequest, Body()]
 ) -> tuple[TicketTypeView, int]:

@@ -11,6 +11,7 @@ from admitone.domain.catalog import MAX_CAPACITY, Voucher, VoucherKind
 from admitone.domain.money import MAX_AMOUNT_CENTS
 from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import VoucherView
 from admitone.services.event_vouchers import create_voucher
@@ -37,7 +38,7 @@ class CreateVoucherRequest(BaseModel):
     )
 
 
-@app.post("/events/<event_id>/vouchers")
+@app.post("/events/<event_id>/vouchers", status_code=201, openapi_extensions=documented(409))
 def post_voucher(
     event_id: EventIdPath, request: Annotated[CreateVoucherRequest, Body()]
 ) -> tuple[VoucherView, int]:

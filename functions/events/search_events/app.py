@@ -9,13 +9,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.domain.catalog import Category
 from admitone.domain.money import MAX_AMOUNT_CENTS
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.browse_events import DEFAULT_LIMIT, MAX_LIMIT, EventSearch, search_events
 
 app = http_resolver()
 
 
-@app.get("/events")
+@app.get("/events", openapi_extensions=documented(400))
 def get_events(
     *,
     q: Annotated[str | None, Query(max_length=200)] = None,

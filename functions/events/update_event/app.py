@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from admitone.domain.catalog import HOLD_MINUTES_RANGE, Category
 from admitone.http.inputs import EventIdPath, Moment, ResaleInput
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import EventView
 from admitone.services.events import update_event
@@ -36,7 +37,7 @@ class UpdateEventRequest(BaseModel):
     resale: ResaleInput | None = None
 
 
-@app.patch("/events/<event_id>")
+@app.patch("/events/<event_id>", openapi_extensions=documented(409))
 def patch_event(event_id: EventIdPath, request: Annotated[UpdateEventRequest, Body()]) -> EventView:
     changes = {
         k: getattr(request, k) for k in request.model_fields_set if getattr(request, k) is not None

@@ -11,6 +11,7 @@ from admitone.domain.catalog import MAX_CAPACITY, MAX_PER_ORDER, MAX_SCANS
 from admitone.domain.money import MAX_AMOUNT_CENTS
 from admitone.http.inputs import EventIdPath, Moment, TicketTypeIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TicketTypeView
 from admitone.services.ticket_types import update_ticket_type
@@ -31,7 +32,7 @@ class UpdateTicketTypeRequest(BaseModel):
     hidden: bool | None = None
 
 
-@app.patch("/events/<event_id>/ticket-types/<ticket_type_id>")
+@app.patch("/events/<event_id>/ticket-types/<ticket_type_id>", openapi_extensions=documented(409))
 def patch_ticket_type(
     event_id: EventIdPath,
     ticket_type_id: TicketTypeIdPath,

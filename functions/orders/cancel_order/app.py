@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from admitone.http.inputs import OrderIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView
 from admitone.services.orders import cancel_order
@@ -14,7 +15,7 @@ from admitone.services.orders import cancel_order
 app = http_resolver()
 
 
-@app.post("/orders/<order_id>/cancel")
+@app.post("/orders/<order_id>/cancel", openapi_extensions=documented(409, 503))
 def post_cancel(order_id: OrderIdPath) -> OrderView:
     caller = principal(app)
     return OrderView.of(cancel_order(order_id, caller), now=datetime.now(UTC))

@@ -8,6 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderPageView, OrderView
 from admitone.services.orders import buyer_orders
@@ -18,7 +19,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
-@app.get("/me/orders")
+@app.get("/me/orders", openapi_extensions=documented(400))
 def get_my_orders(
     *,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

@@ -15,6 +15,7 @@ from admitone.domain.checkout import CartItem
 from admitone.http.idempotency import idempotency_scope, idempotent_route
 from admitone.http.inputs import EmailAddress
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView
 from admitone.services.orders import place_order
@@ -38,7 +39,12 @@ class PlaceOrderRequest(BaseModel):
     attendee_email: EmailAddress | None = None
 
 
-@app.post("/orders", middlewares=[idempotent_route()])
+@app.post(
+    "/orders",
+    middlewares=[idempotent_route()],
+    status_code=201,
+    openapi_extensions=documented(403, 404, 409, 503),
+)
 def post_order(request: Annotated[PlaceOrderRequest, Body()]) -> tuple[OrderView, int]:
     buyer = principal(app)
     placed = place_order(

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.checkout import CartItem
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import QuoteView
 from admitone.services.quote import price_cart
@@ -30,7 +31,7 @@ class QuoteRequest(BaseModel):
     voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-@app.post("/quotes")
+@app.post("/quotes", openapi_extensions=documented(404, 409))
 def post_quote(request: Annotated[QuoteRequest, Body()]) -> dict[str, Any]:
     items = [CartItem(i.ticket_type_id, i.quantity) for i in request.items]
     priced = price_cart(request.event_id, items, voucher_code=request.voucher_code)

@@ -17,6 +17,7 @@ from admitone.http.idempotency import idempotency_scope, idempotent_route
 from admitone.http.inputs import OrderIdPath
 from admitone.http.money_views import RefundView
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.refunds import request_refund
 
@@ -33,7 +34,12 @@ class RefundRequest(BaseModel):
     reason: RefundReason = RefundReason.REQUESTED_BY_CUSTOMER
 
 
-@app.post("/orders/<order_id>/refunds", middlewares=[idempotent_route()])
+@app.post(
+    "/orders/<order_id>/refunds",
+    middlewares=[idempotent_route()],
+    status_code=201,
+    openapi_extensions=documented(403, 409, 503),
+)
 def post_refund(
     order_id: OrderIdPath, request: Annotated[RefundRequest | None, Body()] = None
 ) -> tuple[RefundView, int]:

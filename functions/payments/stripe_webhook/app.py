@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.stripe_intake import receive_stripe_event
 
 app = http_resolver()
 
 
-@app.post("/webhooks/stripe")
+@app.post("/webhooks/stripe", openapi_extensions=documented(400, 503))
 def post_stripe_webhook() -> tuple[dict[str, Any], int]:
     request = app.current_event
     body = request.body or ""

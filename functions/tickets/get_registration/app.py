@@ -4,6 +4,7 @@ tickets, who each is for, and the deadline. The link token is the credential."""
 from __future__ import annotations
 
 from admitone.http.inputs import RegistrationTokenPath
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import RegistrationView
 from admitone.services.registration import registration
@@ -11,7 +12,7 @@ from admitone.services.registration import registration
 app = http_resolver()
 
 
-@app.get("/registrations/<token>")
+@app.get("/registrations/<token>", openapi_extensions=documented(401))
 def get_registration(token: RegistrationTokenPath) -> RegistrationView:
     return RegistrationView.of(registration(token))
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import TicketPageView, TicketView
 from admitone.services.tickets import holder_tickets
@@ -17,7 +18,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
-@app.get("/me/tickets")
+@app.get("/me/tickets", openapi_extensions=documented(400))
 def get_my_tickets(
     *,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tickets import ATTENDEE_NAME_MAX_LENGTH
 from admitone.http.inputs import EmailAddress, RegistrationTokenPath
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import RegistrationView
 from admitone.services.registration import AttendeeEntry, name_attendees
@@ -33,7 +34,7 @@ class RegistrationRequest(BaseModel):
     tickets: list[AttendeeInput] = Field(min_length=1, max_length=MAX_TICKETS)
 
 
-@app.post("/registrations/<token>")
+@app.post("/registrations/<token>", openapi_extensions=documented(401, 409, 410))
 def post_registration(
     token: RegistrationTokenPath, request: Annotated[RegistrationRequest, Body()]
 ) -> RegistrationView:

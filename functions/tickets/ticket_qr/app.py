@@ -21,7 +21,18 @@ _NO_STORE = {"Cache-Control": "private, no-store"}
 
 # No return annotation on purpose: Powertools validates an annotated body as JSON, and
 # an image is bytes (the resolver base64-encodes them for API Gateway).
-@app.get("/tickets/<ticket_id>/qr")
+@app.get(
+    "/tickets/<ticket_id>/qr",
+    responses={
+        200: {
+            "description": "The QR code: PNG by default, SVG with ?format=svg.",
+            "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/svg+xml": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def get_ticket_qr(
     ticket_id: TicketIdPath, *, format: Annotated[Literal["png", "svg"], Query()] = "png"
 ):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from admitone.domain.tickets import ATTENDEE_NAME_MAX_LENGTH
 from admitone.http.inputs import EmailAddress, TicketIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import TicketView
 from admitone.services.tickets import transfer_ticket
@@ -25,7 +26,7 @@ class TransferRequest(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=ATTENDEE_NAME_MAX_LENGTH)
 
 
-@app.post("/tickets/<ticket_id>/transfer")
+@app.post("/tickets/<ticket_id>/transfer", openapi_extensions=documented(409))
 def post_transfer(
     ticket_id: TicketIdPath, request: Annotated[TransferRequest, Body()]
 ) -> TicketView:

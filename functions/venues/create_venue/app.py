@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.http.inputs import AddressInput
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import VenueView
 from admitone.services.venues import create_venue
@@ -24,7 +25,7 @@ class CreateVenueRequest(BaseModel):
     timezone: str = Field(min_length=1, max_length=64)
 
 
-@app.post("/venues")
+@app.post("/venues", status_code=201, openapi_extensions=documented(403))
 def post_venue(request: Annotated[CreateVenueRequest, Body()]) -> tuple[VenueView, int]:
     venue = create_venue(
         principal(app),

@@ -15,6 +15,7 @@ from admitone.http.idempotency import idempotent_route
 from admitone.http.inputs import VenueIdPath
 from admitone.http.money_views import PayoutView
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.venue_money import request_payout
 
@@ -29,7 +30,12 @@ class PayoutRequest(BaseModel):
     currency: str | None = Field(default=None, min_length=3, max_length=3)
 
 
-@app.post("/venues/<venue_id>/payouts", middlewares=[idempotent_route()])
+@app.post(
+    "/venues/<venue_id>/payouts",
+    middlewares=[idempotent_route()],
+    status_code=201,
+    openapi_extensions=documented(403, 409, 503),
+)
 def post_payout(
     venue_id: VenueIdPath, request: Annotated[PayoutRequest, Body()]
 ) -> tuple[PayoutView, int]:

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from admitone.http.inputs import VenueIdPath
 from admitone.http.money_views import LedgerPageView, LedgerTransactionView
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.venue_money import venue_ledger
 
@@ -19,7 +20,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-@app.get("/venues/<venue_id>/ledger")
+@app.get("/venues/<venue_id>/ledger", openapi_extensions=documented(400))
 def get_ledger(
     venue_id: VenueIdPath,
     *,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.webhooks import URL_MAX_LENGTH
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.webhook_views import CreatedEndpointView
 from admitone.services.webhooks import create_endpoint
@@ -26,7 +27,7 @@ class CreateEndpointRequest(BaseModel):
     )
 
 
-@app.post("/webhook-endpoints")
+@app.post("/webhook-endpoints", status_code=201, openapi_extensions=documented(403))
 def post_endpoint(
     request: Annotated[CreateEndpointRequest, Body()],
 ) -> tuple[CreatedEndpointView, int]:

@@ -12,7 +12,7 @@ from admitone.services.webhooks import delete_endpoint
 app = http_resolver()
 
 
-@app.delete("/webhook-endpoints/<endpoint_id>")
+@app.delete("/webhook-endpoints/<endpoint_id>", status_code=204)
 def delete(endpoint_id: WebhookEndpointIdPath) -> Response[str]:
     delete_endpoint(endpoint_id, principal(app))
     return Response(204, None, "")

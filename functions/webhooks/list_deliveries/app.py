@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from admitone.http.inputs import WebhookEndpointIdPath
 from admitone.http.principal import principal
+from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.webhook_views import DeliveriesView, DeliveryView
 from admitone.services.webhooks import deliveries
@@ -18,7 +19,7 @@ app = http_resolver()
 MAX_LIMIT = 100
 
 
-@app.get("/webhook-endpoints/<endpoint_id>/deliveries")
+@app.get("/webhook-endpoints/<endpoint_id>/deliveries", openapi_extensions=documented(400))
 def get_deliveries(
     endpoint_id: WebhookEndpointIdPath, *, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
 ) -> DeliveriesView:

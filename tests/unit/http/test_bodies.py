@@ -8,7 +8,7 @@ import pytest
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from admitone.domain.errors import UnsupportedMediaType
-from admitone.http.bodies import is_json_media_type, json_body
+from admitone.http.bodies import is_json_media_type, json_body, unknown_query_parameters
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,10 @@ def test_a_body_that_is_not_utf8_json_is_a_json_invalid_error(raw, is_base64):
 def test_a_body_in_another_media_type_is_refused():
     with pytest.raises(UnsupportedMediaType):
         json_body("a=1", is_base64=False, content_type="application/x-www-form-urlencoded")
+
+
+def test_query_parameters_the_route_does_not_read_are_each_named():
+    error = unknown_query_parameters(["from", "colour", "sort"], known=["from", "to"])
+    assert error is not None
+    assert [e["loc"] for e in error.errors()] == [("query", "colour"), ("query", "sort")]
+    assert unknown_query_parameters(["from"], known=["from", "to"]) is None

@@ -1,4 +1,5 @@
-"""Request bodies: UTF-8 JSON or a problem, decided before any route code runs.
+"""Request bodies and query strings: what a route reads, or a problem, decided before
+any route code runs.
 
 For a route that takes a body (a ``Body()`` parameter):
 
@@ -8,6 +9,10 @@ For a route that takes a body (a ``Body()`` parameter):
 - a body that is not base64 when the event says it is, not UTF-8, or not JSON -> 400
   ``BODY_NOT_JSON`` (``problems.from_validation_errors``);
 - an empty body is no body: the route's model says whether it needs one (422).
+
+A query parameter the route does not read -> 422 naming ``query.<name>``, as an unknown
+body field is (SPEC: unknown fields are rejected): a misspelt filter is a client's
+mistake to hear about, not a silently ignored one.
 
 Routes without a body parameter read nothing here, whatever the request carries: the
 Stripe webhook verifies its raw bytes itself, and a GET with no content type is a GET.
@@ -23,10 +28,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from email.message import Message
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
 )
@@ -83,11 +90,38 @@ def json_body(raw: str | None, *, is_base64: bool, content_type: str | None) -> 
         raise _not_json("the body is not JSON") from None
 
 
+def unknown_query_parameters(
+    names: Iterable[str], known: Iterable[str]
+) -> RequestValidationError | None:
+    """The error naming each query parameter that is not one of ``known``, if any."""
+    allowed = set(known)
+    unknown = sorted(name for name in set(names) if name not in allowed)
+    if not unknown:
+        return None
+    return RequestValidationError(
+        [
+            {"type": "extra_forbidden", "loc": ("query", name), "msg": "Unknown parameter"}
+            for name in unknown
+        ]
+    )
+
+
 class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools' request validation, reading bodies as this module says."""
+    """Powertools' request validation, reading bodies as this module says and refusing
+    query parameters the route does not read."""
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # Powertools' is unannotated
+
+    def handler(self, app: Any, next_middleware: NextMiddleware) -> Response[Any]:
+        route = app.context["_route"]
+        error = unknown_query_parameters(
+            (app.current_event.query_string_parameters or {}).keys(),
+            (param.alias for param in route.dependant.query_params),
+        )
+        if error is not None:
+            raise error
+        return super().handler(app, next_middleware)
 
     def _get_body(self, app: Any) -> Any:
         event = app.current_event

@@ -210,9 +210,19 @@ _GATEWAY_MESSAGE: dict[str, Any] = {
 }
 
 
-def documented(*statuses: int) -> dict[int, Any]:
-    """A route's own error answers for its OpenAPI entry: ``responses=documented(409, 410)``."""
-    return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
+# The OpenAPI extension a route's own error statuses travel in, from its decorator to
+# scripts/openapi (which turns them into Problem responses and drops the extension).
+# Not ``responses=``: Powertools then leaves out the success response it derives from the
+# route's return type.
+ERRORS_EXTENSION = "x-admitone-errors"
+
+
+def documented(*statuses: int) -> dict[str, Any]:
+    """A route's own error answers: ``@app.post(path, openapi_extensions=documented(409))``."""
+    unknown = [status for status in statuses if status not in _DESCRIPTIONS]
+    if unknown:
+        raise ValueError(f"no description for status {unknown}")
+    return {ERRORS_EXTENSION: list(statuses)}
 
 
 def error_response(

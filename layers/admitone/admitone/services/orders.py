@@ -58,7 +58,7 @@ from admitone.domain.orders import (
 )
 from admitone.domain.pricing import Quote
 from admitone.domain.tickets import Ticket
-from admitone.observability import logger
+from admitone.observability import logger, report_error
 from admitone.services import holds, issuance
 from admitone.services import inventory as inventory_service
 from admitone.services.quote import price_cart
@@ -244,6 +244,7 @@ def place_order(
         # Not a refusal the buyer can act on (Stripe refused our request, a bug): the
         # hold goes back, the error is logged in full, the buyer may retry.
         logger.exception("order not placed after its hold; hold given back")
+        report_error(error)
         _give_back(order, intent, now, reason="not_placed")
         raise DependencyUnavailable("The order could not be placed; try again.") from error
     return PlacedOrder(
