@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,34 @@ class LogLines:
 
 
 StartStack = Callable[[Path], tuple[LocalStack, LogLines]]
+
+
+@dataclass
+class FuzzTally:
+    """What the contract fuzzer sent and got back (test_fuzz_contract.py), for the summary."""
+
+    operations: set[str] = field(default_factory=set)
+    by_class: Counter[str] = field(default_factory=Counter)
+
+    def record(self, operation: str, status: int) -> None:
+        self.operations.add(operation)
+        self.by_class[f"{status // 100}xx"] += 1
+
+    def line(self) -> str:
+        answers = ", ".join(f"{n} {cls}" for cls, n in sorted(self.by_class.items()))
+        return (
+            f"schemathesis: {len(self.operations)} operations, {self.by_class.total()} checked"
+            f" requests ({answers or 'none'})"
+        )
+
+
+FUZZ_TALLY = pytest.StashKey[FuzzTally]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    tally = terminalreporter.config.stash.get(FUZZ_TALLY, None)
+    if tally is not None:
+        terminalreporter.write_line(tally.line())
 
 
 @pytest.fixture(scope="module")
