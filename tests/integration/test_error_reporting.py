@@ -114,10 +114,10 @@ def cold_start(aws: AwsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     observability_settings.cache_clear()
 
 
-def _hostile_health_request() -> dict[str, Any]:
-    """GET /health carrying everything that must never leave: credentials in headers,
-    a cookie, a token in the query string, an e-mail address in the body."""
-    event = sample_event("system.health", "ok")
+def _hostile_search_request() -> dict[str, Any]:
+    """GET /events carrying everything that must never leave: credentials in headers,
+    a cookie, a token and an e-mail address in the query string and the body."""
+    event = sample_event("events.search_events", "ok")
     event["headers"] = {
         **event["headers"],
         "authorization": f"Bearer {JWT}",
@@ -126,8 +126,8 @@ def _hostile_health_request() -> dict[str, Any]:
         "idempotency-key": IDEMPOTENCY_KEY,
     }
     event["cookies"] = [COOKIE]
-    event["rawQueryString"] = f"token={QUERY_TOKEN}&email={EMAIL}"
-    event["queryStringParameters"] = {"token": QUERY_TOKEN, "email": EMAIL}
+    event["rawQueryString"] = f"cursor={QUERY_TOKEN}&q={EMAIL}"
+    event["queryStringParameters"] = {"cursor": QUERY_TOKEN, "q": EMAIL}
     event["body"] = json.dumps({"email": EMAIL, "password": "hunter2-secret"})
     return event
 
@@ -137,6 +137,13 @@ def _broken_dependency_check(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError(f"dependency check crashed for {EMAIL} holding Bearer {JWT}")
 
     monkeypatch.setattr(health, "check_dependencies", fail)
+
+
+def _broken_search(aws: AwsStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_: Any, **__: Any) -> None:
+        raise RuntimeError(f"search crashed for {EMAIL} holding Bearer {JWT}")
+
+    monkeypatch.setattr(aws.handler_module("SearchEventsFunction"), "search_events", fail)
 
 
 def _assert_nothing_secret(receiver: EnvelopeReceiver) -> None:
@@ -152,12 +159,14 @@ def test_an_unhandled_error_in_an_http_handler_reaches_sentry_naming_function_an
     receiver: EnvelopeReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ):
-    cold_start("HealthFunction", sentry_dsn=receiver.dsn)
-    _broken_dependency_check(monkeypatch)
-    spec = aws.stack.function("HealthFunction")
+    cold_start("SearchEventsFunction", sentry_dsn=receiver.dsn)
+    _broken_search(aws, monkeypatch)
+    spec = aws.stack.function("SearchEventsFunction")
     context = LambdaContext(spec.function_name)
 
-    response = aws.handler_module("HealthFunction").handler(_hostile_health_request(), context)
+    response = aws.handler_module("SearchEventsFunction").handler(
+        _hostile_search_request(), context
+    )
 
     assert response["statusCode"] == 500
     assert json.loads(response["body"])["code"] == "INTERNAL_ERROR"
@@ -189,13 +198,13 @@ def test_in_the_lambda_runtime_the_integration_adds_no_headers_query_or_body(
 ):
     """In Lambda the integration wraps the runtime's handler and adds the request it
     sees (headers, query string); wrapped as the runtime's bootstrap does, those go."""
-    cold_start("HealthFunction", sentry_dsn=receiver.dsn)
-    _broken_dependency_check(monkeypatch)
-    spec = aws.stack.function("HealthFunction")
+    cold_start("SearchEventsFunction", sentry_dsn=receiver.dsn)
+    _broken_search(aws, monkeypatch)
+    spec = aws.stack.function("SearchEventsFunction")
     context = RuntimeContext(spec.function_name)
-    handler = _wrap_handler(aws.handler_module("HealthFunction").handler)
+    handler = _wrap_handler(aws.handler_module("SearchEventsFunction").handler)
 
-    assert handler(_hostile_health_request(), context)["statusCode"] == 500
+    assert handler(_hostile_search_request(), context)["statusCode"] == 500
 
     (event,) = receiver.events()
     assert event["extra"]["lambda"]["function_name"] == spec.function_name
