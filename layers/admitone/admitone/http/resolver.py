@@ -56,7 +56,8 @@ def http_resolver() -> APIGatewayHttpResolver:
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.not_found(_no_route)
     app.exception_handler(Exception)(_unexpected)
-    # Rate limits first: requests with bad tokens count too.
+    # Rate limits before authentication: requests with bad tokens count too. (Powertools'
+    # request validation runs before both: a malformed request is refused uncounted.)
     app.use(middlewares=[rate_limit, authenticate])
     read_json_bodies(app)  # in Powertools' request validation, which runs before app.use's
     return app
@@ -65,8 +66,8 @@ def http_resolver() -> APIGatewayHttpResolver:
 def http_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
     """The Lambda entry point of an HTTP function: logging context, metrics, the resolver."""
 
-    # clear_state: keys appended for one request (user_id ...) must not reach the next.
     @trace_handler
+    # clear_state: keys appended for one request (user_id ...) must not reach the next.
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
     )
