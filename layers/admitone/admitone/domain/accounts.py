@@ -71,9 +71,14 @@ class Principal:
         return Role.ADMIN in self.roles
 
 
+def canonical_email(email: str) -> str:
+    """The form an address is stored and compared in (NFKC, trimmed, lower case)."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
 def normalize_email(email: str, *, field_name: str = "email") -> str:
-    """The canonical form an address is stored and compared in (NFKC, trimmed, lower case)."""
-    canonical = unicodedata.normalize("NFKC", email).strip().lower()
+    """The canonical form of an address (``canonical_email``), refused if it is none."""
+    canonical = canonical_email(email)
     if len(canonical) > EMAIL_MAX_LENGTH or not _EMAIL.match(canonical):
         raise InvalidEmail(
             "That is not an e-mail address.",

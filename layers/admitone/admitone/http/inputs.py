@@ -8,16 +8,15 @@ malformed id is a 422 naming ``path.<name>`` and never becomes a table key.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
-import email_validator
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from admitone.domain.accounts import EMAIL_MAX_LENGTH
+from admitone.domain.accounts import EMAIL_MAX_LENGTH, canonical_email
 from admitone.domain.catalog import Address, ResalePolicy
 from admitone.domain.ids import Prefix, id_pattern
 from admitone.domain.moments import DATE_OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, is_carried
@@ -29,25 +28,29 @@ from admitone.domain.moments import DATE_OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, is_
 _RESERVED_STAND_IN = "example"
 
 
-def _syntax_probe(address: str) -> str:
+def _syntax_probe(address: str, special_use_domains: Iterable[str]) -> str:
     local, _, domain = address.rpartition("@")
-    for reserved in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    for reserved in special_use_domains:
         if domain == reserved or domain.endswith(f".{reserved}"):
             return f"{local}@{domain[: -len(reserved)]}{_RESERVED_STAND_IN}"
     return address
 
 
 def _sendable_address(value: str) -> str:
-    # The canonical form of domain/accounts.normalize_email (NFKC, trimmed, lower case):
-    # the key an address is stored under stays what it always was.
-    address = unicodedata.normalize("NFKC", value).strip().lower()
+    # Imported on the first address checked, not at the cold start of every function
+    # that imports this module (its RFC tables cost tens of milliseconds).
+    import email_validator  # noqa: PLC0415
+
+    # The canonical form accounts are keyed by: the key an address is stored under
+    # stays what it always was.
+    address = canonical_email(value)
     if len(address) > EMAIL_MAX_LENGTH:
         raise ValueError(f"an e-mail address has at most {EMAIL_MAX_LENGTH} characters")
     try:
         # Syntax only: no DNS, no display name ("Ada <a@x.com>"), no quoted local part,
         # no IP literal: commas, semicolons, quotes and angle brackets are refused here.
         email_validator.validate_email(
-            _syntax_probe(address),
+            _syntax_probe(address, email_validator.SPECIAL_USE_DOMAIN_NAMES),
             check_deliverability=False,
             allow_display_name=False,
             allow_quoted_local=False,
