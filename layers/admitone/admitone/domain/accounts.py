@@ -47,6 +47,8 @@ class User:
     locked_until: datetime | None = None
     # Refresh-token families started before this moment are dead (password reset).
     sessions_revoked_at: datetime | None = None
+    # Set by an admin: a suspended user cannot sign in, and nothing they hold works.
+    suspended_at: datetime | None = None
 
     def locked_for(self, now: datetime) -> timedelta | None:
         """How long logins stay refused, or None when they are allowed."""

@@ -95,6 +95,7 @@ def _to_user(item: Item) -> User:
             if item.get("sessions_revoked_at") is None
             else datetime.fromtimestamp(item["sessions_revoked_at"] / 1000, tz=UTC)
         ),
+        suspended_at=_moment(item.get("suspended_at")),
     )
 
 
