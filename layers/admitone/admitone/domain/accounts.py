@@ -72,6 +72,11 @@ class Principal:
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
 
+    def manages(self, owner_id: str) -> bool:
+        """Whether the caller may manage what ``owner_id`` owns: an admin, or the owner
+        while they still hold the organizer role (ownership alone is not enough)."""
+        return self.is_admin or (Role.ORGANIZER in self.roles and owner_id == self.user_id)
+
 
 def canonical_email(email: str) -> str:
     """The form an address is stored and compared in (NFKC, trimmed, lower case)."""
