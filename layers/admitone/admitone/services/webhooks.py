@@ -6,8 +6,11 @@ Webhooks way (domain/webhooks.py). Each (endpoint, event) is one delivery, recor
 once however often the bus repeats the event; its attempts are logged (30 days). A
 failed attempt (no answer, or a non-2xx) is retried on the outbox schedule: 1 s
 doubling with jitter, capped at 60 s, 5 attempts; short waits in the same invocation,
-the rest by the dispatcher's schedule. The URL is checked again before every attempt:
-a host that now resolves inside a network is refused (DNS rebinding).
+the rest by the dispatcher's schedule. The host is resolved once per attempt, every
+address it answers is checked, and the POST goes to a checked address (DNS rebinding:
+a host may answer a public address to the check and an internal one to the connect).
+An attempt without an HTTP answer is logged with a stable reason, never the exception's
+text (domain/webhooks.py).
 """
 
 from __future__ import annotations
@@ -32,10 +35,10 @@ from admitone.domain.outbox import is_exhausted, retry_delay
 from admitone.domain.webhooks import (
     DELIVERY_TIMEOUT_SECONDS,
     Endpoint,
-    WebhookUrlRefused,
     check_url,
     delivery_headers,
     new_secret,
+    url_refusal,
 )
 from admitone.observability import logger
 from admitone.services.catalog_access import require_organizer
@@ -155,18 +158,32 @@ def _deliver(endpoint: Endpoint, delivery: store.Delivery, clock: Clock) -> None
 
 def _attempt(endpoint: Endpoint, delivery: store.Delivery, now: datetime) -> dict[str, Any]:
     entry: dict[str, Any] = {"at": now.astimezone(UTC).isoformat()}
+    addresses = webhook_http.resolve(endpoint.url)
+    refusal = url_refusal(
+        endpoint.url, addresses, allow_loopback_http=settings().webhooks_allow_loopback
+    )
+    if refusal is not None:
+        entry["error"] = refusal[0]
+        return entry
     try:
-        _check(endpoint.url)
         entry["status_code"] = webhook_http.post(
             endpoint.url,
+            addresses,
             delivery.body,
             delivery_headers(
                 endpoint.secret, delivery.message_id, int(now.timestamp()), delivery.body
             ),
             timeout=DELIVERY_TIMEOUT_SECONDS,
         )
-    except WebhookUrlRefused as refused:
-        entry["error"] = f"url refused: {refused.detail}"
-    except OSError as error:
-        entry["error"] = f"{type(error).__name__}: {error}"[:300]
+    except webhook_http.DeliveryFailed as failed:
+        entry["error"] = failed.reason
+        # The cause's type only: its text can name internal hosts and addresses.
+        logger.info(
+            "webhook attempt failed",
+            extra={
+                "endpoint_id": endpoint.id,
+                "reason": failed.reason,
+                "cause": type(failed.__cause__).__name__,
+            },
+        )
     return entry

@@ -7,7 +7,8 @@ Endpoint (``keys.webhook_endpoint``): ``endpoint_id``, ``owner_id``, ``url``, ``
 Delivery (``keys.webhook_delivery``, in the endpoint's partition, so its log is one
 query): ``message_id`` (the domain event id), ``event_type``, ``body`` (kept for the
 retries), ``status`` (pending | delivered | failed), ``attempts``, ``log`` (one entry
-per attempt: ``at``, ``status_code`` or ``error``), ``next_attempt_at``; GSI3
+per attempt: ``at``, and ``status_code`` or ``error``, a stable reason from
+domain/webhooks.py, never an exception's text), ``next_attempt_at``; GSI3
 ``WEBHOOK_RETRY#pending`` / ``<next attempt at>#<id>`` while a retry is due; ``expires_at``
 = +30 days (the table's TTL: RULES §7 keeps the log 30 days).
 """
