@@ -9,6 +9,7 @@ import copy
 import itertools
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,6 +44,17 @@ BODYLESS_SAMPLES = [(f, name) for f, name, takes_body in SAMPLES if not takes_bo
 
 
 _CALLS = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _logins_an_hour_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The login sample repeats one address, and failed logins back off per address:
+    each call happens an hour after the last, when earlier failures are forgiven."""
+    from admitone.services import login  # noqa: PLC0415
+
+    start = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    moments = (start + timedelta(hours=n) for n in itertools.count())
+    monkeypatch.setattr(login, "clock", lambda: next(moments))
 
 
 def _event(name: str) -> dict[str, Any]:

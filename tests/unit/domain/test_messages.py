@@ -20,6 +20,7 @@ from admitone.domain.messages import (
     account_already_exists,
     app_link,
     event_reminder,
+    login_attempts,
     order_confirmation,
     order_ended,
     password_changed,
@@ -97,6 +98,7 @@ MESSAGES: dict[str, Render] = {
     "refund_confirmation": lambda name: refund_confirmation(
         TO, name, event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
     ),
+    "login_attempts": lambda name: login_attempts(TO, name, 5),
 }
 LINKS: dict[str, tuple[str, ...]] = {
     "verify_email": (VERIFY_URL,),
@@ -111,6 +113,7 @@ LINKS: dict[str, tuple[str, ...]] = {
     "registration_reminder": (REGISTER_URL,),
     "order_ended": (),
     "refund_confirmation": (),
+    "login_attempts": (),
 }
 ALL = pytest.mark.parametrize("kind", sorted(MESSAGES))
 
@@ -427,3 +430,10 @@ def test_reminders_say_so_and_count_tickets() -> None:
     assert "You hold 2 tickets;" in MESSAGES["event_reminder"]("Ada").text
     one = event_reminder(TO, "Ada", event_title="Gala", starts_local="tomorrow", tickets=1)
     assert "You hold 1 ticket;" in one.text
+
+
+def test_a_login_attempts_notice_counts_them_and_points_to_a_reset_without_a_link() -> None:
+    message = login_attempts(TO, "Ada", 7)
+    assert "7 failed attempts" in message.text
+    assert "Forgot password" in message.text
+    assert "http" not in message.text  # nothing to click: a phisher's copy would stand out

@@ -9,6 +9,7 @@ a fresh hash of the password it has just verified. Nobody is asked to reset.
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -22,9 +23,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches; as slow for a hash that is none (an unclaimed
+    account has ``""``) as for a real one, so the time taken does not tell them apart."""
     try:
         return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except InvalidHashError:
+        burn_verification_time(password)
+        return False
+    except VerificationError:
         return False
 
 
@@ -39,4 +45,5 @@ def _decoy_hash() -> str:
 
 def burn_verification_time(password: str) -> None:
     """Spend what verifying a real hash costs, so unknown and known accounts answer alike."""
-    verify_password(_decoy_hash(), password)
+    with suppress(VerificationError):
+        _HASHER.verify(_decoy_hash(), password)

@@ -1,6 +1,7 @@
-"""Accounts: who a user is, what a valid address and password are, when a login is locked.
+"""Accounts: who a user is, what a valid address and password are.
 
-RULES §16: passwords 10-128 characters; lockout after 10 failures for 1 hour.
+RULES §16: passwords 10-128 characters. (Its "lockout after 10 failures for 1 hour" is
+replaced by the login backoff of domain/login_guard.py.)
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,8 +18,6 @@ from admitone.domain.jwt_tokens import Role
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
-LOCKOUT_THRESHOLD = 10
-LOCKOUT_DURATION = timedelta(hours=1)
 EMAIL_MAX_LENGTH = 254
 # Deliberately loose (RFC 5322 is not a validation grammar): one @, a dotted domain,
 # no spaces. Deliverability is proven by the verification e-mail, not by a regex.
@@ -43,18 +42,10 @@ class User:
     email_verified: bool = False
     phone: str | None = None
     preferences: NotificationPreferences = field(default_factory=NotificationPreferences)
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     # Refresh-token families started before this moment are dead (password reset).
     sessions_revoked_at: datetime | None = None
     # Set by an admin: a suspended user cannot sign in, and nothing they hold works.
     suspended_at: datetime | None = None
-
-    def locked_for(self, now: datetime) -> timedelta | None:
-        """How long logins stay refused, or None when they are allowed."""
-        if self.locked_until is None or self.locked_until <= now:
-            return None
-        return self.locked_until - now
 
 
 @dataclass(frozen=True)
@@ -101,8 +92,3 @@ def check_password_policy(password: str, *, field_name: str = "password") -> Non
             f"The password {message}.",
             errors=(FieldError(field_name, message, WeakPassword.code),),
         )
-
-
-def lock_after_failure(failed_logins: int, now: datetime) -> datetime | None:
-    """When the account locks, given the failure count including the one just made."""
-    return now + LOCKOUT_DURATION if failed_logins >= LOCKOUT_THRESHOLD else None

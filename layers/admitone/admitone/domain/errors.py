@@ -202,9 +202,19 @@ class InvalidCredentials(Unauthenticated):
     title = "The e-mail address or password is wrong"
 
 
-class AccountLocked(Locked):
-    code = "ACCOUNT_LOCKED"
-    title = "Too many failed logins"
+class Throttled(Locked):
+    """Too many attempts lately: refused for ``retry_after_seconds`` (429, not 423:
+    nothing is locked, the wait grows with the attempts and wears off)."""
+
+    code = "THROTTLED"
+    title = "Too many attempts"
+
+
+class LoginThrottled(Throttled):
+    """The same answer for every address, with an account or without."""
+
+    code = "LOGIN_THROTTLED"
+    title = "Too many login attempts"
 
 
 class EmailNotVerified(Forbidden):

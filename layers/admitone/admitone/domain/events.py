@@ -101,6 +101,13 @@ class TicketCheckedIn(EventData):
     offline: bool
 
 
+class AccountLoginThrottled(EventData):
+    """An address with an account reached the login backoff: its owner is told."""
+
+    user_id: str
+    failures: int
+
+
 SCHEMAS: Mapping[str, type[EventData]] = {
     "event.cancelled": EventCancelled,
     "order.paid": OrderPaid,
@@ -112,6 +119,7 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "ticket.transferred": TicketTransferred,
     "ticket.attendee_named": TicketAttendeeNamed,
     "ticket.checked_in": TicketCheckedIn,
+    "account.login_throttled": AccountLoginThrottled,
 }
 
 

@@ -199,6 +199,28 @@ def password_changed(to: str, name: str) -> EmailMessage:
     )
 
 
+def login_attempts(to: str, name: str, failures: int) -> EmailMessage:
+    """Tells an owner their account is being guessed at. It says nothing of where the
+    attempts came from and carries no link: it asks for nothing but a strong password."""
+    return _compose(
+        to,
+        subject=f"Failed sign-in attempts on your {BRAND} account",
+        heading="Someone is trying to sign in",
+        name=name,
+        blocks=(
+            f"There were {failures} failed attempts to sign in to your {BRAND} account "
+            "with a wrong password. To protect it, sign-in with this address is slowed "
+            "down for a while; your password still works.",
+            "If this was you and you have forgotten your password, choose a new one with "
+            "“Forgot password” on the sign-in page, which will reset it.",
+            "If this was not you, nothing else is needed as long as your password is "
+            f"strong and used nowhere else; if it is not, reset it now. {BRAND} never asks "
+            "for your password by e-mail.",
+        ),
+        footer=f"You receive this e-mail because someone tried to sign in to your {BRAND} account.",
+    )
+
+
 def order_confirmation(
     to: str,
     name: str,

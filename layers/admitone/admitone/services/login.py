@@ -1,43 +1,59 @@
 """Log in with e-mail and password: a token pair, or a refusal that does not say
-whether the address has an account. RULES §16 lockout: 10 failures lock for 1 hour."""
+whether the address has an account.
+
+Failures back off per address and per source (domain/login_guard.py) instead of
+locking an account: a throttled attempt is answered 429 ``LOGIN_THROTTLED`` before its
+password is looked at, and any wrong password 401 ``INVALID_CREDENTIALS``, alike for
+an account, an unclaimed account (no password yet) and an address nobody uses. The
+owner of an account being guessed at is told by e-mail (through the outbox).
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from admitone.adapters import passwords
-from admitone.adapters.dynamo import accounts
-from admitone.domain.accounts import lock_after_failure, normalize_email
-from admitone.domain.errors import AccountLocked, EmailNotVerified, InvalidCredentials
+from admitone.adapters.dynamo import accounts, login_guard
+from admitone.adapters.dynamo.login_guard import Kind
+from admitone.adapters.dynamo.outbox import outbox_op
+from admitone.domain.accounts import User, normalize_email
+from admitone.domain.errors import EmailNotVerified, InvalidCredentials, LoginThrottled
 from admitone.domain.ids import Prefix, new_id
+from admitone.domain.login_guard import BY_ADDRESS, BY_SOURCE, Failures, longest_wait
 from admitone.observability import logger
 from admitone.services.session_tokens import REFRESH_LIFETIME, RefreshToken, TokenPair, issue_pair
 
 _REFUSED = "The e-mail address or password is wrong."
+_THROTTLED = "Too many failed logins; try again later."
+# Optimistic writes of one counter that lose to a concurrent attempt are read again;
+# an attempt that keeps losing is refused as throttled (it can simply retry).
+_WRITE_TRIES = 5
 
 
-def login(email: str, password: str, *, now: datetime | None = None) -> TokenPair:
-    now = now or datetime.now(UTC)
-    found = accounts.user_with_hash_by_email(normalize_email(email))
+def clock() -> datetime:
+    """The moment a login happens at (tests replace it to move through the backoff)."""
+    return datetime.now(UTC)
+
+
+def login(
+    email: str, password: str, *, source: str | None = None, now: datetime | None = None
+) -> TokenPair:
+    """``source`` is the client's IP key (``rate_limits.ip_client_key``), if known."""
+    now = now or clock()
+    address = normalize_email(email)
+    attempt = _admit(address, source, now)
+    found = accounts.user_with_hash_by_email(address)
     if found is None:
         passwords.burn_verification_time(password)
-        raise InvalidCredentials(_REFUSED)
+        _failed(address, source, attempt, None, now)
     user, password_hash = found
-    logger.append_keys(user_id=user.id)
-    locked_for = user.locked_for(now)
-    if locked_for is not None:
-        raise AccountLocked(
-            "Too many failed logins; try again later.",
-            retry_after_seconds=math.ceil(locked_for.total_seconds()),
-        )
+    # An unclaimed account's hash is empty: verifying it burns the same time and fails.
     if not passwords.verify_password(password_hash, password):
-        failures = accounts.record_failed_login(user.id)
-        lock_until = lock_after_failure(failures, now)
-        if lock_until is not None:
-            accounts.lock_user(user.id, lock_until)
-            logger.warning("account locked after repeated failed logins")
-        raise InvalidCredentials(_REFUSED)
+        _failed(address, source, attempt, user if password_hash else None, now)
+    login_guard.forget(Kind.ADDRESS, address)
+    logger.append_keys(user_id=user.id)
     if not user.email_verified:
         raise EmailNotVerified("Verify your e-mail address before logging in.")
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(password_hash) else None
@@ -53,3 +69,70 @@ def login(email: str, password: str, *, now: datetime | None = None) -> TokenPai
     )
     logger.info("logged in")
     return issue_pair(user, refresh, now)
+
+
+def _throttled(seconds: float) -> LoginThrottled:
+    return LoginThrottled(_THROTTLED, retry_after_seconds=math.ceil(seconds))
+
+
+def _admit(address: str, source: str | None, now: datetime) -> Failures:
+    """Count this attempt against the address, or refuse it while a wait is on.
+
+    Counted first, as if it failed (a correct password forgets it), so that of many
+    concurrent attempts only as many go ahead as the backoff allows."""
+    for _ in range(_WRITE_TRIES):
+        counter = login_guard.failures(Kind.ADDRESS, address)
+        by_source = login_guard.failures(Kind.SOURCE, source) if source else None
+        wait = longest_wait(now, counter, by_source)
+        if wait is not None:
+            logger.info("login throttled", extra={"retry_after": math.ceil(wait.total_seconds())})
+            raise _throttled(wait.total_seconds())
+        counted = counter.counted(BY_ADDRESS, now)
+        if login_guard.save(Kind.ADDRESS, address, counted):
+            return counted
+    raise _throttled(1)
+
+
+def _failed(
+    address: str, source: str | None, attempt: Failures, owner: User | None, now: datetime
+) -> NoReturn:
+    """A wrong password (or none to check): count it against the source, tell the
+    owner if their address just reached the backoff, and refuse."""
+    if source:
+        _count_source_failure(source, now)
+    _notice_if_due(address, attempt, owner, now)
+    raise InvalidCredentials(_REFUSED)
+
+
+def _count_source_failure(source: str, now: datetime) -> None:
+    for _ in range(_WRITE_TRIES):
+        counter = login_guard.failures(Kind.SOURCE, source)
+        if login_guard.save(Kind.SOURCE, source, counter.counted(BY_SOURCE, now)):
+            return
+    logger.warning("a failed login could not be counted against its source")
+
+
+def _notice_if_due(address: str, attempt: Failures, owner: User | None, now: datetime) -> None:
+    """Mark the address noticed and, if it has an account with a password, tell its
+    owner, in one write. Unknown addresses are marked too, by the same kind of write,
+    so that this attempt takes as long for them."""
+    counter = attempt
+    for _ in range(_WRITE_TRIES):
+        if not counter.notice_due(BY_ADDRESS, now):
+            return
+        notice = (
+            ()
+            if owner is None
+            else (
+                outbox_op(
+                    "account.login_throttled",
+                    {"user_id": owner.id, "failures": counter.level(BY_ADDRESS, now)},
+                    now=now,
+                ),
+            )
+        )
+        if login_guard.save(Kind.ADDRESS, address, counter.noticed(now), with_ops=notice):
+            if owner is not None:
+                logger.warning("login backoff reached: owner told", extra={"user_id": owner.id})
+            return
+        counter = login_guard.failures(Kind.ADDRESS, address)

@@ -15,7 +15,8 @@ What is sent, for which event (times in the event's own time zone):
 - ``ticket.attendee_named``: the attendee's own ticket (its QR inline);
 - ``ticket.transferred``: the ticket to its new holder, a notice to the former one;
 - ``order.expired`` / ``order.cancelled``: the seats were released, nothing charged;
-- ``order.refunded``: the refund confirmation.
+- ``order.refunded``: the refund confirmation;
+- ``account.login_throttled``: the owner is told their account is being guessed at.
 """
 
 from __future__ import annotations
@@ -288,6 +289,19 @@ def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
     )
 
 
+def _login_throttled(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    owner = accounts.user_by_id(data["user_id"])
+    if owner is None:
+        return []
+    return [
+        (
+            "login_attempts",
+            owner.email,
+            lambda: messages.login_attempts(owner.email, owner.name, int(data["failures"])),
+        )
+    ]
+
+
 _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], list[Mail]]] = {
     "order.paid": _order_paid,
     "ticket.attendee_named": _attendee_named,
@@ -295,5 +309,6 @@ _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], list[Mail]]] = {
     "order.expired": _order_ended,
     "order.cancelled": _order_ended,
     "order.refunded": _refunded,
+    "account.login_throttled": _login_throttled,
 }
 NOTIFIED_EVENT_TYPES = tuple(_HANDLERS)

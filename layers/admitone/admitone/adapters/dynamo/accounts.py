@@ -73,7 +73,6 @@ def _user_item(user: User, password_hash: str) -> Item:
         "phone": user.phone,
         "preferences": user.preferences.model_dump(),
         "password_hash": password_hash,
-        "failed_logins": 0,
         "created_at": _epoch(user.created_at),
     }
 
@@ -88,8 +87,6 @@ def _to_user(item: Item) -> User:
         email_verified=bool(item.get("email_verified")),
         phone=item.get("phone"),
         preferences=NotificationPreferences.model_validate(item.get("preferences") or {}),
-        failed_logins=int(item.get("failed_logins", 0)),
-        locked_until=_moment(item.get("locked_until")),
         sessions_revoked_at=(
             None
             if item.get("sessions_revoked_at") is None
@@ -153,26 +150,14 @@ def user_with_hash_by_email(email: str) -> tuple[User, str] | None:
     return (_to_user(item), item["password_hash"]) if item else None
 
 
-def record_failed_login(user_id: str) -> int:
-    """Count one more failed login; returns the count so far."""
-    item = update(keys.user(user_id), "ADD failed_logins :one", values={":one": 1})
-    return int(item["failed_logins"])
-
-
-def lock_user(user_id: str, until: datetime) -> None:
-    update(
-        keys.user(user_id),
-        "SET locked_until = :until, failed_logins = :zero",
-        values={":until": _epoch(until), ":zero": 0},
-    )
-
-
 def record_successful_login(user_id: str, new_password_hash: str | None = None) -> None:
-    expression = "SET failed_logins = :zero REMOVE locked_until"
-    values: dict[str, Any] = {":zero": 0}
+    """Store the fresh hash of a password just verified, if it needs one. Also drops
+    what the old hour-long lockout left on the item (login_guard counts failures now)."""
+    expression = "REMOVE failed_logins, locked_until"
+    values: dict[str, Any] | None = None
     if new_password_hash is not None:
-        expression = "SET failed_logins = :zero, password_hash = :hash REMOVE locked_until"
-        values[":hash"] = new_password_hash
+        expression = "SET password_hash = :hash REMOVE failed_logins, locked_until"
+        values = {":hash": new_password_hash}
     update(keys.user(user_id), expression, values=values)
 
 

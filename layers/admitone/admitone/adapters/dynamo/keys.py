@@ -33,6 +33,11 @@ def rate_counter(family: str, key_kind: str, client_pseudonym: str, window_start
     return {"PK": f"RATE#{family}#{key_kind}#{client_pseudonym}", "SK": f"WINDOW#{window_start}"}
 
 
+def login_guard(kind: str, pseudonym: str) -> Key:
+    """Recent failed logins of one address or one source (the login backoff)."""
+    return {"PK": f"LOGINGUARD#{kind}#{pseudonym}", "SK": "GUARD"}
+
+
 # ------------------------------------------------------------------- catalog
 def venue(venue_id: str) -> Key:
     return {"PK": f"VENUE#{venue_id}", "SK": "VENUE"}
