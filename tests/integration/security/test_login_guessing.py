@@ -26,7 +26,7 @@ from tests.integration.conftest import Api, AwsStack
 from tests.integration.test_identity import PASSWORD, register_and_verify
 from tests.integration.test_notifier import run_notifier
 from tests.integration.test_outbox_drain import stream_records
-from tests.mailbox import sent_in_process
+from tests.mailbox import find_link, sent_in_process
 
 # The start of a minute: the per-IP auth limit (5/min) is counted in whole minutes.
 START = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -240,3 +240,28 @@ def test_parallel_guesses_cannot_slip_past_the_backoff(api: Api, aws: AwsStack, 
 
     # Of twelve guesses at once, exactly one is tried; the others meet its delay.
     assert outcomes == ["INVALID_CREDENTIALS"] + ["LOGIN_THROTTLED"] * 11
+
+
+def test_an_owner_who_resets_their_password_signs_in_at_once_inside_a_backoff(
+    api: Api, clock: Clock
+):
+    register_and_verify(api, "barbara@example.com")
+    next_ip = _addresses("203.0.113")
+    for _ in range(8):
+        attempt(api, "barbara@example.com", ip=next_ip())
+    assert attempt(api, "barbara@example.com", PASSWORD, ip=next_ip()).status == 429
+
+    api.post("/auth/password/forgot", {"email": "barbara@example.com"}, ip=next_ip())
+    (reset_mail,) = [
+        mail
+        for mail in sent_in_process()
+        if "barbara@example.com" in mail.to and "/reset-password" in (mail.text or "")
+    ]
+    token = find_link(reset_mail, r"/reset-password").split("token=", 1)[1]
+    reset = api.post(
+        "/auth/password/reset", {"token": token, "password": "a brand new password"}, ip=next_ip()
+    )
+    assert reset.status == 204
+
+    signed_in = attempt(api, "barbara@example.com", "a brand new password", ip=next_ip())
+    assert signed_in.status == 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from admitone.adapters import mail, passwords
-from admitone.adapters.dynamo import accounts
+from admitone.adapters.dynamo import accounts, login_guard
 from admitone.adapters.signing_keys import load_keyset
 from admitone.config import settings
 from admitone.domain import messages
@@ -60,4 +60,6 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
         )
     except accounts.OneTimeTokenSpent:
         raise TokenAlreadyUsed("This reset link was already used.") from None
+    # The owner proved they hold the address: whatever guessing slowed it down is over.
+    login_guard.forget(login_guard.Kind.ADDRESS, user.email)
     mail.send_email(messages.password_changed(user.email, user.name))
