@@ -306,3 +306,18 @@ class LimitExceeded(ValidationFailed):
     """A purchase limit (per order, per ticket type) is exceeded."""
 
     code = "PURCHASE_LIMIT_EXCEEDED"
+
+
+class TooManyAttempts(Locked):
+    """Too many failed tries of a guessable input for now (429 with ``Retry-After``)."""
+
+    code = "TOO_MANY_ATTEMPTS"
+    title = "Too many attempts"
+
+
+class VoucherAttemptsExceeded(TooManyAttempts):
+    """The client tried too many wrong voucher codes for this event; no code is looked up
+    until ``retry_after_seconds`` have passed."""
+
+    code = "VOUCHER_ATTEMPTS_EXCEEDED"
+    title = "Too many voucher codes tried"

@@ -21,6 +21,7 @@ from admitone.domain.errors import (
     Gone,
     Locked,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
     UnsupportedMediaType,
     ValidationFailed,
@@ -38,6 +39,7 @@ _STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     Gone: 410,
     DependencyUnavailable: 503,
     Locked: 423,
+    TooManyAttempts: 429,
     UnsupportedMediaType: 415,
 }
 
