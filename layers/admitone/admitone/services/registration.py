@@ -13,9 +13,9 @@ event end), and an Ed25519 signature of the same bytes is the same, so the same 
 comes out every time. The e-mailed invite goes only to the attendee the buyer named at
 checkout or to the buyer's address once verified (``invite_recipient``).
 
-Before the deadline the purchaser
-names an attendee per ticket; all names of one request land in one transaction with
-a ``ticket.attendee_named`` outbox item per ticket that changed. Naming the same
+Before the deadline the purchaser names an attendee per ticket; all names of one
+request land in one transaction with a ``ticket.attendee_named`` outbox item per ticket
+that changed. Naming the same
 people again changes nothing. Renaming a ticket whose attendee was already named (and
 sent it) re-issues its QR, so the first person's copy stops admitting.
 """
