@@ -1,5 +1,6 @@
 """The acceptance of the foundation, over HTTP: the stack scripts/run starts is
-healthy, says which dependency is down when one is, and Ctrl-C stops everything."""
+healthy, says (to an admin) which dependency is down when one is, and Ctrl-C stops
+everything."""
 
 from __future__ import annotations
 
@@ -23,22 +24,32 @@ def test_health_is_ok_then_503_naming_the_table_once_moto_stops(start_stack: Sta
     stack, logs = start_stack(ROOT / "template.yaml")
     response = requests.get(f"{stack.api_url}/health", timeout=10)
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "ok"
+    assert response.json() == {"status": "ok"}  # liveness: no dependency asked
+    assert any(line.startswith("REPORT") for line in logs.of("HealthFunction"))
+    login = requests.post(
+        f"{stack.api_url}/auth/login",
+        json={"email": "admin@admitone.local", "password": "admitone-dev-password"},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    response = requests.get(f"{stack.api_url}/admin/health", headers=admin, timeout=10)
+    assert response.status_code == 200, response.text
     assert {k: v["status"] for k, v in response.json()["checks"].items()} == {
         "table": "ok",
         "bus": "ok",
         "stripe": "ok",
     }
-    assert any(line.startswith("REPORT") for line in logs.of("HealthFunction"))
 
     moto = stack.processes[0]
     moto.terminate()
     moto.wait(timeout=10)
-    response = requests.get(f"{stack.api_url}/health", timeout=15)
+    response = requests.get(f"{stack.api_url}/admin/health", headers=admin, timeout=15)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"
     assert body["checks"]["table"]["status"] == "fail"
+    assert requests.get(f"{stack.api_url}/health", timeout=15).status_code == 200
 
 
 def _listening(port: int) -> bool:

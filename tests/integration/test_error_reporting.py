@@ -227,9 +227,9 @@ def test_a_domain_error_answered_as_a_4xx_is_not_reported(
     assert receiver.events() == []
 
     # The same container still reports a real bug: the receiver was listening.
-    cold_start("HealthFunction", sentry_dsn=receiver.dsn)
+    cold_start("AdminHealthFunction", sentry_dsn=receiver.dsn)
     _broken_dependency_check(monkeypatch)
-    assert aws.invoke_sample("HealthFunction", "ok")["statusCode"] == 500
+    assert aws.invoke_sample("AdminHealthFunction", "ok")["statusCode"] == 500
     (event,) = receiver.events()
     assert event["exception"]["values"][-1]["type"] == "RuntimeError"
     assert not any(issubclass(type(value), DomainError) for value in event["exception"]["values"])
@@ -275,10 +275,10 @@ def test_with_an_empty_dsn_nothing_is_sent(
     receiver: EnvelopeReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ):
-    cold_start("HealthFunction", sentry_dsn="")
+    cold_start("AdminHealthFunction", sentry_dsn="")
     _broken_dependency_check(monkeypatch)
 
-    assert aws.invoke_sample("HealthFunction", "ok")["statusCode"] == 500
+    assert aws.invoke_sample("AdminHealthFunction", "ok")["statusCode"] == 500
 
     assert receiver.events() == []
     assert receiver.raw == []

@@ -1,4 +1,5 @@
-"""GET /health tells whether the table, the bus and Stripe really answer."""
+"""GET /health answers that the service lives; GET /admin/health tells whether the table,
+the bus and Stripe really answer."""
 
 from __future__ import annotations
 
@@ -8,8 +9,20 @@ from tests.conftest import sample_event
 from tests.integration.conftest import AwsStack
 
 
-def test_health_is_ok_when_every_dependency_answers(aws: AwsStack):
+def test_the_public_health_check_says_ok_and_nothing_else(aws: AwsStack):
     response = aws.invoke_sample("HealthFunction", "ok")
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"status": "ok"}
+    assert response["headers"]["Cache-Control"] == "no-store"
+
+
+def test_the_public_health_check_lives_while_the_table_is_gone(aws: AwsStack):
+    aws.client("dynamodb").delete_table(TableName=aws.stack.physical_name("Table"))
+    assert aws.invoke_sample("HealthFunction", "ok")["statusCode"] == 200
+
+
+def test_health_is_ok_when_every_dependency_answers(aws: AwsStack):
+    response = aws.invoke_sample("AdminHealthFunction", "ok")
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     assert body["status"] == "ok"
@@ -23,7 +36,7 @@ def test_health_is_ok_when_every_dependency_answers(aws: AwsStack):
 
 def test_health_is_503_naming_the_table_when_the_table_is_gone(aws: AwsStack):
     aws.client("dynamodb").delete_table(TableName=aws.stack.physical_name("Table"))
-    response = aws.invoke_sample("HealthFunction", "ok")
+    response = aws.invoke_sample("AdminHealthFunction", "ok")
     assert response["statusCode"] == 503
     checks = json.loads(response["body"])["checks"]
     assert checks["table"]["status"] == "fail"
@@ -33,7 +46,7 @@ def test_health_is_503_naming_the_table_when_the_table_is_gone(aws: AwsStack):
 
 def test_health_is_503_naming_the_bus_when_the_bus_is_gone(aws: AwsStack):
     aws.client("events").delete_event_bus(Name=aws.stack.physical_name("EventBus"))
-    response = aws.invoke_sample("HealthFunction", "ok")
+    response = aws.invoke_sample("AdminHealthFunction", "ok")
     assert response["statusCode"] == 503
     body = json.loads(response["body"])
     assert body["status"] == "fail"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from admitone.adapters.dynamo import keys, outbox, table
 from admitone.adapters.dynamo import orders as order_store
-from admitone.adapters.dynamo import outbox
 from admitone.domain.money import format_money
 from admitone.services import outbox_drain
 from admitone.services.accounts_by_email import user_for_email
@@ -36,8 +36,10 @@ def source(aws: AwsStack) -> Any:
 
 
 def bought_by_account(shop: Shop, email: str, quantity: int, name: str = "Grace Hopper") -> Holder:
-    """A purchase by a buyer with an account (the notifier reads the address there)."""
+    """A purchase by a buyer with a verified account (the notifier reads the address there;
+    the registration link goes only to a verified one)."""
     buyer = user_for_email(email, now=datetime.now(UTC), name=name)
+    table.update(keys.user(buyer.id), "SET email_verified = :yes", values={":yes": True})
     token = shop.aws.access_token(buyer.id, "buyer", email=buyer.email)
     placed = shop.order(token, {"ga": quantity})
     assert placed.status == 201, placed.body

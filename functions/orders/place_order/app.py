@@ -16,6 +16,7 @@ from admitone.http.idempotency import idempotency_scope, idempotent_route
 from admitone.http.inputs import EmailAddress
 from admitone.http.principal import principal
 from admitone.http.problems import documented
+from admitone.http.rate_limiting import client_of
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView
 from admitone.services.orders import place_order
@@ -54,6 +55,7 @@ def post_order(request: Annotated[PlaceOrderRequest, Body()]) -> tuple[OrderView
         voucher_code=request.voucher_code,
         attendee_email=request.attendee_email,
         stripe_key=idempotency_scope(app).stripe_key,
+        client=client_of(app.current_event.raw_event),
     )
     view = OrderView.of(
         placed.order,

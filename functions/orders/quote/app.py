@@ -1,4 +1,5 @@
-"""POST /quotes: the price of a cart (fees and each tax itemized); nothing is held."""
+"""POST /quotes: the price of a cart (fees and each tax itemized); nothing is held. Wrong
+voucher codes are limited per client and event (429 VOUCHER_ATTEMPTS_EXCEEDED)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.checkout import CartItem
 from admitone.http.problems import documented
+from admitone.http.rate_limiting import client_of
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import QuoteView
 from admitone.services.quote import price_cart
@@ -31,10 +33,15 @@ class QuoteRequest(BaseModel):
     voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-@app.post("/quotes", openapi_extensions=documented(404, 409))
+@app.post("/quotes", openapi_extensions=documented(404, 409, 503))
 def post_quote(request: Annotated[QuoteRequest, Body()]) -> dict[str, Any]:
     items = [CartItem(i.ticket_type_id, i.quantity) for i in request.items]
-    priced = price_cart(request.event_id, items, voucher_code=request.voucher_code)
+    priced = price_cart(
+        request.event_id,
+        items,
+        voucher_code=request.voucher_code,
+        client=client_of(app.current_event.raw_event),
+    )
     return QuoteView.of(priced.quote, priced.voucher_code).model_dump(mode="json")
 
 

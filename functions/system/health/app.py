@@ -1,4 +1,5 @@
-"""GET /health: 200 when the table, the bus and Stripe all answer, else 503 naming them."""
+"""GET /health (public): liveness only, 200 ``{"status": "ok"}``; it calls no dependency.
+The deep check of the table, the bus and Stripe is GET /admin/health (admins)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services import health
-from admitone.services.health import HealthReport
+from admitone.services.health import Liveness
 
 app = http_resolver()
 
@@ -15,21 +16,16 @@ app = http_resolver()
     "/health",
     responses={
         200: {
-            "description": "Every dependency answers.",
-            "content": {"application/json": {"model": HealthReport}},
-        },
-        503: {
-            "description": "A dependency does not answer; the report names it.",
-            "content": {"application/json": {"model": HealthReport}},
+            "description": "The service answers (no dependency is checked).",
+            "content": {"application/json": {"model": Liveness}},
         },
     },
 )
 def get_health() -> Response[str]:
-    report = health.check_dependencies()
     return Response(
-        status_code=200 if report.ok else 503,
+        status_code=200,
         content_type="application/json",
-        body=report.model_dump_json(),
+        body=health.liveness().model_dump_json(),
         headers={"Cache-Control": "no-store"},
     )
 

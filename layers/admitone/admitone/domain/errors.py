@@ -316,3 +316,11 @@ class LimitExceeded(ValidationFailed):
     """A purchase limit (per order, per ticket type) is exceeded."""
 
     code = "PURCHASE_LIMIT_EXCEEDED"
+
+
+class VoucherAttemptsExceeded(Throttled):
+    """The client tried too many wrong voucher codes for this event; no code is looked up
+    until ``retry_after_seconds`` have passed."""
+
+    code = "VOUCHER_ATTEMPTS_EXCEEDED"
+    title = "Too many voucher codes tried"

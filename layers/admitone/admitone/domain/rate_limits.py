@@ -35,6 +35,7 @@ class Family(StrEnum):
     PAYMENT = "payment"
     SCAN = "scan"
     GENERAL = "general"
+    VOUCHER = "voucher"  # failed voucher codes per event, not a route family
 
 
 class ClientKeyKind(StrEnum):
@@ -232,3 +233,29 @@ def seconds_until_window_ends(moment: datetime, window_seconds: int) -> int:
     end = (window_start(moment, window_seconds) + window_seconds) * _MICROSECONDS_PER_SECOND
     remaining = end - _microseconds_since_epoch(moment)
     return -(-remaining // _MICROSECONDS_PER_SECOND)
+
+
+# Voucher codes are guessable and every checkout route says whether one is valid: a
+# client has ten failed codes per event in ten minutes, by IP and, signed in, by user
+# (RULES §16 covers requests; this covers guesses). Only failures use the allowance: a
+# buyer re-quoting with a good code is never held back. ``VOUCHER`` is in no route's
+# families: services/quote.py counts these around the code's evaluation.
+VOUCHER_ATTEMPTS: tuple[Limit, ...] = (
+    Limit(Family.VOUCHER, 10, 10 * MINUTE, ClientKeyKind.IP),
+    Limit(Family.VOUCHER, 10, 10 * MINUTE, ClientKeyKind.USER),
+)
+# A client the request does not identify still counts, under one key per event.
+UNIDENTIFIED_CLIENT = "unidentified"
+
+
+def voucher_attempt_charges(event_id: str, client: Client) -> tuple[Charge, ...]:
+    """The counters a voucher code tried on ``event_id`` by ``client`` may use up: one per
+    key the client carries, per event; an anonymous client without an IP shares one."""
+    charges = tuple(
+        Charge(limit, f"{event_id}:{key}")
+        for limit in VOUCHER_ATTEMPTS
+        if (key := client.key(limit.per)) is not None
+    )
+    if charges:
+        return charges
+    return (Charge(VOUCHER_ATTEMPTS[0], f"{event_id}:{UNIDENTIFIED_CLIENT}"),)

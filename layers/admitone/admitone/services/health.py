@@ -1,4 +1,7 @@
-"""Health of the service: every dependency really touched, concurrently, with a deadline."""
+"""Health of the service: a liveness answer that touches nothing (public), and the deep
+check that really touches every dependency, concurrently, with a deadline (admins): a
+public route that calls DynamoDB, EventBridge and Stripe on every hit is a lever for
+anyone to spend our quota and money (issue 16)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,16 @@ Probe = Callable[[], None]
 
 # A probe slower than this counts as down: the gateway's caller is waiting.
 PROBE_DEADLINE_SECONDS = 4.0
+
+
+class Liveness(BaseModel):
+    """The function answers: no dependency was asked (GET /admin/health asks them)."""
+
+    status: Literal["ok"] = "ok"
+
+
+def liveness() -> Liveness:
+    return Liveness()
 
 
 class CheckResult(BaseModel):

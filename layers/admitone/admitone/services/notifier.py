@@ -11,7 +11,8 @@ never losing one.
 What is sent, for which event (times in the event's own time zone):
 
 - ``order.paid``: the order confirmation (each ticket's QR inline, an itemized receipt)
-  and, while registration is open, the link to name the attendees;
+  and, while registration is open, the link to name the attendees (to the attendee the
+  buyer named, else to the buyer's address only once verified: registration.py);
 - ``ticket.attendee_named``: the attendee's own ticket (its QR inline);
 - ``ticket.transferred``: the ticket to its new holder, a notice to the former one;
 - ``order.expired`` / ``order.cancelled``: the seats were released, nothing charged;
@@ -40,7 +41,7 @@ from admitone.domain.money import format_money
 from admitone.domain.orders import Order
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger
-from admitone.services.registration import registration_token
+from admitone.services.registration import invite_recipient, registration_token
 
 LEASE = timedelta(minutes=2)
 
@@ -84,8 +85,9 @@ def _order_paid(data: Mapping[str, Any], now: datetime) -> list[Mail]:
         ("order_confirmation", recipient, lambda: _confirmation(order, recipient or ""))
     ]
     event = _event(order.event_id)
-    if now < event.registration_deadline and recipient:
-        mails.append(("registration_invite", recipient, lambda: invite(order, recipient, now)))
+    invited = invite_recipient(order)
+    if now < event.registration_deadline and invited:
+        mails.append(("registration_invite", invited, lambda: invite(order, invited, now)))
     return mails
 
 

@@ -57,6 +57,7 @@ from admitone.domain.orders import (
     per_user_limit,
 )
 from admitone.domain.pricing import Quote
+from admitone.domain.rate_limits import Client
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger, report_error
 from admitone.services import holds, issuance
@@ -147,14 +148,16 @@ def place_order(
     voucher_code: str | None,
     attendee_email: str | None,
     stripe_key: Callable[[str], str],
+    client: Client | None = None,
     now: datetime | None = None,
 ) -> PlacedOrder:
     """Hold the seats and open a PaymentIntent; ``stripe_key(operation)`` derives the
-    Stripe idempotency key of each call from the client's key."""
+    Stripe idempotency key of each call from the client's key. ``client`` is who asks:
+    its wrong voucher codes count against the same tries as quotes' (services/quote.py)."""
     now = now or datetime.now(UTC)
     if attendee_email is not None:
         attendee_email = normalize_email(attendee_email, field_name="attendee_email")
-    priced = price_cart(event_id, items, voucher_code=voucher_code, now=now)
+    priced = price_cart(event_id, items, voucher_code=voucher_code, client=client, now=now)
     event, quote = priced.event, priced.quote
     lines = _lines(quote)
     quantity = sum(line.quantity for line in lines)

@@ -1,22 +1,45 @@
 """Price a cart without holding anything (POST /quotes): the same checks and the same
 arithmetic as placing an order, so a quote is what the order will cost. A total that no
-card can pay (above zero, below Stripe's minimum) is refused here, for both."""
+card can pay (above zero, below Stripe's minimum) is refused here, for both.
+
+Whether a voucher code is valid is something both routes tell, so codes could be
+guessed: a code is looked up only after the client's allowance of failed codes for the
+event (``rate_limits.VOUCHER_ATTEMPTS``) took one try, atomically; a code that turned
+out not to be wrong gives the try back. Used up -> 429 ``VOUCHER_ATTEMPTS_EXCEEDED``
+before anything is looked up; counters unreachable -> 503 (a guard of discounts and
+access codes is never skipped).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from admitone.adapters.dynamo import catalog
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admitone.adapters.dynamo import catalog, rate_counters
 from admitone.adapters.dynamo import vouchers as voucher_store
 from admitone.domain.catalog import Event, Voucher, normalize_voucher_code
 from admitone.domain.checkout import CartItem, CheckedCart, check_cart
-from admitone.domain.errors import NotFound
+from admitone.domain.errors import (
+    DependencyUnavailable,
+    InvalidVoucher,
+    NotFound,
+    VoucherAttemptsExceeded,
+)
 from admitone.domain.inventory import Stock
 from admitone.domain.money import check_chargeable
 from admitone.domain.pricing import Quote, quote, tier_for_trailing_gross
+from admitone.domain.rate_limits import (
+    Charge,
+    Client,
+    seconds_until_window_ends,
+    voucher_attempt_charges,
+)
 from admitone.domain.tax import VenueAddress, jurisdiction_for
+from admitone.observability import logger, metrics
 
 
 @dataclass(frozen=True)
@@ -30,14 +53,65 @@ class PricedCart:
     stock: Mapping[str, Stock]
 
 
+def clock() -> datetime:
+    """The moment voucher tries are counted at (tests replace it to move between windows)."""
+    return datetime.now(UTC)
+
+
 def price_cart(
     event_id: str,
     items: Sequence[CartItem],
     *,
     voucher_code: str | None = None,
+    client: Client | None = None,
     now: datetime | None = None,
 ) -> PricedCart:
-    now = now or datetime.now(UTC)
+    """``client`` is who asks (``None``: unidentified, which still counts its tries)."""
+    now = now or clock()
+    if voucher_code is None:
+        return _price(event_id, items, None, now)
+    with _voucher_try(event_id, client or Client(), now):
+        return _price(event_id, items, voucher_code, now)
+
+
+@contextmanager
+def _voucher_try(event_id: str, client: Client, now: datetime) -> Iterator[None]:
+    """Take one try of each of the client's allowances; keep it only if the code was wrong."""
+    taken: list[Charge] = []
+    try:
+        for charge in voucher_attempt_charges(event_id, client):
+            if not rate_counters.try_count_hit(charge.limit, charge.client_key, now=now):
+                retry_after = seconds_until_window_ends(now, charge.limit.window_seconds)
+                metrics.add_metric(name="VoucherAttemptsRefused", unit=MetricUnit.Count, value=1)
+                logger.info("voucher tries used up", extra={"retry_after": retry_after})
+                raise VoucherAttemptsExceeded(
+                    f"Too many voucher codes tried for this event; retry in {retry_after} s.",
+                    retry_after_seconds=retry_after,
+                )
+            taken.append(charge)
+        yield
+    except InvalidVoucher:
+        metrics.add_metric(name="VoucherRejected", unit=MetricUnit.Count, value=1)
+        raise
+    except BaseException:
+        _give_back(taken, now)
+        raise
+    else:
+        _give_back(taken, now)
+
+
+def _give_back(taken: Sequence[Charge], now: datetime) -> None:
+    for charge in taken:
+        try:
+            rate_counters.give_back_hit(charge.limit, charge.client_key, now=now)
+        except DependencyUnavailable:
+            # The client keeps one try fewer until the window ends; the answer stands.
+            logger.warning("voucher try not given back", extra={"family": charge.limit.family})
+
+
+def _price(
+    event_id: str, items: Sequence[CartItem], voucher_code: str | None, now: datetime
+) -> PricedCart:
     partition = catalog.event_partition(event_id)
     event = partition.event
     code = normalize_voucher_code(voucher_code) if voucher_code else None

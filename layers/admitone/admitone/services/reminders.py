@@ -27,6 +27,7 @@ from admitone.domain.tickets import Ticket, TicketStatus
 from admitone.observability import logger
 from admitone.services import notifier
 from admitone.services.notifier import Notified
+from admitone.services.registration import invite_recipient
 
 _PAGE = 100
 
@@ -58,7 +59,7 @@ def _registration_reminders(event: Event, tickets: list[Ticket], now: datetime) 
         if order is None or order.paid_at is None:
             continue
         slot = registration_reminder_due(order.paid_at, event.registration_deadline, now)
-        recipient = notifier.recipient_of(order)
+        recipient = invite_recipient(order)
         if slot is None or recipient is None:
             continue
         outcomes.append(

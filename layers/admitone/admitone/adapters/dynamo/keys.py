@@ -255,3 +255,8 @@ def payout(venue_id: str, payout_id: str) -> Key:
 def payout_day(venue_id: str, day: str) -> Key:
     """The sum of a venue's payouts of one UTC day (RULES §10 daily limit)."""
     return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT_DAY#{day}"}
+
+
+def registration_link(order_id: str) -> Key:
+    """Which version of an order's registration link is the live one (absent: the first)."""
+    return {"PK": f"ORDER#{order_id}", "SK": "REGISTRATION_LINK"}

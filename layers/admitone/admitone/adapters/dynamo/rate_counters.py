@@ -76,3 +76,25 @@ def try_count_hit(limit: Limit, client_key: str, *, now: datetime) -> bool:
     except BotoCoreError as exc:
         raise DependencyUnavailable("The rate limit store is unavailable.") from exc
     return True
+
+
+def give_back_hit(limit: Limit, client_key: str, *, now: datetime) -> None:
+    """Take back one hit counted at ``now`` (a reservation that turned out not to count).
+
+    Never below zero and never creating a counter; raises ``DependencyUnavailable`` when
+    the table cannot be written.
+    """
+    try:
+        client("dynamodb").update_item(
+            TableName=settings().table_name,
+            Key=counter_key(limit, client_key, now=now),
+            UpdateExpression="ADD hits :minus_one",
+            ConditionExpression="hits > :zero",
+            ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == _CONDITION_FAILED:
+            return
+        raise DependencyUnavailable("The rate limit store is unavailable.") from exc
+    except BotoCoreError as exc:
+        raise DependencyUnavailable("The rate limit store is unavailable.") from exc
