@@ -12,7 +12,7 @@ from admitone.domain.accounts import lock_after_failure, normalize_email
 from admitone.domain.errors import AccountLocked, EmailNotVerified, InvalidCredentials
 from admitone.domain.ids import Prefix, new_id
 from admitone.observability import logger
-from admitone.services.session_tokens import REFRESH_LIFETIME, RefreshToken, TokenPair, issue_pair
+from admitone.services.session_tokens import RefreshToken, TokenPair, issue_pair, start_session
 
 _REFUSED = "The e-mail address or password is wrong."
 
@@ -43,13 +43,6 @@ def login(email: str, password: str, *, now: datetime | None = None) -> TokenPai
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(password_hash) else None
     accounts.record_successful_login(user.id, rehashed)
     refresh = RefreshToken.new()
-    accounts.start_session(
-        user_id=user.id,
-        family_id=new_id(Prefix.SESSION, now=now),
-        token_id=refresh.token_id,
-        secret_hash=refresh.secret_hash,
-        now=now,
-        expires_at=now + REFRESH_LIFETIME,
-    )
+    start_session(user, refresh, family_id=new_id(Prefix.SESSION, now=now), now=now)
     logger.info("logged in")
     return issue_pair(user, refresh, now)
