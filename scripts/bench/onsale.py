@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import requests
 
 from admitone.domain.ids import Prefix, new_id
@@ -59,10 +60,39 @@ class Bench:
 
     def token(self, *roles: str) -> str:
         user_id = new_id(Prefix.USER)
+        self._store_user(user_id, roles)
         claims = AccessClaims(
             sub=user_id, roles=tuple(Role(r) for r in roles), email="b@example.com"
         )
         return issue_jwt(claims, keys=self.keys, issuer=self.issuer, now=datetime.now(UTC)).token
+
+    def _store_user(self, user_id: str, roles: tuple[str, ...]) -> None:
+        """The authorizer accepts tokens of users that exist only: store a bare one."""
+        from admitone.adapters.dynamo import keys  # noqa: PLC0415
+        from admitone.adapters.dynamo.table import to_attributes  # noqa: PLC0415
+
+        item = {
+            **keys.user(user_id),
+            "entity": "user",
+            "user_id": user_id,
+            "email": "b@example.com",
+            "name": "Bench buyer",
+            "roles": list(roles),
+            "email_verified": True,
+            "password_hash": "!",  # no password signs in to it
+            "failed_logins": 0,
+            "created_at": int(time.time()),
+        }
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=self.stack.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106  (moto's, not a secret)
+        )
+        dynamodb.put_item(
+            TableName=self.stack.stack.resolve({"Ref": "Table"}), Item=to_attributes(item)
+        )
 
     def on_sale(self, shards: int) -> tuple[str, str, dict[str, str]]:
         auth = {"Authorization": f"Bearer {self.token('organizer', 'buyer')}"}

@@ -221,11 +221,34 @@ def _matrix(forge: Callable[..., str], keys: KeySet) -> Iterator[tuple[str, str]
     yield "a ticket token", "NCFOXN%TS3DH" * 12
 
 
+def _dev_admin_id(stack: LocalStack) -> str:
+    client = client_from(next(_addresses))
+    signed_in = client.post(
+        url(stack, "/auth/login"),
+        json={"email": "admin@admitone.local", "password": "admitone-dev-password"},
+        timeout=10,
+    )
+    me = client.get(
+        url(stack, "/me"),
+        headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
+        timeout=10,
+    )
+    return str(me.json()["id"])
+
+
 def test_every_forged_access_token_is_refused_by_the_deployed_authorizer(stack, forge, keys):
+    # Well-formed and signed, for a user who exists: reaches the route.
     valid = client_from(next(_addresses)).get(
+        url(stack, "/me"),
+        headers={"Authorization": f"Bearer {forge(claims={'sub': _dev_admin_id(stack)})}"},
+        timeout=10,
+    )
+    assert valid.status_code == 200
+    # Signed, but for a user who does not exist: the authorizer refuses it.
+    nobody = client_from(next(_addresses)).get(
         url(stack, "/me"), headers={"Authorization": f"Bearer {forge()}"}, timeout=10
     )
-    assert valid.status_code == 404  # well-formed and signed: reaches the route (no such user)
+    assert (nobody.status_code, nobody.json()["code"]) == (401, "TOKEN_INVALID")
     for name, token in _matrix(forge, keys):
         response = client_from(next(_addresses)).get(
             url(stack, "/me"), headers={"Authorization": f"Bearer {token}"}, timeout=10

@@ -4,6 +4,7 @@ template.yaml. Nothing here re-declares a table, queue or secret by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import json
@@ -96,11 +97,32 @@ class AwsStack:
         return getattr(module, spec.handler_name)(event, LambdaContext(spec.function_name))
 
     def access_token(self, user_id: str, *roles: str, email: str = "user@example.com") -> str:
-        """An access token signed with the stack's own key, as login would issue it."""
+        """An access token signed with the stack's own key, as login would issue it.
+
+        The authorizer only accepts tokens of users that exist, so the user is stored
+        too (with these roles and address) unless it already is."""
+        from admitone.adapters.dynamo import keys  # noqa: PLC0415
+        from admitone.adapters.dynamo.table import ConditionFailed, put  # noqa: PLC0415
         from admitone.adapters.signing_keys import load_keyset  # noqa: PLC0415
         from admitone.domain.jwt_tokens import AccessClaims, Role, issue_jwt  # noqa: PLC0415
 
         self.use_function("LoginFunction")
+        with contextlib.suppress(ConditionFailed):
+            put(
+                {
+                    **keys.user(user_id),
+                    "entity": "user",
+                    "user_id": user_id,
+                    "email": email,
+                    "name": "Test User",
+                    "roles": list(roles),
+                    "email_verified": True,
+                    "password_hash": "!",  # no password signs in to it
+                    "failed_logins": 0,
+                    "created_at": int(datetime.now(UTC).timestamp()),
+                },
+                condition="attribute_not_exists(PK)",
+            )
         claims = AccessClaims(sub=user_id, roles=tuple(Role(r) for r in roles), email=email)
         issuer = self.stack.function("LoginFunction").environment["JWT_ISSUER"]
         return issue_jwt(claims, keys=load_keyset(), issuer=issuer, now=datetime.now(UTC)).token

@@ -246,8 +246,11 @@ def test_profile_updates_and_admin_role_changes(api: Api, aws: AwsStack):
         token=admin,
     )
     assert changed.json()["roles"] == ["buyer", "organizer"]
-    refreshed = api.post("/auth/refresh", {"refresh_token": pair["refresh_token"]}).json()
-    assert api.get("/me", token=refreshed["access_token"]).json()["roles"] == ["buyer", "organizer"]
+    # A role change ends the user's sessions: the tokens they held carry the old roles.
+    assert api.get("/me", token=pair["access_token"]).status == 401
+    assert api.post("/auth/refresh", {"refresh_token": pair["refresh_token"]}).status == 401
+    again = login(api, "margaret@example.com")
+    assert api.get("/me", token=again["access_token"]).json()["roles"] == ["buyer", "organizer"]
     missing = api.request(
         "PUT",
         "/admin/users/usr_01JDQ3Z8K4M2N6P8R0T2V4X6Y8/roles",
@@ -265,7 +268,7 @@ def _make_admin(aws: AwsStack, email: str, api: Api) -> None:
 
     found = accounts.user_with_hash_by_email(email)
     assert found is not None
-    accounts.set_roles(found[0].id, (Role.BUYER, Role.ADMIN))
+    accounts.set_roles(found[0].id, (Role.BUYER, Role.ADMIN), now=datetime.now(UTC))
 
 
 def test_jwks_publishes_public_access_and_ticket_keys_only(api: Api):

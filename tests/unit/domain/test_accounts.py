@@ -3,9 +3,11 @@ not HTTP requests (jobs, admin scripts): the door's stricter check is not the on
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from admitone.domain.accounts import EMAIL_MAX_LENGTH, Principal, normalize_email
+from admitone.domain.accounts import EMAIL_MAX_LENGTH, Principal, User, normalize_email
 from admitone.domain.errors import InvalidEmail
 from admitone.domain.jwt_tokens import Role
 
@@ -35,3 +37,45 @@ def test_an_owner_manages_what_they_own_only_while_they_are_an_organizer() -> No
 
 def test_an_admin_manages_what_anyone_owns() -> None:
     assert _principal("usr_x", Role.ADMIN).manages("usr_a")
+
+
+_SECOND = datetime(2026, 11, 23, 18, 6, 12, tzinfo=UTC)
+
+
+def _user(*, revoked_at: datetime | None = None, suspended_at: datetime | None = None) -> User:
+    return User(
+        id="usr_a",
+        email="a@example.com",
+        name="A",
+        roles=(Role.BUYER,),
+        created_at=_SECOND - timedelta(days=30),
+        sessions_revoked_at=revoked_at,
+        suspended_at=suspended_at,
+    )
+
+
+def test_tokens_of_a_user_whose_sessions_were_never_revoked_stand() -> None:
+    user = _user()
+    assert not user.access_revoked(_SECOND - timedelta(days=1))
+    assert user.access_alive_from is None
+
+
+def test_a_revocation_ends_every_token_of_its_second_and_before() -> None:
+    user = _user(revoked_at=_SECOND + timedelta(milliseconds=500))
+    # iat is whole seconds: 12 s may have been 12.1 s (before) or 12.7 s (after).
+    assert user.access_revoked(_SECOND)
+    assert user.access_revoked(_SECOND - timedelta(minutes=5))
+    assert not user.access_revoked(_SECOND + timedelta(seconds=1))
+
+
+def test_tokens_are_alive_from_the_second_after_a_revocation() -> None:
+    user = _user(revoked_at=_SECOND + timedelta(milliseconds=500))
+    assert user.access_alive_from == _SECOND + timedelta(seconds=1)
+    assert not user.access_revoked(_SECOND + timedelta(seconds=1))
+
+
+def test_nothing_a_suspended_user_holds_stands() -> None:
+    user = _user(suspended_at=_SECOND)
+    assert user.is_suspended
+    assert user.access_revoked(_SECOND + timedelta(hours=1))
+    assert not _user().is_suspended

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,10 +42,44 @@ class User:
     email_verified: bool = False
     phone: str | None = None
     preferences: NotificationPreferences = field(default_factory=NotificationPreferences)
-    # Refresh-token families started before this moment are dead (password reset).
+    # Sessions started before this moment are dead (password reset, role change,
+    # suspension): their refresh-token families, and access tokens issued in or before
+    # its second (``access_revoked``).
     sessions_revoked_at: datetime | None = None
     # Set by an admin: a suspended user cannot sign in, and nothing they hold works.
     suspended_at: datetime | None = None
+    suspension_reason: str | None = None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def access_revoked(self, issued_at: datetime) -> bool:
+        """Whether an access token issued at ``issued_at`` no longer speaks for the user.
+
+        Access tokens carry whole seconds (``iat``), so a token of the revocation's own
+        second may be older or newer than it: every such token is dead, and a token is
+        issued no earlier than ``access_alive_from`` (the issuer waits for it).
+        """
+        if self.is_suspended:
+            return True
+        if self.sessions_revoked_at is None:
+            return False
+        return _whole_second(issued_at) <= _whole_second(self.sessions_revoked_at)
+
+    @property
+    def access_alive_from(self) -> datetime | None:
+        """The first moment an access token can be issued without being born revoked:
+        the second after the last revocation (None when there was none). A token must
+        not be dated later than it really is issued: a revocation later in the same
+        second would miss it."""
+        if self.sessions_revoked_at is None:
+            return None
+        return _whole_second(self.sessions_revoked_at) + timedelta(seconds=1)
+
+
+def _whole_second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
 
 
 @dataclass(frozen=True)

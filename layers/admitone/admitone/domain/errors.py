@@ -239,6 +239,21 @@ class TokenAlreadyUsed(Conflict):
     title = "This link was already used"
 
 
+class AccountSuspended(Forbidden):
+    """An admin suspended the account: it cannot sign in or refresh until reinstated.
+    Said only to someone who proved the password (or holds a session)."""
+
+    code = "ACCOUNT_SUSPENDED"
+    title = "The account is suspended"
+
+
+class CannotSuspendSelf(Conflict):
+    """An admin may not suspend their own account (nobody could reinstate a lone admin)."""
+
+    code = "CANNOT_SUSPEND_SELF"
+    title = "You cannot suspend your own account"
+
+
 class EmailRejected(DomainError):
     """SES refused an e-mail: an unverified sender, or an address it will not deliver to.
 

@@ -4,6 +4,12 @@ Every request is let through with a context that describes the token; the shared
 resolver (http/principal.py) answers 401 problem+json when it is not valid, which a
 plain authorizer denial (a bare 403) could not. Context values are strings, numbers
 and booleans only, as API Gateway requires.
+
+A well-signed token still has to speak for its user now: one consistent read of the
+user refuses (reason ``revoked``) tokens issued in or before the second of the user's
+last session revocation (role change, suspension, password reset), every token of a
+suspended user, and tokens of users that no longer exist. The gateway does not cache
+decisions (template.yaml ``ReauthorizeEvery: 0``), so a revocation holds at once.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from admitone.adapters.dynamo import accounts
 from admitone.adapters.signing_keys import load_keyset
 from admitone.config import settings
 from admitone.domain.errors import InvalidToken
@@ -32,6 +39,10 @@ def authorize(authorization: str | None, *, now: datetime | None = None) -> dict
         logger.info("access token rejected", extra={"reason": rejected.reason})
         return {"authenticated": False, "reason": str(rejected.reason)}
     claims = verified.claims
+    user = accounts.user_by_id(claims.sub, consistent=True)
+    if user is None or user.access_revoked(verified.issued_at):
+        logger.info("access token rejected", extra={"reason": TokenRejection.REVOKED.value})
+        return {"authenticated": False, "reason": TokenRejection.REVOKED.value}
     return {
         "authenticated": True,
         "sub": claims.sub,

@@ -1,5 +1,5 @@
-"""Who may manage what in the catalog: the owner (or an admin) sees a venue or an
-event; anyone else is told it does not exist (404, never 403)."""
+"""Who may manage what in the catalog: the owner while an organizer (or an admin) sees
+a venue or an event; anyone else is told it does not exist (404, never 403)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def require_organizer(caller: Principal) -> None:
 
 def owned_venue(venue_id: str, caller: Principal) -> Venue:
     venue = catalog.get_venue(venue_id)
-    if venue is None or not (caller.is_admin or venue.owner_id == caller.user_id):
+    if venue is None or not caller.manages(venue.owner_id):
         raise NotFound("No such venue.")
     return venue
 
@@ -25,7 +25,7 @@ def owned_venue(venue_id: str, caller: Principal) -> Venue:
 def owned_event(event_id: str, caller: Principal) -> catalog.EventPartition:
     partition = catalog.event_partition(event_id)
     event = partition.event
-    if event is None or not (caller.is_admin or event.owner_id == caller.user_id):
+    if event is None or not caller.manages(event.owner_id):
         raise NotFound("No such event.")
     return partition
 

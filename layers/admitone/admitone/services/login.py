@@ -23,7 +23,7 @@ from admitone.domain.errors import EmailNotVerified, InvalidCredentials, LoginTh
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.login_guard import BY_ADDRESS, BY_SOURCE, Failures, longest_wait
 from admitone.observability import logger
-from admitone.services.session_tokens import REFRESH_LIFETIME, RefreshToken, TokenPair, issue_pair
+from admitone.services.session_tokens import RefreshToken, TokenPair, issue_pair, start_session
 
 _REFUSED = "The e-mail address or password is wrong."
 _THROTTLED = "Too many failed logins; try again later."
@@ -59,14 +59,7 @@ def login(
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(password_hash) else None
     accounts.record_successful_login(user.id, rehashed)
     refresh = RefreshToken.new()
-    accounts.start_session(
-        user_id=user.id,
-        family_id=new_id(Prefix.SESSION, now=now),
-        token_id=refresh.token_id,
-        secret_hash=refresh.secret_hash,
-        now=now,
-        expires_at=now + REFRESH_LIFETIME,
-    )
+    start_session(user, refresh, family_id=new_id(Prefix.SESSION, now=now), now=now)
     logger.info("logged in")
     return issue_pair(user, refresh, now)
 

@@ -293,7 +293,7 @@ def _may_see(order: Order, caller: Principal) -> bool:
     from admitone.adapters.dynamo import catalog  # noqa: PLC0415  (organizers only)
 
     event = catalog.event_partition(order.event_id).event
-    return event is not None and event.owner_id == caller.user_id
+    return event is not None and caller.manages(event.owner_id)
 
 
 def tickets_of(order: Order) -> list[Ticket]:

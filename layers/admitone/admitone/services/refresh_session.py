@@ -12,11 +12,13 @@ from admitone.services.session_tokens import REFRESH_LIFETIME, RefreshToken, Tok
 
 
 def refresh_session(refresh_token: str, *, now: datetime | None = None) -> TokenPair:
+    """A new token pair for the presented refresh token. The successor expires a week
+    from now, or at the session's absolute end (``SESSION_LIFETIME`` after sign-in)."""
     now = now or datetime.now(UTC)
     presented = RefreshToken.parse(refresh_token)
     successor = RefreshToken.new()
     try:
-        user_id = accounts.rotate_refresh_token(
+        rotation = accounts.rotate_refresh_token(
             token_id=presented.token_id,
             secret_hash=presented.secret_hash,
             new_token_id=successor.token_id,
@@ -32,7 +34,11 @@ def refresh_session(refresh_token: str, *, now: datetime | None = None) -> Token
                 "This refresh token was already used; sign in again."
             ) from None
         raise RefreshTokenInvalid("The refresh token is not valid; sign in again.") from None
-    user = accounts.user_by_id(user_id)
-    if user is None:
+    user = accounts.user_by_id(rotation.user_id, consistent=True)
+    # A revocation that came between the rotation and this read ends the session too.
+    if user is None or (
+        user.sessions_revoked_at is not None
+        and user.sessions_revoked_at >= rotation.session_started_at
+    ):
         raise RefreshTokenInvalid("The refresh token is not valid; sign in again.")
-    return issue_pair(user, successor, now)
+    return issue_pair(user, successor, now, refresh_expires_at=rotation.expires_at)

@@ -81,7 +81,7 @@ def request_refund(
     event = catalog.get_event(order.event_id) if order else None
     if order is None or event is None:
         raise NotFound("No such order.")
-    if caller.is_admin or event.owner_id == caller.user_id:
+    if caller.manages(event.owner_id):
         requester = Requester.ORGANIZER
     elif order.buyer_id == caller.user_id:
         requester = Requester.BUYER

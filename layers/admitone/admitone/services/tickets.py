@@ -54,7 +54,7 @@ def ticket_for(ticket_id: str, caller: Principal) -> Ticket:
     if caller.is_admin or ticket.holder_id == caller.user_id:
         return ticket
     event = catalog.get_event(ticket.event_id)
-    if event is not None and event.owner_id == caller.user_id:
+    if event is not None and caller.manages(event.owner_id):
         return ticket
     raise NotFound("No such ticket.")
 

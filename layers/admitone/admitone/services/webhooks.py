@@ -76,7 +76,7 @@ def create_endpoint(
 
 def owned_endpoint(endpoint_id: str, caller: Principal) -> Endpoint:
     found = store.endpoint(endpoint_id) if is_id(endpoint_id, Prefix.WEBHOOK_ENDPOINT) else None
-    if found is None or not (caller.is_admin or found.owner_id == caller.user_id):
+    if found is None or not caller.manages(found.owner_id):
         raise NotFound("No such webhook endpoint.")
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,16 @@ class EmailTaken(Exception):
 
 class OneTimeTokenSpent(Exception):
     """The one-time token was already used."""
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A refresh token spent and its successor stored: whose session, when it started,
+    and when the successor expires (never after the session's end)."""
+
+    user_id: str
+    session_started_at: datetime
+    expires_at: datetime
 
 
 class RotationRefused(Exception):
@@ -93,6 +104,7 @@ def _to_user(item: Item) -> User:
             else datetime.fromtimestamp(item["sessions_revoked_at"] / 1000, tz=UTC)
         ),
         suspended_at=_moment(item.get("suspended_at")),
+        suspension_reason=item.get("suspension_reason"),
     )
 
 
@@ -137,8 +149,8 @@ def withdraw_unverified_user(user: User) -> bool:
     return True
 
 
-def user_by_id(user_id: str) -> User | None:
-    item = get(keys.user(user_id))
+def user_by_id(user_id: str, *, consistent: bool = False) -> User | None:
+    item = get(keys.user(user_id), consistent=consistent)
     return _to_user(item) if item else None
 
 
@@ -183,13 +195,47 @@ def update_profile(user_id: str, changes: dict[str, Any]) -> User:
     return _to_user(item)
 
 
-def set_roles(user_id: str, roles: tuple[Role, ...]) -> User | None:
+def set_roles(user_id: str, roles: tuple[Role, ...], *, now: datetime) -> User | None:
+    """New roles and, in the same write, every session of the user ended (refresh
+    families and access tokens alike: they carry the old roles). None if no such user."""
     try:
         item = update(
             keys.user(user_id),
-            "SET #roles = :roles",
+            "SET #roles = :roles, sessions_revoked_at = :now",
             names={"#roles": "roles"},
-            values={":roles": [role.value for role in roles]},
+            values={":roles": [role.value for role in roles], ":now": _epoch_ms(now)},
+            condition="attribute_exists(PK)",
+        )
+    except ConditionFailed:
+        return None
+    return _to_user(item)
+
+
+def suspend_user(user_id: str, *, reason: str | None, now: datetime) -> User | None:
+    """Suspend the user and end every session of theirs, in one write. Suspending again
+    keeps the first moment (and ends sessions again: there are none). None if no such user."""
+    sets = "suspended_at = if_not_exists(suspended_at, :at), sessions_revoked_at = :now"
+    values: dict[str, Any] = {":at": _epoch(now), ":now": _epoch_ms(now)}
+    if reason is None:
+        expression = f"SET {sets} REMOVE suspension_reason"
+    else:
+        expression = f"SET {sets}, suspension_reason = :reason"
+        values[":reason"] = reason
+    try:
+        item = update(
+            keys.user(user_id), expression, values=values, condition="attribute_exists(PK)"
+        )
+    except ConditionFailed:
+        return None
+    return _to_user(item)
+
+
+def reinstate_user(user_id: str) -> User | None:
+    """Lift a suspension (a no-op when there is none). The sessions it ended stay ended."""
+    try:
+        item = update(
+            keys.user(user_id),
+            "REMOVE suspended_at, suspension_reason",
             condition="attribute_exists(PK)",
         )
     except ConditionFailed:
@@ -226,22 +272,17 @@ def verify_email(user_id: str, token_id: str, token_expires_at: datetime) -> Non
 def reset_password(
     user_id: str, password_hash: str, token_id: str, token_expires_at: datetime, now: datetime
 ) -> None:
-    """New password, lock cleared, the address verified (the link reached it), and every
-    refresh-token family started before now dead."""
+    """New password, the address verified (the link reached it), and every session
+    started before now dead (the login backoff is forgotten by the service)."""
     try:
         transact(
             [
                 _spend_op(token_id, token_expires_at),
                 update_op(
                     keys.user(user_id),
-                    "SET password_hash = :hash, sessions_revoked_at = :now, failed_logins = :zero,"
-                    " email_verified = :verified REMOVE locked_until",
-                    values={
-                        ":hash": password_hash,
-                        ":now": _epoch_ms(now),
-                        ":zero": 0,
-                        ":verified": True,
-                    },
+                    "SET password_hash = :hash, sessions_revoked_at = :now,"
+                    " email_verified = :verified REMOVE failed_logins, locked_until",
+                    values={":hash": password_hash, ":now": _epoch_ms(now), ":verified": True},
                     condition="attribute_exists(PK)",
                 ),
             ]
@@ -275,7 +316,11 @@ def start_session(
     secret_hash: str,
     now: datetime,
     expires_at: datetime,
+    ends_at: datetime,
 ) -> None:
+    """A new session (refresh-token family) with its first token, which expires at
+    ``expires_at``; no token of the family outlives ``ends_at`` (nor does the item: the
+    table's TTL reads ``expires_at``)."""
     transact(
         [
             put_op(
@@ -285,7 +330,8 @@ def start_session(
                     "user_id": user_id,
                     "started_at_ms": _epoch_ms(now),
                     "revoked": False,
-                    "expires_at": _epoch(expires_at),
+                    "ends_at": _epoch(ends_at),
+                    "expires_at": _epoch(ends_at),
                 },
                 condition=_NEW,
             ),
@@ -304,12 +350,13 @@ def rotate_refresh_token(
     new_secret_hash: str,
     now: datetime,
     expires_at: datetime,
-) -> str:
-    """Spend the presented token and issue its successor in one transaction.
+) -> Rotation:
+    """Spend the presented token and issue its successor in one transaction; the
+    successor expires at ``expires_at`` or at the session's end, whichever is first.
 
-    Returns the user id. Raises ``RotationRefused``: ``REUSED`` when the token was
-    already rotated (the caller revokes the family), ``REVOKED`` when its family or
-    all of the user's sessions were revoked, ``UNKNOWN`` otherwise.
+    Raises ``RotationRefused``: ``REUSED`` when the token was already rotated (the
+    caller revokes the family), ``REVOKED`` when its family or all of the user's
+    sessions were revoked, ``UNKNOWN`` otherwise (unknown, expired, or the session over).
     """
     current = get(keys.refresh_token(token_id), consistent=True)
     if (
@@ -322,6 +369,11 @@ def rotate_refresh_token(
     session = get(keys.session(family_id), consistent=True)
     if session is None:
         raise RotationRefused(RotationRefused.UNKNOWN)
+    # Sessions started before the absolute end existed end with their first week.
+    session_end = int(session["ends_at"] if "ends_at" in session else session["expires_at"])
+    if session_end <= _epoch(now):
+        raise RotationRefused(RotationRefused.UNKNOWN)
+    successor_expiry = min(_epoch(expires_at), session_end)
     try:
         transact(
             [
@@ -345,7 +397,13 @@ def rotate_refresh_token(
                     values={":started": session["started_at_ms"]},
                 ),
                 put_op(
-                    _refresh_item(new_token_id, family_id, user_id, new_secret_hash, expires_at),
+                    _refresh_item(
+                        new_token_id,
+                        family_id,
+                        user_id,
+                        new_secret_hash,
+                        datetime.fromtimestamp(successor_expiry, tz=UTC),
+                    ),
                     condition=_NEW,
                 ),
             ]
@@ -354,7 +412,11 @@ def rotate_refresh_token(
         if cancelled.failed(0):
             raise RotationRefused(RotationRefused.REUSED, family_id) from None
         raise RotationRefused(RotationRefused.REVOKED, family_id) from None
-    return str(user_id)
+    return Rotation(
+        user_id=str(user_id),
+        session_started_at=datetime.fromtimestamp(session["started_at_ms"] / 1000, tz=UTC),
+        expires_at=datetime.fromtimestamp(successor_expiry, tz=UTC),
+    )
 
 
 def revoke_session(family_id: str) -> None:
