@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 
 from admitone.adapters.dynamo import accounts, catalog, keys
+from admitone.adapters.dynamo import gate_access as device_store
+from admitone.adapters.dynamo.table import put
 from admitone.config import settings
 from admitone.domain.accounts import Principal, User
+from admitone.domain.gate_access import Device
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.jwt_tokens import Role
 from admitone.http import rate_limiting
@@ -223,10 +226,54 @@ def test_a_revoked_device_cannot_be_renewed(crew: Gates):
     refused_device(bundle(crew, crew.devices[0]))
 
 
+def test_removing_a_scanner_revokes_all_of_their_many_devices(aws: AwsStack, crew: Gates):
+    # More devices than one transaction holds (100 operations).
+    aws.use_function("RemoveStaffFunction")
+    now = datetime.now(UTC)
+    for n in range(120):
+        device = Device(
+            id=new_id(Prefix.DEVICE, now=now),
+            venue_id=crew.venue_id,
+            name=f"Gate {n}",
+            secret_hash="0" * 64,
+            paired_by=crew.scanner_id,
+            paired_at=now,
+        )
+        put(device_store._device_item(device))
+
+    remove_scanner(crew)
+
+    statuses = []
+    cursor = ""
+    while cursor is not None:
+        page = list_devices(crew, f"?limit=100{cursor and f'&cursor={cursor}'}").json()
+        statuses += [(d["status"], d["revoked_reason"]) for d in page["devices"]]
+        cursor = page["next_cursor"]
+    assert statuses == [("revoked", "staff_removed")] * 122
+
+
+def test_a_device_whose_pairer_lost_standing_is_not_renewed(aws: AwsStack, crew: Gates):
+    set_user_attribute(
+        aws, crew.scanner_id, "suspended_at", {"N": str(int(datetime.now(UTC).timestamp()))}
+    )
+
+    renewed = crew.shop.api.post(
+        f"/venues/{crew.venue_id}/devices/{device_id(crew.devices[0])}/renewal",
+        {},
+        token=crew.shop.organizer_token,
+    )
+
+    assert renewed.status == 409, renewed.body
+    assert renewed.json()["code"] == "DEVICE_PAIRER_INACTIVE"
+
+
 def test_supervisors_list_the_venues_devices_with_status_and_last_use(crew: Gates):
     ticket = buy(crew.shop, 1).tickets[0]
     assert crew.scan(ticket["qr_token"], device=crew.devices[0]).status == 200
     unused = crew.pair("Never used")
+    first_seen = list_devices(crew).json()["devices"][-1]["last_seen_at"]
+    # Within the minute, a device's use is not written again.
+    assert crew.scan(ticket["qr_token"], device=crew.devices[0]).status == 200
 
     listed = list_devices(crew)
 
@@ -235,6 +282,7 @@ def test_supervisors_list_the_venues_devices_with_status_and_last_use(crew: Gate
     assert set(by_id) == {device_id(d) for d in crew.devices}
     used, idle = by_id[device_id(crew.devices[0])], by_id[device_id(unused)]
     assert used["last_seen_at"] is not None
+    assert used["last_seen_at"] == first_seen
     assert idle["last_seen_at"] is None
     assert idle["name"] == "Never used"
     assert idle["paired_by"] == crew.scanner_id
