@@ -14,6 +14,7 @@ import pytest
 
 from admitone.domain.checkin import Gate, ScanResult, judge, unseal
 from admitone.services.checkin import scan_ticket
+from admitone.services.gate_access import authenticate_device
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Gates, buy, gate_crew, tickets, tonight_shop
 from tests.integration.shop import Shop
@@ -92,7 +93,7 @@ def test_two_gates_scanning_one_ticket_at_once_admit_it_exactly_once_100_times(c
                     crew.shop.event_id,
                     token,
                     caller=crew.scanner,
-                    device_token=crew.devices[gate],
+                    device=authenticate_device(crew.devices[gate]),
                     gate=f"gate-{gate}",
                 ).result
             ),
@@ -111,7 +112,7 @@ def test_a_three_scan_ticket_admits_exactly_three_of_ten_concurrent_scans(api: A
                 festival.event_id,
                 ticket["qr_token"],
                 caller=crew.scanner,
-                device_token=crew.devices[i % 2],
+                device=authenticate_device(crew.devices[i % 2]),
                 gate=f"gate-{i % 2}",
             ).result
         ),
@@ -210,7 +211,10 @@ def test_removed_staff_can_no_longer_scan(crew: Gates):
         token=crew.shop.organizer_token,
     )
     assert removed.status == 204
-    assert crew.scan(ticket["qr_token"]).status == 404
+    # Their devices went with them (tests/integration/security/test_gate_devices.py).
+    refused = crew.scan(ticket["qr_token"])
+    assert refused.status == 401
+    assert refused.json()["code"] == "DEVICE_TOKEN_INVALID"
 
 
 # ------------------------------------------------------------------ offline
@@ -313,15 +317,18 @@ def test_checkins_count_admissions_per_ticket_type_and_gate(crew: Gates):
 @pytest.mark.parametrize(
     ("function_id", "scenario", "status"),
     [
-        ("ScanTicketFunction", "unknown_event", 404),
-        ("ScannerBundleFunction", "unknown_event", 404),
-        ("UploadOfflineScansFunction", "unknown_event", 404),
+        # The device is authenticated before the event is looked up.
+        ("ScanTicketFunction", "unpaired_device", 401),
+        ("ScannerBundleFunction", "unpaired_device", 401),
+        ("UploadOfflineScansFunction", "unpaired_device", 401),
         ("EventCheckinsFunction", "unknown_event", 404),
         ("AddStaffFunction", "unknown_venue", 404),
         ("RemoveStaffFunction", "unknown_venue", 404),
         ("CreatePairingCodeFunction", "unknown_venue", 404),
         ("PairDeviceFunction", "bad_code", 422),
         ("RevokeDeviceFunction", "unknown_venue", 404),
+        ("ListDevicesFunction", "unknown_venue", 404),
+        ("RenewDeviceFunction", "unknown_venue", 404),
     ],
 )
 def test_sample_events_answer_problems(aws: AwsStack, function_id: str, scenario: str, status: int):

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.event_handler import Response
 from botocore.exceptions import EndpointConnectionError
 
 from admitone.adapters.aws import client
 from admitone.adapters.dynamo import rate_counters
 from admitone.config import settings
-from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.errors import DependencyUnavailable, InvalidToken
 from admitone.domain.rate_limits import POLICY, Client, ClientKeyKind, Family, Limit
 from admitone.http import rate_limiting
 from admitone.http.rate_limiting import client_of, rate_limit
@@ -110,9 +111,18 @@ class Api:
         ]:
             self.app.route(path, method=method)(self._handler(f"{method} {path}"))
 
-        @self.app.post("/events/<event_id>/scans")
+        @self.app.post("/events/<event_id>/scans", middlewares=[_stand_in_device_check])
         def scan(event_id: str) -> dict[str, bool]:
             self.handled.append(f"POST /events/{{event_id}}/scans on {event_id}")
+            return {"ok": True}
+
+        # A device-counted route without a device check: refused before it (as by a bad
+        # access token) when no device header is sent, else (wrongly) answered unchecked.
+        @self.app.post("/events/<event_id>/scans/offline")
+        def offline(event_id: str) -> dict[str, bool]:
+            if not self.app.current_event.headers.get("x-device-token"):
+                raise InvalidToken("expired")
+            self.handled.append("unchecked")
             return {"ok": True}
 
     def _handler(self, name: str) -> Any:
@@ -153,6 +163,19 @@ class Api:
                 }
             }
         return self.app.resolve(event, LambdaContext("admitone-test"))  # type: ignore[arg-type]
+
+
+def _stand_in_device_check(app: Any, next_middleware: Any) -> Any:
+    """http/device_auth.py's place: tokens starting ``paired-`` authenticate as the device
+    they name; any other header (or none) does not."""
+    token = app.current_event.headers.get("x-device-token") or ""
+    device = token if token.startswith("paired-") else None
+    refused = rate_limiting.charge_device(app, device)
+    if refused is not None:
+        return refused
+    if device is None:
+        return Response(401, "application/json", "{}")
+    return next_middleware(app)
 
 
 @pytest.fixture
@@ -245,9 +268,10 @@ def test_registrations_are_limited_to_ten_emails_an_hour_per_ip(api: Api, clock:
 
 def test_scans_are_limited_per_device_not_per_ip(api: Api):
     # One venue IP, more scans than the general 60/min would allow.
-    allowed = [api.call("POST /events/{event_id}/scans", device="gate-1") for _ in range(100)]
-    refused = api.call("POST /events/{event_id}/scans", device="gate-1")
-    other_gate = api.call("POST /events/{event_id}/scans", device="gate-2")
+    scan = "POST /events/{event_id}/scans"
+    allowed = [api.call(scan, device="paired-gate-1") for _ in range(100)]
+    refused = api.call(scan, device="paired-gate-1")
+    other_gate = api.call(scan, device="paired-gate-2")
 
     assert statuses(allowed) == [200] * 100
     assert_rate_limited(refused, family="scan", retry_after=40)
@@ -257,8 +281,34 @@ def test_scans_are_limited_per_device_not_per_ip(api: Api):
 def test_a_scan_without_a_device_token_is_limited_per_ip(api: Api):
     calls = [api.call("POST /events/{event_id}/scans") for _ in range(61)]
 
-    assert statuses(calls) == [200] * 60 + [429]
+    assert statuses(calls) == [401] * 60 + [429]
     assert_rate_limited(calls[-1], family="general", retry_after=40)
+
+
+def test_a_new_made_up_device_token_each_time_is_still_limited_per_ip(api: Api):
+    calls = [api.call("POST /events/{event_id}/scans", device=f"forged-{n}") for n in range(61)]
+
+    assert statuses(calls) == [401] * 60 + [429]
+    assert_rate_limited(calls[-1], family="general", retry_after=40)
+    assert api.call("POST /events/{event_id}/scans", device="paired-gate-1")["statusCode"] == 200
+
+
+def test_a_device_route_refused_before_its_device_check_counts_per_ip(api: Api):
+    calls = [api.call("POST /events/{event_id}/scans/offline") for _ in range(61)]
+
+    assert statuses(calls) == [401] * 60 + [429]
+    assert_rate_limited(calls[-1], family="general", retry_after=40)
+
+
+def test_a_device_route_without_a_device_check_still_counts_per_ip(api: Api, log: RecordingLogger):
+    offline = "POST /events/{event_id}/scans/offline"
+    calls = [api.call(offline, device="paired-gate-1") for _ in range(60)]
+
+    assert statuses(calls) == [200] * 60
+    assert_rate_limited(api.call("GET /health"), family="general", retry_after=40)
+    assert ("warning", "device-counted route answered without a device check") in [
+        line[:2] for line in log.lines
+    ]
 
 
 def test_everything_else_is_limited_to_sixty_a_minute_per_ip(api: Api):
@@ -325,14 +375,14 @@ def test_other_routes_are_let_through_loudly_when_the_counters_are_unavailable(
 
     # A health check must still be able to say that the table is down.
     assert api.call("GET /health")["statusCode"] == 200
-    assert api.call("POST /events/{event_id}/scans", device="gate-1")["statusCode"] == 200
+    assert api.call("POST /events/{event_id}/scans", device="paired-gate-1")["statusCode"] == 200
     assert api.handled == ["GET /health", "POST /events/{event_id}/scans on evt_1"]
     assert metrics.metric_set["RateLimitUnchecked"]["Value"] == [1.0, 1.0]
     assert [line[:2] for line in log.lines] == [
         ("warning", "rate limit unavailable: request let through")
     ] * 2
     assert HOME_IP not in log.text()
-    assert "gate-1" not in log.text()
+    assert "paired-gate-1" not in log.text()
 
 
 # the counters themselves
@@ -360,11 +410,11 @@ def test_a_counter_item_carries_its_window_and_expires_after_it(aws: AwsStack, t
 def test_no_client_key_is_stored_in_the_clear(api: Api, aws: AwsStack, table: str):
     api.call("POST /auth/register", ip=HOME_IP)
     api.call("POST /orders", user="usr_ada", ip=HOME_IP)
-    api.call("POST /events/{event_id}/scans", device="gate-secret-token")
+    api.call("POST /events/{event_id}/scans", device="paired-gate-secret")
 
     stored = json.dumps(_items(aws, table))
     assert len(_items(aws, table)) == 6  # auth, email, payment x2, general, scan
-    for secret in (HOME_IP, "usr_ada", "gate-secret-token"):
+    for secret in (HOME_IP, "usr_ada", "paired-gate-secret"):
         assert secret not in stored
 
 
@@ -404,12 +454,13 @@ def test_thirty_concurrent_hits_on_a_limit_of_five_let_exactly_five_through(
 # who the client is
 
 
-def test_the_client_is_the_source_ip_the_verified_user_and_the_device_header() -> None:
+def test_the_client_is_the_source_ip_and_the_verified_user_never_the_device_header() -> None:
     event = copy.deepcopy(sample_event("system.health", "ok"))
     event["headers"]["X-Device-Token"] = "gate-1"
     event["requestContext"]["authorizer"] = {"lambda": {"authenticated": True, "sub": "usr_ada"}}
 
-    assert client_of(event) == Client(ip="203.0.113.10", user="usr_ada", device="gate-1")
+    # The device header is a credential to check, not a counter key the client picks.
+    assert client_of(event) == Client(ip="203.0.113.10", user="usr_ada")
 
 
 def test_an_unverified_token_names_no_user() -> None:

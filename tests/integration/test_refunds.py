@@ -31,6 +31,7 @@ from admitone.domain.refunds import (
 )
 from admitone.services import refunds
 from admitone.services.checkin import scan_ticket
+from admitone.services.gate_access import authenticate_device
 from admitone.services.reconcile import reconcile
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Gates, Holder, buy, gate_crew, tonight_shop
@@ -376,7 +377,7 @@ def admit(crew: Gates, holder: Holder, index: int) -> ScanResult:
         crew.shop.event_id,
         holder.tickets[index]["qr_token"],
         caller=crew.scanner,
-        device_token=crew.devices[0],
+        device=authenticate_device(crew.devices[0]),
         gate="North",
     ).result
 

@@ -3,6 +3,7 @@ token is refused from the next request on."""
 
 from __future__ import annotations
 
+from admitone.domain.gate_access import DeviceStatus
 from admitone.http.inputs import DeviceIdPath, VenueIdPath
 from admitone.http.principal import principal
 from admitone.http.problems import documented
@@ -15,7 +16,7 @@ app = http_resolver()
 
 @app.delete("/venues/<venue_id>/devices/<device_id>", openapi_extensions=documented(403))
 def delete_device(venue_id: VenueIdPath, device_id: DeviceIdPath) -> DeviceView:
-    return DeviceView.of(revoke_device(venue_id, device_id, principal(app)))
+    return DeviceView.of(revoke_device(venue_id, device_id, principal(app)), DeviceStatus.REVOKED)
 
 
 handler = http_handler(app)

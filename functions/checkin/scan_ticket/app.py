@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tokens import MAX_TOKEN_CHARS
+from admitone.http.device_auth import device_authenticated, paired_device
 from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.problems import documented
-from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.security import SCANNER_ON_DEVICE
 from admitone.http.ticket_views import ScanResultView
@@ -32,14 +32,17 @@ class ScanRequest(BaseModel):
 
 
 @app.post(
-    "/events/<event_id>/scans", openapi_extensions=documented(403), security=SCANNER_ON_DEVICE
+    "/events/<event_id>/scans",
+    openapi_extensions=documented(403),
+    security=SCANNER_ON_DEVICE,
+    middlewares=[device_authenticated],
 )
 def post_scan(event_id: EventIdPath, request: Annotated[ScanRequest, Body()]) -> ScanResultView:
     outcome = scan_ticket(
         event_id,
         request.token,
         caller=principal(app),
-        device_token=app.current_event.headers.get(DEVICE_HEADER.lower()),
+        device=paired_device(app),
         gate=request.gate,
     )
     return ScanResultView.of(outcome)

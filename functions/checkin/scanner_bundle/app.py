@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic_core import to_jsonable_python
 
+from admitone.http.device_auth import device_authenticated, paired_device
 from admitone.http.inputs import EventIdPath
 from admitone.http.problems import documented
-from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.security import DEVICE_ONLY
 from admitone.services.checkin import scanner_bundle
@@ -31,13 +31,14 @@ app = http_resolver()
     },
     openapi_extensions=documented(400, 401),
     security=DEVICE_ONLY,
+    middlewares=[device_authenticated],
 )
 def get_scanner_bundle(
     event_id: EventIdPath, *, since: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Response[str]:
     bundle = scanner_bundle(
         event_id,
-        device_token=app.current_event.headers.get(DEVICE_HEADER.lower()),
+        device=paired_device(app),
         since=since,
     )
     return Response(

@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.tokens import MAX_TOKEN_CHARS
+from admitone.http.device_auth import device_authenticated, paired_device
 from admitone.http.inputs import EventIdPath, Moment
 from admitone.http.problems import documented
-from admitone.http.rate_limiting import DEVICE_HEADER
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.security import DEVICE_ONLY
 from admitone.http.ticket_views import OfflineResultsView, OfflineResultView
@@ -43,7 +43,10 @@ def _scan(entry: OfflineScanInput) -> OfflineScan:
 
 
 @app.post(
-    "/events/<event_id>/scans/offline", openapi_extensions=documented(401), security=DEVICE_ONLY
+    "/events/<event_id>/scans/offline",
+    openapi_extensions=documented(401),
+    security=DEVICE_ONLY,
+    middlewares=[device_authenticated],
 )
 def post_offline_scans(
     event_id: EventIdPath, request: Annotated[OfflineUpload, Body()]
@@ -51,7 +54,7 @@ def post_offline_scans(
     outcomes = upload_offline_scans(
         event_id,
         [_scan(entry) for entry in request.scans],
-        device_token=app.current_event.headers.get(DEVICE_HEADER.lower()),
+        device=paired_device(app),
     )
     return OfflineResultsView(results=[OfflineResultView.of(o) for o in outcomes])
 

@@ -19,6 +19,7 @@ from admitone.domain.rate_limits import (
     Family,
     Limit,
     charges_for,
+    counted_after_device_check,
     fails_closed,
     families_for,
     ip_client_key,
@@ -207,11 +208,17 @@ def test_a_scan_counts_per_device_only() -> None:
     )
 
 
-def test_a_scan_without_a_device_token_counts_against_general_per_ip() -> None:
-    # Omitting the header must not lift every limit.
+def test_a_scan_without_an_authenticated_device_counts_against_general_per_ip() -> None:
+    # Omitting the header, or sending one that does not authenticate, lifts no limit.
     assert charges_for("POST /events/{event_id}/scans", Client(ip="198.51.100.7")) == (
         Charge(GENERAL_PER_IP, "198.51.100.7"),
     )
+
+
+def test_only_the_routes_limited_per_device_wait_for_the_device_check() -> None:
+    assert all(counted_after_device_check(route_key) for route_key in SCAN_ROUTES)
+    assert not counted_after_device_check("GET /events/{event_id}/scanner-bundle")
+    assert not counted_after_device_check("POST /auth/login")
 
 
 def test_a_request_that_names_no_client_at_all_counts_nowhere() -> None:

@@ -5,6 +5,11 @@ This module is the one place the §16 numbers live. Contract:
 - A route key (``"POST /auth/login"``, as API Gateway names the route) belongs to one or
   more families; every route also counts against ``general`` (60/min per IP), except
   scans, which are limited per device instead (a venue's gates share one IP).
+- The device a scan counts against is the one the request AUTHENTICATED (its id), never
+  the ``X-Device-Token`` a client sends: a header the client chooses would let it pick
+  a fresh counter on every request. Scan routes are therefore counted once the device
+  check has run (``counted_after_device_check``); a request whose device did not
+  authenticate carries no device key and counts against ``general`` per IP.
 - Each limit names the client key it counts by (IP, user, device). A limit whose key
   the request does not carry (a per-user limit on an anonymous call) does not apply;
   but a request never escapes every limit by omitting a header: when none of its
@@ -134,7 +139,7 @@ class Client:
 
     ip: str | None = None
     user: str | None = None
-    device: str | None = None
+    device: str | None = None  # the id of the device the request authenticated
 
     def key(self, kind: ClientKeyKind) -> str | None:
         keys = {
@@ -186,6 +191,12 @@ def charges_for(route_key: str, client: Client) -> tuple[Charge, ...]:
     if charges or client.ip is None:
         return charges
     return tuple(Charge(limit, client.ip) for limit in POLICY[Family.GENERAL])
+
+
+def counted_after_device_check(route_key: str) -> bool:
+    """Whether the route's limits are counted only once its device check has said which
+    device (if any) is calling: the routes limited per device."""
+    return route_key in SCAN_ROUTES
 
 
 def fails_closed(family: Family) -> bool:

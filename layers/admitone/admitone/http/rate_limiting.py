@@ -6,6 +6,10 @@ cannot be reached, families that guard secrets or money refuse with 503
 ``DEPENDENCY_UNAVAILABLE``; the others let the request through and say so (warning
 log + ``RateLimitUnchecked`` metric). Raw IPs, user ids and device tokens are never
 logged.
+
+Routes limited per device (scans) are counted by ``charge_device`` once the route's
+device check (``http/device_auth.py``) has run: per device when the device
+authenticated, per source IP otherwise. ``X-Device-Token`` is never a counter key.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters.dynamo import rate_counters
-from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.errors import DependencyUnavailable, DomainError
 from admitone.domain.idempotency import KEY_HEADER as IDEMPOTENCY_KEY_HEADER
 from admitone.domain.rate_limits import (
     Charge,
@@ -27,6 +31,7 @@ from admitone.domain.rate_limits import (
     Family,
     Limit,
     charges_for,
+    counted_after_device_check,
     fails_closed,
     ip_client_key,
     seconds_until_window_ends,
@@ -39,6 +44,7 @@ DEVICE_HEADER = "X-Device-Token"
 # Marks a request as counted in the resolver's per-request context (cleared per event).
 _COUNTED = "rate_limit_counted"
 _DEFERRED = "rate_limit_deferred"  # payment charges the idempotency guard makes
+_AWAITING_DEVICE = "rate_limit_awaiting_device"  # the client of a device-counted request
 
 
 def clock() -> datetime:
@@ -68,15 +74,21 @@ def _header(raw_event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+def device_token(raw_event: Mapping[str, Any]) -> str | None:
+    """The ``X-Device-Token`` the request presents: a credential to check, not a client."""
+    return _header(raw_event, DEVICE_HEADER)
+
+
 def client_of(raw_event: Mapping[str, Any]) -> Client:
-    """Who calls, as far as an HTTP API (payload 2.0) event tells."""
+    """Who calls, as far as an HTTP API (payload 2.0) event tells before any check: the
+    source IP and the user the authorizer verified. The device is known only once the
+    route has authenticated it (``charge_device``)."""
     request_context = _mapping(raw_event.get("requestContext"))
     # The TCP peer API Gateway saw. X-Forwarded-For is not used: any client can write it.
     source_ip = _mapping(request_context.get("http")).get("sourceIp")
     return Client(
         ip=ip_client_key(source_ip) if isinstance(source_ip, str) and source_ip else None,
         user=_authenticated_user(request_context),
-        device=_header(raw_event, DEVICE_HEADER),
     )
 
 
@@ -117,6 +129,8 @@ def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
     app.context[_COUNTED] = True
     raw_event = app.current_event.raw_event
     route_key = str(raw_event.get("routeKey", ""))
+    if counted_after_device_check(route_key):
+        return _after_device_check(app, next_middleware, client_of(raw_event))
     now = clock()
     charges = charges_for(route_key, client_of(raw_event))
     if _header(raw_event, IDEMPOTENCY_KEY_HEADER):
@@ -124,6 +138,38 @@ def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
         charges = tuple(c for c in charges if c.limit.family is not Family.PAYMENT)
     refused = _charge(charges, route_key, now)
     return refused if refused is not None else next_middleware(app)
+
+
+def _after_device_check(
+    app: APIGatewayHttpResolver, next_middleware: NextMiddleware, client: Client
+) -> Response[Any]:
+    """Run a device-counted route, whose device check calls ``charge_device``. A request
+    refused before its device check (an invalid access token) still counts, per IP."""
+    app.context[_AWAITING_DEVICE] = client
+    try:
+        response = next_middleware(app)
+    except DomainError:
+        refused = charge_device(app, None)
+        if refused is not None:
+            return refused
+        raise
+    if app.context.get(_AWAITING_DEVICE) is not None:
+        # A route answered without checking a device: count it (late) rather than not.
+        logger.warning("device-counted route answered without a device check")
+        charge_device(app, None)
+    return response
+
+
+def charge_device(app: APIGatewayHttpResolver, device_id: str | None) -> Response[str] | None:
+    """Count a device-counted request (once), now that its device check has run:
+    against ``device_id`` when the device authenticated, else against the source IP.
+    A 429 when a limit is used up; None otherwise (and on routes counted up front)."""
+    client = app.context.pop(_AWAITING_DEVICE, None)
+    if not isinstance(client, Client):
+        return None
+    route_key = str(app.current_event.raw_event.get("routeKey", ""))
+    charged = Client(ip=client.ip, user=client.user, device=device_id)
+    return _charge(charges_for(route_key, charged), route_key, clock())
 
 
 def charge_deferred(app: APIGatewayHttpResolver) -> Response[str] | None:

@@ -8,10 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from admitone.adapters.dynamo.scans import ScanEntry
-from admitone.domain.gate_access import Device, StaffMember
+from admitone.domain.gate_access import Device, DeviceStatus, RevocationReason, StaffMember
 from admitone.domain.tickets import Scan, Ticket
 from admitone.services.checkin import Checkins, OfflineOutcome, ScanOutcome
-from admitone.services.gate_access import PairedDevice, PairingCode
+from admitone.services.gate_access import DevicePage, DeviceState, PairedDevice, PairingCode
 from admitone.services.registration import Registration
 
 
@@ -138,17 +138,47 @@ class DeviceView(BaseModel):
     device_id: str
     venue_id: str
     name: str
+    paired_by: str
     paired_at: datetime
+    renewed_at: datetime | None
+    # Its token is refused from then on unless a supervisor renews it.
+    expires_at: datetime
+    status: DeviceStatus
     revoked_at: datetime | None
+    revoked_reason: RevocationReason | None
+    # Its last authenticated request (scan, upload or bundle sync), to the minute.
+    last_seen_at: datetime | None
 
     @classmethod
-    def of(cls, device: Device) -> DeviceView:
+    def of(cls, device: Device, status: DeviceStatus) -> DeviceView:
         return cls(
             device_id=device.id,
             venue_id=device.venue_id,
             name=device.name,
+            paired_by=device.paired_by,
             paired_at=device.paired_at,
+            renewed_at=device.renewed_at,
+            expires_at=device.expires_at,
+            status=status,
             revoked_at=device.revoked_at,
+            revoked_reason=device.revoked_reason,
+            last_seen_at=device.last_seen_at,
+        )
+
+    @classmethod
+    def of_state(cls, state: DeviceState) -> DeviceView:
+        return cls.of(state.device, state.status)
+
+
+class DeviceListView(BaseModel):
+    devices: list[DeviceView]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: DevicePage) -> DeviceListView:
+        return cls(
+            devices=[DeviceView.of_state(state) for state in page.devices],
+            next_cursor=page.next_cursor,
         )
 
 
@@ -158,7 +188,8 @@ class PairedDeviceView(DeviceView):
 
     @classmethod
     def paired(cls, paired: PairedDevice) -> PairedDeviceView:
-        return cls(**DeviceView.of(paired.device).model_dump(), device_token=paired.token)
+        view = DeviceView.of(paired.device, DeviceStatus.ACTIVE)
+        return cls(**view.model_dump(), device_token=paired.token)
 
 
 class ScannedTicketView(BaseModel):

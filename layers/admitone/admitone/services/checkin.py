@@ -12,6 +12,9 @@ Offline scans are decided by the device; on upload each is replayed through the 
 judgement at its ``scanned_at``. One that another gate beat is a ``conflict``: it is
 logged beside the winner so that both show in the scan log. Uploads are idempotent per
 (device, nonce).
+
+Every entry point takes the ``Device`` that ``gate_access.authenticate_device`` found:
+the device is authenticated before anything about the event is read.
 """
 
 from __future__ import annotations
@@ -45,11 +48,11 @@ from admitone.domain.checkin import (
 )
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import DependencyUnavailable, FieldError, NotFound, ValidationFailed
-from admitone.domain.gate_access import Device, StaffRole
+from admitone.domain.gate_access import Device, DeviceTokenInvalid, StaffRole
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.tickets import Scan, Ticket, TicketStatus
 from admitone.observability import logger
-from admitone.services.gate_access import paired_device, require_gate_role
+from admitone.services.gate_access import require_gate_role
 
 MAX_ATTEMPTS = 5
 MAX_OFFLINE_BATCH = 500
@@ -106,12 +109,13 @@ class GateContext:
         return replace(self.base_gate, revocations=revocations or {})
 
 
-def _context(event_id: str, device_token: str | None, caller: Principal | None) -> GateContext:
+def _context(event_id: str, device: Device, caller: Principal | None) -> GateContext:
     partition = catalog.event_partition(event_id)
     if partition.event is None:
         raise NotFound("No such event.")
     event = partition.event
-    device = paired_device(device_token, venue_id=event.venue_id)
+    if device.venue_id != event.venue_id:
+        raise DeviceTokenInvalid("This device is not paired with the event's venue.")
     if caller is not None:
         require_gate_role(event.venue_id, caller, StaffRole.SCANNER, StaffRole.SUPERVISOR)
     return GateContext(
@@ -221,12 +225,12 @@ def scan_ticket(
     token: str,
     *,
     caller: Principal,
-    device_token: str | None,
+    device: Device,
     gate: str | None = None,
     now: datetime | None = None,
 ) -> ScanOutcome:
     """Scan at a gate now: admit the ticket once, or say why not."""
-    context = _context(event_id, device_token, caller)
+    context = _context(event_id, device, caller)
     for _ in range(MAX_ATTEMPTS):
         at = now or datetime.now(UTC)
         judgement, ticket = _judge_ticket(context, token, at)
@@ -262,13 +266,13 @@ def upload_offline_scans(
     event_id: str,
     scans: Sequence[OfflineScan],
     *,
-    device_token: str | None,
+    device: Device,
     now: datetime | None = None,
 ) -> list[OfflineOutcome]:
     """Record what a device decided offline, scan by scan (idempotent per nonce)."""
     now = now or datetime.now(UTC)
     _check_offline_batch(scans, now)
-    context = _context(event_id, device_token, None)
+    context = _context(event_id, device, None)
     return [_upload_one(context, scan, now) for scan in scans]
 
 
@@ -321,11 +325,11 @@ def _upload_one(context: GateContext, upload: OfflineScan, now: datetime) -> Off
 
 # -------------------------------------------------------------------- bundle
 def scanner_bundle(
-    event_id: str, *, device_token: str | None, since: str | None, now: datetime | None = None
+    event_id: str, *, device: Device, since: str | None, now: datetime | None = None
 ) -> dict[str, Any]:
     """What a device needs to judge scans offline, and the ticket changes since ``since``."""
     now = now or datetime.now(UTC)
-    context = _context(event_id, device_token, None)
+    context = _context(event_id, device, None)
     filters = fingerprint({"bundle": event_id})
     after = decode_cursor(since, filters, cursor_key())["after"] if since else ""
     tickets, more = ticket_store.changed_since(event_id, after=after, limit=BUNDLE_PAGE)

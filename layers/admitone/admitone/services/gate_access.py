@@ -6,21 +6,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from admitone.adapters.dynamo import catalog
+from admitone.adapters.cursor_keys import cursor_key
+from admitone.adapters.dynamo import accounts, catalog
 from admitone.adapters.dynamo import gate_access as store
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Venue
+from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import Forbidden, NotFound
 from admitone.domain.gate_access import (
     PAIRING_CODE_LIFETIME,
     Device,
+    DevicePairerInactive,
+    DeviceRevoked,
+    DeviceStatus,
     PairingCodeInvalid,
     StaffMember,
     StaffRole,
     check_device,
+    check_standing,
     device_id_of,
     new_device_token,
     new_pairing_code,
+    pairer_in_standing,
     pairing_code_hash,
 )
 from admitone.domain.ids import Prefix, new_id
@@ -41,6 +48,20 @@ class PairedDevice:
     token: str
 
 
+@dataclass(frozen=True)
+class DeviceState:
+    """A device as a supervisor sees it: its status now, its pairer's standing included."""
+
+    device: Device
+    status: DeviceStatus
+
+
+@dataclass(frozen=True)
+class DevicePage:
+    devices: list[DeviceState]
+    next_cursor: str | None
+
+
 def _venue(venue_id: str) -> Venue:
     venue = catalog.get_venue(venue_id)
     if venue is None:
@@ -49,7 +70,7 @@ def _venue(venue_id: str) -> Venue:
 
 
 def _is_owner(venue: Venue, caller: Principal) -> bool:
-    return caller.is_admin or venue.owner_id == caller.user_id
+    return caller.manages(venue.owner_id)
 
 
 def gate_role(venue: Venue, caller: Principal) -> StaffRole | None:
@@ -95,12 +116,21 @@ def add_staff(
     return member
 
 
-def remove_staff(venue_id: str, user_id: str, caller: Principal) -> None:
+def remove_staff(
+    venue_id: str, user_id: str, caller: Principal, *, now: datetime | None = None
+) -> None:
+    """Take the person's gate role away and revoke every device they paired at the venue
+    (one transaction). A device paired a moment ago that the venue's device index does
+    not list yet is refused all the same: its pairer is no longer staff."""
     venue = _venue(venue_id)
     if not _is_owner(venue, caller):
         raise NotFound("No such venue.")
-    if not store.remove_staff(venue.id, user_id):
+    devices = store.devices_paired_by(venue.id, user_id)
+    if not store.remove_staff(venue.id, user_id, devices, now=now or datetime.now(UTC)):
         raise NotFound("No such staff member.")
+    logger.info(
+        "venue staff removed", extra={"venue_id": venue.id, "devices_revoked": len(devices)}
+    )
 
 
 # ------------------------------------------------------------------- devices
@@ -156,7 +186,80 @@ def revoke_device(
     return revoked
 
 
-def paired_device(token: str | None, *, venue_id: str) -> Device:
-    """The live device of ``venue_id`` that presented ``token`` (else 401)."""
+def renew_device(
+    venue_id: str, device_id: str, caller: Principal, *, now: datetime | None = None
+) -> DeviceState:
+    """Give the venue's device another ``DEVICE_LIFETIME`` from now. A revoked device
+    stays revoked (pair a new one), and a device whose pairer no longer works the
+    venue's gates would still be refused, so neither is renewed (409)."""
+    venue = require_gate_role(venue_id, caller, StaffRole.SUPERVISOR)
+    now = now or datetime.now(UTC)
+    found = store.device(device_id)
+    if found is None or found.venue_id != venue.id:
+        raise NotFound("No such device.")
+    if found.revoked_at is not None:
+        raise DeviceRevoked("This device was revoked; pair a new one.")
+    if not _in_standing(found, venue):
+        raise DevicePairerInactive(
+            "The person who paired this device no longer works this venue's gates."
+        )
+    try:
+        renewed = store.renew_device(device_id, venue.id, now=now)
+    except store.DeviceNotRenewable as refused:  # revoked meanwhile
+        raise DeviceRevoked("This device was revoked; pair a new one.") from refused
+    logger.info("device renewed", extra={"venue_id": venue.id, "device_id": device_id})
+    return DeviceState(renewed, renewed.status(now, pairer_in_standing=True))
+
+
+def list_devices(
+    venue_id: str,
+    caller: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> DevicePage:
+    """The venue's devices, newest pairing first, each with its status now."""
+    venue = require_gate_role(venue_id, caller, StaffRole.SUPERVISOR)
+    now = now or datetime.now(UTC)
+    filters = fingerprint({"devices": venue.id})
+    start = decode_cursor(cursor, filters, cursor_key()) if cursor else None
+    devices, last_key = store.venue_devices_page(venue.id, limit=limit, start_key=start)
+    standing: dict[str, bool] = {}
+    states = []
+    for device in devices:
+        if device.revoked_at is None and device.paired_by not in standing:
+            standing[device.paired_by] = _in_standing(device, venue)
+        in_standing = standing.get(device.paired_by, False)
+        states.append(DeviceState(device, device.status(now, pairer_in_standing=in_standing)))
+    return DevicePage(
+        devices=states,
+        next_cursor=encode_cursor(last_key, filters, cursor_key()) if last_key else None,
+    )
+
+
+def _in_standing(device: Device, venue: Venue | None = None) -> bool:
+    """Whether the person who paired ``device`` still works its venue's gates."""
+    pairer = accounts.user_by_id(device.paired_by)
+    if pairer is None:
+        return False
+    membership = store.staff_member(device.venue_id, device.paired_by)
+    if membership is None and venue is None:
+        venue = catalog.get_venue(device.venue_id)
+    return pairer_in_standing(pairer, membership, venue_owner_id=venue.owner_id if venue else None)
+
+
+def authenticate_device(token: str | None, *, now: datetime | None = None) -> Device:
+    """The live device that presented ``token`` (else 401 ``DEVICE_TOKEN_INVALID``).
+
+    Nothing is read before the token has the shape of one, and nothing but the device
+    and its pairer's standing until the secret matched. Which venue's data the device
+    may see is the caller's check (``Device.venue_id``).
+    """
+    now = now or datetime.now(UTC)
     device_id, secret = device_id_of(token or "")
-    return check_device(store.device(device_id), secret, venue_id=venue_id)
+    device = check_device(store.device(device_id), secret, now=now)
+    check_standing(device, in_standing=_in_standing(device))
+    if not device.seen_recently(now):
+        store.record_use(device, now=now)
+    return device

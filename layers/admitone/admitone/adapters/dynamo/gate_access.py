@@ -6,12 +6,15 @@ Items:
 - ``keys.pairing_code``: keyed by the SHA-256 of the code (the code itself is never
   stored); ``venue_id``, ``created_by``, ``expires_at``; ``ttl`` lets DynamoDB sweep it.
 - ``keys.device``: ``device_id``, ``venue_id``, ``name``, ``secret_hash`` (SHA-256 of the
-  token's secret), ``paired_by``, ``paired_at``, ``revoked_at``.
+  token's secret), ``paired_by``, ``paired_at``, ``renewed_at``, ``revoked_at``,
+  ``revoked_reason``, ``last_seen_at`` (to the minute); ``GSI1PK = keys.venue_devices``,
+  ``GSI1SK = DEVICE#<paired at>#<device id>`` lists a venue's devices newest first.
+  Devices paired before the index existed get its attributes on their next use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,16 +22,23 @@ from admitone.adapters.dynamo import keys
 from admitone.adapters.dynamo.table import (
     ConditionFailed,
     TransactionCancelled,
-    delete,
     delete_op,
     get,
+    index_page,
     instant,
     put,
     put_op,
+    query_pages,
+    to_attributes,
     transact,
     update,
+    update_op,
 )
-from admitone.domain.gate_access import Device, StaffMember, StaffRole
+from admitone.domain.gate_access import Device, RevocationReason, StaffMember, StaffRole
+
+# One transaction holds at most 100 operations: the staff delete and 99 revocations.
+_TRANSACTION_LIMIT = 100
+_DEVICE_SORT_PREFIX = "DEVICE#"
 
 
 class CodeNotRedeemable(Exception):
@@ -66,9 +76,27 @@ def staff_member(venue_id: str, user_id: str) -> StaffMember | None:
     )
 
 
-def remove_staff(venue_id: str, user_id: str) -> bool:
-    """Whether there was such a member to remove."""
-    return delete(keys.venue_staff(venue_id, user_id)) is not None
+def remove_staff(venue_id: str, user_id: str, devices: Sequence[str], *, now: datetime) -> bool:
+    """Remove the member and revoke ``devices`` (theirs at the venue) in one transaction;
+    whether there was such a member. Beyond one transaction's size the rest are revoked
+    in further transactions: they are refused anyway once the member is gone."""
+    reason = RevocationReason.STAFF_REMOVED.value
+    revocations = [_revoke_op(device_id, venue_id, now=now, reason=reason) for device_id in devices]
+    first = _TRANSACTION_LIMIT - 1
+    try:
+        transact(
+            [
+                delete_op(keys.venue_staff(venue_id, user_id), condition="attribute_exists(PK)"),
+                *revocations[:first],
+            ]
+        )
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(0):
+            return False
+        raise  # a device of the venue vanished: devices are never deleted
+    for start in range(first, len(revocations), _TRANSACTION_LIMIT):
+        transact(revocations[start : start + _TRANSACTION_LIMIT])
+    return True
 
 
 # ------------------------------------------------------------- pairing codes
@@ -118,9 +146,17 @@ def pairing_venue(code_hash: str, *, now: datetime) -> str | None:
 
 
 # ------------------------------------------------------------------- devices
+def _listing_keys(device: Device) -> dict[str, str]:
+    return {
+        "GSI1PK": keys.venue_devices(device.venue_id),
+        "GSI1SK": f"{_DEVICE_SORT_PREFIX}{instant(device.paired_at)}#{device.id}",
+    }
+
+
 def _device_item(device: Device) -> dict[str, Any]:
     return {
         **keys.device(device.id),
+        **_listing_keys(device),
         "entity": "device",
         "device_id": device.id,
         "venue_id": device.venue_id,
@@ -132,8 +168,12 @@ def _device_item(device: Device) -> dict[str, Any]:
     }
 
 
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def _to_device(item: Mapping[str, Any]) -> Device:
-    revoked = item.get("revoked_at")
+    reason = item.get("revoked_reason")
     return Device(
         id=item["device_id"],
         venue_id=item["venue_id"],
@@ -141,7 +181,17 @@ def _to_device(item: Mapping[str, Any]) -> Device:
         secret_hash=item["secret_hash"],
         paired_by=item["paired_by"],
         paired_at=datetime.fromisoformat(item["paired_at"]),
-        revoked_at=datetime.fromisoformat(revoked) if revoked else None,
+        revoked_at=_moment(item.get("revoked_at")),
+        # Revoked before reasons were kept: only a supervisor could revoke then.
+        revoked_reason=(
+            RevocationReason(reason)
+            if reason
+            else RevocationReason.BY_SUPERVISOR
+            if item.get("revoked_at")
+            else None
+        ),
+        renewed_at=_moment(item.get("renewed_at")),
+        last_seen_at=_moment(item.get("last_seen_at")),
     )
 
 
@@ -150,15 +200,106 @@ def device(device_id: str) -> Device | None:
     return _to_device(item) if item else None
 
 
+def _revoke_op(device_id: str, venue_id: str, *, now: datetime, reason: str) -> dict[str, Any]:
+    return update_op(
+        keys.device(device_id),
+        "SET revoked_at = if_not_exists(revoked_at, :now), "
+        "revoked_reason = if_not_exists(revoked_reason, :reason)",
+        values={":now": instant(now), ":venue": venue_id, ":reason": reason},
+        condition="attribute_exists(PK) AND venue_id = :venue",
+    )
+
+
 def revoke_device(device_id: str, venue_id: str, *, now: datetime) -> Device | None:
     """Revoke the venue's device (again, harmlessly); None when it has no such device."""
     try:
         item = update(
             keys.device(device_id),
-            "SET revoked_at = if_not_exists(revoked_at, :now)",
-            values={":now": instant(now), ":venue": venue_id},
+            "SET revoked_at = if_not_exists(revoked_at, :now), "
+            "revoked_reason = if_not_exists(revoked_reason, :reason)",
+            values={
+                ":now": instant(now),
+                ":venue": venue_id,
+                ":reason": RevocationReason.BY_SUPERVISOR.value,
+            },
             condition="attribute_exists(PK) AND venue_id = :venue",
         )
     except ConditionFailed:
         return None
     return _to_device(item)
+
+
+class DeviceNotRenewable(Exception):
+    """The venue has no such device, or it was revoked (``revoked`` says which)."""
+
+    def __init__(self, *, revoked: bool) -> None:
+        super().__init__("revoked" if revoked else "no such device")
+        self.revoked = revoked
+
+
+def renew_device(device_id: str, venue_id: str, *, now: datetime) -> Device:
+    """Start the venue's device's lifetime again from ``now``, unless it was revoked."""
+    try:
+        item = update(
+            keys.device(device_id),
+            "SET renewed_at = :now",
+            values={":now": instant(now), ":venue": venue_id},
+            condition="attribute_exists(PK) AND venue_id = :venue AND "
+            "attribute_not_exists(revoked_at)",
+        )
+    except ConditionFailed:
+        found = device(device_id)
+        exists = found is not None and found.venue_id == venue_id
+        raise DeviceNotRenewable(revoked=exists) from None
+    return _to_device(item)
+
+
+def record_use(found: Device, *, now: datetime) -> None:
+    """Note that ``found`` was used at ``now`` (callers skip it while ``seen_recently``);
+    also gives a device paired before the venue listing existed its listing keys."""
+    listing = _listing_keys(found)
+    try:
+        update(
+            keys.device(found.id),
+            "SET last_seen_at = :now, GSI1PK = if_not_exists(GSI1PK, :gpk), "
+            "GSI1SK = if_not_exists(GSI1SK, :gsk)",
+            values={":now": instant(now), ":gpk": listing["GSI1PK"], ":gsk": listing["GSI1SK"]},
+            # Concurrent scans of one device: one write wins, the others change nothing.
+            condition="attribute_exists(PK) AND "
+            "(attribute_not_exists(last_seen_at) OR last_seen_at < :now)",
+        )
+    except ConditionFailed:
+        return
+
+
+def venue_devices_page(
+    venue_id: str, *, limit: int, start_key: Mapping[str, str] | None
+) -> tuple[list[Device], dict[str, str] | None]:
+    """One page of the venue's devices, newest pairing first."""
+    items, last_key = index_page(
+        "GSI1",
+        keys.venue_devices(venue_id),
+        limit=limit,
+        start_key=start_key,
+        sort_prefix=_DEVICE_SORT_PREFIX,
+        newest_first=True,
+    )
+    return [_to_device(item) for item in items], last_key
+
+
+def devices_paired_by(venue_id: str, user_id: str) -> list[str]:
+    """The ids of the devices ``user_id`` paired at the venue that are not yet revoked."""
+    request = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk AND begins_with(GSI1SK, :prefix)",
+        "FilterExpression": "paired_by = :user",
+        "ExpressionAttributeValues": to_attributes(
+            {":pk": keys.venue_devices(venue_id), ":prefix": _DEVICE_SORT_PREFIX, ":user": user_id}
+        ),
+    }
+    return [
+        item["device_id"]
+        for page, _ in query_pages(request)
+        for item in page
+        if not item.get("revoked_at")
+    ]

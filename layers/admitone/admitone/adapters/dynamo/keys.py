@@ -164,6 +164,11 @@ def device(device_id: str) -> Key:
     return {"PK": f"DEVICE#{device_id}", "SK": "DEVICE"}
 
 
+def venue_devices(venue_id: str) -> str:
+    """GSI1PK of the devices paired with a venue (GSI1SK: DEVICE#<paired at>#<device id>)."""
+    return f"VENUE_DEVICES#{venue_id}"
+
+
 def scan(event_id: str, scan_id: str) -> Key:
     """One scan, spread over partitions: a gate rush writes everywhere, not to one key."""
     return {"PK": f"SCAN#{event_id}#{scan_id}", "SK": "SCAN"}
