@@ -70,7 +70,8 @@ def run(table_name: str | None = None) -> Report:
     return check(ledger.all_transactions(table_name), ledger.all_balance_shards(table_name))
 
 
-def _local_table() -> str:
+def local_table() -> str:
+    """The running local stack's table (and the environment that reaches it)."""
     from scripts.devstack.stack import ConsoleSink, LocalStack, Ports  # noqa: PLC0415
 
     probe = LocalStack(Ports.from_environment(), ConsoleSink(sys.stderr))
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--table", help="a deployed table's name (default: the local stack's)")
     args = parser.parse_args(argv)
-    table_name = args.table or _local_table()
+    table_name = args.table or local_table()
     sys.path.insert(0, str(ROOT / "layers" / "admitone"))
     report = run(table_name)
     for difference in report.differences:

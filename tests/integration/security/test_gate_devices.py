@@ -317,6 +317,36 @@ def test_the_listing_shows_a_device_whose_pairer_lost_standing(aws: AwsStack, cr
     assert {d["status"] for d in devices} == {"pairer_inactive"}
 
 
+def _as_paired_before_the_listing(aws: AwsStack, device_token: str) -> None:
+    """The device item as a release without the venue listing wrote it."""
+    aws.use_function("HealthFunction")
+    device_id = device_token.partition(".")[0]
+    aws.client("dynamodb").update_item(
+        TableName=settings().table_name,
+        Key={k: {"S": v} for k, v in keys.device(device_id).items()},
+        UpdateExpression="REMOVE GSI1PK, GSI1SK",
+    )
+
+
+def test_the_backfill_lists_devices_paired_before_the_listing_so_removal_revokes_them(
+    aws: AwsStack, crew: Gates
+):
+    from scripts.backfill_device_listing import run as backfill  # noqa: PLC0415
+
+    for device in crew.devices:
+        _as_paired_before_the_listing(aws, device)
+    assert list_devices(crew).json()["devices"] == []
+
+    aws.use_function("HealthFunction")
+    assert backfill() == 2
+    assert backfill() == 0  # a second run finds nothing left to do
+    assert {d["status"] for d in list_devices(crew).json()["devices"]} == {"active"}
+
+    remove_scanner(crew)
+    devices = list_devices(crew).json()["devices"]
+    assert [d["revoked_reason"] for d in devices] == ["staff_removed", "staff_removed"]
+
+
 def test_the_listing_pages_and_is_for_supervisors_only(crew: Gates):
     crew.pair("Third")
     first = list_devices(crew, "?limit=2").json()

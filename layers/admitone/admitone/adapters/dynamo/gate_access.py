@@ -9,7 +9,8 @@ Items:
   token's secret), ``paired_by``, ``paired_at``, ``renewed_at``, ``revoked_at``,
   ``revoked_reason``, ``last_seen_at`` (to the minute); ``GSI1PK = keys.venue_devices``,
   ``GSI1SK = DEVICE#<paired at>#<device id>`` lists a venue's devices newest first.
-  Devices paired before the index existed get its attributes on their next use.
+  Devices paired before the index existed get its attributes on their next use, or
+  from ``scripts/backfill-device-listing`` (``list_unlisted_devices``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from admitone.adapters.aws import client
 from admitone.adapters.dynamo import keys
 from admitone.adapters.dynamo.table import (
     ConditionFailed,
@@ -29,16 +31,19 @@ from admitone.adapters.dynamo.table import (
     put,
     put_op,
     query_pages,
+    scan_entity,
     to_attributes,
     transact,
     update,
     update_op,
 )
+from admitone.config import settings
 from admitone.domain.gate_access import Device, RevocationReason, StaffMember, StaffRole
 
 # One transaction holds at most 100 operations: the staff delete and 99 revocations.
 _TRANSACTION_LIMIT = 100
 _DEVICE_SORT_PREFIX = "DEVICE#"
+_DEVICE_ENTITY = "device"
 
 
 class CodeNotRedeemable(Exception):
@@ -157,7 +162,7 @@ def _device_item(device: Device) -> dict[str, Any]:
     return {
         **keys.device(device.id),
         **_listing_keys(device),
-        "entity": "device",
+        "entity": _DEVICE_ENTITY,
         "device_id": device.id,
         "venue_id": device.venue_id,
         "name": device.name,
@@ -270,6 +275,31 @@ def record_use(found: Device, *, now: datetime) -> None:
         )
     except ConditionFailed:
         return
+
+
+def list_unlisted_devices(table_name: str | None = None) -> int:
+    """Give every device paired before the venue listing existed its listing keys, so
+    that one never used since is listed (and revoked with its pairer); how many were.
+
+    A whole-table Scan: an operator's one-off, never a request path. Running it again
+    changes nothing."""
+    listed = 0
+    for item in scan_entity(_DEVICE_ENTITY, table_name):
+        if "GSI1PK" in item:
+            continue
+        listing = _listing_keys(_to_device(item))
+        client("dynamodb").update_item(
+            TableName=table_name or settings().table_name,
+            Key=to_attributes(keys.device(item["device_id"])),
+            UpdateExpression="SET GSI1PK = if_not_exists(GSI1PK, :gpk), "
+            "GSI1SK = if_not_exists(GSI1SK, :gsk)",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=to_attributes(
+                {":gpk": listing["GSI1PK"], ":gsk": listing["GSI1SK"]}
+            ),
+        )
+        listed += 1
+    return listed
 
 
 def venue_devices_page(

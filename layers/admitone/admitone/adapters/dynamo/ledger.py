@@ -23,17 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from admitone.adapters.aws import client
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.table import (
     Item,
     check_op,
-    from_attributes,
     instant,
     put_op,
+    scan_entity,
     update_op,
 )
-from admitone.config import settings
 from admitone.domain.ledger import Account, AccountKind, Transaction, net_deltas
 
 Op = dict[str, Any]
@@ -233,23 +231,9 @@ def venue_ledger_page(
     return [_booked(item) for item in items], resume
 
 
-def _scan(entity: str, table_name: str | None) -> Iterator[Item]:
-    """Every item of one kind: for the offline ledger check only, never a request."""
-    paginator = client("dynamodb").get_paginator("scan")
-    pages = paginator.paginate(
-        TableName=table_name or settings().table_name,
-        FilterExpression="entity = :entity",
-        ExpressionAttributeValues={":entity": {"S": entity}},
-        ConsistentRead=True,
-    )
-    for page in pages:
-        for item in page.get("Items", []):
-            yield from_attributes(item)
-
-
 def all_transactions(table_name: str | None = None) -> Iterator[Item]:
-    return _scan(TXN_ENTITY, table_name)
+    return scan_entity(TXN_ENTITY, table_name)
 
 
 def all_balance_shards(table_name: str | None = None) -> Iterator[Item]:
-    return _scan(BALANCE_ENTITY, table_name)
+    return scan_entity(BALANCE_ENTITY, table_name)

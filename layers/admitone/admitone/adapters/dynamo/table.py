@@ -148,6 +148,21 @@ def query_pages(request: Mapping[str, Any]) -> Iterator[tuple[list[Item], dict[s
         paged["ExclusiveStartKey"] = last_key
 
 
+def scan_entity(entity: str, table_name: str | None = None) -> Iterator[Item]:
+    """Every item of one kind, read with a whole-table Scan: for operators' tools
+    (the ledger check, backfills), never a request path."""
+    paginator = client("dynamodb").get_paginator("scan")
+    pages = paginator.paginate(
+        TableName=table_name or _table(),
+        FilterExpression="entity = :entity",
+        ExpressionAttributeValues={":entity": {"S": entity}},
+        ConsistentRead=True,
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            yield from_attributes(item)
+
+
 def query_partition(
     pk: str, *, sk_prefix: str | None = None, consistent: bool = False
 ) -> list[Item]:
