@@ -118,7 +118,6 @@ class AwsStack:
                     "roles": list(roles),
                     "email_verified": True,
                     "password_hash": "!",  # no password signs in to it
-                    "failed_logins": 0,
                     "created_at": int(datetime.now(UTC).timestamp()),
                 },
                 condition="attribute_not_exists(PK)",

@@ -24,6 +24,7 @@ from admitone.http import rate_limiting
 from admitone.http.rate_limiting import client_of, rate_limit
 from admitone.http.resolver import http_resolver
 from admitone.observability import metrics
+from tests.clocks import Clock
 from tests.conftest import sample_event
 from tests.integration.conftest import AwsStack, LambdaContext
 
@@ -35,19 +36,6 @@ PROBLEM_JSON = "application/problem+json"
 
 AUTH_PER_IP = POLICY[Family.AUTH][0]
 FIVE_A_MINUTE = Limit(Family.AUTH, 5, 60, ClientKeyKind.IP)
-
-
-class Clock:
-    """The middleware's clock, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **elapsed: float) -> None:
-        self.now += timedelta(**elapsed)
 
 
 class RecordingLogger:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import argon2._password_hasher as argon2_hasher
@@ -22,6 +22,7 @@ import pytest
 from admitone.domain.errors import DomainError
 from admitone.http import rate_limiting
 from admitone.services import login as login_service
+from tests.clocks import Clock
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.test_identity import PASSWORD, register_and_verify
 from tests.integration.test_notifier import run_notifier
@@ -33,19 +34,6 @@ START = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 WRONG = "not the password at all"
 # Headers that differ per request whatever is asked (none of them depends on the address).
 _PER_REQUEST = frozenset({"date", "x-request-id", "apigw-requestid", "x-amzn-requestid"})
-
-
-class Clock:
-    """The login service's and the rate-limit middleware's clock, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **elapsed: float) -> None:
-        self.now += timedelta(**elapsed)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -54,28 +55,19 @@ def try_count_hit(limit: Limit, client_key: str, *, now: datetime) -> bool:
     whether that refuses the request).
     """
     expires_at = window_start(now, limit.window_seconds) + limit.window_seconds
-    try:
-        client("dynamodb").update_item(
-            TableName=settings().table_name,
-            Key=counter_key(limit, client_key, now=now),
-            # ADD creates `hits` at 1 on the window's first hit; the condition makes
-            # check-and-increment one atomic step, so concurrent hits never overshoot.
-            UpdateExpression="ADD hits :one SET expires_at = :expires_at, entity = :entity",
-            ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
-            ExpressionAttributeValues={
-                ":one": {"N": "1"},
-                ":limit": {"N": str(limit.count)},
-                ":expires_at": {"N": str(expires_at + EXPIRY_MARGIN_SECONDS)},
-                ":entity": {"S": ENTITY},
-            },
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == _CONDITION_FAILED:
-            return False
-        raise DependencyUnavailable("The rate limit store is unavailable.") from exc
-    except BotoCoreError as exc:
-        raise DependencyUnavailable("The rate limit store is unavailable.") from exc
-    return True
+    return _conditional_update(
+        Key=counter_key(limit, client_key, now=now),
+        # ADD creates `hits` at 1 on the window's first hit; the condition makes
+        # check-and-increment one atomic step, so concurrent hits never overshoot.
+        UpdateExpression="ADD hits :one SET expires_at = :expires_at, entity = :entity",
+        ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+        ExpressionAttributeValues={
+            ":one": {"N": "1"},
+            ":limit": {"N": str(limit.count)},
+            ":expires_at": {"N": str(expires_at + EXPIRY_MARGIN_SECONDS)},
+            ":entity": {"S": ENTITY},
+        },
+    )
 
 
 def give_back_hit(limit: Limit, client_key: str, *, now: datetime) -> None:
@@ -84,17 +76,23 @@ def give_back_hit(limit: Limit, client_key: str, *, now: datetime) -> None:
     Never below zero and never creating a counter; raises ``DependencyUnavailable`` when
     the table cannot be written.
     """
+    _conditional_update(
+        Key=counter_key(limit, client_key, now=now),
+        UpdateExpression="ADD hits :minus_one",
+        ConditionExpression="hits > :zero",
+        ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
+    )
+
+
+def _conditional_update(**request: Any) -> bool:
+    """One conditional UpdateItem of a counter: False when its condition does not hold
+    (an outcome, not an error); ``DependencyUnavailable`` when the table cannot be written."""
     try:
-        client("dynamodb").update_item(
-            TableName=settings().table_name,
-            Key=counter_key(limit, client_key, now=now),
-            UpdateExpression="ADD hits :minus_one",
-            ConditionExpression="hits > :zero",
-            ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
-        )
+        client("dynamodb").update_item(TableName=settings().table_name, **request)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == _CONDITION_FAILED:
-            return
+            return False
         raise DependencyUnavailable("The rate limit store is unavailable.") from exc
     except BotoCoreError as exc:
         raise DependencyUnavailable("The rate limit store is unavailable.") from exc
+    return True
