@@ -22,6 +22,7 @@ from admitone.domain.errors import DomainError
 from admitone.services import health, notifier
 from tests.conftest import sample_event
 from tests.integration.conftest import AwsStack, LambdaContext
+from tests.integration.test_health import signed_by_an_admin
 
 EMAIL = "buyer.secret@example.com"
 JWT = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1c3JfMSJ9.c2lnbmF0dXJl"
@@ -227,9 +228,10 @@ def test_a_domain_error_answered_as_a_4xx_is_not_reported(
     assert receiver.events() == []
 
     # The same container still reports a real bug: the receiver was listening.
+    admin_event = signed_by_an_admin(aws)
     cold_start("AdminHealthFunction", sentry_dsn=receiver.dsn)
     _broken_dependency_check(monkeypatch)
-    assert aws.invoke_sample("AdminHealthFunction", "ok")["statusCode"] == 500
+    assert aws.invoke("AdminHealthFunction", admin_event)["statusCode"] == 500
     (event,) = receiver.events()
     assert event["exception"]["values"][-1]["type"] == "RuntimeError"
     assert not any(issubclass(type(value), DomainError) for value in event["exception"]["values"])
@@ -275,10 +277,11 @@ def test_with_an_empty_dsn_nothing_is_sent(
     receiver: EnvelopeReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ):
+    admin_event = signed_by_an_admin(aws)
     cold_start("AdminHealthFunction", sentry_dsn="")
     _broken_dependency_check(monkeypatch)
 
-    assert aws.invoke_sample("AdminHealthFunction", "ok")["statusCode"] == 500
+    assert aws.invoke("AdminHealthFunction", admin_event)["statusCode"] == 500
 
     assert receiver.events() == []
     assert receiver.raw == []

@@ -255,3 +255,19 @@ def test_the_suspension_sample_events_get_their_documented_answers(
     response = aws.invoke_sample(function_id, scenario)
     assert response["statusCode"] == 404, response.get("body")
     assert json.loads(response["body"])["code"] == "NOT_FOUND"
+
+
+def test_a_token_that_cannot_be_checked_against_its_user_is_a_503_not_a_pass(
+    api: Api, aws: AwsStack
+):
+    # The authorizer reads the caller's user to rule out a revocation. When the table
+    # cannot be read it neither lets the token through unchecked nor crashes the gateway
+    # (a bare 500): the caller is told to retry.
+    buyer = _signed_in(api, aws, "ada@example.com", "buyer")
+    aws.client("dynamodb").delete_table(TableName=aws.stack.physical_name("Table"))
+
+    response = api.get("/me", token=buyer.access)
+
+    assert response.status == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "DEPENDENCY_UNAVAILABLE"

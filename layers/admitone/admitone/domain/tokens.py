@@ -82,6 +82,9 @@ class TokenRejection(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
+    # The authorizer could not read the token's user (the table is down): the request
+    # is refused with 503, not 401 (the token may well be good).
+    UNCHECKED = "unchecked"
     # JWT only (domain/jwt_tokens.py).
     ALG_NONE = "alg_none"
     ALG_NOT_ALLOWED = "alg_not_allowed"

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from admitone.domain.accounts import Principal
-from admitone.domain.errors import Forbidden, InvalidToken, Unauthenticated
+from admitone.domain.errors import DependencyUnavailable, Forbidden, InvalidToken, Unauthenticated
 from admitone.domain.jwt_tokens import Role
 from admitone.domain.tokens import TokenRejection
 from admitone.observability import logger
@@ -33,6 +33,8 @@ def authorizer_context(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 def principal_from_context(context: Mapping[str, Any], now: datetime) -> Principal:
     if context.get("authenticated") is not True:
+        if context.get("reason") == TokenRejection.UNCHECKED:
+            raise DependencyUnavailable("The access token cannot be checked now; retry shortly.")
         raise InvalidToken(str(context.get("reason") or TokenRejection.MALFORMED))
     # The gateway caches decisions; the token's own expiry still bounds them.
     if int(context["exp"]) <= now.timestamp():

@@ -25,5 +25,7 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 # A route's own requirement, for its decorator: ``security=DEVICE_ONLY``.
+# ACCESS_TOKEN is for a route outside the authorizer that checks the token itself.
+ACCESS_TOKEN: list[dict[str, list[str]]] = [{ACCESS_SCHEME: []}]
 DEVICE_ONLY: list[dict[str, list[str]]] = [{DEVICE_SCHEME: []}]
 SCANNER_ON_DEVICE: list[dict[str, list[str]]] = [{ACCESS_SCHEME: [], DEVICE_SCHEME: []}]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from admitone.adapters.dynamo import keys
 from admitone.adapters.dynamo.table import (
     ConditionFailed,
@@ -21,6 +23,7 @@ from admitone.adapters.dynamo.table import (
     update_op,
 )
 from admitone.domain.accounts import NotificationPreferences, User
+from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.jwt_tokens import Role
 
 _NEW = "attribute_not_exists(PK)"
@@ -150,7 +153,12 @@ def withdraw_unverified_user(user: User) -> bool:
 
 
 def user_by_id(user_id: str, *, consistent: bool = False) -> User | None:
-    item = get(keys.user(user_id), consistent=consistent)
+    """The user, or None; ``DependencyUnavailable`` when the table cannot be read (the
+    authorizer reads every caller here, and answers 503 rather than fail the request)."""
+    try:
+        item = get(keys.user(user_id), consistent=consistent)
+    except (BotoCoreError, ClientError) as exc:
+        raise DependencyUnavailable("The account store is unavailable.") from exc
     return _to_user(item) if item else None
 
 
