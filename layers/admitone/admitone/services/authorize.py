@@ -41,16 +41,16 @@ def authorize(authorization: str | None, *, now: datetime | None = None) -> dict
     now = now or datetime.now(UTC)
     try:
         verified = _verified(authorization, now)
+        user = accounts.user_by_id(verified.claims.sub, consistent=True)
     except InvalidToken as rejected:
         logger.info("access token rejected", extra={"reason": rejected.reason})
         return {"authenticated": False, "reason": str(rejected.reason)}
-    claims = verified.claims
-    try:
-        user = accounts.user_by_id(claims.sub, consistent=True)
     except DependencyUnavailable:
-        # Fail closed: a revocation cannot be ruled out. The resolver answers 503.
-        logger.warning("access token unchecked: the account store is unavailable")
+        # Fail closed (the keys or the user cannot be read, so neither the signature nor
+        # a revocation can be checked); the resolver answers 503, the client retries.
+        logger.warning("access token unchecked: a dependency is unavailable")
         return {"authenticated": False, "reason": TokenRejection.UNCHECKED.value}
+    claims = verified.claims
     if user is None or user.access_revoked(verified.issued_at):
         logger.info("access token rejected", extra={"reason": TokenRejection.REVOKED.value})
         return {"authenticated": False, "reason": TokenRejection.REVOKED.value}
