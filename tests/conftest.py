@@ -11,13 +11,14 @@ EVENTS = ROOT / "events"
 
 
 def new_container() -> None:
-    """Forget what a warm Lambda container caches: settings, clients, secrets."""
+    """Forget what a warm Lambda container caches: settings, clients, secrets, ports."""
     from admitone.adapters.aws import client  # noqa: PLC0415
     from admitone.adapters.secrets import secrets_provider  # noqa: PLC0415
     from admitone.adapters.stripe_api import stripe_client  # noqa: PLC0415
     from admitone.config import settings  # noqa: PLC0415
+    from admitone.services.wiring import ports  # noqa: PLC0415
 
-    for cached in (settings, client, secrets_provider, stripe_client):
+    for cached in (settings, client, secrets_provider, stripe_client, ports):
         cached.cache_clear()
 
 

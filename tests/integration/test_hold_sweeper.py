@@ -15,6 +15,7 @@ from admitone.domain.orders import OrderStatus, PaymentStatus
 from admitone.domain.stripe_events import read_event
 from admitone.services.hold_sweeper import Overdue, sweep
 from admitone.services.reconcile import reconcile
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.payments_kit import drain, intent_payload, receive_all, stripe_event
 from tests.integration.shop import Shop, open_shop, pay
@@ -66,25 +67,25 @@ def test_reconcile_requeues_a_stored_event_that_never_reached_the_queue(aws: Aws
     body = stripe_event("payment_intent.succeeded", intent_payload(pi), "evt_stalled")
     stored_at = datetime.now(UTC) - timedelta(minutes=6)
     stripe_inbox.record(read_event(json.loads(body)), body, now=stored_at)
-    report = reconcile(datetime.now(UTC))
+    report = reconcile(ports(), datetime.now(UTC))
     assert report["stalled_events_requeued"] == 1
     drain(aws)
     paid = order_store.get_order(order["order_id"])
     assert paid is not None
     assert paid.status is OrderStatus.PAID
-    assert reconcile(datetime.now(UTC))["stalled_events_requeued"] == 0
+    assert reconcile(ports(), datetime.now(UTC))["stalled_events_requeued"] == 0
 
 
 def test_reconcile_ingests_the_events_stripe_sent_that_never_arrived(aws: AwsStack, shop: Shop):
     order = shop.placed()
     pay(order["payment"]["payment_intent_id"])
-    report = reconcile(datetime.now(UTC))
+    report = reconcile(ports(), datetime.now(UTC))
     assert report["missed_events_ingested"] >= 1
     drain(aws)
     paid = order_store.get_order(order["order_id"])
     assert paid is not None
     assert paid.status is OrderStatus.PAID
-    assert reconcile(datetime.now(UTC))["missed_events_ingested"] == 0
+    assert reconcile(ports(), datetime.now(UTC))["missed_events_ingested"] == 0
     assert receive_all(aws) == []
 
 
@@ -95,10 +96,10 @@ def test_reconcile_refreshes_a_payment_processing_for_ten_minutes(api: Api, aws:
     placed = order_store.get_order(order["order_id"])
     assert placed is not None
     order_store.record_payment_status(placed, PaymentStatus.PROCESSING, error=None)
-    assert reconcile(datetime.now(UTC))["processing_payments_refreshed"] == 0
+    assert reconcile(ports(), datetime.now(UTC))["processing_payments_refreshed"] == 0
     pay(order["payment"]["payment_intent_id"])
     later = datetime.now(UTC) + timedelta(minutes=11)
-    assert reconcile(later)["processing_payments_refreshed"] == 1
+    assert reconcile(ports(), later)["processing_payments_refreshed"] == 1
     paid = order_store.get_order(order["order_id"])
     assert paid is not None
     assert paid.status is OrderStatus.PAID

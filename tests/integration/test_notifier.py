@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from admitone.adapters.dynamo import keys, outbox, table
+from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo.outbox import DynamoOutbox
 from admitone.domain.money import format_money
 from admitone.services import outbox_drain
 from admitone.services.accounts_by_email import user_for_email
+from admitone.services.wiring import ports
 from scripts.devstack.pollers import SqsPoller, sqs_event
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder, tonight_shop
@@ -208,18 +210,18 @@ def test_a_drain_crash_between_publish_and_mark_still_sends_one_email(
         for r in stream_records(aws)
         if r["dynamodb"]["NewImage"]["event_type"]["S"] == "order.paid"
     ]
-    real_mark = outbox.mark_published
+    real_mark = DynamoOutbox.mark_published
 
     def crash(*_: Any, **__: Any) -> None:
         raise RuntimeError("the drain died after publishing")
 
-    monkeypatch.setattr(outbox, "mark_published", crash)
+    monkeypatch.setattr(DynamoOutbox, "mark_published", crash)
     # The whole batch failed: Lambda hands it to the drain again (here: the sweep does).
     with pytest.raises(BatchProcessingError):
         aws.invoke("OutboxDrainFunction", {"Records": paid})
-    monkeypatch.setattr(outbox, "mark_published", real_mark)
+    monkeypatch.setattr(DynamoOutbox, "mark_published", real_mark)
     after_lease = datetime.now(UTC) + outbox_drain.LEASE + timedelta(seconds=1)
-    assert sum(outbox_drain.sweep(clock=lambda: after_lease).values()) >= 1
+    assert sum(outbox_drain.sweep(ports(), clock=lambda: after_lease).values()) >= 1
 
     copies = [m for m in queued(aws) if json.loads(m["Body"])["detail-type"] == "order.paid"]
     assert len(copies) == 2  # published twice, with one event id

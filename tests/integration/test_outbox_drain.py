@@ -16,8 +16,10 @@ from moto.dynamodb.models import dynamodb_backends
 
 from admitone.adapters import bus
 from admitone.adapters.dynamo import keys, outbox, table
+from admitone.adapters.dynamo.outbox import DynamoOutbox
 from admitone.services import outbox_drain, reconcile
 from admitone.services.outbox_drain import Published
+from admitone.services.wiring import ports
 from scripts.devstack.patterns import matches
 from scripts.devstack.pollers import lambda_stream_record
 from scripts.devstack.template import REGION
@@ -122,7 +124,7 @@ def test_a_failing_bus_backs_off_then_publishes(aws: AwsStack, tap: BusTap, monk
         real_publish(event_type, detail)
 
     monkeypatch.setattr(bus, "publish", flaky)
-    outcome = outbox_drain.publish(item_id, time_left=lambda: timedelta(seconds=30))
+    outcome = outbox_drain.publish(ports(), item_id, time_left=lambda: timedelta(seconds=30))
     assert outcome is Published.PUBLISHED
     stored = table.get(keys.outbox(item_id))
     assert stored is not None
@@ -136,16 +138,16 @@ def test_a_failure_without_time_left_is_postponed_to_the_sweep(
     item_id = _pending_item(aws)
     real_publish = bus.publish
     monkeypatch.setattr(bus, "publish", _refuse)
-    assert outbox_drain.publish(item_id) is Published.POSTPONED
-    stored = outbox.get_item(item_id)
+    assert outbox_drain.publish(ports(), item_id) is Published.POSTPONED
+    stored = ports().store.outbox.get(item_id)
     assert stored is not None
     assert stored.attempts == 1
     assert stored.next_attempt_at is not None
     # Not due yet: the sweep leaves it.
     monkeypatch.setattr(bus, "publish", real_publish)
-    assert outbox_drain.sweep() == Counter()
+    assert outbox_drain.sweep(ports()) == Counter()
     later = stored.next_attempt_at + timedelta(seconds=1)
-    assert outbox_drain.sweep(clock=lambda: later) == {Published.PUBLISHED: 1}
+    assert outbox_drain.sweep(ports(), clock=lambda: later) == {Published.PUBLISHED: 1}
     assert len(tap.events()) == 1
 
 
@@ -157,7 +159,7 @@ def test_the_fifth_failure_dead_letters_and_nothing_revives_it(
     monkeypatch.setattr(bus, "publish", _refuse)
     start = datetime.now(UTC)
     outcomes = [
-        outbox_drain.publish(item_id, clock=lambda at=start + timedelta(minutes=2 * n): at)
+        outbox_drain.publish(ports(), item_id, clock=lambda at=start + timedelta(minutes=2 * n): at)
         for n in range(5)
     ]
     moment = start + timedelta(minutes=10)
@@ -166,8 +168,8 @@ def test_the_fifth_failure_dead_letters_and_nothing_revives_it(
     assert stored is not None
     assert (stored["status"], stored["attempts"], stored["GSI3PK"]) == ("dead", 5, "OUTBOX#dead")
     monkeypatch.setattr(bus, "publish", real_publish)
-    assert outbox_drain.sweep(clock=lambda: moment + timedelta(hours=1)) == Counter()
-    assert outbox_drain.publish(item_id) is Published.SKIPPED
+    assert outbox_drain.sweep(ports(), clock=lambda: moment + timedelta(hours=1)) == Counter()
+    assert outbox_drain.publish(ports(), item_id) is Published.SKIPPED
     assert tap.events() == []
 
 
@@ -182,13 +184,13 @@ def test_a_crash_before_publishing_publishes_once_after_the_lease(
 
     monkeypatch.setattr(bus, "publish", crash)
     with pytest.raises(RuntimeError):
-        outbox_drain.publish(item_id)
+        outbox_drain.publish(ports(), item_id)
     monkeypatch.setattr(bus, "publish", real_publish)
-    assert outbox_drain.publish(item_id) is Published.SKIPPED  # leased
+    assert outbox_drain.publish(ports(), item_id) is Published.SKIPPED  # leased
     after_lease = datetime.now(UTC) + outbox_drain.LEASE + timedelta(seconds=1)
-    assert outbox_drain.sweep(clock=lambda: after_lease) == {Published.PUBLISHED: 1}
+    assert outbox_drain.sweep(ports(), clock=lambda: after_lease) == {Published.PUBLISHED: 1}
     assert [e["detail"]["event_id"] for e in tap.events()] == [item_id]
-    stored = outbox.get_item(item_id)
+    stored = ports().store.outbox.get(item_id)
     assert stored is not None
     assert (stored.status, stored.attempts) == ("published", 0)
 
@@ -201,15 +203,15 @@ def test_a_crash_between_publish_and_mark_publishes_again_with_the_same_event_id
     def crash(*_: Any, **__: Any) -> None:
         raise RuntimeError("the Lambda died here")
 
-    real_mark = outbox.mark_published
-    monkeypatch.setattr(outbox, "mark_published", crash)
+    real_mark = DynamoOutbox.mark_published
+    monkeypatch.setattr(DynamoOutbox, "mark_published", crash)
     with pytest.raises(RuntimeError):
-        outbox_drain.publish(item_id)
-    monkeypatch.setattr(outbox, "mark_published", real_mark)
+        outbox_drain.publish(ports(), item_id)
+    monkeypatch.setattr(DynamoOutbox, "mark_published", real_mark)
     # The lease keeps a second publisher off until it runs out.
-    assert outbox_drain.publish(item_id) is Published.SKIPPED
+    assert outbox_drain.publish(ports(), item_id) is Published.SKIPPED
     after_lease = datetime.now(UTC) + outbox_drain.LEASE + timedelta(seconds=1)
-    assert outbox_drain.sweep(clock=lambda: after_lease) == {Published.PUBLISHED: 1}
+    assert outbox_drain.sweep(ports(), clock=lambda: after_lease) == {Published.PUBLISHED: 1}
     assert [e["detail"]["event_id"] for e in tap.events()] == [item_id, item_id]
 
 
@@ -219,9 +221,9 @@ def test_reconcile_redrives_items_stuck_for_ten_minutes_keeping_their_attempts(
     item_id = _pending_item(aws)
     real_publish = bus.publish
     monkeypatch.setattr(bus, "publish", _refuse)
-    outbox_drain.publish(item_id)
+    outbox_drain.publish(ports(), item_id)
     monkeypatch.setattr(bus, "publish", real_publish)
-    report = reconcile.reconcile(now=datetime.now(UTC) + timedelta(minutes=11))
+    report = reconcile.reconcile(ports(), now=datetime.now(UTC) + timedelta(minutes=11))
     assert report["stuck_outbox_redriven"] == 1
     stored = table.get(keys.outbox(item_id))
     assert stored is not None

@@ -15,13 +15,13 @@ from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
-from admitone.adapters.stripe_payments import StripeRefund
 from admitone.domain.accounts import Principal
 from admitone.domain.checkin import ScanResult
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.jwt_tokens import Role
 from admitone.domain.money import allocate, percent_of
+from admitone.domain.payments import ProviderRefund
 from admitone.domain.refunds import (
     RefundAsk,
     RefundExceedsRemaining,
@@ -33,6 +33,7 @@ from admitone.services import refunds
 from admitone.services.checkin import scan_ticket
 from admitone.services.gate_access import authenticate_device
 from admitone.services.reconcile import reconcile
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Gates, Holder, buy, gate_crew, tonight_shop
 from tests.integration.money_kit import (
@@ -239,7 +240,7 @@ def test_charge_refunded_confirms_a_refund_stripe_had_left_pending(aws, shop, mo
 
     def pending_first(*args, **kwargs):
         made = real(*args, **kwargs)
-        return StripeRefund(made.id, next(answers, made.status), made.metadata)
+        return ProviderRefund(made.id, next(answers, made.status), made.metadata)
 
     monkeypatch.setattr(stripe_payments, "refund_payment_intent", pending_first)
     refund = ask_refund(shop.api, holder.order_id, shop.organizer_token).json()
@@ -275,8 +276,8 @@ def test_a_refund_stripe_could_not_take_is_sent_once_by_reconciliation(aws, shop
 
     aws.use_function("ReconcileFunction")
     later = order(holder.order_id).paid_at + timedelta(minutes=11)
-    assert reconcile(later)["unsent_refunds_sent"] == 1
-    assert reconcile(later)["unsent_refunds_sent"] == 0
+    assert reconcile(ports(), later)["unsent_refunds_sent"] == 1
+    assert reconcile(ports(), later)["unsent_refunds_sent"] == 0
     assert refunded_on_stripe(holder.order_id) == order(holder.order_id).totals.total
     assert (
         money_store.get_refund(holder.order_id, refund["refund_id"]).status
@@ -324,7 +325,7 @@ def test_the_refund_sample_event_gets_404_for_an_unknown_order(aws):
 
 def test_stripe_refunds_of_no_refund_of_ours_are_ignored(aws):
     aws.use_function("PaymentEventsFunction")
-    stranger = StripeRefund(
+    stranger = ProviderRefund(
         id="re_x", status="succeeded", metadata={"order_id": new_id(Prefix.ORDER)}
     )
     assert refunds.apply_stripe_refund(stranger, now=datetime.now(UTC)) is None

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admitone.batch import ReportingBatchProcessor
 from admitone.observability import logger, metrics, trace_handler
 from admitone.services import outbox_drain
+from admitone.services.wiring import ports
 
 processor = ReportingBatchProcessor(event_type=EventType.DynamoDBStreams)
 # Leave room to record the outcome before Lambda's own timeout.
@@ -33,12 +34,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     def record_handler(record: DynamoDBRecord) -> None:
         image = record.dynamodb.new_image if record.dynamodb else None
         if image:
-            outbox_drain.publish(str(image["outbox_id"]), time_left=lambda: _time_left(context))
+            outbox_drain.publish(
+                ports(), str(image["outbox_id"]), time_left=lambda: _time_left(context)
+            )
 
     if "Records" in event:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
-    outcomes = outbox_drain.sweep(time_left=lambda: _time_left(context))
+    outcomes = outbox_drain.sweep(ports(), time_left=lambda: _time_left(context))
     logger.info("outbox swept", extra={"outcomes": dict(outcomes)})
     return {"swept": {str(k): v for k, v in outcomes.items()}}

@@ -6,8 +6,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from admitone.adapters.aws import client
 from admitone.config import settings
+from admitone.domain.errors import DependencyUnavailable
+from admitone.ports.bus import Bus
 
 SOURCE = "admitone"
 
@@ -36,3 +40,15 @@ def publish(event_type: str, detail: Mapping[str, Any]) -> None:
     if response.get("FailedEntryCount"):
         entry = response["Entries"][0]
         raise BusRejected(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+
+
+class EventBridgeBus(Bus):
+    def publish(self, event_type: str, detail: Mapping[str, Any]) -> None:
+        try:
+            publish(event_type, detail)
+        except (BusRejected, ClientError, BotoCoreError) as error:
+            # The outbox records this text as the item's last error.
+            raise DependencyUnavailable(f"{type(error).__name__}: {error}") from error
+
+    def probe(self) -> None:
+        probe_bus()

@@ -20,6 +20,7 @@ from admitone.config import settings
 from admitone.domain.errors import DependencyUnavailable, EmailRejected
 from admitone.domain.messages import EmailMessage
 from admitone.observability import logger
+from admitone.ports.mail import Mail
 
 # SES refuses this message for good: an unverified sender (or, in the SES sandbox,
 # recipient), a MAIL FROM domain without its MX record, an address it cannot use.
@@ -88,3 +89,8 @@ def _mime(message: EmailMessage, *, sender: str) -> bytes:
                 filename=f"{image.cid.partition('@')[0]}.png",
             )
     return mime.as_bytes(policy=SMTP)
+
+
+class SesMail(Mail):
+    def send(self, message: EmailMessage) -> str:
+        return send_email(message)

@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from admitone.adapters.aws import client
 from admitone.config import settings
 from admitone.domain.errors import DependencyUnavailable
+from admitone.ports.queues import Queues
 
 
 def send_payment_event(body: str, *, group_id: str, deduplication_id: str) -> None:
@@ -44,3 +45,11 @@ def continue_cancellation_refunds(event_id: str) -> None:
         client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps({CONTINUE: event_id}))
     except (BotoCoreError, ClientError) as exc:
         raise DependencyUnavailable("The cancellation refunds queue is unavailable.") from exc
+
+
+class SqsQueues(Queues):
+    def send_payment_event(self, body: str, *, group_id: str, deduplication_id: str) -> None:
+        send_payment_event(body, group_id=group_id, deduplication_id=deduplication_id)
+
+    def continue_cancellation_refunds(self, event_id: str) -> None:
+        continue_cancellation_refunds(event_id)

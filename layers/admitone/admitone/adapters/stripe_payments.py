@@ -10,26 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.orders import Order, PaymentStatus
+from admitone.domain.payments import Intent, ProviderRefund
+from admitone.ports.payments import Payments
 
 # Final or in-flight: a PaymentIntent in one of these can no longer be cancelled.
 _NOT_CANCELLABLE = {PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING}
-
-
-@dataclass(frozen=True)
-class Intent:
-    id: str
-    status: PaymentStatus
-    amount: int
-    currency: str
-    order_id: str | None
-    client_secret: str
-    error: str | None = None  # last_payment_error.message, when a card was declined
 
 
 def _intent(raw: Any) -> Intent:
@@ -116,29 +106,22 @@ def cancel_payment_intent(payment_intent_id: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class StripeRefund:
-    id: str
-    status: str  # pending | requires_action | succeeded | failed | canceled
-    metadata: Mapping[str, str]
-
-
-def refund_of(payload: Mapping[str, Any]) -> StripeRefund:
+def refund_of(payload: Mapping[str, Any]) -> ProviderRefund:
     """A refund as a webhook carries it."""
     metadata = payload.get("metadata") or {}
-    return StripeRefund(
+    return ProviderRefund(
         id=str(payload["id"]),
         status=str(payload.get("status") or "pending"),
         metadata={str(k): str(v) for k, v in dict(metadata).items()},
     )
 
 
-def _refund(raw: Any) -> StripeRefund:
+def _refund(raw: Any) -> ProviderRefund:
     metadata = raw.metadata.to_dict() if raw.metadata else {}
-    return StripeRefund(id=str(raw.id), status=str(raw.status), metadata=metadata)
+    return ProviderRefund(id=str(raw.id), status=str(raw.status), metadata=metadata)
 
 
-def existing_refund(payment_intent_id: str, *, idempotency_key: str) -> StripeRefund | None:
+def existing_refund(payment_intent_id: str, *, idempotency_key: str) -> ProviderRefund | None:
     """The refund ``refund_payment_intent`` made with this key, if any."""
     found = _call(
         lambda: stripe_client().v1.refunds.list(
@@ -159,7 +142,7 @@ def refund_payment_intent(
     reason: str,
     idempotency_key: str,
     metadata: Mapping[str, str] | None = None,
-) -> StripeRefund:
+) -> ProviderRefund:
     """Refund ``amount`` of the PaymentIntent's charge once.
 
     ``reason`` is ours (kept in metadata with the key): Stripe accepts only its own
@@ -185,3 +168,36 @@ def refund_payment_intent(
         )
     )
     return _refund(refund)
+
+
+class StripePayments(Payments):
+    def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
+        return create_payment_intent(order, idempotency_key=idempotency_key)
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> Intent:
+        return retrieve_payment_intent(payment_intent_id)
+
+    def cancel_payment_intent(self, payment_intent_id: str) -> bool:
+        return cancel_payment_intent(payment_intent_id)
+
+    def existing_refund(
+        self, payment_intent_id: str, *, idempotency_key: str
+    ) -> ProviderRefund | None:
+        return existing_refund(payment_intent_id, idempotency_key=idempotency_key)
+
+    def refund_payment_intent(
+        self,
+        payment_intent_id: str,
+        *,
+        amount: int,
+        reason: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> ProviderRefund:
+        return refund_payment_intent(
+            payment_intent_id,
+            amount=amount,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+        )

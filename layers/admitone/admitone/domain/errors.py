@@ -339,3 +339,9 @@ class VoucherAttemptsExceeded(Throttled):
 
     code = "VOUCHER_ATTEMPTS_EXCEEDED"
     title = "Too many voucher codes tried"
+
+
+class Contention(DependencyUnavailable):
+    """Another writer changed the same items at the same moment (or the store throttled):
+    nothing was written, and the same change may simply be tried again. Unretried, it
+    reaches the client as the 503 it is."""

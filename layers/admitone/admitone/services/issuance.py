@@ -35,7 +35,6 @@ from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo import vouchers as voucher_store
 from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.signing_keys import load_keyset
-from admitone.adapters.stripe_payments import Intent
 from admitone.domain import ledger
 from admitone.domain.catalog import Event
 from admitone.domain.codes import new_ticket_code
@@ -58,6 +57,7 @@ from admitone.domain.orders import (
     on_payment_succeeded,
     payment_mismatches,
 )
+from admitone.domain.payments import Intent
 from admitone.domain.refunds import order_party, paid_components
 from admitone.domain.tickets import Ticket
 from admitone.domain.tokens import (

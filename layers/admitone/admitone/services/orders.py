@@ -29,7 +29,6 @@ from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo import vouchers as voucher_store
 from admitone.adapters.dynamo.table import TransactionCancelled
-from admitone.adapters.stripe_payments import Intent
 from admitone.domain.accounts import Principal, normalize_email
 from admitone.domain.catalog import TicketType
 from admitone.domain.checkout import CartItem
@@ -56,6 +55,7 @@ from admitone.domain.orders import (
     hold_expiry,
     per_user_limit,
 )
+from admitone.domain.payments import Intent
 from admitone.domain.pricing import Quote
 from admitone.domain.rate_limits import Client
 from admitone.domain.tickets import Ticket

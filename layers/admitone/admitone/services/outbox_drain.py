@@ -13,7 +13,6 @@ ones are left to the sweep. The fifth failure dead-letters the item and raises t
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 from collections import Counter
@@ -22,16 +21,14 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
-from admitone.adapters import bus
-from admitone.adapters.dynamo import outbox, table
+from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.outbox import is_exhausted, retry_delay
 from admitone.observability import logger, metrics
+from admitone.ports import Ports
 
 LEASE = timedelta(seconds=30)
 SWEEP_LIMIT = 200
-_PUBLISH_ERRORS = (bus.BusRejected, ClientError, BotoCoreError)
 
 
 class Published(StrEnum):
@@ -42,21 +39,23 @@ class Published(StrEnum):
 
 
 def publish(
+    ports: Ports,
     outbox_id: str,
     *,
     time_left: Callable[[], timedelta] = lambda: timedelta(0),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Published:
     """Publish one item; retry here while the next wait fits in ``time_left()``."""
+    outbox = ports.store.outbox
     while True:
         now = clock()
         item = outbox.lease(outbox_id, now=now, until=now + LEASE)
         if item is None:
             return Published.SKIPPED
         try:
-            bus.publish(item.event_type, item.detail)
-        except _PUBLISH_ERRORS as error:
-            failure = f"{type(error).__name__}: {error}"
+            ports.bus.publish(item.event_type, item.detail)
+        except DependencyUnavailable as error:
+            failure = str(error)
             attempts = item.attempts + 1
             if is_exhausted(attempts):
                 outbox.dead_letter(outbox_id, error=failure, now=now)
@@ -73,14 +72,14 @@ def publish(
                 return Published.POSTPONED
             time.sleep(wait.total_seconds())
             continue
-        # If our lease ran out and another publisher marked it first, so be it.
-        with contextlib.suppress(table.ConditionFailed):
-            outbox.mark_published(outbox_id, now=clock())
+        # False if our lease ran out and another publisher marked it first: so be it.
+        outbox.mark_published(outbox_id, now=clock())
         _count("OutboxPublished")
         return Published.PUBLISHED
 
 
 def sweep(
+    ports: Ports,
     *,
     occurred_before: datetime | None = None,
     time_left: Callable[[], timedelta] = lambda: timedelta(0),
@@ -89,9 +88,9 @@ def sweep(
     """Publish the pending items that are due (optionally only the old ones)."""
     now = clock()
     outcomes = Counter[Published]()
-    for item in outbox.pending(limit=SWEEP_LIMIT, occurred_before=occurred_before):
+    for item in ports.store.outbox.pending(limit=SWEEP_LIMIT, occurred_before=occurred_before):
         if item.is_due(now):
-            outcomes[publish(item.id, time_left=time_left, clock=clock)] += 1
+            outcomes[publish(ports, item.id, time_left=time_left, clock=clock)] += 1
     return outcomes
 
 

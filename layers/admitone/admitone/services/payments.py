@@ -17,10 +17,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo.table import ConditionFailed
-from admitone.adapters.stripe_payments import Intent, intent_of, refund_of
+from admitone.adapters.stripe_payments import intent_of, refund_of
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.orders import Order, PaymentStatus, payment_moves_forward
+from admitone.domain.payments import Intent
 from admitone.observability import logger, metrics
 from admitone.services import disputes, issuance, refunds
 

@@ -27,6 +27,7 @@ from admitone.adapters.dynamo import stripe_inbox
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.stripe_events import is_handled
 from admitone.observability import logger, metrics
+from admitone.ports import Ports
 from admitone.services import hold_sweeper, outbox_drain, refunds, stripe_intake
 from admitone.services.payments import settle_payment_intent
 
@@ -38,11 +39,13 @@ MISSED_WINDOW = timedelta(hours=1)
 LIMIT = 100
 
 
-def reconcile(now: datetime) -> dict[str, int]:
+def reconcile(ports: Ports, now: datetime) -> dict[str, int]:
     report = {
         "stalled_events_requeued": _requeue_stalled(now),
         "stuck_outbox_redriven": sum(
-            outbox_drain.sweep(occurred_before=now - OUTBOX_STUCK_AFTER, clock=lambda: now).values()
+            outbox_drain.sweep(
+                ports, occurred_before=now - OUTBOX_STUCK_AFTER, clock=lambda: now
+            ).values()
         ),
         "overdue_orders_resolved": sum(
             hold_sweeper.sweep(now, ended_before=now - OVERDUE_AFTER).values()

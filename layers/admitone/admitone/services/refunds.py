@@ -37,7 +37,6 @@ from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo.money import Refund
 from admitone.adapters.dynamo.outbox import outbox_op
-from admitone.adapters.stripe_payments import StripeRefund
 from admitone.domain import ledger
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event
@@ -46,6 +45,7 @@ from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.inventory import Allocation
 from admitone.domain.ledger import Account
 from admitone.domain.orders import Order
+from admitone.domain.payments import ProviderRefund
 from admitone.domain.refunds import (
     RefundAsk,
     RefundPlan,
@@ -266,7 +266,7 @@ def send(refund: Refund, *, now: datetime) -> Refund:
     return apply_stripe_refund(made, now=now) or replace(refund, stripe_refund_id=made.id)
 
 
-def apply_stripe_refund(stripe_refund: StripeRefund, *, now: datetime) -> Refund | None:
+def apply_stripe_refund(stripe_refund: ProviderRefund, *, now: datetime) -> Refund | None:
     """Apply what Stripe says of one of our refunds (from its answer or a webhook);
     safe to repeat and in any order. None when the refund is not one of ours."""
     order_id = stripe_refund.metadata.get("order_id", "")

@@ -90,8 +90,13 @@ def outbox(item_id: str) -> Key:
     return {"PK": f"OUTBOX#{item_id}", "SK": "OUTBOX"}
 
 
-OUTBOX_PENDING = "OUTBOX#pending"  # GSI3PK of unpublished items (GSI3SK: created_at#id)
-OUTBOX_DEAD = "OUTBOX#dead"  # GSI3PK of items that failed every attempt (same GSI3SK)
+OUTBOX_PENDING = "OUTBOX#pending"  # GSI3PK of unpublished items
+OUTBOX_DEAD = "OUTBOX#dead"  # GSI3PK of items that failed every attempt
+
+
+def outbox_pending_position(occurred_at: str, item_id: str) -> str:
+    """GSI3SK of an outbox item in its work list: oldest first."""
+    return f"{occurred_at}#{item_id}"
 
 
 # ------------------------------------------------------------- stripe inbox

@@ -15,20 +15,85 @@ at least once, and consumers deduplicate by ``detail.event_id``.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import instant, put_op
-from admitone.domain.events import SCHEMA_VERSION, checked_data
+from botocore.exceptions import ClientError
+from pynamodb.attributes import UnicodeAttribute
 
-PENDING = "pending"
-PUBLISHED = "published"
-DEAD = "dead"
+from admitone.adapters.aws import client
+from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.items import (
+    DocumentAttribute,
+    InstantAttribute,
+    IntegerAttribute,
+    TableItem,
+    serialized_key,
+)
+from admitone.adapters.dynamo.table import instant
+from admitone.adapters.dynamo.transaction import Transaction
+from admitone.config import settings
+from admitone.domain.events import SCHEMAS, EventData
+from admitone.domain.outbox import (
+    DEAD,
+    OCCURRED_FORMAT,
+    PENDING,
+    PUBLISHED,
+    OutboxItem,
+    announcement,
+)
+from admitone.ports.outbox import Outbox, OutboxChanges
+
 _MAX_ERROR_CHARS = 500
+
+
+class OutboxRecord(TableItem, discriminator="outbox"):
+    outbox_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    detail = DocumentAttribute()
+    status = UnicodeAttribute()
+    attempts = IntegerAttribute()
+    created_at = IntegerAttribute()
+    next_attempt_at = InstantAttribute(null=True)
+    lease_until = InstantAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    published_at = InstantAttribute(null=True)
+    dead_at = InstantAttribute(null=True)
+
+
+def _to_domain(record: OutboxRecord) -> OutboxItem:
+    return OutboxItem(
+        id=record.outbox_id,
+        event_type=record.event_type,
+        detail=record.detail,
+        status=record.status,
+        attempts=record.attempts,
+        next_attempt_at=record.next_attempt_at,
+    )
+
+
+def new_record(item: OutboxItem, *, now: datetime) -> OutboxRecord:
+    return OutboxRecord.at(
+        keys.outbox(item.id),
+        outbox_id=item.id,
+        event_type=item.event_type,
+        detail=dict(item.detail),
+        status=item.status,
+        attempts=item.attempts,
+        created_at=int(now.timestamp()),
+        GSI3PK=keys.OUTBOX_PENDING,
+        GSI3SK=keys.outbox_pending_position(item.occurred_at, item.id),
+    )
+
+
+def _put(record: OutboxRecord) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": settings().table_name,
+            "Item": record.attributes(),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
 
 
 def outbox_op(event_type: str, data: dict[str, Any], *, now: datetime) -> dict[str, Any]:
@@ -36,133 +101,124 @@ def outbox_op(event_type: str, data: dict[str, Any], *, now: datetime) -> dict[s
 
     ``data`` must fit its event type's schema (domain/events.py): a bug fails here, in
     the request that wrote it, not in a consumer days later."""
-    item_id = f"obx_{int(now.timestamp() * 1000):013d}{secrets.token_hex(6)}"
-    occurred_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return put_op(
-        {
-            **keys.outbox(item_id),
-            "entity": "outbox",
-            "outbox_id": item_id,
-            "event_type": event_type,
-            "detail": {
-                "schema_version": SCHEMA_VERSION,
-                "event_id": item_id,
-                "occurred_at": occurred_at,
-                "data": checked_data(event_type, data),
-            },
-            "status": PENDING,
-            "attempts": 0,
-            "created_at": int(now.timestamp()),
-            "GSI3PK": keys.OUTBOX_PENDING,
-            "GSI3SK": f"{occurred_at}#{item_id}",
-        },
-        condition="attribute_not_exists(PK)",
-    )
+    item = announcement(event_type, SCHEMAS[event_type].model_validate(data), now=now)
+    return _put(new_record(item, now=now))
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    id: str
-    event_type: str
-    detail: Mapping[str, Any]
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None = None
+class DynamoOutboxChanges(OutboxChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
 
-    @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> OutboxItem:
-        due = item.get("next_attempt_at")
-        return cls(
-            id=item["outbox_id"],
-            event_type=item["event_type"],
-            detail=item["detail"],
-            status=item["status"],
-            attempts=int(item["attempts"]),
-            next_attempt_at=datetime.fromisoformat(due) if due else None,
-        )
-
-    def is_due(self, now: datetime) -> bool:
-        return self.status == PENDING and (
-            self.next_attempt_at is None or self.next_attempt_at <= now
-        )
+    def announce(self, event_type: str, data: EventData, *, now: datetime) -> str:
+        item = announcement(event_type, data, now=now)
+        self._transaction.stage(f"outbox {event_type}", _put(new_record(item, now=now)))
+        return item.id
 
 
-def get_item(outbox_id: str) -> OutboxItem | None:
-    item = table.get(keys.outbox(outbox_id), consistent=True)
-    return OutboxItem.from_item(item) if item else None
+class DynamoOutbox(Outbox):
+    def get(self, outbox_id: str) -> OutboxItem | None:
+        raw = _get(outbox_id)
+        return _to_domain(OutboxRecord.from_raw(raw)) if raw else None
 
-
-def lease(outbox_id: str, *, now: datetime, until: datetime) -> OutboxItem | None:
-    """Take the item to publish it: None unless it is pending, due and not leased."""
-    try:
-        item = table.update(
-            keys.outbox(outbox_id),
+    def lease(self, outbox_id: str, *, now: datetime, until: datetime) -> OutboxItem | None:
+        updated = _update(
+            outbox_id,
             "SET lease_until = :until",
             values={":until": instant(until), ":now": instant(now), ":pending": PENDING},
-            names={"#status": "status"},
             condition=(
                 "#status = :pending"
                 " AND (attribute_not_exists(next_attempt_at) OR next_attempt_at <= :now)"
                 " AND (attribute_not_exists(lease_until) OR lease_until <= :now)"
             ),
         )
-    except table.ConditionFailed:
-        return None
-    return OutboxItem.from_item(item)
+        return _to_domain(OutboxRecord.from_raw(updated)) if updated else None
+
+    def mark_published(self, outbox_id: str, *, now: datetime) -> bool:
+        updated = _update(
+            outbox_id,
+            "SET #status = :published, published_at = :now REMOVE GSI3PK, GSI3SK, lease_until",
+            values={":published": PUBLISHED, ":now": instant(now), ":pending": PENDING},
+            condition="#status = :pending",
+        )
+        return updated is not None
+
+    def record_failure(self, outbox_id: str, *, error: str, retry_at: datetime) -> None:
+        _update(
+            outbox_id,
+            "SET attempts = attempts + :one, next_attempt_at = :due, last_error = :error"
+            " REMOVE lease_until",
+            values={
+                ":one": 1,
+                ":due": instant(retry_at),
+                ":error": error[:_MAX_ERROR_CHARS],
+                ":pending": PENDING,
+            },
+            condition="#status = :pending",
+        )
+
+    def dead_letter(self, outbox_id: str, *, error: str, now: datetime) -> None:
+        _update(
+            outbox_id,
+            "SET attempts = attempts + :one, #status = :dead, last_error = :error, dead_at = :now,"
+            " GSI3PK = :dead_list REMOVE lease_until",
+            values={
+                ":one": 1,
+                ":dead": DEAD,
+                ":error": error[:_MAX_ERROR_CHARS],
+                ":now": instant(now),
+                ":dead_list": keys.OUTBOX_DEAD,
+                ":pending": PENDING,
+            },
+            condition="#status = :pending",
+        )
+
+    def pending(self, *, limit: int, occurred_before: datetime | None = None) -> list[OutboxItem]:
+        request: dict[str, Any] = {
+            "IndexName": "GSI3",
+            "KeyConditionExpression": "GSI3PK = :pk"
+            + (" AND GSI3SK < :before" if occurred_before else ""),
+            "ExpressionAttributeValues": table.to_attributes(
+                {
+                    ":pk": keys.OUTBOX_PENDING,
+                    ":before": occurred_before.strftime(OCCURRED_FORMAT)
+                    if occurred_before
+                    else None,
+                }
+            ),
+            "Limit": limit,
+        }
+        for page, _ in table.raw_pages(request):
+            return [_to_domain(OutboxRecord.from_raw(raw)) for raw in page]
+        return []  # pragma: no cover  (raw_pages yields at least one page)
 
 
-def mark_published(outbox_id: str, *, now: datetime) -> None:
-    table.update(
-        keys.outbox(outbox_id),
-        "SET #status = :published, published_at = :now REMOVE GSI3PK, GSI3SK, lease_until",
-        values={":published": PUBLISHED, ":now": instant(now), ":pending": PENDING},
-        names={"#status": "status"},
-        condition="#status = :pending",
+def _get(outbox_id: str) -> dict[str, Any] | None:
+    response = client("dynamodb").get_item(
+        TableName=settings().table_name,
+        Key=serialized_key(keys.outbox(outbox_id)),
+        ConsistentRead=True,
     )
+    item: dict[str, Any] | None = response.get("Item")
+    return item
 
 
-def record_failure(outbox_id: str, *, error: str, retry_at: datetime) -> None:
-    """One more failed attempt; the next is due at ``retry_at``."""
-    table.update(
-        keys.outbox(outbox_id),
-        "SET attempts = attempts + :one, next_attempt_at = :due, last_error = :error"
-        " REMOVE lease_until",
-        values={
-            ":one": 1,
-            ":due": instant(retry_at),
-            ":error": error[:_MAX_ERROR_CHARS],
-            ":pending": PENDING,
-        },
-        names={"#status": "status"},
-        condition="#status = :pending",
-    )
-
-
-def dead_letter(outbox_id: str, *, error: str, now: datetime) -> None:
-    """The last failed attempt: the item leaves the work list for the dead letters."""
-    table.update(
-        keys.outbox(outbox_id),
-        "SET attempts = attempts + :one, #status = :dead, last_error = :error, dead_at = :now,"
-        " GSI3PK = :dead_list REMOVE lease_until",
-        values={
-            ":one": 1,
-            ":dead": DEAD,
-            ":error": error[:_MAX_ERROR_CHARS],
-            ":now": instant(now),
-            ":dead_list": keys.OUTBOX_DEAD,
-            ":pending": PENDING,
-        },
-        names={"#status": "status"},
-        condition="#status = :pending",
-    )
-
-
-def pending(*, limit: int, occurred_before: datetime | None = None) -> list[OutboxItem]:
-    """Unpublished items, oldest first (optionally only those older than a moment)."""
-    items, _ = table.index_page(
-        "GSI3",
-        keys.OUTBOX_PENDING,
-        limit=limit,
-        sort_below=occurred_before.strftime("%Y-%m-%dT%H:%M:%SZ") if occurred_before else None,
-    )
-    return [OutboxItem.from_item(item) for item in items]
+def _update(
+    outbox_id: str, expression: str, *, values: dict[str, Any], condition: str
+) -> dict[str, Any] | None:
+    """The item after the update; None when ``condition`` does not hold."""
+    try:
+        response = client("dynamodb").update_item(
+            TableName=settings().table_name,
+            Key=serialized_key(keys.outbox(outbox_id)),
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=table.to_attributes(values),
+            ConditionExpression=condition,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    attributes: dict[str, Any] = response["Attributes"]
+    return attributes

@@ -138,11 +138,17 @@ def delete(key: Mapping[str, str]) -> Item | None:
 def query_pages(request: Mapping[str, Any]) -> Iterator[tuple[list[Item], dict[str, Any] | None]]:
     """Run a Query page by page (``TableName`` is added); each page comes with its
     ``LastEvaluatedKey`` (None on the last page). The caller may stop early."""
+    for page, last_key in raw_pages(request):
+        yield [from_attributes(item) for item in page], last_key
+
+
+def raw_pages(request: Mapping[str, Any]) -> Iterator[tuple[list[Item], dict[str, Any] | None]]:
+    """As ``query_pages``, the items as DynamoDB attribute values (what a model reads)."""
     paged = {"TableName": _table(), **request}
     while True:
         response = client("dynamodb").query(**paged)
         last_key = response.get("LastEvaluatedKey")
-        yield [from_attributes(item) for item in response.get("Items", [])], last_key
+        yield response.get("Items", []), last_key
         if last_key is None:
             return
         paged["ExclusiveStartKey"] = last_key

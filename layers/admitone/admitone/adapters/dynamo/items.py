@@ -1,0 +1,150 @@
+"""The shape every item of the single table shares, declared once with pynamodb.
+
+Each kind of item is a subclass of ``TableItem`` named for what it holds (``OutboxRecord``,
+``OrderRecord``, ...), registered under its ``entity`` discriminator, declaring its own
+attributes. Its module maps it to and from the domain object explicitly; nothing else
+names stored attributes, and repositories never hand a model out (STYLE §7).
+
+pynamodb declares and (de)serializes; the requests go through the container's one
+boto3 client (``adapters/aws.py``: lazy, short timeouts) so that every condition is
+written exactly as DynamoDB evaluates it and a transaction can mix items of any kind.
+``Meta`` still carries short timeouts and the table of the function's settings, read
+when first used, for anything that talks to DynamoDB through pynamodb itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from pynamodb.attributes import (
+    Attribute,
+    DiscriminatorAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.constants import MAP, NUMBER, STRING
+from pynamodb.models import Model
+
+from admitone.adapters.aws import client
+from admitone.adapters.dynamo.keys import Key
+from admitone.adapters.dynamo.table import from_attributes, instant, to_attributes
+from admitone.config import settings
+
+RawItem = dict[str, Any]
+
+
+class _FromSettings:
+    """A ``Meta`` value read from the settings when pynamodb first asks for it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return getattr(settings(), self.name)
+
+
+class IntegerAttribute(Attribute[int]):
+    """A number the table only ever holds whole (cents, counts, versions): read back as
+    ``int``, never float (pynamodb's NumberAttribute reads ``float``)."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: int) -> str:
+        return str(int(value))
+
+    def deserialize(self, value: str) -> int:
+        number = Decimal(value)
+        if number != number.to_integral_value():
+            raise TypeError(f"non-integer number in the table: {value}")
+        return int(number)
+
+
+class InstantAttribute(Attribute[datetime]):
+    """A moment stored as UTC ISO 8601 with microseconds and a Z, always the same width,
+    so that comparing the strings (a sort key, a condition) compares the moments."""
+
+    attr_type = STRING
+
+    def serialize(self, value: datetime) -> str:
+        return instant(value)
+
+    def deserialize(self, value: str) -> datetime:
+        return datetime.fromisoformat(value)
+
+
+class DocumentAttribute(Attribute[dict[str, Any]]):
+    """A nested map of plain values (an event's detail, a snapshot): numbers are whole
+    and come back as ``int``, as everywhere in the table."""
+
+    attr_type = MAP
+
+    def serialize(self, value: dict[str, Any]) -> dict[str, Any]:
+        return to_attributes(value)
+
+    def deserialize(self, value: dict[str, Any]) -> dict[str, Any]:
+        return from_attributes(value)
+
+
+class TableItem(Model):
+    """Generic keys, the ``entity`` discriminator and the TTL attribute (README.md)."""
+
+    class Meta:
+        table_name = _FromSettings("table_name")
+        region: Any = None  # replaced below: read lazily, not at import
+        host = None  # the standard AWS_ENDPOINT_URL, as every other client
+        connect_timeout_seconds = 1
+        read_timeout_seconds = 2
+        max_retry_attempts = 3
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI3SK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    GSI4SK = UnicodeAttribute(null=True)
+    entity = DiscriminatorAttribute()
+    # When DynamoDB may delete the item (late: every read of a TTL'd item checks it too).
+    expires_at = TTLAttribute(null=True)
+
+    @classmethod
+    def kind(cls) -> str:
+        """The ``entity`` value this kind is registered under."""
+        return str(cls.entity.get_discriminator(cls))
+
+    @classmethod
+    def at(cls, key: Key, **attributes: Any) -> Self:
+        """A new item of this kind at ``key`` (a ``keys`` builder's result)."""
+        return cls(key["PK"], key["SK"], **attributes)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> Self:
+        return cls.from_raw_data(dict(raw))
+
+    def attributes(self) -> RawItem:
+        """The item as DynamoDB attribute values (what a Put carries)."""
+        return self.serialize()
+
+
+TableItem.Meta.region = _FromSettings("aws_region")
+
+
+def serialized_key(key: Key) -> RawItem:
+    return {name: {"S": value} for name, value in key.items()}
+
+
+def load[T: TableItem](kind: type[T], key: Key, *, consistent: bool = False) -> T | None:
+    """The item at ``key`` if it is there and of this kind (None otherwise)."""
+    response = client("dynamodb").get_item(
+        TableName=settings().table_name, Key=serialized_key(key), ConsistentRead=consistent
+    )
+    raw = response.get("Item")
+    if raw is None or raw.get("entity", {}).get("S") != kind.kind():
+        return None
+    return kind.from_raw(raw)

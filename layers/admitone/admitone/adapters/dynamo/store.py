@@ -1,0 +1,31 @@
+"""The store on the single DynamoDB table: the repositories and the unit of work.
+
+Each area's module declares its items (pynamodb models), its repository (reads and the
+single-item writes that stand alone) and its change set (writes staged into a unit of
+work); this module composes them. Units of work are one TransactWriteItems each
+(``transaction.py``).
+"""
+
+from __future__ import annotations
+
+from admitone.adapters.dynamo.outbox import DynamoOutbox, DynamoOutboxChanges
+from admitone.adapters.dynamo.transaction import Transaction
+from admitone.ports.store import Store
+from admitone.ports.unit_of_work import UnitOfWork
+
+
+class DynamoUnitOfWork(UnitOfWork):
+    def __init__(self) -> None:
+        self._transaction = Transaction()
+        self.outbox = DynamoOutboxChanges(self._transaction)
+
+    def commit(self) -> None:
+        self._transaction.commit()
+
+
+class DynamoStore(Store):
+    def __init__(self) -> None:
+        self.outbox = DynamoOutbox()
+
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        return DynamoUnitOfWork()

@@ -1,0 +1,46 @@
+"""The payment provider (Stripe): PaymentIntents and refunds.
+
+Every call that creates something carries an idempotency key derived from ours, so a
+retried request or job never charges or refunds twice. The provider being unreachable,
+rate limiting or failing is ``DependencyUnavailable``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+
+from admitone.domain.orders import Order
+from admitone.domain.payments import Intent, ProviderRefund
+
+
+class Payments(ABC):
+    @abstractmethod
+    def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
+        """A PaymentIntent for the order's total, carrying the order's id."""
+
+    @abstractmethod
+    def retrieve_payment_intent(self, payment_intent_id: str) -> Intent: ...
+
+    @abstractmethod
+    def cancel_payment_intent(self, payment_intent_id: str) -> bool:
+        """Cancel it so it can no longer be paid; False when it already went through (or
+        is going through) and can no longer be cancelled."""
+
+    @abstractmethod
+    def existing_refund(
+        self, payment_intent_id: str, *, idempotency_key: str
+    ) -> ProviderRefund | None:
+        """The refund ``refund_payment_intent`` made with this key, if any."""
+
+    @abstractmethod
+    def refund_payment_intent(
+        self,
+        payment_intent_id: str,
+        *,
+        amount: int,
+        reason: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> ProviderRefund:
+        """Refund ``amount`` of the PaymentIntent's charge, once per key."""
