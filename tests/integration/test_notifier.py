@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo.outbox import DynamoOutbox
 from admitone.domain.money import format_money
 from admitone.services import outbox_drain
@@ -186,6 +187,36 @@ def test_a_transfer_tells_both_parties_and_gives_the_recipient_the_new_qr(
     assert "Grace Hopper sent you a ticket." in received.text
     (image,) = received.images.values()
     assert decode_png(image) != holder.tickets[0]["qr_token"]  # the next version's QR
+
+
+def test_a_ticket_transferred_before_the_confirmation_leaves_the_buyers_mail_without_its_qr(
+    aws: AwsStack, shop: Shop
+):
+    """Issue 33, hole 2: the confirmation is composed after the transfer (outbox, bus and
+    queue lie between), so it must not carry the ticket's new version, which is now
+    the recipient's alone."""
+    holder = bought_by_account(shop, "seller@example.com", 2)
+    kept, given = holder.tickets
+    moved = shop.api.post(
+        f"/tickets/{given['id']}/transfer",
+        {"email": "recipient@example.com", "name": "Recipient"},
+        token=holder.token,
+    )
+    assert moved.status == 200, moved.body
+    new_version = ticket_store.get_ticket(given["id"])
+    assert new_version is not None
+    assert new_version.token != given["qr_token"]
+    publish_outbox(aws)
+    run_notifier(aws)
+
+    (confirmation,) = mails_to("seller@example.com", "Your tickets")
+    assert [decode_png(png) for png in confirmation.images.values()] == [kept["qr_token"]]
+    assert f"cid:{given['code'].lower()}@admitone" not in confirmation.html
+    assert f"{given['code']} (GA) was transferred" in confirmation.text
+    assert "was transferred" in confirmation.html
+    assert "recipient@example.com" not in confirmation.text + confirmation.html
+    (received,) = mails_to("recipient@example.com", "Your ticket for")
+    assert [decode_png(png) for png in received.images.values()] == [new_version.token]
 
 
 def test_an_expired_order_is_told_nothing_was_charged(aws: AwsStack, shop: Shop):

@@ -17,6 +17,7 @@ from admitone.domain.messages import (
     InlineImage,
     ReceiptLine,
     TicketEntry,
+    WithheldTicket,
     account_already_exists,
     app_link,
     event_reminder,
@@ -32,6 +33,7 @@ from admitone.domain.messages import (
     ticket_sent,
     verify_email,
 )
+from admitone.domain.tickets import QrWithheld
 
 TO = "ada@example.com"
 BASE = "https://app.admitone.example"
@@ -393,6 +395,45 @@ def test_a_single_ticket_reads_in_the_singular() -> None:
 def test_every_ticket_needs_its_own_image() -> None:
     with pytest.raises(ValueError, match="its own image"):
         confirmation("Ada", images=IMAGES[:1])
+
+
+def test_a_withheld_ticket_is_listed_with_its_reason_and_without_an_image() -> None:
+    message = order_confirmation(
+        TO,
+        "Ada",
+        event_title="Show",
+        starts_local="tonight",
+        order_number="A1-2026-000001",
+        tickets=TICKETS[:1],
+        receipt=RECEIPT,
+        total=TOTAL,
+        images=IMAGES[:1],
+        withheld=(WithheldTicket("TKT-CCCC3333DDDD", "VIP", QrWithheld.TRANSFERRED),),
+    )
+    assert "2 tickets, tonight." in message.text
+    assert "TKT-CCCC3333DDDD (VIP) was transferred to someone else" in message.text
+    assert "TKT-CCCC3333DDDD (VIP) was transferred to someone else" in message.html
+    assert message.images == IMAGES[:1]
+    assert "cid:c@t" not in message.html
+
+
+def test_a_confirmation_whose_tickets_are_all_withheld_asks_for_no_qr_at_the_gate() -> None:
+    message = order_confirmation(
+        TO,
+        "Ada",
+        event_title="Show",
+        starts_local="tonight",
+        order_number="A1-2026-000001",
+        tickets=(),
+        receipt=RECEIPT,
+        total=TOTAL,
+        images=(),
+        withheld=(WithheldTicket("TKT-AAAA2222BBBB", "GA", QrWithheld.VOID),),
+    )
+    assert "1 ticket, tonight." in message.text
+    assert "TKT-AAAA2222BBBB (GA) is no longer valid" in message.text
+    assert "Show one QR code" not in message.text
+    assert message.images == ()
 
 
 def test_a_ticket_delivery_says_who_sent_it_and_shows_its_one_qr() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from admitone.domain.errors import ValidationFailed
 from admitone.domain.tickets import (
+    QrWithheld,
     RegistrationClosed,
     Scan,
     Ticket,
@@ -18,6 +19,7 @@ from admitone.domain.tickets import (
     check_registration_open,
     check_transferable,
     named,
+    qr_withheld,
     renaming_reissues,
     transferred,
 )
@@ -98,4 +100,49 @@ def test_naming_someone_new_reissues_only_when_someone_else_was_named():
         2,
         "TOKEN-V2",
         "dave@example.com",
+    )
+
+
+def qr_for(ticket: Ticket, addressee: str, *, mailed_holder_id: str = "usr_alice"):
+    holder_email = {"usr_alice": "alice@example.com", "usr_bob": "bob@example.com"}
+    return qr_withheld(
+        ticket,
+        addressee,
+        holder_email=holder_email.get(ticket.holder_id),
+        mailed_holder_id=mailed_holder_id,
+    )
+
+
+def test_a_qr_is_mailed_to_its_holder_and_to_the_attendee_named_on_its_version():
+    assert qr_for(TICKET, "alice@example.com") is None
+    assert qr_for(TICKET, " Alice@Example.com") is None
+    named_for_carol = named(TICKET, name="Carol", email="carol@example.com", token=None, now=NOW)
+    assert qr_for(named_for_carol, "carol@example.com") is None
+    assert qr_for(named_for_carol, "alice@example.com") is None
+
+
+def test_a_transferred_ticket_is_withheld_from_everyone_but_its_new_holder():
+    moved = transferred(
+        TICKET, to_user_id="usr_bob", email="bob@example.com", name="Bob", token="TOKEN-V2", now=NOW
+    )
+    assert qr_for(moved, "alice@example.com") is QrWithheld.TRANSFERRED
+    assert qr_for(moved, "bob@example.com", mailed_holder_id="usr_bob") is None
+    # Bought for Carol, then handed to Bob by the purchaser: Carol's copy goes too.
+    for_carol = replace(TICKET, attendee_email="carol@example.com")
+    moved_on = transferred(
+        for_carol, to_user_id="usr_bob", email="bob@example.com", name=None, token="T2", now=NOW
+    )
+    assert qr_for(moved_on, "carol@example.com") is QrWithheld.TRANSFERRED
+
+
+def test_a_renamed_ticket_is_withheld_from_the_attendee_named_before():
+    for_carol = named(TICKET, name="Carol", email="carol@example.com", token=None, now=NOW)
+    for_dave = named(for_carol, name="Dave", email="dave@example.com", token="TOKEN-V2", now=NOW)
+    assert qr_for(for_dave, "carol@example.com") is QrWithheld.REASSIGNED
+    assert qr_for(for_dave, "dave@example.com") is None
+
+
+def test_a_void_ticket_is_withheld_even_from_its_holder():
+    assert qr_for(replace(TICKET, status=TicketStatus.VOID), "alice@example.com") is (
+        QrWithheld.VOID
     )

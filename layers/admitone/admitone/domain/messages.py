@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
+from admitone.domain.tickets import QrWithheld
+
 BRAND = "admitone"
 NAME_MAX_LENGTH = 64
 
@@ -91,6 +93,24 @@ class TicketEntry:
     code: str
     ticket_type: str
     image_cid: str
+
+
+@dataclass(frozen=True)
+class WithheldTicket:
+    """A ticket of the order whose QR the e-mail leaves out, and why (never to whom)."""
+
+    code: str
+    ticket_type: str
+    reason: QrWithheld
+
+
+_WITHHELD = {
+    QrWithheld.TRANSFERRED: "was transferred to someone else: it is theirs now, and its QR "
+    "code is not in this e-mail.",
+    QrWithheld.REASSIGNED: "was assigned to another attendee, who is sent it on their own; "
+    "its QR code is not in this e-mail.",
+    QrWithheld.VOID: "is no longer valid (refunded, or its event cancelled) and has no QR code.",
+}
 
 
 @dataclass(frozen=True)
@@ -232,12 +252,22 @@ def order_confirmation(
     receipt: Sequence[ReceiptLine],
     total: ReceiptLine,
     images: Sequence[InlineImage],
+    withheld: Sequence[WithheldTicket] = (),
 ) -> EmailMessage:
-    """The buyer's tickets (one QR each, inline) and an itemized receipt."""
+    """The buyer's tickets (one QR each, inline) and an itemized receipt; the order's
+    ``withheld`` tickets are listed without a QR, with the reason."""
     cids = {image.cid for image in images}
     if {ticket.image_cid for ticket in tickets} != cids:
         raise ValueError("every ticket needs its own image, and every image a ticket")
-    count = len(tickets)
+    count = len(tickets) + len(withheld)
+    shown: tuple[_Block, ...] = (
+        (
+            "Show one QR code per person at the gate. Each admits once; do not share it.",
+            _Tickets(tuple(tickets)),
+        )
+        if tickets
+        else ()
+    )
     message = _compose(
         to,
         subject=f"Your tickets for {_one_line(event_title)}",
@@ -245,8 +275,8 @@ def order_confirmation(
         name=name,
         blocks=(
             f"Order {order_number}: {count} ticket{'s' if count != 1 else ''}, {starts_local}.",
-            "Show one QR code per person at the gate. Each admits once; do not share it.",
-            _Tickets(tuple(tickets)),
+            *shown,
+            *(f"{t.code} ({t.ticket_type}) {_WITHHELD[t.reason]}" for t in withheld),
             _Receipt(tuple(receipt), total),
         ),
         footer=f"You receive this e-mail because you bought tickets with {BRAND}.",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from admitone.domain.accounts import canonical_email
 from admitone.domain.errors import Conflict, FieldError, Gone, ValidationFailed
 from admitone.domain.tokens import MAX_TICKET_VERSION
 
@@ -60,6 +61,40 @@ class Ticket:
     def used(self) -> bool:
         """Admitted at a gate at least once: its holder was let in on it."""
         return self.scans > 0
+
+
+class QrWithheld(StrEnum):
+    """Why an e-mail leaves a ticket's QR out."""
+
+    TRANSFERRED = "transferred"  # another account holds the ticket now
+    REASSIGNED = "reassigned"  # its holder named someone else to attend on it
+    VOID = "void"  # refunded, or its event cancelled
+
+
+def qr_withheld(
+    ticket: Ticket, addressee: str, *, holder_email: str | None, mailed_holder_id: str
+) -> QrWithheld | None:
+    """Why ``addressee`` must not be mailed the QR of ``ticket`` as it is now, or None
+    when they may.
+
+    A QR admits once, so it goes only to whom the ticket's current version is for: its
+    holder (``holder_email``, the address of the account ``ticket.holder_id``) or the
+    attendee named on it, and only while it is valid. A mail is composed long after
+    the event that calls for it, so this is asked of the ticket as read for the mail,
+    and the mail renders that same read. ``mailed_holder_id`` is the holder the mail
+    speaks for (the buyer for a confirmation, the recipient for a transfer): when
+    another account holds the ticket, it was transferred.
+    """
+    if ticket.status is TicketStatus.VOID:
+        return QrWithheld.VOID
+    to = canonical_email(addressee)
+    if holder_email is not None and canonical_email(holder_email) == to:
+        return None
+    if ticket.holder_id != mailed_holder_id:
+        return QrWithheld.TRANSFERRED
+    if ticket.attendee_email is None or canonical_email(ticket.attendee_email) != to:
+        return QrWithheld.REASSIGNED
+    return None
 
 
 class TicketNotTransferable(Conflict):

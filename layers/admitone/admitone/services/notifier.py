@@ -10,7 +10,8 @@ never losing one.
 
 What is sent, for which event (times in the event's own time zone):
 
-- ``order.paid``: the order confirmation (each ticket's QR inline, an itemized receipt)
+- ``order.paid``: the order confirmation (each ticket's QR inline, an itemized receipt;
+  a ticket transferred or renamed meanwhile is listed without its QR)
   and, while registration is open, the link to name the attendees (to the attendee the
   buyer named, else to the buyer's address only once verified: registration.py);
 - ``ticket.attendee_named``: the attendee's own ticket (its QR inline);
@@ -18,6 +19,10 @@ What is sent, for which event (times in the event's own time zone):
 - ``order.expired`` / ``order.cancelled``: the seats were released, nothing charged;
 - ``order.refunded``: the refund confirmation;
 - ``account.login_throttled``: the owner is told their account is being guessed at.
+
+A QR goes into an e-mail only through ``mailable_qr``: to whom the ticket's version
+read for that mail is for (domain/tickets.py ``qr_withheld``), never by the event alone,
+because the ticket may have moved on between the event and the mail.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from admitone.domain import messages
 from admitone.domain.catalog import Event
 from admitone.domain.money import format_money
 from admitone.domain.orders import Order
-from admitone.domain.tickets import Ticket
+from admitone.domain.tickets import QrWithheld, Ticket, qr_withheld
 from admitone.observability import logger
 from admitone.services.registration import invite_recipient, registration_token
 
@@ -96,8 +101,16 @@ def _attendee_named(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     if ticket.version != data["version"] or not ticket.attendee_email:
         return []  # renamed again since: the newer event sends the newer ticket
     email = ticket.attendee_email
+    # Naming is the purchaser's, on tickets they hold (registration.py).
+    image = mailable_qr(ticket, email, mailed_holder_id=_order(ticket.order_id).buyer_id)
+    if isinstance(image, QrWithheld):
+        return []
     return [
-        ("attendee_ticket", email, lambda: _delivery(ticket, email, ticket.attendee_name or "")),
+        (
+            "attendee_ticket",
+            email,
+            lambda: _delivery(ticket, image, email, ticket.attendee_name or ""),
+        ),
     ]
 
 
@@ -118,12 +131,15 @@ def _transferred(data: Mapping[str, Any], now: datetime) -> list[Mail]:
             )
         )
     if current and ticket.version == data["version"]:
+        image = mailable_qr(ticket, current.email, mailed_holder_id=current.id)
+        if isinstance(image, QrWithheld):
+            return mails
         sender = former.name if former else None
         mails.append(
             (
                 "ticket_received",
                 current.email,
-                lambda: _delivery(ticket, current.email, current.name, sent_by=sender),
+                lambda: _delivery(ticket, image, current.email, current.name, sent_by=sender),
             )
         )
     return mails
@@ -229,20 +245,44 @@ def invite(
     )
 
 
+def mailable_qr(
+    ticket: Ticket, addressee: str, *, mailed_holder_id: str
+) -> messages.InlineImage | QrWithheld:
+    """``ticket``'s QR as an inline image for a mail to ``addressee``, or why they may not
+    have it (``qr_withheld``): the one way a QR gets into an e-mail. The image is of the
+    very ticket that was judged, so a later change cannot slip in between."""
+    holder = accounts.user_by_id(ticket.holder_id)
+    withheld = qr_withheld(
+        ticket,
+        addressee,
+        holder_email=holder.email if holder else None,
+        mailed_holder_id=mailed_holder_id,
+    )
+    if withheld is not None:
+        return withheld
+    return messages.InlineImage(f"{ticket.code.lower()}@admitone", render_png(ticket.token))
+
+
 def _delivery(
-    ticket: Ticket, recipient: str, name: str, *, sent_by: str | None = None
+    ticket: Ticket,
+    image: messages.InlineImage,
+    recipient: str,
+    name: str,
+    *,
+    sent_by: str | None = None,
 ) -> messages.EmailMessage:
     partition = catalog.event_partition(ticket.event_id)
     assert partition.event is not None
     ticket_type = partition.ticket_types.get(ticket.ticket_type_id)
-    cid = f"{ticket.code.lower()}@admitone"
     return messages.ticket_delivery(
         recipient,
         name,
         event_title=partition.event.title,
         starts_local=local_time(partition.event.starts_at, partition.event),
-        ticket=messages.TicketEntry(ticket.code, ticket_type.name if ticket_type else "", cid),
-        image=messages.InlineImage(cid, render_png(ticket.token)),
+        ticket=messages.TicketEntry(
+            ticket.code, ticket_type.name if ticket_type else "", image.cid
+        ),
+        image=image,
         sent_by=sent_by,
     )
 
@@ -259,11 +299,15 @@ def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
     assert event.event is not None  # an event with orders is never deleted
     tickets = ticket_store.tickets_by_id(order.ticket_ids)
     names = {t.id: t.name for t in event.ticket_types.values()}
-    entries, images = [], []
+    entries, images, withheld = [], [], []
     for ticket in tickets:
-        cid = f"{ticket.code.lower()}@admitone"
-        entries.append(messages.TicketEntry(ticket.code, names.get(ticket.ticket_type_id, ""), cid))
-        images.append(messages.InlineImage(cid, render_png(ticket.token)))
+        type_name = names.get(ticket.ticket_type_id, "")
+        image = mailable_qr(ticket, recipient, mailed_holder_id=order.buyer_id)
+        if isinstance(image, QrWithheld):
+            withheld.append(messages.WithheldTicket(ticket.code, type_name, image))
+            continue
+        entries.append(messages.TicketEntry(ticket.code, type_name, image.cid))
+        images.append(image)
     totals, currency = order.totals, order.totals.currency
 
     def line(label: str, cents: int) -> messages.ReceiptLine:
@@ -288,6 +332,7 @@ def _confirmation(order: Order, recipient: str) -> messages.EmailMessage:
         receipt=receipt,
         total=line("Total", totals.total),
         images=images,
+        withheld=withheld,
     )
 
 
