@@ -27,6 +27,8 @@ from admitone.domain.refunds import (
     RefundExceedsRemaining,
     RefundNotAllowed,
     RefundStatus,
+    paid_components,
+    refunded_components,
     refunded_total,
 )
 from admitone.services import refunds
@@ -124,6 +126,52 @@ def test_refunding_each_ticket_in_turn_refunds_exactly_the_price_and_tax_paid(sh
     )
     assert again.status == 422
     assert again.json()["errors"][0]["code"] == "TICKET_NOT_REFUNDABLE"
+    assert_ledger_balances()
+
+
+def test_after_a_40_percent_amount_refund_a_ticket_refund_returns_only_what_is_left_of_it(shop):
+    holder = buy(shop, 2)
+    paid = order(holder.order_id).totals
+    by_amount = ask_refund(
+        shop.api, holder.order_id, shop.organizer_token, {"amount_cents": paid.total * 40 // 100}
+    )
+    assert by_amount.status == 201, by_amount.body
+
+    first = ask_refund(
+        shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[0]["id"]]}
+    )
+
+    assert first.status == 201, first.body
+    refund = first.json()
+    # At most the ticket's share of the order less 20 % of the order ...
+    assert refund["amount_cents"] <= paid.total // 2 - paid.total * 20 // 100
+    # ... namely of its price and of each tax its share less its 40 % part (a cent of
+    # rounding a part), and Stripe gave back just that.
+    shares = [PRICE, *(allocate(line["amount"], [PRICE] * 2)[0] for line in paid.taxes)]
+    expected = sum(percent_of(part, 6000) for part in shares)
+    assert abs(refund["amount_cents"] - expected) <= len(shares)
+    on_stripe = {r.metadata["refund_id"]: int(r.amount) for r in stripe_refunds(holder.order_id)}
+    assert on_stripe[refund["refund_id"]] == refund["amount_cents"]
+    # The venue's pending money gives back only what is left of that ticket's price.
+    booked = next(
+        txn
+        for txn in ledger_page(shop)
+        if txn["kind"] == "refund" and txn["refs"]["refund_id"] == refund["refund_id"]
+    )
+    venue = [e["amount_cents"] for e in booked["entries"] if e["account"].startswith("venue_")]
+    assert len(venue) == 1
+    assert abs(venue[0] - percent_of(PRICE, 6000)) <= 1
+
+    # The other ticket gets exactly the rest of price and tax: no cent goes back twice.
+    last = ask_refund(
+        shop.api, holder.order_id, holder.token, {"ticket_ids": [holder.tickets[1]["id"]]}
+    )
+    assert last.status == 201, last.body
+    after = order(holder.order_id)
+    refunded, kept = refunded_components(after), paid_components(after)
+    assert (refunded.price, refunded.taxes) == (kept.price, kept.taxes)
+    assert refunded_on_stripe(holder.order_id) == refunded.total < paid.total  # fees kept
+    assert after.status.value == "partially_refunded"
     assert_ledger_balances()
 
 

@@ -37,6 +37,7 @@ class Refund:
     order_id: str
     id: str
     amounts: Components
+    ticket_ids: tuple[str, ...]
     status: str = "pending"
 
 
@@ -82,12 +83,18 @@ class Books:
                 ask,
                 requester=requester,
                 tickets=made.tickets,
+                refunded_ticket_ids={
+                    ticket_id
+                    for r in self.refunds
+                    if r.order_id == order_id and r.status != "failed"
+                    for ticket_id in r.ticket_ids
+                },
                 event_starts_at=STARTS_AT,
                 now=NOW,
             )
         except DomainError:
             return
-        refund = Refund(order_id, f"rfd_{len(self.refunds)}", plan.amounts)
+        refund = Refund(order_id, f"rfd_{len(self.refunds)}", plan.amounts, plan.void_ticket_ids)
         self.refunds.append(refund)
         order = replace(
             made.order, status=plan.status_after, refunded=stored_parts(plan.refunded_after)

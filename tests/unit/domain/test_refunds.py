@@ -28,6 +28,7 @@ from admitone.domain.refunds import (
     status_for,
     stored_parts,
     stripe_reason,
+    ticket_components,
 )
 from admitone.domain.tickets import TicketStatus
 from tests.unit.domain.money_orders import PAID_AT, STARTS_AT, Bought, bought
@@ -41,6 +42,11 @@ def plan(b: Bought, ask: RefundAsk, requester: Requester = Requester.BUYER, **ov
         ask,
         requester=requester,
         tickets=overrides.pop("tickets", b.tickets),
+        # Here every void ticket was voided by a refund that stands, unless a test says.
+        refunded_ticket_ids=overrides.pop(
+            "refunded",
+            {tid for tid, t in b.tickets.items() if t.status is TicketStatus.VOID},
+        ),
         event_starts_at=overrides.pop("starts_at", STARTS_AT),
         now=overrides.pop("now", NOW),
     )
@@ -189,11 +195,89 @@ def test_more_than_is_left_is_refused_naming_what_is_left():
     assert refused.value.errors[0].field == "amount_cents"
 
 
-def test_tickets_whose_share_was_already_refunded_by_amount_are_refused():
-    b = bought([("tty_a", 5000, 1)])
-    b = after(b, plan(b, RefundAsk(amount=b.order.totals.total - 1), Requester.ORGANIZER))
+# ------------------------------------------------------- by ticket, after amounts
+def test_a_ticket_refund_after_a_40_percent_amount_refund_returns_60_percent_of_its_share():
+    b = bought([("tty_a", 5000, 2)], nft=True)
+    share = ticket_components(b.order.shares[0])
+    b = after(b, plan(b, RefundAsk(amount=b.order.totals.total * 40 // 100), Requester.ORGANIZER))
+    first = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)))
+    # Each part: the ticket's share less its 40 % pro-rata part, within a cent of rounding.
+    for part, paid in zip(first.amounts.as_list(), share.as_list(), strict=True):
+        assert abs(part - percent_of(paid, 6000)) <= 1
+    # The acceptance bound: at most the ticket's share less 20 % of the order.
+    ticket_total = b.order.totals.total // 2
+    assert first.amount <= ticket_total - b.order.totals.total * 20 // 100
+    b = after(b, first)
+    # The last ticket gets exactly what is left of price and tax: no cent lost, none twice.
+    last = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[1],)))
+    left = paid_components(b.order).minus(refunded_components(b.order))
+    assert (last.amounts.price, last.amounts.taxes) == (left.price, left.taxes)
+    assert (last.amounts.platform_fee, last.amounts.nft_fee) == (0, 0)
+
+
+def test_an_amount_refund_after_a_ticket_refund_is_taken_from_the_tickets_still_held():
+    b = bought([("tty_a", 5000, 2)])
+    b = after(b, plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],))))
+    b = after(b, plan(b, RefundAsk(amount=1000), Requester.ORGANIZER))
+    last = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[1],)))
+    left = paid_components(b.order).minus(refunded_components(b.order))
+    assert (last.amounts.price, last.amounts.taxes) == (left.price, left.taxes)
+    assert last.amounts.price < 5000
+
+
+def test_a_ticket_whose_refund_failed_keeps_its_money_from_the_other_tickets():
+    b = bought([("tty_a", 5000, 2)])
+    b = after(b, plan(b, RefundAsk(amount=b.order.totals.total * 40 // 100), Requester.ORGANIZER))
+    first = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)))
+    b = after(b, first)
+    reopened = reopen(b.order, first.amounts)
+    b = Bought(
+        replace(
+            b.order, status=reopened.status_after, refunded=stored_parts(reopened.refunded_after)
+        ),
+        b.tickets,
+    )
+    # The first ticket stays void, its refund failed: the second gets its own part only
+    # (the same, but for a cent of rounding), and the first one's part is left.
+    second = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[1],)), refunded=set())
+    left = paid_components(b.order).minus(refunded_components(b.order))
+    assert second.amounts.plus(first.amounts).price == left.price
+    assert second.amounts.plus(first.amounts).taxes == left.taxes
+    assert all(
+        abs(ours - theirs) <= 1
+        for ours, theirs in zip(second.amounts.as_list(), first.amounts.as_list(), strict=True)
+    )
+
+
+def test_after_an_amount_refund_failed_no_ticket_gets_more_than_it_paid():
+    b = bought([("tty_a", 5000, 2)])
+    share = ticket_components(b.order.shares[1])
+    by_amount = plan(b, RefundAsk(amount=b.order.totals.total * 40 // 100), Requester.ORGANIZER)
+    b = after(b, by_amount)
+    b = after(b, plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],))))
+    reopened = reopen(b.order, by_amount.amounts)
+    b = Bought(
+        replace(
+            b.order, status=reopened.status_after, refunded=stored_parts(reopened.refunded_after)
+        ),
+        b.tickets,
+    )
+    last = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[1],)))
+    assert last.amounts == share  # not the first ticket's 40 % as well
+
+
+def test_a_ticket_with_nothing_left_to_refund_is_refused_naming_the_tickets():
+    b = bought([("tty_free", 0, 1), ("tty_a", 5000, 1)])
     with pytest.raises(RefundExceedsRemaining) as refused:
-        plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)), Requester.ORGANIZER)
+        plan(b, RefundAsk(ticket_ids=(b.ticket_ids[0],)))
+    assert refused.value.errors[0].field == "ticket_ids"
+
+
+def test_a_buyer_with_no_ticket_left_has_nothing_to_refund():
+    b = bought([("tty_a", 5000, 1)])
+    b = after(b, plan(b, RefundAsk()))
+    with pytest.raises(RefundExceedsRemaining) as refused:
+        plan(b, RefundAsk())
     assert refused.value.errors[0].field == "ticket_ids"
 
 

@@ -8,9 +8,10 @@ Contract:
   of Stripe until Stripe reports it failed, which gives its amount back.
 - A buyer refunds by ticket, tickets they still hold, within 30 days of paying and
   before the event starts; a ticket refund is its price less discount plus its tax,
-  fees kept. Organizers and admins refund any amount (split over the parts in
-  proportion to what is left of each) or, by default, everything left; cancelling the
-  event refunds everything left, fees included.
+  fees kept, less its pro-rata part of what amount refunds already took of each (the
+  last ticket gets exactly what is left). Organizers and admins refund any amount
+  (split over the parts in proportion to what is left of each) or, by default,
+  everything left; cancelling the event refunds everything left, fees included.
 - A ticket admitted at a gate (scanned at least once) is used: its buyer cannot refund
   it (``RefundNotAllowed``, ``TICKET_USED``; a buyer's refund of everything leaves it
   out). An organizer or admin may refund its money, but its seat never goes back on sale.
@@ -20,7 +21,7 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -263,12 +264,14 @@ def plan_refund(
     *,
     requester: Requester,
     tickets: Mapping[str, Ticket],
+    refunded_ticket_ids: Collection[str],
     event_starts_at: datetime,
     now: datetime,
 ) -> RefundPlan:
     """What a refund asked by ``requester`` takes back, or why it may not.
 
-    ``tickets`` are the order's tickets by id, as read now. Raises ``OrderNotRefundable``
+    ``tickets`` are the order's tickets by id, as read now; ``refunded_ticket_ids`` those
+    of them a standing (not failed) refund took back. Raises ``OrderNotRefundable``
     (the order is not paid), ``RefundNotAllowed`` (buyer policy), ``ValidationFailed``
     (tickets not of the order or already refunded) and ``RefundExceedsRemaining``.
     """
@@ -290,10 +293,9 @@ def plan_refund(
     ticket_ids: tuple[str, ...] = ()
     if buyer or ask.ticket_ids is not None:
         ticket_ids = _tickets_to_refund(order, ask, tickets, buyer=buyer)
-        shares = _shares_by_ticket(order, tickets)
-        amounts = zero_components(len(paid.taxes))
-        for ticket_id in ticket_ids:
-            amounts = amounts.plus(ticket_components(shares[ticket_id]))
+        amounts = _tickets_part(order, tickets, remaining, ticket_ids, refunded_ticket_ids)
+        if amounts.total <= 0:
+            raise _exceeds("Nothing of those tickets is left to refund.", "ticket_ids")
     elif ask.amount is not None:
         if ask.amount > remaining.total:
             left = format_money(remaining.total, order.totals.currency)
@@ -303,9 +305,8 @@ def plan_refund(
         amounts = remaining
     if amounts.total <= 0:
         raise _exceeds("Nothing of this order is left to refund.")
-    if not amounts.within(remaining):
-        left = format_money(remaining.total, order.totals.currency)
-        raise _exceeds(f"Those tickets are more than the {left} left to refund.", "ticket_ids")
+    # Allocation over what is left never takes more of a part than is left of it.
+    assert amounts.within(remaining), (amounts, remaining)
     after = before.plus(amounts)
     status = status_for(paid, after)
     void = ticket_ids
@@ -325,6 +326,37 @@ def plan_refund(
         reason=ask.reason,
         restock=_restock(order, tickets, void) if on_sale_again else {},
     )
+
+
+def _tickets_part(
+    order: Order,
+    tickets: Mapping[str, Ticket],
+    remaining: Components,
+    ticket_ids: tuple[str, ...],
+    refunded_ticket_ids: Collection[str],
+) -> Components:
+    """What refunding ``ticket_ids`` takes back: of each part a ticket refund returns (price
+    less discount, each tax; fees are kept), what is left of it split over the tickets
+    whose money is still with the order in proportion to what each paid for that part.
+
+    Earlier amount refunds so take from every such ticket its pro-rata part, and the last
+    of them gets exactly the rest. A ticket voided by a refund that failed keeps its place
+    (its money is the organizer's to refund by amount), so no other ticket takes it; and
+    no ticket gets more of a part than it paid for it, which also keeps the fees (paid
+    for by no ticket here) and, after an amount refund failed, what it had taken from
+    tickets refunded since.
+    """
+    if not ticket_ids:  # a buyer's refund of everything, with no ticket left to refund
+        return zero_components(len(remaining.taxes))
+    shares = _shares_by_ticket(order, tickets)
+    holding = [ticket_id for ticket_id in order.ticket_ids if ticket_id not in refunded_ticket_ids]
+    paid_for = [ticket_components(shares[ticket_id]).as_list() for ticket_id in holding]
+    taking = [position for position, ticket_id in enumerate(holding) if ticket_id in ticket_ids]
+    parts = []
+    for index, left in enumerate(remaining.as_list()):
+        split = allocate(left, [paid[index] for paid in paid_for])
+        parts.append(sum(min(split[at], paid_for[at][index]) for at in taking))
+    return Components.of_list(parts)
 
 
 def _restock(

@@ -119,6 +119,7 @@ def refund_order(
             ask,
             requester=requester,
             tickets=tickets,
+            refunded_ticket_ids=_refunded_ticket_ids(order.id),
             event_starts_at=event.starts_at,
             now=now,
         )
@@ -150,6 +151,18 @@ def refund_order(
         )
         return send(refund, now=now)
     raise DependencyUnavailable("The order kept changing; try the refund again.")
+
+
+def _refunded_ticket_ids(order_id: str) -> frozenset[str]:
+    """Tickets whose money a standing refund took back. Read after the order: a refund
+    asked or failed since changed the order's version, so the write fails and this is
+    read again."""
+    return frozenset(
+        ticket_id
+        for refund in money_store.refunds_of_order(order_id)
+        if refund.status is not RefundStatus.FAILED
+        for ticket_id in refund.ticket_ids
+    )
 
 
 def _ask(
