@@ -246,12 +246,15 @@ def _asked_ops(
 
 def venue_account_now(venue_id: str, event_id: str, currency: str) -> tuple[Account, list[Op]]:
     """Where the venue's share of an event's money is now: the event's pending account
-    (held there by a condition that the event is still unsettled) or, once settled, the
-    venue's available account."""
+    (held there by a condition that the event is still unsettled, counted so that a
+    settlement under way reads the proceeds again) or, once settled, the venue's
+    available account."""
     settlement = money_store.get_settlement(event_id)
     if settlement is not None and settlement.settled_at is not None:
         return ledger.available(venue_id, currency), []
-    return ledger.pending(venue_id, event_id, currency), [money_store.unsettled_check_op(event_id)]
+    return ledger.pending(venue_id, event_id, currency), [
+        money_store.pending_write_op(settlement, event_id)
+    ]
 
 
 def send(refund: Refund, *, now: datetime) -> Refund:

@@ -156,8 +156,10 @@ def settle_due(now: datetime, *, limit: int = 100) -> int:
 
 def settle(settlement: Settlement, *, now: datetime) -> bool:
     """Move one event's pending proceeds to its venue's available balance, once. Every
-    pending shard is held at the balance read, so a refund landing meanwhile makes this
-    read again (and a refund after it finds the event settled)."""
+    write onto the pending proceeds counts itself on the settlement item, and the move
+    holds that count still: a refund booked after the read (onto any shard, one that did
+    not exist then included) makes this read again, and a refund after it finds the
+    event settled and draws on the available balance."""
     account = ledger.pending(settlement.venue_id, settlement.event_id, settlement.currency)
     for _ in range(MAX_ATTEMPTS):
         fresh = money_store.get_settlement(settlement.event_id)
@@ -171,7 +173,7 @@ def settle(settlement: Settlement, *, now: datetime) -> bool:
         try:
             table.transact(
                 [
-                    money_store.mark_settled_op(settlement.event_id, amount, now),
+                    money_store.mark_settled_op(fresh, amount, now),
                     *ledger_store.book_ops(booked, now=now, drained={account: shards}),
                 ]
             )

@@ -263,20 +263,26 @@ class Settlement:
     currency: str
     settles_at: datetime
     settled_at: datetime | None
+    # How many writes booked onto the event's pending proceeds so far: settlement holds
+    # it still, so no write can slip in between its read of the proceeds and its move.
+    pending_writes: int = 0
 
 
 def settlement_op(event_id: str, venue_id: str, currency: str, settles_at: datetime) -> Op:
-    """(Re)schedule an event's settlement; a settled event stays settled."""
-    return put_op(
-        {
-            **keys.settlement(event_id),
-            "entity": "settlement",
-            "event_id": event_id,
-            "venue_id": venue_id,
-            "currency": currency,
-            "settles_at": instant(settles_at),
-            "GSI4PK": keys.SETTLEMENTS_DUE,
-            "GSI4SK": f"{instant(settles_at)}#{event_id}",
+    """(Re)schedule an event's settlement; a settled event stays settled. An update, not
+    a put: the count of pending writes (``pending_write_op``) must survive it."""
+    return update_op(
+        keys.settlement(event_id),
+        "SET entity = :entity, event_id = :event, venue_id = :venue, currency = :currency,"
+        " settles_at = :settles_at, GSI4PK = :due, GSI4SK = :due_at",
+        values={
+            ":entity": "settlement",
+            ":event": event_id,
+            ":venue": venue_id,
+            ":currency": currency,
+            ":settles_at": instant(settles_at),
+            ":due": keys.SETTLEMENTS_DUE,
+            ":due_at": f"{instant(settles_at)}#{event_id}",
         },
         condition="attribute_not_exists(settled_at)",
     )
@@ -290,6 +296,7 @@ def _settlement(item: Mapping[str, Any]) -> Settlement:
         currency=item["currency"],
         settles_at=datetime.fromisoformat(item["settles_at"]),
         settled_at=datetime.fromisoformat(settled) if settled else None,
+        pending_writes=int(item.get("pending_writes", 0)),
     )
 
 
@@ -303,17 +310,37 @@ def settlements_due(now: datetime, *, limit: int) -> list[Settlement]:
     return [_settlement(item) for item in items]
 
 
-def unsettled_check_op(event_id: str) -> Op:
-    """Holds only while the event's proceeds are still pending (or it has no settlement)."""
-    return check_op(keys.settlement(event_id), "attribute_not_exists(settled_at)")
-
-
-def mark_settled_op(event_id: str, amount: int, now: datetime) -> Op:
+def pending_write_op(settlement: Settlement | None, event_id: str) -> Op:
+    """Joins every write onto an event's pending proceeds: it holds only while the event
+    is unsettled, and counts the write, so a settlement that read the proceeds before it
+    fails its own condition and reads them again. With no settlement scheduled (read as
+    None), it holds only while there is still none."""
+    if settlement is None:
+        return check_op(keys.settlement(event_id), "attribute_not_exists(PK)")
     return update_op(
         keys.settlement(event_id),
-        "SET settled_at = :now, settled_amount = :amount REMOVE GSI4PK, GSI4SK",
-        values={":now": instant(now), ":amount": amount},
+        "ADD pending_writes :one",
+        values={":one": 1},
         condition="attribute_exists(PK) AND attribute_not_exists(settled_at)",
+    )
+
+
+def mark_settled_op(settlement: Settlement, amount: int, now: datetime) -> Op:
+    """Settled at ``amount``, if no write onto the pending proceeds came after the read of
+    ``settlement`` (its ``pending_writes``)."""
+    unchanged = (
+        "pending_writes = :seen"
+        if settlement.pending_writes
+        else "attribute_not_exists(pending_writes)"
+    )
+    values: dict[str, Any] = {":now": instant(now), ":amount": amount}
+    if settlement.pending_writes:
+        values[":seen"] = settlement.pending_writes
+    return update_op(
+        keys.settlement(settlement.event_id),
+        "SET settled_at = :now, settled_amount = :amount REMOVE GSI4PK, GSI4SK",
+        values=values,
+        condition=f"attribute_exists(PK) AND attribute_not_exists(settled_at) AND {unchanged}",
     )
 
 
