@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from admitone.domain.ids import Prefix, new_id
 from scripts.devstack.template import Stack
 from tests.conftest import EVENTS, ROOT
 from tests.integration.conftest import Api, AwsStack
@@ -198,11 +199,49 @@ def test_over_the_gateway_a_latin1_register_is_400_and_writes_nothing(api: Api, 
     assert _account_items(aws) == []
 
 
-def _gateway_request(method: str, path: str, body: bytes, content_type: str) -> Any:
+# Issue 33 item 5: nesting this deep used to escape the body reader as a RecursionError (500).
+DEEP_BODIES = {
+    "arrays": "[" * 20_000 + "]" * 20_000,
+    "objects": '{"a":' * 20_000 + "1" + "}" * 20_000,
+}
+
+
+@pytest.mark.parametrize(("function_id", "sample"), BODY_SAMPLES)
+def test_a_deeply_nested_body_is_400_body_not_json(aws: AwsStack, function_id, sample):
+    for shape, body in DEEP_BODIES.items():
+        event = _with_body(
+            _event(sample), body.encode(), content_type="application/json", base64_encoded=False
+        )
+        result = _invoke(aws, function_id, event)
+        assert result["statusCode"] == 400, (shape, result)
+        assert _problem(result)["code"] == "BODY_NOT_JSON", shape
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP_BODIES))
+def test_over_the_gateway_a_deeply_nested_body_is_400_on_public_and_signed_in_routes(
+    api: Api, aws: AwsStack, shape: str
+):
+    token = aws.access_token(new_id(Prefix.USER), "buyer")
+    body = DEEP_BODIES[shape].encode()
+    for path, headers in (
+        ("/auth/login", {}),
+        ("/quotes", {}),
+        ("/orders", {"Authorization": f"Bearer {token}", "Idempotency-Key": "deep-body-1"}),
+    ):
+        response = api.gateway.handle(
+            _gateway_request("POST", path, body, "application/json", headers)
+        )
+        assert response.status == 400, (path, response.body[:300])
+        assert json.loads(response.body)["code"] == "BODY_NOT_JSON", path
+
+
+def _gateway_request(
+    method: str, path: str, body: bytes, content_type: str, headers: dict[str, str] | None = None
+) -> Any:
     from scripts.devstack.gateway import Request  # noqa: PLC0415
 
-    headers = [("Content-Type", content_type), ("User-Agent", "pytest")]
-    return Request(method, path, "", headers, body, "198.51.100.200")
+    sent = [("Content-Type", content_type), ("User-Agent", "pytest"), *(headers or {}).items()]
+    return Request(method, path, "", sent, body, "198.51.100.200")
 
 
 def _account_items(aws: AwsStack) -> list[dict[str, Any]]:

@@ -174,6 +174,68 @@ def test_forgot_and_reset_password_revokes_every_session(api: Api):
     assert "changed" in _mail_to("katherine@example.com")[-1].subject.lower()
 
 
+def _reset_link(api: Api, email: str) -> str:
+    assert api.post("/auth/password/forgot", {"email": email}).status == 202
+    return _token_from(find_link(_mail_to(email)[-1], r"/reset-password"))
+
+
+def _reset(api: Api, token: str, password: str) -> Any:
+    return api.post("/auth/password/reset", {"token": token, "password": password})
+
+
+def test_a_password_reset_ends_every_other_reset_link_of_the_account(api: Api):
+    # Issue 33 item 4: the older link used to set another password after the newer one.
+    register_and_verify(api, "grace@example.com")
+    older = _reset_link(api, "grace@example.com")
+    newer = _reset_link(api, "grace@example.com")
+
+    assert _reset(api, newer, "the password I chose").status == 204
+    refused = _reset(api, older, "an attacker's password")
+
+    assert refused.status == 409, refused.body
+    assert refused.json()["code"] == "TOKEN_ALREADY_USED"
+    assert (
+        api.post(
+            "/auth/login", {"email": "grace@example.com", "password": "an attacker's password"}
+        ).status
+        == 401
+    )
+    assert login(api, "grace@example.com", "the password I chose")
+    # A link asked for after the change works, once.
+    fresh = _reset_link(api, "grace@example.com")
+    assert _reset(api, fresh, "and later another one").status == 204
+    assert login(api, "grace@example.com", "and later another one")
+
+
+def test_of_two_reset_links_used_at_once_only_one_sets_the_password(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+):
+    """Deterministic interleaving: link B completes while link A's reset is between its
+    checks and its write (hashing the new password); A's write must then be refused."""
+    from admitone.services import password_reset  # noqa: PLC0415
+
+    register_and_verify(api, "hedy@example.com")
+    link_a = _reset_link(api, "hedy@example.com")
+    link_b = _reset_link(api, "hedy@example.com")
+    hash_password = password_reset.passwords.hash_password
+    interleaved: list[str] = []
+
+    def hash_then_let_link_b_finish(password: str) -> str:
+        hashed = hash_password(password)
+        if not interleaved:
+            interleaved.append(password)
+            password_reset.reset_password(link_b, "link B's password")
+        return hashed
+
+    monkeypatch.setattr(password_reset.passwords, "hash_password", hash_then_let_link_b_finish)
+    refused = _reset(api, link_a, "link A's password")
+
+    assert interleaved == ["link A's password"]
+    assert refused.status == 409, refused.body
+    assert refused.json()["code"] == "TOKEN_ALREADY_USED"
+    assert login(api, "hedy@example.com", "link B's password")
+
+
 def test_wrong_passwords_slow_logins_down_instead_of_locking_the_account(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ):

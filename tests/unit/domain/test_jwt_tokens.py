@@ -142,7 +142,7 @@ def test_the_header_is_exactly_alg_typ_and_kid() -> None:
     ("claims", "lifetime"),
     [
         (QUEUE, timedelta(minutes=10)),
-        (PasswordResetClaims(sub=USER_ID), timedelta(minutes=30)),
+        (PasswordResetClaims(sub=USER_ID, pwv=0), timedelta(minutes=30)),
         (
             EmailVerificationClaims(sub=USER_ID, eml=email_fingerprint("Ann@Example.org")),
             timedelta(hours=24),
@@ -205,6 +205,17 @@ def test_the_typ_header_compares_like_a_media_type() -> None:
     token = _forge(headers={"typ": "application/AT+JWT"})
 
     assert _verify(token, AccessClaims).sub == USER_ID
+
+
+def test_a_reset_link_names_the_password_version_it_may_replace() -> None:
+    token = _issue(PasswordResetClaims(sub=USER_ID, pwv=3))
+    assert _verify(token, PasswordResetClaims).pwv == 3
+
+    # A link minted before versions existed is not taken for version 0.
+    payload = jwt.decode(token, options={"verify_signature": False})
+    del payload["pwv"]
+    unversioned = _forge(payload=payload, headers={"typ": "password-reset+jwt"})
+    assert _rejection(unversioned, PasswordResetClaims) == TokenRejection.INVALID_CLAIMS
 
 
 def test_a_token_signed_by_a_retired_key_still_verifies() -> None:
@@ -336,7 +347,7 @@ def test_an_access_token_is_not_a_registration_link() -> None:
     ("issued_as", "expected_as"),
     [
         (QUEUE, AccessClaims),
-        (PasswordResetClaims(sub=USER_ID), EmailVerificationClaims),
+        (PasswordResetClaims(sub=USER_ID, pwv=0), EmailVerificationClaims),
         (ACCESS, QueueClaims),
     ],
 )

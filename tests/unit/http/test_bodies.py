@@ -8,7 +8,12 @@ import pytest
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from admitone.domain.errors import UnsupportedMediaType
-from admitone.http.bodies import is_json_media_type, json_body, unknown_query_parameters
+from admitone.http.bodies import (
+    MAX_JSON_DEPTH,
+    is_json_media_type,
+    json_body,
+    unknown_query_parameters,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +82,30 @@ def test_query_parameters_the_route_does_not_read_are_each_named():
     assert error is not None
     assert [e["loc"] for e in error.errors()] == [("query", "colour"), ("query", "sort")]
     assert unknown_query_parameters(["from"], known=["from", "to"]) is None
+
+
+def _nested(depth: int, shape: str) -> str:
+    if shape == "arrays":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("shape", ["arrays", "objects"])
+def test_a_body_nested_past_the_bound_is_a_json_invalid_error_however_deep(shape):
+    for depth in (MAX_JSON_DEPTH + 1, 20_000):
+        with pytest.raises(RequestValidationError) as raised:
+            json_body(_nested(depth, shape), is_base64=False, content_type=None)
+        assert [error["type"] for error in raised.value.errors()] == ["json_invalid"]
+
+
+@pytest.mark.parametrize("shape", ["arrays", "objects"])
+def test_a_body_nested_up_to_the_bound_is_read(shape):
+    assert json_body(_nested(MAX_JSON_DEPTH, shape), is_base64=False, content_type=None)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    text = '{"a": "' + "[{" * 5_000 + '\\"]", "b": ["\\\\", {"c": "}}"}]}'
+    assert json_body(text, is_base64=False, content_type=None) == {
+        "a": "[{" * 5_000 + '"]',
+        "b": ["\\", {"c": "}}"}],
+    }

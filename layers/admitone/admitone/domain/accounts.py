@@ -46,6 +46,9 @@ class User:
     # suspension): their refresh-token families, and access tokens issued in or before
     # its second (``access_revoked``).
     sessions_revoked_at: datetime | None = None
+    # Bumped by every password change; a reset link names the version it may replace,
+    # so one change ends every link sent before it.
+    password_version: int = 0
     # Set by an admin: a suspended user cannot sign in, and nothing they hold works.
     suspended_at: datetime | None = None
     suspension_reason: str | None = None

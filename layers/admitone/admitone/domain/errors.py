@@ -239,6 +239,14 @@ class TokenAlreadyUsed(Conflict):
     title = "This link was already used"
 
 
+class ResetLinkSuperseded(TokenAlreadyUsed):
+    """A password-reset link sent for a password that has changed since (another link,
+    or any other change, came first): as spent as a used link, and answered the same."""
+
+    def __init__(self) -> None:
+        super().__init__("This reset link no longer works: the password changed after it was sent.")
+
+
 class AccountSuspended(Forbidden):
     """An admin suspended the account: it cannot sign in or refresh until reinstated.
     Said only to someone who proved the password (or holds a session)."""

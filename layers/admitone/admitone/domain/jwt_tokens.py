@@ -18,7 +18,8 @@ Contract:
   ``exp <= now - 60``, refused when ``nbf`` or ``iat`` is after ``now + 60``.
 - Claims other than the registered ones and the kind's own fields are refused.
 - One-time use (queue and password-reset tokens) and revocation are the services' job:
-  they record ``jti`` until ``exp``. Tokens MUST NOT be logged.
+  they record ``jti`` until ``exp``; a password-reset token is also spent by any change
+  of the password it names (``pwv``). Tokens MUST NOT be logged.
 """
 
 from __future__ import annotations
@@ -143,8 +144,12 @@ class EmailVerificationClaims(JwtClaims):
 
 
 class PasswordResetClaims(JwtClaims):
+    """``pwv`` is the user's ``password_version`` when the link was sent: the link may
+    replace that password only, so any change of it ends every link sent before."""
+
     kind: ClassVar[TokenKind] = TokenKind.PASSWORD_RESET
     sub: UserId
+    pwv: int = Field(ge=0)
 
 
 class QueueClaims(JwtClaims):

@@ -7,7 +7,9 @@ For a route that takes a body (a ``Body()`` parameter):
   ``application/<anything>+json``, with no charset or ``charset=utf-8``) -> 415
   ``UNSUPPORTED_MEDIA_TYPE``; a body without a ``Content-Type`` is read as JSON;
 - a body that is not base64 when the event says it is, not UTF-8, or not JSON -> 400
-  ``BODY_NOT_JSON`` (``problems.from_validation_errors``);
+  ``BODY_NOT_JSON`` (``problems.from_validation_errors``); so is JSON that nests arrays
+  and objects more than ``MAX_JSON_DEPTH`` deep, refused before it is parsed (the
+  parser recurses once per level: 20,000 levels escaped it as a ``RecursionError``);
 - an empty body is no body: the route's model says whether it needs one (422).
 
 A query parameter the route does not read -> 422 naming ``query.<name>``, as an unknown
@@ -28,8 +30,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
 from email.message import Message
+from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -42,6 +46,16 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from admitone.domain.errors import UnsupportedMediaType
 
 JSON_MEDIA_TYPE = "application/json"
+# Arrays and objects inside one another: far deeper than any request of ours nests,
+# far shallower than where the parser's recursion gives out.
+MAX_JSON_DEPTH = 64
+
+# A JSON string literal, its closing quote optional: an unclosed one runs to the end
+# (which the parser refuses anyway) and the pattern never backtracks into a rescan.
+# Outside strings, every bracket of JSON text is structure.
+_STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_LEVEL_CHANGE = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def is_json_media_type(content_type: str) -> bool:
@@ -60,6 +74,12 @@ def _not_json(reason: str) -> RequestValidationError:
     return RequestValidationError(
         [{"type": "json_invalid", "loc": ("body",), "msg": reason, "input": {}, "ctx": {}}]
     )
+
+
+def nesting_depth(text: str) -> int:
+    """How deep ``text`` nests arrays and objects, were it JSON (exact when it is)."""
+    brackets = _NOT_A_BRACKET.sub("", _STRING_LITERAL.sub("", text))
+    return max(accumulate(map(_LEVEL_CHANGE.__getitem__, brackets)), default=0)
 
 
 def json_body(raw: str | None, *, is_base64: bool, content_type: str | None) -> Any:
@@ -84,6 +104,8 @@ def json_body(raw: str | None, *, is_base64: bool, content_type: str | None) -> 
         raise _not_json("the body is not UTF-8") from None
     if not text.strip():
         return None
+    if nesting_depth(text) > MAX_JSON_DEPTH:
+        raise _not_json(f"the body nests arrays and objects more than {MAX_JSON_DEPTH} deep")
     try:
         return json.loads(text)
     except json.JSONDecodeError:

@@ -26,6 +26,7 @@ from admitone.domain.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from admitone.http.bodies import MAX_JSON_DEPTH
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://problems.admitone.dev/"
@@ -191,7 +192,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 _DESCRIPTIONS: Mapping[int, str] = {
-    400: "The request is malformed (a body that is not JSON, a missing Idempotency-Key).",
+    400: (
+        "The request is malformed (a body that is not UTF-8 JSON or nests arrays and objects"
+        f" more than {MAX_JSON_DEPTH} deep, a missing Idempotency-Key)."
+    ),
     401: "No valid credential (access token, device token or link token).",
     403: "Signed in, but not allowed to do this.",
     404: "No such resource, or not yours.",

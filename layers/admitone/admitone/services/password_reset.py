@@ -1,5 +1,7 @@
 """Forgot / reset password. Forgetting always answers the same; resetting spends the
-one-time token, sets the password and revokes every session of the user."""
+one-time token, sets the password and revokes every session of the user. A link is sent
+for the password version of the moment and dies with it: using any one link (or any
+other change of the password) ends every other link sent before."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from admitone.adapters.signing_keys import load_keyset
 from admitone.config import settings
 from admitone.domain import messages
 from admitone.domain.accounts import check_password_policy, normalize_email
-from admitone.domain.errors import InvalidToken, TokenAlreadyUsed
+from admitone.domain.errors import InvalidToken, ResetLinkSuperseded
 from admitone.domain.jwt_tokens import (
     PROFILES,
     PasswordResetClaims,
@@ -35,7 +37,10 @@ def forgot_password(email: str, *, now: datetime | None = None) -> None:
         return
     user, _ = found
     token = issue_jwt(
-        PasswordResetClaims(sub=user.id), keys=load_keyset(), issuer=settings().jwt_issuer, now=now
+        PasswordResetClaims(sub=user.id, pwv=user.password_version),
+        keys=load_keyset(),
+        issuer=settings().jwt_issuer,
+        now=now,
     )
     minutes = int(RESET_LIFETIME.total_seconds() // 60) if RESET_LIFETIME else 30
     mail.send_email(
@@ -54,12 +59,10 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     user = accounts.user_by_id(verified.claims.sub)
     if user is None:
         raise InvalidToken(TokenRejection.INVALID_CLAIMS)
-    try:
-        accounts.reset_password(
-            user.id, passwords.hash_password(password), verified.token_id, verified.expires_at, now
-        )
-    except accounts.OneTimeTokenSpent:
-        raise TokenAlreadyUsed("This reset link was already used.") from None
+    if user.password_version != verified.claims.pwv:
+        # Said before the costly hash; the write below checks it again, atomically.
+        raise ResetLinkSuperseded
+    accounts.reset_password(user.id, passwords.hash_password(password), link=verified, now=now)
     # The owner proved they hold the address: whatever guessing slowed it down is over.
     login_guard.forget(login_guard.Kind.ADDRESS, user.email)
     mail.send_email(messages.password_changed(user.email, user.name))

@@ -22,9 +22,10 @@ from admitone.adapters.dynamo.table import (
     update,
     update_op,
 )
+from admitone.adapters.dynamo.transaction import Transaction
 from admitone.domain.accounts import NotificationPreferences, User
-from admitone.domain.errors import DependencyUnavailable
-from admitone.domain.jwt_tokens import Role
+from admitone.domain.errors import DependencyUnavailable, ResetLinkSuperseded, TokenAlreadyUsed
+from admitone.domain.jwt_tokens import PasswordResetClaims, Role, VerifiedJwt
 
 _NEW = "attribute_not_exists(PK)"
 
@@ -106,6 +107,7 @@ def _to_user(item: Item) -> User:
             if item.get("sessions_revoked_at") is None
             else datetime.fromtimestamp(item["sessions_revoked_at"] / 1000, tz=UTC)
         ),
+        password_version=int(item.get("password_version", 0)),
         suspended_at=_moment(item.get("suspended_at")),
         suspension_reason=item.get("suspension_reason"),
     )
@@ -278,27 +280,47 @@ def verify_email(user_id: str, token_id: str, token_expires_at: datetime) -> Non
 
 
 def reset_password(
-    user_id: str, password_hash: str, token_id: str, token_expires_at: datetime, now: datetime
+    user_id: str,
+    password_hash: str,
+    *,
+    link: VerifiedJwt[PasswordResetClaims],
+    now: datetime,
 ) -> None:
-    """New password, the address verified (the link reached it), and every session
-    started before now dead (the login backoff is forgotten by the service)."""
-    try:
-        transact(
-            [
-                _spend_op(token_id, token_expires_at),
-                update_op(
-                    keys.user(user_id),
-                    "SET password_hash = :hash, sessions_revoked_at = :now,"
-                    " email_verified = :verified REMOVE failed_logins, locked_until",
-                    values={":hash": password_hash, ":now": _epoch_ms(now), ":verified": True},
-                    condition="attribute_exists(PK)",
-                ),
-            ]
-        )
-    except TransactionCancelled as cancelled:
-        if cancelled.failed(0):
-            raise OneTimeTokenSpent(token_id) from None
-        raise
+    """New password (its version bumped), the address verified (the link reached it),
+    and every session started before now dead (the login backoff is forgotten by the
+    service). ``TokenAlreadyUsed`` when the link was spent, or the password it was sent
+    for has changed since (another link, or any other change, came first)."""
+    version = link.claims.pwv
+    # Items written before versions existed carry none: that is version 0.
+    unchanged = (
+        "password_version = :version" if version else "attribute_not_exists(password_version)"
+    )
+    values: dict[str, Any] = {
+        ":hash": password_hash,
+        ":next": version + 1,
+        ":now": _epoch_ms(now),
+        ":verified": True,
+    }
+    if version:
+        values[":version"] = version
+    transaction = Transaction()
+    transaction.stage(
+        "reset_link",
+        _spend_op(link.token_id, link.expires_at),
+        error=TokenAlreadyUsed("This reset link was already used."),
+    )
+    transaction.stage(
+        "user",
+        update_op(
+            keys.user(user_id),
+            "SET password_hash = :hash, password_version = :next, sessions_revoked_at = :now,"
+            " email_verified = :verified REMOVE failed_logins, locked_until",
+            values=values,
+            condition=f"attribute_exists(PK) AND {unchanged}",
+        ),
+        error=ResetLinkSuperseded(),
+    )
+    transaction.commit()
 
 
 # ------------------------------------------------------------------ sessions
