@@ -23,6 +23,7 @@ import pytest
 from admitone.domain.errors import DomainError
 from admitone.http import rate_limiting
 from admitone.services import login as login_service
+from admitone.services import refresh_session as refresh_service
 from tests.clocks import Clock
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.test_identity import PASSWORD, register_and_verify
@@ -42,6 +43,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock(START)
     monkeypatch.setattr(rate_limiting, "clock", fake)
     monkeypatch.setattr(login_service, "clock", fake, raising=False)
+    monkeypatch.setattr(refresh_service, "clock", fake)
     return fake
 
 
@@ -349,3 +351,16 @@ def test_a_password_reset_makes_every_known_source_a_stranger_again(api: Api, cl
         attempt(api, "ada@example.com", ip=strangers())
 
     assert attempt(api, "ada@example.com", ip=thief).json()["code"] == "LOGIN_THROTTLED"
+
+
+def test_a_network_a_live_session_was_refreshed_from_is_known_too(api: Api, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    signed_in = attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).json()
+    cafe = "2001:db8:cafe:1::20"
+    refreshed = api.post("/auth/refresh", {"refresh_token": signed_in["refresh_token"]}, ip=cafe)
+    assert refreshed.status == 200
+    strangers = _addresses("203.0.113")
+    for _ in range(8):
+        attempt(api, "ada@example.com", ip=strangers())
+
+    assert attempt(api, "ada@example.com", PASSWORD, ip=cafe).status == 200

@@ -12,6 +12,7 @@ from admitone.domain.login_guard import (
     BY_ADDRESS,
     BY_SOURCE,
     KNOWN_SOURCE_LIFETIME,
+    KNOWN_SOURCE_RENEWAL,
     MAX_KNOWN_SOURCES,
     NOTICE_INTERVAL,
     Backoff,
@@ -142,3 +143,11 @@ def test_lapsed_sources_are_dropped_and_beyond_the_cap_the_oldest_sign_ins_go():
         much_later + KNOWN_SOURCE_LIFETIME
     )
     assert KnownSources().forgotten_at() is None
+
+
+def test_a_live_session_renews_its_source_at_most_once_a_day():
+    known = KnownSources().remembered("home", NOW)
+    assert KnownSources().stale("home", NOW)
+    assert not known.stale("home", NOW + KNOWN_SOURCE_RENEWAL - SECOND)
+    assert known.stale("home", NOW + KNOWN_SOURCE_RENEWAL)
+    assert known.stale("cafe", NOW)

@@ -21,13 +21,14 @@ Contract:
   make the other guesses from a shared IP any less suspicious.
 - When an address reaches ``free`` failures its owner is told, at most once per
   ``NOTICE_INTERVAL``.
-- A source an address was signed in from (successfully, within ``KNOWN_SOURCE_LIFETIME``)
-  is known to that address. A known source's attempts at that address are counted on a
-  counter of their own (the address policy, per address and source), never on the
-  address's shared one: failures from elsewhere do not hold it back, and its own
-  failures slow it down as any address's would. Every other source shares the address's
-  counter, as before. An address without an account has no known sources, so every
-  source is a stranger to it. The per-source counter applies to known sources too.
+- A source an address was signed in from (successfully, within ``KNOWN_SOURCE_LIFETIME``),
+  or that used a live session of its account, is known to that address. A known
+  source's attempts at that address are counted on a counter of their own (the address
+  policy, per address and source), never on the address's shared one: failures from
+  elsewhere do not hold it back, and its own failures slow it down as any address's
+  would. Every other source shares the address's counter, as before. An address without
+  an account has no known sources, so every source is a stranger to it. The per-source
+  counter applies to known sources too.
 - A correct password forgets the failures of the counter it was admitted by: an owner
   signing in from a known source leaves the strangers' wait running.
 - Known sources are remembered by opaque fingerprints (the store derives them with a
@@ -46,6 +47,8 @@ KNOWN_SOURCE_LIFETIME = timedelta(days=90)
 # Homes, offices, phones, travels: a person signs in from a handful of networks in 90
 # days; the cap only bounds the item an owner (or a thief with the password) can grow.
 MAX_KNOWN_SOURCES = 20
+# Using a live session renews a source's note at most this often (refreshes are frequent).
+KNOWN_SOURCE_RENEWAL = timedelta(days=1)
 # 2**30 s is decades: beyond it the cap has long applied, and the integer stays small.
 _MAX_DOUBLINGS = 30
 
@@ -156,6 +159,12 @@ class KnownSources:
     def knows(self, fingerprint: str, now: datetime) -> bool:
         ends = self.until.get(fingerprint)
         return ends is not None and now < ends
+
+    def stale(self, fingerprint: str, now: datetime) -> bool:
+        """Whether ``fingerprint`` is unknown at ``now`` or was last noted
+        ``KNOWN_SOURCE_RENEWAL`` ago or more."""
+        ends = self.until.get(fingerprint)
+        return ends is None or ends - now <= KNOWN_SOURCE_LIFETIME - KNOWN_SOURCE_RENEWAL
 
     def remembered(self, fingerprint: str, now: datetime) -> KnownSources:
         """After a sign-in from ``fingerprint`` at ``now``: it is known for another

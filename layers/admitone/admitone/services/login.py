@@ -92,6 +92,17 @@ def login(
     return issue_pair(user, refresh, now)
 
 
+def remember_source(email: str, source: str, now: datetime, *, only_if_stale: bool = False) -> None:
+    """Make ``source`` known to ``email``'s address from ``now`` on. ``only_if_stale``
+    (a refresh, every few minutes) writes only for a new source or a day-old note."""
+    address = normalize_email(email)
+    known = login_guard.known_sources(address)
+    fingerprint = login_guard.source_fingerprint(address, source)
+    if only_if_stale and not known.stale(fingerprint, now):
+        return
+    login_guard.remember(address, known.remembered(fingerprint, now))
+
+
 def _throttled(seconds: float) -> LoginThrottled:
     return LoginThrottled(_THROTTLED, retry_after_seconds=math.ceil(seconds))
 
