@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.http.problems import documented
+from admitone.http.rate_limiting import client_of
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import TokenPairView
 from admitone.services.refresh_session import refresh_session
@@ -23,7 +24,8 @@ class RefreshRequest(BaseModel):
 
 @app.post("/auth/refresh", openapi_extensions=documented(401, 503))
 def post_refresh(request: Annotated[RefreshRequest, Body()]) -> TokenPairView:
-    pair = refresh_session(request.refresh_token)
+    source = client_of(app.current_event.raw_event).ip
+    pair = refresh_session(request.refresh_token, source=source)
     return TokenPairView.model_validate(pair, from_attributes=True)
 
 

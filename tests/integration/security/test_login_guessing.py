@@ -10,6 +10,7 @@ source guessing many addresses; the owner of a real account gets one e-mail.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ import pytest
 from admitone.domain.errors import DomainError
 from admitone.http import rate_limiting
 from admitone.services import login as login_service
+from admitone.services import refresh_session as refresh_service
 from tests.clocks import Clock
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.test_identity import PASSWORD, register_and_verify
@@ -41,6 +43,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock(START)
     monkeypatch.setattr(rate_limiting, "clock", fake)
     monkeypatch.setattr(login_service, "clock", fake, raising=False)
+    monkeypatch.setattr(refresh_service, "clock", fake)
     return fake
 
 
@@ -65,6 +68,18 @@ def unclaimed_account(aws: AwsStack, email: str) -> None:
     from admitone.services.accounts_by_email import user_for_email  # noqa: PLC0415
 
     user_for_email(email, now=START)
+
+
+def reset_password(api: Api, email: str, new_password: str) -> None:
+    api.post("/auth/password/forgot", {"email": email})
+    (reset_mail,) = [
+        mail
+        for mail in sent_in_process()
+        if email in mail.to and "/reset-password" in (mail.text or "")
+    ]
+    token = find_link(reset_mail, r"/reset-password").split("token=", 1)[1]
+    reset = api.post("/auth/password/reset", {"token": token, "password": new_password})
+    assert reset.status == 204
 
 
 def test_a_real_an_unclaimed_and_an_unknown_address_answer_eleven_wrong_passwords_alike(
@@ -239,17 +254,113 @@ def test_an_owner_who_resets_their_password_signs_in_at_once_inside_a_backoff(
         attempt(api, "barbara@example.com", ip=next_ip())
     assert attempt(api, "barbara@example.com", PASSWORD, ip=next_ip()).status == 429
 
-    api.post("/auth/password/forgot", {"email": "barbara@example.com"}, ip=next_ip())
-    (reset_mail,) = [
-        mail
-        for mail in sent_in_process()
-        if "barbara@example.com" in mail.to and "/reset-password" in (mail.text or "")
-    ]
-    token = find_link(reset_mail, r"/reset-password").split("token=", 1)[1]
-    reset = api.post(
-        "/auth/password/reset", {"token": token, "password": "a brand new password"}, ip=next_ip()
-    )
-    assert reset.status == 204
+    reset_password(api, "barbara@example.com", "a brand new password")
 
     signed_in = attempt(api, "barbara@example.com", "a brand new password", ip=next_ip())
     assert signed_in.status == 200
+
+
+# Issue 33, item 6: strangers' failures put the owner's correct password behind 429.
+OWNER_HOME = "192.0.2.10"
+
+
+def test_the_owner_signs_in_from_where_they_signed_in_before_while_strangers_guess(
+    api: Api, clock: Clock
+):
+    register_and_verify(api, "ada@example.com")
+    assert attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).status == 200
+    strangers = _addresses("203.0.113")
+    guesses = [attempt(api, "ada@example.com", ip=strangers()).json()["code"] for _ in range(8)]
+    assert guesses == ["INVALID_CREDENTIALS"] * 5 + ["LOGIN_THROTTLED"] * 3
+    new_place = "198.51.100.200"
+    assert attempt(api, "ada@example.com", PASSWORD, ip=new_place).json()["code"] == (
+        "LOGIN_THROTTLED"
+    )
+
+    assert attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).status == 200
+    # The owner's sign-in ends nothing for anyone else: the strangers' wait still runs.
+    assert attempt(api, "ada@example.com", PASSWORD, ip=new_place).json()["code"] == (
+        "LOGIN_THROTTLED"
+    )
+    assert attempt(api, "ada@example.com", ip=strangers()).json()["code"] == "LOGIN_THROTTLED"
+
+
+def test_an_ipv6_source_is_known_by_its_64_network(api: Api, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    assert attempt(api, "ada@example.com", PASSWORD, ip="2001:db8:7:1::1").status == 200
+    strangers = _addresses("203.0.113")
+    for _ in range(8):
+        attempt(api, "ada@example.com", ip=strangers())
+
+    assert attempt(api, "ada@example.com", PASSWORD, ip="2001:db8:7:1::beef").status == 200
+    refused = attempt(api, "ada@example.com", PASSWORD, ip="2001:db8:7:2::1")
+    assert refused.json()["code"] == "LOGIN_THROTTLED"
+
+
+def test_guesses_from_a_known_source_back_off_on_their_own(api: Api, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    assert attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).status == 200
+    clock.advance(minutes=1)  # the per-IP auth limit (5/min) is not what is tested
+    for _ in range(4):
+        assert attempt(api, "ada@example.com", ip=OWNER_HOME).status == 401
+    clock.advance(minutes=1)
+    assert attempt(api, "ada@example.com", ip=OWNER_HOME).status == 401
+
+    refused = attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME)
+    assert refused.json()["code"] == "LOGIN_THROTTLED"
+    # Those failures were the known source's own: a stranger still has the free tries.
+    assert attempt(api, "ada@example.com", ip="203.0.113.9").json()["code"] == (
+        "INVALID_CREDENTIALS"
+    )
+
+
+def test_a_source_known_to_one_address_is_a_stranger_to_every_other(api: Api, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    register_and_verify(api, "grace@example.com")
+    assert attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).status == 200
+    strangers = _addresses("203.0.113")
+    for email in ("grace@example.com", "nobody@example.com"):
+        for _ in range(6):
+            attempt(api, email, ip=strangers())
+
+    grace = attempt(api, "grace@example.com", PASSWORD, ip=OWNER_HOME)
+    nobody = attempt(api, "nobody@example.com", PASSWORD, ip=OWNER_HOME)
+    assert grace.json()["code"] == "LOGIN_THROTTLED"
+    assert answer(grace) == answer(nobody)
+
+
+def test_a_known_source_is_stored_only_as_a_keyed_digest(api: Api, aws: AwsStack, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    assert attempt(api, "ada@example.com", PASSWORD, ip="2001:db8:7:1::1").status == 200
+    assert attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).status == 200
+
+    table = aws.stack.physical_name("Table")
+    stored = json.dumps(aws.client("dynamodb").scan(TableName=table)["Items"])
+    assert "login_known_sources" in stored
+    for raw in ("192.0.2.10", "2001:db8:7:1", "2001:0db8:0007:0001"):
+        assert raw not in stored
+
+
+def test_a_password_reset_makes_every_known_source_a_stranger_again(api: Api, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    thief = "192.0.2.66"
+    assert attempt(api, "ada@example.com", PASSWORD, ip=thief).status == 200
+    reset_password(api, "ada@example.com", "a brand new password")
+    strangers = _addresses("203.0.113")
+    for _ in range(6):
+        attempt(api, "ada@example.com", ip=strangers())
+
+    assert attempt(api, "ada@example.com", ip=thief).json()["code"] == "LOGIN_THROTTLED"
+
+
+def test_a_network_a_live_session_was_refreshed_from_is_known_too(api: Api, clock: Clock):
+    register_and_verify(api, "ada@example.com")
+    signed_in = attempt(api, "ada@example.com", PASSWORD, ip=OWNER_HOME).json()
+    cafe = "2001:db8:cafe:1::20"
+    refreshed = api.post("/auth/refresh", {"refresh_token": signed_in["refresh_token"]}, ip=cafe)
+    assert refreshed.status == 200
+    strangers = _addresses("203.0.113")
+    for _ in range(8):
+        attempt(api, "ada@example.com", ip=strangers())
+
+    assert attempt(api, "ada@example.com", PASSWORD, ip=cafe).status == 200

@@ -11,9 +11,13 @@ import pytest
 from admitone.domain.login_guard import (
     BY_ADDRESS,
     BY_SOURCE,
+    KNOWN_SOURCE_LIFETIME,
+    KNOWN_SOURCE_RENEWAL,
+    MAX_KNOWN_SOURCES,
     NOTICE_INTERVAL,
     Backoff,
     Failures,
+    KnownSources,
     longest_wait,
 )
 
@@ -114,3 +118,36 @@ def test_a_counter_is_forgotten_when_its_failures_wait_and_notice_are_all_over()
     told = failed(5).noticed(NOW)
     assert told.forgotten_at(BY_ADDRESS) == NOW + NOTICE_INTERVAL
     assert Failures(count=0, retry_at=NOW).forgotten_at(BY_ADDRESS) == NOW
+
+
+def test_a_source_is_known_for_ninety_days_after_each_sign_in():
+    known = KnownSources().remembered("home", NOW)
+    assert known.knows("home", NOW + KNOWN_SOURCE_LIFETIME - SECOND)
+    assert not known.knows("home", NOW + KNOWN_SOURCE_LIFETIME)
+    later = known.remembered("home", NOW + timedelta(days=60))
+    assert later.knows("home", NOW + timedelta(days=149))
+    assert not KnownSources().knows("home", NOW)
+
+
+def test_lapsed_sources_are_dropped_and_beyond_the_cap_the_oldest_sign_ins_go():
+    known = KnownSources()
+    for n in range(MAX_KNOWN_SOURCES + 3):
+        known = known.remembered(f"net{n}", NOW + n * SECOND)
+    assert len(known.until) == MAX_KNOWN_SOURCES
+    assert not known.knows("net0", NOW + MAX_KNOWN_SOURCES * SECOND)
+    assert known.knows(f"net{MAX_KNOWN_SOURCES + 2}", NOW + MAX_KNOWN_SOURCES * SECOND)
+
+    much_later = NOW + KNOWN_SOURCE_LIFETIME + timedelta(days=1)
+    assert known.remembered("cafe", much_later).until.keys() == {"cafe"}
+    assert known.remembered("cafe", much_later).forgotten_at() == (
+        much_later + KNOWN_SOURCE_LIFETIME
+    )
+    assert KnownSources().forgotten_at() is None
+
+
+def test_a_live_session_renews_its_source_at_most_once_a_day():
+    known = KnownSources().remembered("home", NOW)
+    assert KnownSources().stale("home", NOW)
+    assert not known.stale("home", NOW + KNOWN_SOURCE_RENEWAL - SECOND)
+    assert known.stale("home", NOW + KNOWN_SOURCE_RENEWAL)
+    assert known.stale("cafe", NOW)

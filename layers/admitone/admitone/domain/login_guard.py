@@ -21,14 +21,34 @@ Contract:
   make the other guesses from a shared IP any less suspicious.
 - When an address reaches ``free`` failures its owner is told, at most once per
   ``NOTICE_INTERVAL``.
+- A source an address was signed in from (successfully, within ``KNOWN_SOURCE_LIFETIME``),
+  or that used a live session of its account, is known to that address. A known
+  source's attempts at that address are counted on a counter of their own (the address
+  policy, per address and source), never on the address's shared one: failures from
+  elsewhere do not hold it back, and its own failures slow it down as any address's
+  would. Every other source shares the address's counter, as before. An address without
+  an account has no known sources, so every source is a stranger to it. The per-source
+  counter applies to known sources too.
+- A correct password forgets the failures of the counter it was admitted by: an owner
+  signing in from a known source leaves the strangers' wait running.
+- Known sources are remembered by opaque fingerprints (the store derives them with a
+  server-side key), at most ``MAX_KNOWN_SOURCES`` per address, the most recent kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 NOTICE_INTERVAL = timedelta(days=1)
+# A sign-in from a source keeps it known this long (each one starts it again).
+KNOWN_SOURCE_LIFETIME = timedelta(days=90)
+# Homes, offices, phones, travels: a person signs in from a handful of networks in 90
+# days; the cap only bounds the item an owner (or a thief with the password) can grow.
+MAX_KNOWN_SOURCES = 20
+# Using a live session renews a source's note at most this often (refreshes are frequent).
+KNOWN_SOURCE_RENEWAL = timedelta(days=1)
 # 2**30 s is decades: beyond it the cap has long applied, and the integer stays small.
 _MAX_DOUBLINGS = 30
 
@@ -127,3 +147,34 @@ def longest_wait(now: datetime, *counters: Failures | None) -> timedelta | None:
     """The longest wait any of ``counters`` imposes at ``now``; None if none does."""
     waits = [wait for c in counters if c is not None and (wait := c.wait(now)) is not None]
     return max(waits) if waits else None
+
+
+@dataclass(frozen=True)
+class KnownSources:
+    """The sources an address was signed in from lately: each source's fingerprint and
+    the moment it stops being known."""
+
+    until: Mapping[str, datetime] = field(default_factory=dict)
+
+    def knows(self, fingerprint: str, now: datetime) -> bool:
+        ends = self.until.get(fingerprint)
+        return ends is not None and now < ends
+
+    def stale(self, fingerprint: str, now: datetime) -> bool:
+        """Whether ``fingerprint`` is unknown at ``now`` or was last noted
+        ``KNOWN_SOURCE_RENEWAL`` ago or more."""
+        ends = self.until.get(fingerprint)
+        return ends is None or ends - now <= KNOWN_SOURCE_LIFETIME - KNOWN_SOURCE_RENEWAL
+
+    def remembered(self, fingerprint: str, now: datetime) -> KnownSources:
+        """After a sign-in from ``fingerprint`` at ``now``: it is known for another
+        ``KNOWN_SOURCE_LIFETIME``; lapsed sources are dropped, and beyond the cap the
+        ones signed in from longest ago."""
+        live = {known: ends for known, ends in self.until.items() if ends > now}
+        live[fingerprint] = now + KNOWN_SOURCE_LIFETIME
+        newest = sorted(live.items(), key=lambda entry: entry[1], reverse=True)
+        return KnownSources(dict(newest[:MAX_KNOWN_SOURCES]))
+
+    def forgotten_at(self) -> datetime | None:
+        """From when no source is known any more (its store may delete it then)."""
+        return max(self.until.values(), default=None)

@@ -2,15 +2,18 @@
 whether the address has an account.
 
 Failures back off per address and per source (domain/login_guard.py) instead of
-locking an account: a throttled attempt is answered 429 ``LOGIN_THROTTLED`` before its
-password is looked at, and any wrong password 401 ``INVALID_CREDENTIALS``, alike for
-an account, an unclaimed account (no password yet) and an address nobody uses. The
-owner of an account being guessed at is told by e-mail (through the outbox).
+locking an account; a source the address was signed in from before backs off on its
+own, so that strangers' failures cannot keep the owner out. A throttled attempt is
+answered 429 ``LOGIN_THROTTLED`` before its password is looked at, and any wrong
+password 401 ``INVALID_CREDENTIALS``, alike for an account, an unclaimed account (no
+password yet) and an address nobody uses. The owner of an account being guessed at is
+told by e-mail (through the outbox).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -21,7 +24,13 @@ from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.domain.accounts import User, normalize_email
 from admitone.domain.errors import EmailNotVerified, InvalidCredentials, LoginThrottled
 from admitone.domain.ids import Prefix, new_id
-from admitone.domain.login_guard import BY_ADDRESS, BY_SOURCE, Failures, longest_wait
+from admitone.domain.login_guard import (
+    BY_ADDRESS,
+    BY_SOURCE,
+    Failures,
+    KnownSources,
+    longest_wait,
+)
 from admitone.observability import logger
 from admitone.services.session_tokens import RefreshToken, TokenPair, issue_pair, start_session
 
@@ -37,22 +46,39 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class _Counter:
+    """The counter an attempt is admitted by: the address's own, or its known source's."""
+
+    kind: Kind
+    key: str
+
+
 def login(
     email: str, password: str, *, source: str | None = None, now: datetime | None = None
 ) -> TokenPair:
     """``source`` is the client's IP key (``rate_limits.ip_client_key``), if known."""
     now = now or clock()
     address = normalize_email(email)
-    attempt = _admit(address, source, now)
+    # Read for every address alike (an unknown one has none), so it tells nobody which
+    # addresses have accounts.
+    known = login_guard.known_sources(address) if source else KnownSources()
+    fingerprint = login_guard.source_fingerprint(address, source) if source else None
+    counter = (
+        _Counter(Kind.KNOWN_SOURCE, fingerprint)
+        if fingerprint is not None and known.knows(fingerprint, now)
+        else _Counter(Kind.ADDRESS, address)
+    )
+    attempt = _admit(counter, source, now)
     found = accounts.user_with_hash_by_email(address)
     if found is None:
         passwords.burn_verification_time(password)
-        _failed(address, source, attempt, None, now)
+        _failed(counter, source, attempt, None, now)
     user, password_hash = found
     # An unclaimed account's hash is empty: verifying it burns the same time and fails.
     if not passwords.verify_password(password_hash, password):
-        _failed(address, source, attempt, user if password_hash else None, now)
-    login_guard.forget(Kind.ADDRESS, address)
+        _failed(counter, source, attempt, user if password_hash else None, now)
+    login_guard.forget(counter.kind, counter.key)
     logger.append_keys(user_id=user.id)
     if not user.email_verified:
         raise EmailNotVerified("Verify your e-mail address before logging in.")
@@ -60,40 +86,53 @@ def login(
     accounts.record_successful_login(user.id, rehashed)
     refresh = RefreshToken.new()
     start_session(user, refresh, family_id=new_id(Prefix.SESSION, now=now), now=now)
-    logger.info("logged in")
+    if fingerprint is not None:
+        login_guard.remember(address, known.remembered(fingerprint, now))
+    logger.info("logged in", extra={"known_source": counter.kind is Kind.KNOWN_SOURCE})
     return issue_pair(user, refresh, now)
+
+
+def remember_source(email: str, source: str, now: datetime, *, only_if_stale: bool = False) -> None:
+    """Make ``source`` known to ``email``'s address from ``now`` on. ``only_if_stale``
+    (a refresh, every few minutes) writes only for a new source or a day-old note."""
+    address = normalize_email(email)
+    known = login_guard.known_sources(address)
+    fingerprint = login_guard.source_fingerprint(address, source)
+    if only_if_stale and not known.stale(fingerprint, now):
+        return
+    login_guard.remember(address, known.remembered(fingerprint, now))
 
 
 def _throttled(seconds: float) -> LoginThrottled:
     return LoginThrottled(_THROTTLED, retry_after_seconds=math.ceil(seconds))
 
 
-def _admit(address: str, source: str | None, now: datetime) -> Failures:
-    """Count this attempt against the address, or refuse it while a wait is on.
+def _admit(counter: _Counter, source: str | None, now: datetime) -> Failures:
+    """Count this attempt against its counter, or refuse it while a wait is on.
 
     Counted first, as if it failed (a correct password forgets it), so that of many
     concurrent attempts only as many go ahead as the backoff allows."""
     for _ in range(_WRITE_TRIES):
-        counter = login_guard.failures(Kind.ADDRESS, address)
+        failures = login_guard.failures(counter.kind, counter.key)
         by_source = login_guard.failures(Kind.SOURCE, source) if source else None
-        wait = longest_wait(now, counter, by_source)
+        wait = longest_wait(now, failures, by_source)
         if wait is not None:
             logger.info("login throttled", extra={"retry_after": math.ceil(wait.total_seconds())})
             raise _throttled(wait.total_seconds())
-        counted = counter.counted(BY_ADDRESS, now)
-        if login_guard.save(Kind.ADDRESS, address, counted):
+        counted = failures.counted(BY_ADDRESS, now)
+        if login_guard.save(counter.kind, counter.key, counted):
             return counted
     raise _throttled(1)
 
 
 def _failed(
-    address: str, source: str | None, attempt: Failures, owner: User | None, now: datetime
+    counter: _Counter, source: str | None, attempt: Failures, owner: User | None, now: datetime
 ) -> NoReturn:
     """A wrong password (or none to check): count it against the source, tell the
     owner if their address just reached the backoff, and refuse."""
     if source:
         _count_source_failure(source, now)
-    _notice_if_due(address, attempt, owner, now)
+    _notice_if_due(counter, attempt, owner, now)
     raise InvalidCredentials(_REFUSED)
 
 
@@ -105,13 +144,13 @@ def _count_source_failure(source: str, now: datetime) -> None:
     logger.warning("a failed login could not be counted against its source")
 
 
-def _notice_if_due(address: str, attempt: Failures, owner: User | None, now: datetime) -> None:
-    """Mark the address noticed and, if it has an account with a password, tell its
-    owner, in one write. Unknown addresses are marked too, by the same kind of write,
-    so that this attempt takes as long for them."""
-    counter = attempt
+def _notice_if_due(counter: _Counter, attempt: Failures, owner: User | None, now: datetime) -> None:
+    """Mark the counter noticed and, if its address has an account with a password,
+    tell its owner, in one write. Unknown addresses are marked too, by the same kind of
+    write, so that this attempt takes as long for them."""
+    failures = attempt
     for _ in range(_WRITE_TRIES):
-        if not counter.notice_due(BY_ADDRESS, now):
+        if not failures.notice_due(BY_ADDRESS, now):
             return
         notice = (
             ()
@@ -119,13 +158,13 @@ def _notice_if_due(address: str, attempt: Failures, owner: User | None, now: dat
             else (
                 outbox_op(
                     "account.login_throttled",
-                    {"user_id": owner.id, "failures": counter.level(BY_ADDRESS, now)},
+                    {"user_id": owner.id, "failures": failures.level(BY_ADDRESS, now)},
                     now=now,
                 ),
             )
         )
-        if login_guard.save(Kind.ADDRESS, address, counter.noticed(now), with_ops=notice):
+        if login_guard.save(counter.kind, counter.key, failures.noticed(now), with_ops=notice):
             if owner is not None:
                 logger.warning("login backoff reached: owner told", extra={"user_id": owner.id})
             return
-        counter = login_guard.failures(Kind.ADDRESS, address)
+        failures = login_guard.failures(counter.kind, counter.key)

@@ -65,4 +65,7 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     accounts.reset_password(user.id, passwords.hash_password(password), link=verified, now=now)
     # The owner proved they hold the address: whatever guessing slowed it down is over.
     login_guard.forget(login_guard.Kind.ADDRESS, user.email)
+    # Sources known from sign-ins with the old password (a thief's among them, maybe)
+    # are strangers again until they sign in with the new one.
+    login_guard.forget_known_sources(user.email)
     mail.send_email(messages.password_changed(user.email, user.name))

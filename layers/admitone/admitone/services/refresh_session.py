@@ -8,13 +8,23 @@ from datetime import UTC, datetime
 from admitone.adapters.dynamo import accounts
 from admitone.domain.errors import RefreshTokenInvalid, RefreshTokenReused
 from admitone.observability import logger
+from admitone.services.login import remember_source
 from admitone.services.session_tokens import REFRESH_LIFETIME, RefreshToken, TokenPair, issue_pair
 
 
-def refresh_session(refresh_token: str, *, now: datetime | None = None) -> TokenPair:
+def clock() -> datetime:
+    """The moment a refresh happens at (tests replace it, as login's)."""
+    return datetime.now(UTC)
+
+
+def refresh_session(
+    refresh_token: str, *, source: str | None = None, now: datetime | None = None
+) -> TokenPair:
     """A new token pair for the presented refresh token. The successor expires a week
-    from now, or at the session's absolute end (``SESSION_LIFETIME`` after sign-in)."""
-    now = now or datetime.now(UTC)
+    from now, or at the session's absolute end (``SESSION_LIFETIME`` after sign-in).
+    ``source`` (the client's IP key) becomes known to the user's address: it holds a
+    live session, so the login backoff spares it like a network signed in from."""
+    now = now or clock()
     presented = RefreshToken.parse(refresh_token)
     successor = RefreshToken.new()
     try:
@@ -41,4 +51,7 @@ def refresh_session(refresh_token: str, *, now: datetime | None = None) -> Token
         and user.sessions_revoked_at >= rotation.session_started_at
     ):
         raise RefreshTokenInvalid("The refresh token is not valid; sign in again.")
-    return issue_pair(user, successor, now, refresh_expires_at=rotation.expires_at)
+    pair = issue_pair(user, successor, now, refresh_expires_at=rotation.expires_at)
+    if source:
+        remember_source(user.email, source, now, only_if_stale=True)
+    return pair

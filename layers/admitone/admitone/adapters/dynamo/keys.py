@@ -38,6 +38,11 @@ def login_guard(kind: str, pseudonym: str) -> Key:
     return {"PK": f"LOGINGUARD#{kind}#{pseudonym}", "SK": "GUARD"}
 
 
+def login_known_sources(address_digest: str) -> Key:
+    """The sources one address was signed in from lately (the login backoff spares them)."""
+    return {"PK": f"LOGINGUARD#known#{address_digest}", "SK": "SOURCES"}
+
+
 # ------------------------------------------------------------------- catalog
 def venue(venue_id: str) -> Key:
     return {"PK": f"VENUE#{venue_id}", "SK": "VENUE"}
