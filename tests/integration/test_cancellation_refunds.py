@@ -5,6 +5,7 @@ event's stats."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from tests.conftest import sample_event
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import buy
 from tests.integration.money_kit import assert_ledger_balances, balance, order, stripe_refunds
-from tests.integration.shop import Shop, open_shop
+from tests.integration.shop import Shop, iso, open_shop
 
 CONSUMER = "CancellationRefundsFunction"
 
@@ -145,3 +146,37 @@ def test_the_cancellation_sample_event_is_ignored_for_an_unknown_event(aws):
     assert aws.invoke_sample("CancellationRefundsFunction", "unknown_event") == {
         "batchItemFailures": []
     }
+
+
+def move_event(aws: AwsStack, shop: Shop, *, starts_at: datetime, ends_at: datetime) -> None:
+    """The event's dates as time would have brought them (an event cannot be dated in
+    the past through the API)."""
+    aws.client("dynamodb").update_item(
+        TableName=aws.stack.physical_name("Table"),
+        Key={"PK": {"S": f"EVENT#{shop.event_id}"}, "SK": {"S": "EVENT"}},
+        UpdateExpression="SET starts_at = :starts, ends_at = :ends",
+        ExpressionAttributeValues={":starts": {"S": iso(starts_at)}, ":ends": {"S": iso(ends_at)}},
+    )
+
+
+def test_an_event_that_has_ended_cannot_be_cancelled_and_its_orders_keep_their_money(aws, shop):
+    holder = buy(shop, 1)
+    now = datetime.now(UTC)
+    move_event(aws, shop, starts_at=now - timedelta(hours=3), ends_at=now - timedelta(seconds=1))
+
+    refused = shop.api.post(
+        f"/events/{shop.event_id}/cancel", {"reason": "too late"}, token=shop.organizer_token
+    )
+
+    assert (refused.status, refused.json()["code"]) == (409, "EVENT_ENDED")
+    assert shop.api.get(f"/events/{shop.event_id}").json()["status"] == "published"
+    announce(aws, shop.event_id)
+    drain(aws)
+    assert order(holder.order_id).status.value == "paid"
+    assert stripe_refunds(holder.order_id) == []
+
+
+def test_an_event_under_way_can_still_be_cancelled(aws, shop):
+    now = datetime.now(UTC)
+    move_event(aws, shop, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(minutes=5))
+    cancel(shop)
