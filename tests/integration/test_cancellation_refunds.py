@@ -10,16 +10,21 @@ from typing import Any
 
 import pytest
 
+from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.queues import CONTINUE
+from admitone.domain.orders import OrderStatus
 from admitone.domain.tickets import TicketStatus
-from admitone.services import refunds
+from admitone.services import holds, refunds
 from scripts.devstack.pollers import SqsPoller
+from scripts.ledger_check import run as ledger_check
 from tests.conftest import sample_event
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import buy
 from tests.integration.money_kit import assert_ledger_balances, balance, order, stripe_refunds
-from tests.integration.shop import Shop, iso, open_shop
+from tests.integration.payments_kit import deliver_all, intent_payload, stripe_event
+from tests.integration.payments_kit import drain as drain_payments
+from tests.integration.shop import Shop, iso, open_shop, pay
 
 CONSUMER = "CancellationRefundsFunction"
 
@@ -180,3 +185,36 @@ def test_an_event_under_way_can_still_be_cancelled(aws, shop):
     now = datetime.now(UTC)
     move_event(aws, shop, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(minutes=5))
     cancel(shop)
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["within-the-hold", "after-the-hold"])
+def test_a_payment_that_lands_on_a_cancelled_event_is_refunded_in_full_and_issues_nothing(
+    aws, shop, late
+):
+    placed = shop.placed(2)
+    payment_intent_id = placed["payment"]["payment_intent_id"]
+    if late:  # paid, but the hold ran out before Stripe's word arrived
+        assert pay(payment_intent_id).status == "succeeded"
+        pending = order(placed["order_id"])
+        holds.end_hold(pending, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC))
+        cancel(shop)
+    else:  # the buyer pays within the hold, after the organizer cancelled
+        cancel(shop)
+        assert pay(payment_intent_id).status == "succeeded"
+
+    succeeded = intent_payload(payment_intent_id)
+    deliver_all(aws, [stripe_event("payment_intent.succeeded", succeeded, "evt_after_cancel")])
+    drain_payments(aws)
+    deliver_all(aws, [stripe_event("payment_intent.succeeded", succeeded, "evt_after_cancel_2")])
+    drain_payments(aws)
+
+    after = order(placed["order_id"])
+    assert (after.status, after.status_reason) == (OrderStatus.REFUNDED, "event_cancelled")
+    assert after.ticket_ids == ()
+    assert [int(r.amount) for r in stripe_refunds(placed["order_id"])] == [
+        placed["totals"]["total"]
+    ]
+    assert shop.seats() == (100, 0, 0)
+    assert order_store.buyer_standing(after.buyer_id, shop.event_id).tickets == 0
+    assert balance(shop)["pending"] == 0
+    assert ledger_check().differences == []  # nothing was booked: no sale, no refund
