@@ -13,6 +13,7 @@ import pytest
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.queues import CONTINUE
+from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.orders import OrderStatus
 from admitone.domain.tickets import TicketStatus
 from admitone.services import holds, refunds
@@ -218,3 +219,41 @@ def test_a_payment_that_lands_on_a_cancelled_event_is_refunded_in_full_and_issue
     assert order_store.buyer_standing(after.buyer_id, shop.event_id).tickets == 0
     assert balance(shop)["pending"] == 0
     assert ledger_check().differences == []  # nothing was booked: no sale, no refund
+
+
+def test_cancelling_ends_the_orders_awaiting_payment_and_refunds_one_paid_meanwhile(aws, shop):
+    unpaid = shop.placed(2)
+    paid_unheard = shop.placed(1)  # paid at Stripe; its webhook has not arrived yet
+    assert pay(paid_unheard["payment"]["payment_intent_id"]).status == "succeeded"
+    assert shop.seats() == (97, 3, 0)
+
+    cancel(shop)
+    announce(aws, shop.event_id)
+    drain(aws)
+
+    ended = order(unpaid["order_id"])
+    assert (ended.status, ended.status_reason) == (OrderStatus.CANCELLED, "event_cancelled")
+    payment_intent_id = unpaid["payment"]["payment_intent_id"]
+    intent = stripe_client().v1.payment_intents.retrieve(payment_intent_id)
+    assert intent.status == "canceled"  # the buyer can no longer pay it
+    assert order_store.buyer_standing(ended.buyer_id, shop.event_id).tickets == 0
+
+    refunded = order(paid_unheard["order_id"])
+    assert (refunded.status, refunded.status_reason) == (OrderStatus.REFUNDED, "event_cancelled")
+    assert refunded.ticket_ids == ()
+    assert [int(r.amount) for r in stripe_refunds(paid_unheard["order_id"])] == [
+        paid_unheard["totals"]["total"]
+    ]
+    assert shop.seats() == (100, 0, 0)
+    assert balance(shop)["pending"] == 0
+
+    # Its webhook arriving later changes nothing.
+    late = stripe_event(
+        "payment_intent.succeeded",
+        intent_payload(paid_unheard["payment"]["payment_intent_id"]),
+        "evt_paid_before_the_job",
+    )
+    deliver_all(aws, [late])
+    drain_payments(aws)
+    assert order(paid_unheard["order_id"]).status is OrderStatus.REFUNDED
+    assert len(stripe_refunds(paid_unheard["order_id"])) == 1
