@@ -6,6 +6,9 @@ allowance, voucher use: ``holds.end_hold``). A PaymentIntent that went through m
 is applied, which for a cancelled event refunds it in full (services/issuance.py); one
 still processing is refunded the same way when its webhook lands.
 
+Free orders (a zero total) have nothing to give back, but their tickets are voided like
+those of refunded orders (the gate refuses every ticket of a cancelled event anyway).
+
 The event's paid orders are walked in a stable order (by id) a page at a time, at most
 ``REFUNDS_PER_SECOND`` Stripe refunds a second (Stripe's per-endpoint limits are
 25/s in test mode, 100/s live). A progress record keeps the cursor, moved on only past
@@ -25,15 +28,19 @@ from enum import StrEnum
 from admitone.adapters.dynamo import catalog
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.domain.catalog import EventStatus
-from admitone.domain.orders import OrderStatus, PaymentStatus
+from admitone.domain.errors import Conflict, DependencyUnavailable
+from admitone.domain.orders import Order, OrderStatus, PaymentStatus
 from admitone.domain.refunds import REFUNDABLE, RefundAsk, RefundReason, Requester
+from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger
 from admitone.ports import Ports
 from admitone.services import holds, refunds
 from admitone.services.payments import settle_payment_intent
 
 PAGE_SIZE = 10
+MAX_ATTEMPTS = 5
 REFUNDS_PER_SECOND = 20
 CANCELLED_BY = "system:event_cancelled"
 EVENT_CANCELLED = "event_cancelled"
@@ -93,8 +100,9 @@ def refund_page(ports: Ports, event_id: str, *, now: datetime) -> bool:
             order_id, _seed(event_id)
         ):
             continue  # refunded in full before the event was cancelled
-        if order.totals.total == 0:
-            continue  # free tickets or a 100 % voucher: no money to give back
+        if order.totals.total == 0:  # free tickets or a 100 % voucher: no money to give back
+            _void_tickets(ports, order, now)
+            continue
         refund = refunds.refund_order(
             order,
             event,
@@ -149,6 +157,25 @@ def _end_unpaid(ports: Ports, order_id: str, now: datetime) -> Unpaid:
         return Unpaid.PAID
     holds.end_hold(order, OrderStatus.CANCELLED, reason=EVENT_CANCELLED, now=now)
     return Unpaid.CANCELLED
+
+
+def _void_tickets(ports: Ports, order: Order, now: datetime) -> None:
+    """Void the order's tickets that are still valid, in one unit of work; read again and
+    retried when one changed meanwhile (a transfer, a naming)."""
+    for _ in range(MAX_ATTEMPTS):
+        tickets = ticket_store.tickets_by_id(order.ticket_ids)
+        valid = [t for t in tickets if t.status is TicketStatus.VALID]
+        if not valid:
+            return
+        uow = ports.store.unit_of_work()
+        for ticket in valid:
+            uow.tickets.void(ticket, now=now)
+        try:
+            uow.commit()
+        except Conflict:
+            continue
+        return
+    raise DependencyUnavailable("The order's tickets kept changing; the page is retried.")
 
 
 def _seed(event_id: str) -> str:
