@@ -8,6 +8,7 @@ import threading
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
+from tests.fakes.tickets import FakeTicketChanges, FakeTickets
 from tests.fakes.transaction import FakeTransaction
 
 
@@ -15,6 +16,7 @@ class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore) -> None:
         self._transaction = FakeTransaction(store.lock)
         self.outbox = FakeOutboxChanges(store.outbox, self._transaction)
+        self.tickets = FakeTicketChanges(store.tickets, self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -22,10 +24,12 @@ class FakeUnitOfWork(UnitOfWork):
 
 class FakeStore(Store):
     outbox: FakeOutbox
+    tickets: FakeTickets
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.outbox = FakeOutbox(self.lock)
+        self.tickets = FakeTickets()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from admitone.domain.checkin import Gate, ScanResult, judge, unseal
+from admitone.domain.checkin import Gate, ScanResult, VoidReason, judge, unseal
 from admitone.services.checkin import scan_ticket
 from admitone.services.gate_access import authenticate_device
 from tests.integration.conftest import Api, AwsStack
@@ -137,6 +137,7 @@ def test_unreadable_qr_is_an_answer_and_an_empty_one_a_bad_request(
         assert response.status == 200
         assert response.json() == {
             "result": result,
+            "void_reason": None,
             "ticket": None,
             "scans_left": None,
             "first_scan": None,
@@ -285,6 +286,59 @@ def test_the_bundle_needs_a_paired_device(crew: Gates):
     response = crew.shop.api.get(f"/events/{crew.shop.event_id}/scanner-bundle")
     assert response.status == 401
     assert response.json()["code"] == "DEVICE_TOKEN_INVALID"
+
+
+# ------------------------------------------------------------ cancelled event
+def test_every_ticket_of_a_cancelled_event_is_void_online_in_the_bundle_and_offline(
+    crew: Gates,
+):
+    shop = crew.shop
+    guest = shop.api.post(
+        f"/events/{shop.event_id}/ticket-types",
+        {"name": "Guest", "price_cents": 0, "capacity": 10},
+        token=shop.organizer_token,
+    )
+    assert guest.status == 201, guest.body
+    shop.types["guest"] = guest.json()["id"]
+    paid = buy(shop, 1).tickets[0]
+    _, token = shop.buyer()
+    placed = shop.order(token, {"guest": 1})
+    assert placed.status == 201, placed.body
+    free = placed.json()["tickets"][0]
+    scanned_offline_at = datetime.now(UTC)  # a device not yet told of the cancellation
+
+    cancelled = shop.api.post(
+        f"/events/{shop.event_id}/cancel", {"reason": "flooded"}, token=shop.organizer_token
+    )
+    assert cancelled.status == 200, cancelled.body
+
+    # Before any refund has run, and for the free ticket that no refund will ever void.
+    for ticket in (paid, free):
+        answer = crew.scan(ticket["qr_token"]).json()
+        assert (answer["result"], answer["void_reason"]) == ("void", "event_cancelled")
+
+    synced = bundle(crew, crew.devices[0])
+    assert synced["event"]["status"] == "cancelled"
+    gate = Gate.from_bundle(synced)
+    for ticket in (paid, free):
+        decided = judge(gate, ticket["qr_token"], now=datetime.now(UTC), scans_used=0)
+        assert (decided.result, decided.void_reason) == (
+            ScanResult.VOID,
+            VoidReason.EVENT_CANCELLED,
+        )
+
+    uploaded = upload(
+        crew,
+        crew.devices[1],
+        [offline(t["qr_token"], at=scanned_offline_at, gate="East") for t in (paid, free)],
+    )
+    assert uploaded.status == 200, uploaded.body
+    assert [(r["status"], r["result"], r["void_reason"]) for r in uploaded.json()["results"]] == [
+        ("rejected", "void", "event_cancelled")
+    ] * 2
+
+    counts = shop.api.get(f"/events/{shop.event_id}/checkins", token=shop.organizer_token).json()
+    assert (counts["admitted"], counts["refused"]) == (0, 4)
 
 
 # ----------------------------------------------------------------- checkins

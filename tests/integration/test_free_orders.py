@@ -307,3 +307,25 @@ def test_cancelling_an_event_with_free_orders_still_refunds_every_paid_one(
         order_store.get_order(h.order_id).totals.total  # type: ignore[union-attr]
         for h in paid
     )
+
+
+def test_cancelling_an_event_voids_its_free_tickets_as_it_voids_refunded_ones(
+    aws: AwsStack, shop: Shop
+):
+    _, token = shop.buyer()
+    placed = shop.order(token, {"free": 2})
+    assert placed.status == 201, placed.body
+    free_ids = [t["id"] for t in placed.json()["tickets"]]
+    paid = buy(shop, 1)
+    cancel(shop)
+    announce(aws, shop.event_id)
+    drain_cancellation(aws)
+
+    for ticket_id in [*free_ids, paid.tickets[0]["id"]]:
+        shown = shop.api.get(f"/tickets/{ticket_id}", token=shop.organizer_token)
+        assert shown.json()["status"] == "void", shown.body
+    announce(aws, shop.event_id)  # delivered again: nothing left to void, nothing fails
+    drain_cancellation(aws)
+    free_order = order_store.get_order(placed.json()["order_id"])
+    assert free_order is not None
+    assert free_order.status is OrderStatus.PAID  # nothing was paid, nothing to refund

@@ -1,4 +1,5 @@
-"""POST /events/{event_id}/cancel: the owner cancels; event.cancelled starts refunds."""
+"""POST /events/{event_id}/cancel: the owner cancels; event.cancelled starts refunds.
+Only until the event ends: after that 409 EVENT_ENDED (refund orders by amount)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""cancellation_refunds: refunds every paid order of a cancelled event, in full.
+"""cancellation_refunds: ends the orders of a cancelled event that await payment (their
+PaymentIntents cancelled, their holds given back), then refunds every paid one in full.
 
 Fed by its own EventBridge rule (``event.cancelled``) through its queue, and by itself:
 a run refunds pages of orders while it has time, then queues the rest and ends. A run
@@ -19,6 +20,7 @@ from admitone.adapters.queues import CONTINUE, continue_cancellation_refunds
 from admitone.batch import ReportingBatchProcessor
 from admitone.observability import logger, metrics, trace_handler
 from admitone.services.cancellation_refunds import refund_page
+from admitone.services.wiring import ports
 
 # Stop starting pages this long before the function's timeout (a page takes seconds).
 RESERVE_MILLIS = 60_000
@@ -35,7 +37,7 @@ def _event_id(body: dict[str, Any]) -> str:
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     event_id = _event_id(json.loads(record.body))
     logger.append_keys(event_id=event_id)
-    while refund_page(event_id, now=datetime.now(UTC)):
+    while refund_page(ports(), event_id, now=datetime.now(UTC)):
         if lambda_context.get_remaining_time_in_millis() < RESERVE_MILLIS:
             continue_cancellation_refunds(event_id)
             logger.info("cancelled event: more orders to refund, handed on")

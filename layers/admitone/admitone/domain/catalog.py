@@ -21,7 +21,12 @@ from enum import StrEnum
 from functools import cache
 from zoneinfo import available_timezones
 
-from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
+from admitone.domain.errors import (
+    EventAlreadyEnded,
+    FieldError,
+    InvalidTransition,
+    ValidationFailed,
+)
 from admitone.domain.moments import is_carried, out_of_range
 from admitone.domain.money import MAX_AMOUNT_CENTS, Currency
 from admitone.domain.pricing import FeeTier
@@ -102,6 +107,16 @@ EDITABLE_WHEN: dict[EventStatus, frozenset[str]] = {
 def require_transition(current: EventStatus, target: EventStatus) -> None:
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(f"An event that is {current.value} cannot become {target.value}.")
+
+
+def check_cancellable(ends_at: datetime, *, now: datetime) -> None:
+    """Cancelling refunds every ticket in full, admitted ones too: only until the event
+    ends. After that its tickets were used and its money is on its way to the venue
+    (RULES §10); an organizer refunds by amount instead."""
+    if now >= ends_at:
+        raise EventAlreadyEnded(
+            "The event has ended; it cannot be cancelled. Refund orders by amount instead."
+        )
 
 
 def require_editable(status: EventStatus, fields: set[str]) -> None:

@@ -8,9 +8,11 @@ write; a device builds it from its last bundle (``Gate.from_bundle``) and its ow
 scan counts.
 
 Order of checks: the token itself (format, key, signature, event, expiry), then the
-ticket type, the void/reissued list, the check-in window, and last the scans left.
-A superseded version (the ticket was transferred or reissued) answers ``void``: the
-printed QR is void even though the ticket lives on under a newer one.
+ticket type, whether the event was cancelled, the void/reissued list, the check-in
+window, and last the scans left. A superseded version (the ticket was transferred or
+reissued) answers ``void``: the printed QR is void even though the ticket lives on
+under a newer one. Every ticket of a cancelled event answers ``void``, free ones and
+ones not (yet) refunded included. A ``void`` answer says why (``VoidReason``).
 
 Attendee details travel in a bundle sealed with the ticket's own token (``seal`` /
 ``unseal``): a lost device holds ticket ids and ciphertext, nothing readable without
@@ -32,6 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from admitone.domain.catalog import EventStatus
 from admitone.domain.errors import InvalidToken
 from admitone.domain.keys import PublicKeyRing
 from admitone.domain.tokens import (
@@ -59,6 +62,14 @@ class ScanResult(StrEnum):
     INVALID = "invalid"
 
 
+class VoidReason(StrEnum):
+    """Why a scan answered ``void``."""
+
+    EVENT_CANCELLED = "event_cancelled"
+    REVOKED = "revoked"  # the ticket itself is void (refunded, ...)
+    SUPERSEDED = "superseded"  # a newer version of the ticket exists (transfer, reissue)
+
+
 _RESULT_BY_REJECTION: Mapping[str, ScanResult] = {
     TokenRejection.WRONG_EVENT: ScanResult.WRONG_EVENT,
     TokenRejection.EXPIRED: ScanResult.EXPIRED,
@@ -84,6 +95,7 @@ class Gate:
     ticket_types: Sequence[GateTicketType]
     # ticket id -> its current version, or None when the ticket is void.
     revocations: Mapping[str, int | None]
+    event_cancelled: bool = False
 
     @classmethod
     def from_bundle(cls, bundle: Mapping[str, Any]) -> Gate:
@@ -99,6 +111,7 @@ class Gate:
                 for t in bundle["ticket_types"]
             ),
             revocations={r["ticket_id"]: r["version"] for r in bundle["revocations"]},
+            event_cancelled=event.get("status") == EventStatus.CANCELLED,
         )
 
     def ticket_type_of(self, ticket: VerifiedTicket) -> GateTicketType | None:
@@ -116,6 +129,7 @@ class Judgement:
     ticket: VerifiedTicket | None = None
     ticket_type: GateTicketType | None = None
     scans_left: int | None = None
+    void_reason: VoidReason | None = None
 
     @property
     def admits(self) -> bool:
@@ -131,16 +145,25 @@ def judge(gate: Gate, token: str, *, now: datetime, scans_used: int) -> Judgemen
     ticket_type = gate.ticket_type_of(ticket)
     if ticket_type is None:
         return Judgement(ScanResult.INVALID)
-    try:
-        check_revocations(ticket, gate.revocations)
-    except InvalidToken as refused:
-        return Judgement(_RESULT_BY_REJECTION[refused.reason], ticket, ticket_type)
+    void = _void_reason(gate, ticket)
+    if void is not None:
+        return Judgement(ScanResult.VOID, ticket, ticket_type, void_reason=void)
     if now < gate.checkin_opens_at:
         return Judgement(ScanResult.NOT_YET_VALID, ticket, ticket_type)
     scans_left = max(0, ticket_type.max_scans - scans_used)
     if scans_left == 0:
         return Judgement(ScanResult.ALREADY_USED, ticket, ticket_type, 0)
     return Judgement(ScanResult.ADMITTED, ticket, ticket_type, scans_left - 1)
+
+
+def _void_reason(gate: Gate, ticket: VerifiedTicket) -> VoidReason | None:
+    if gate.event_cancelled:
+        return VoidReason.EVENT_CANCELLED
+    try:
+        check_revocations(ticket, gate.revocations)
+    except InvalidToken as refused:
+        return VoidReason(refused.reason)
+    return None
 
 
 def checkin_opens_at(event_starts_at: datetime) -> datetime:

@@ -317,6 +317,14 @@ class AlreadyExists(Conflict):
     title = "It already exists"
 
 
+class EventAlreadyEnded(Conflict):
+    """The event is over: it can no longer be cancelled (its tickets were used, its
+    money may be paid out); refunds by amount remain."""
+
+    code = "EVENT_ENDED"
+    title = "The event has ended"
+
+
 # ---------------------------------------------------------------- browsing
 class CursorInvalid(DomainError):
     """A pagination cursor was altered, truncated, signed with another key or issued for

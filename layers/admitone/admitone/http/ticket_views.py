@@ -200,6 +200,8 @@ class ScannedTicketView(BaseModel):
 
 class ScanResultView(BaseModel):
     result: str
+    # Why a ``void`` answer: ``event_cancelled``, ``revoked`` or ``superseded``.
+    void_reason: str | None
     ticket: ScannedTicketView | None
     scans_left: int | None
     first_scan: ScanView | None
@@ -209,6 +211,7 @@ class ScanResultView(BaseModel):
         ticket = outcome.ticket
         return cls(
             result=outcome.result.value,
+            void_reason=outcome.void_reason,
             ticket=ScannedTicketView(
                 code=ticket.code,
                 type=outcome.ticket_type.name if outcome.ticket_type else None,
@@ -225,6 +228,7 @@ class OfflineResultView(BaseModel):
     nonce: str
     status: str
     result: str | None
+    void_reason: str | None
     scan: ScanView | None
     first_scan: ScanView | None
 
@@ -234,6 +238,7 @@ class OfflineResultView(BaseModel):
             nonce=outcome.nonce,
             status=outcome.status,
             result=outcome.result,
+            void_reason=outcome.void_reason,
             scan=ScanView.of(outcome.scan),
             first_scan=ScanView.of(outcome.first_scan),
         )

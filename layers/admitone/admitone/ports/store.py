@@ -9,11 +9,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from admitone.ports.outbox import Outbox
+from admitone.ports.tickets import Tickets
 from admitone.ports.unit_of_work import UnitOfWork
 
 
 class Store(ABC):
     outbox: Outbox
+    tickets: Tickets
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

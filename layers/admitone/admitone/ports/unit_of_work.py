@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from admitone.ports.outbox import OutboxChanges
+from admitone.ports.tickets import TicketChanges
 
 
 class ChangeRefused(Exception):
@@ -28,6 +29,7 @@ class ChangeRefused(Exception):
 
 class UnitOfWork(ABC):
     outbox: OutboxChanges
+    tickets: TicketChanges
 
     @abstractmethod
     def commit(self) -> None:

@@ -1,5 +1,14 @@
 """Refunding a cancelled event (RULES §9): every paid order in full, fees included.
 
+First the orders still awaiting payment: each PaymentIntent is cancelled at Stripe so it
+can no longer be paid, and the order is cancelled with its hold given back (seats,
+allowance, voucher use: ``holds.end_hold``). A PaymentIntent that went through meanwhile
+is applied, which for a cancelled event refunds it in full (services/issuance.py); one
+still processing is refunded the same way when its webhook lands.
+
+Free orders (a zero total) have nothing to give back, but their tickets are voided like
+those of refunded orders (the gate refuses every ticket of a cancelled event anyway).
+
 The event's paid orders are walked in a stable order (by id) a page at a time, at most
 ``REFUNDS_PER_SECOND`` Stripe refunds a second (Stripe's per-endpoint limits are
 25/s in test mode, 100/s live). A progress record keeps the cursor, moved on only past
@@ -11,20 +20,39 @@ once per cancellation (services/refunds.py), so nothing is refunded twice.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from admitone.adapters.dynamo import catalog
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.domain.catalog import EventStatus
+from admitone.domain.errors import Conflict, DependencyUnavailable
+from admitone.domain.orders import Order, OrderStatus, PaymentStatus
 from admitone.domain.refunds import REFUNDABLE, RefundAsk, RefundReason, Requester
+from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger
-from admitone.services import refunds
+from admitone.ports import Ports
+from admitone.services import holds, refunds
+from admitone.services.payments import settle_payment_intent
 
 PAGE_SIZE = 10
+MAX_ATTEMPTS = 5
 REFUNDS_PER_SECOND = 20
 CANCELLED_BY = "system:event_cancelled"
+EVENT_CANCELLED = "event_cancelled"
+
+
+class Unpaid(StrEnum):
+    """What became of an order of the cancelled event that awaited payment."""
+
+    CANCELLED = "cancelled"  # its PaymentIntent cancelled, its hold given back
+    PAID = "paid"  # the payment went through first: applied, so refunded in full
+    PAYING = "paying"  # processing at Stripe: its webhook refunds it
+    SETTLED = "settled"  # no longer awaiting payment
 
 
 @dataclass(frozen=True)
@@ -47,14 +75,16 @@ def progress_of(event_id: str) -> Progress | None:
     )
 
 
-def refund_page(event_id: str, *, now: datetime) -> bool:
-    """Refund the next page of the cancelled event's paid orders; True while more remain."""
+def refund_page(ports: Ports, event_id: str, *, now: datetime) -> bool:
+    """Refund the next page of the cancelled event's paid orders; True while more remain.
+    The first run ends the orders awaiting payment before it counts the paid ones."""
     event = catalog.get_event(event_id)
     if event is None or event.status is not EventStatus.CANCELLED:
         logger.warning("not a cancelled event: nothing to refund", extra={"event_id": event_id})
         return False
     progress = money_store.cancellation_progress(event_id)
     if progress is None:  # the first run: count the orders once, for the progress shown
+        end_unpaid_orders(ports, event_id, now=now)
         money_store.start_cancellation(event_id, money_store.count_paid_orders(event_id), now)
         progress = money_store.cancellation_progress(event_id)
         assert progress is not None  # just created, or by a run alongside
@@ -70,8 +100,9 @@ def refund_page(event_id: str, *, now: datetime) -> bool:
             order_id, _seed(event_id)
         ):
             continue  # refunded in full before the event was cancelled
-        if order.totals.total == 0:
-            continue  # free tickets or a 100 % voucher: no money to give back
+        if order.totals.total == 0:  # free tickets or a 100 % voucher: no money to give back
+            _void_tickets(ports, order, now)
+            continue
         refund = refunds.refund_order(
             order,
             event,
@@ -98,6 +129,53 @@ def refund_page(event_id: str, *, now: datetime) -> bool:
         extra={"event_id": event_id, "orders": len(order_ids), "amount": amount, "moved": moved},
     )
     return not done
+
+
+def end_unpaid_orders(ports: Ports, event_id: str, *, now: datetime) -> Counter[Unpaid]:
+    """End every order of the cancelled event that still holds seats awaiting payment;
+    safe to run again (a cancelled PaymentIntent stays cancelled, a hold ends once)."""
+    outcomes: Counter[Unpaid] = Counter()
+    for order_id in order_store.held_for_event(event_id):
+        outcomes[_end_unpaid(ports, order_id, now)] += 1
+    logger.info(
+        "cancelled event: orders awaiting payment ended",
+        extra={"event_id": event_id, **{k.value: v for k, v in outcomes.items()}},
+    )
+    return outcomes
+
+
+def _end_unpaid(ports: Ports, order_id: str, now: datetime) -> Unpaid:
+    order = order_store.get_order(order_id)
+    if order is None or order.status is not OrderStatus.PENDING_PAYMENT:
+        return Unpaid.SETTLED
+    payment_intent_id = order.payment_intent_id
+    if payment_intent_id and not ports.payments.cancel_payment_intent(payment_intent_id):
+        intent = ports.payments.retrieve_payment_intent(payment_intent_id)
+        if intent.status is not PaymentStatus.SUCCEEDED:
+            return Unpaid.PAYING
+        settle_payment_intent(intent, now=now)
+        return Unpaid.PAID
+    holds.end_hold(order, OrderStatus.CANCELLED, reason=EVENT_CANCELLED, now=now)
+    return Unpaid.CANCELLED
+
+
+def _void_tickets(ports: Ports, order: Order, now: datetime) -> None:
+    """Void the order's tickets that are still valid, in one unit of work; read again and
+    retried when one changed meanwhile (a transfer, a naming)."""
+    for _ in range(MAX_ATTEMPTS):
+        tickets = ticket_store.tickets_by_id(order.ticket_ids)
+        valid = [t for t in tickets if t.status is TicketStatus.VALID]
+        if not valid:
+            return
+        uow = ports.store.unit_of_work()
+        for ticket in valid:
+            uow.tickets.void(ticket, now=now)
+        try:
+            uow.commit()
+        except Conflict:
+            continue
+        return
+    raise DependencyUnavailable("The order's tickets kept changing; the page is retried.")
 
 
 def _seed(event_id: str) -> str:

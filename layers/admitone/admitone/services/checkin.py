@@ -36,12 +36,13 @@ from admitone.adapters.dynamo.scans import ScanEntry
 from admitone.adapters.dynamo.table import instant
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain.accounts import Principal
-from admitone.domain.catalog import Event, TicketType
+from admitone.domain.catalog import Event, EventStatus, TicketType
 from admitone.domain.checkin import (
     Gate,
     GateTicketType,
     Judgement,
     ScanResult,
+    VoidReason,
     checkin_opens_at,
     judge,
     seal,
@@ -77,6 +78,7 @@ class ScanOutcome:
     scans_left: int | None = None
     first_scan: Scan | None = None
     first_scan_device: str | None = None
+    void_reason: VoidReason | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class OfflineOutcome:
     result: str | None = None  # the judgement (for a duplicate: the one logged first)
     scan: Scan | None = None
     first_scan: Scan | None = None
+    void_reason: VoidReason | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ def _context(event_id: str, device: Device, caller: Principal | None) -> GateCon
                 GateTicketType(t.id, t.name, t.max_scans) for t in partition.ticket_types.values()
             ),
             revocations={},
+            # A cancelled event admits nobody, whatever its tickets say.
+            event_cancelled=event.status is EventStatus.CANCELLED,
         ),
     )
 
@@ -249,7 +254,12 @@ def scan_ticket(
             logger.info("scan refused", extra={"result": judgement.result.value})
             first = ticket.first_scan if ticket else None
             return ScanOutcome(
-                judgement.result, ticket, judgement.ticket_type, judgement.scans_left, first
+                judgement.result,
+                ticket,
+                judgement.ticket_type,
+                judgement.scans_left,
+                first,
+                void_reason=judgement.void_reason,
             )
         assert ticket is not None
         if _admit(ticket, judgement, entry, at):
@@ -318,7 +328,14 @@ def _upload_one(context: GateContext, upload: OfflineScan, now: datetime) -> Off
             if beaten:
                 logger.warning("offline admission lost to another gate", extra={"scan_id": scan_id})
             status = CONFLICT if beaten else REJECTED
-            return OfflineOutcome(upload.nonce, status, judgement.result.value, this_scan, first)
+            return OfflineOutcome(
+                upload.nonce,
+                status,
+                judgement.result.value,
+                this_scan,
+                first,
+                void_reason=judgement.void_reason,
+            )
         # The ticket changed, or this very upload is running twice: look again.
     raise DependencyUnavailable("The ticket kept changing; upload again.")
 
@@ -342,6 +359,7 @@ def scanner_bundle(
         "event": {
             "id": event.id,
             "title": event.title,
+            "status": event.status.value,
             "venue_id": event.venue_id,
             "starts_at": event.starts_at,
             "ends_at": event.ends_at,

@@ -16,6 +16,7 @@ from admitone.domain.catalog import (
     Event,
     EventStatus,
     ResalePolicy,
+    check_cancellable,
     check_event_schedule,
     check_event_start,
     require_editable,
@@ -154,11 +155,13 @@ def publish_event(event_id: str, caller: Principal, *, now: datetime | None = No
 def cancel_event(
     event_id: str, caller: Principal, *, reason: str, now: datetime | None = None
 ) -> Event:
-    """Cancel, and announce ``event.cancelled`` in the same transaction (refunds follow)."""
+    """Cancel, and announce ``event.cancelled`` in the same transaction (refunds follow);
+    ``EventAlreadyEnded`` once it is over."""
     now = now or datetime.now(UTC)
     partition = owned_event(event_id, caller)
     current = event_of(partition)
     require_transition(current.status, EventStatus.CANCELLED)
+    check_cancellable(current.ends_at, now=now)
     cancelled = replace(current, status=EventStatus.CANCELLED)
     announcement = outbox_op(
         "event.cancelled",

@@ -12,9 +12,11 @@ order's own placing issues it at once, by the same transaction (``settle_free``)
 
 A late payment whose seats are gone is refunded in full, by a refund made once (see
 ``stripe_payments.refund_payment_intent``), before the order records it. So is a payment
-for an event whose tickets cannot be issued (dated beyond what a ticket token carries,
-stored before RULES §4's window was enforced): its hold, if still held, is released in the
-transaction that records the refund. Never money without a seat, and never silently.
+for an event whose tickets cannot be issued: one no longer on sale (cancelled while the
+order awaited payment, or otherwise not published), or one dated beyond what a ticket
+token carries (stored before RULES §4's window was enforced). Its hold, if still held, is
+released in the transaction that records the refund. Never money without a seat, never a
+ticket for an event that will not happen, and never silently.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from admitone.adapters.dynamo import vouchers as voucher_store
 from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain import ledger
-from admitone.domain.catalog import Event
+from admitone.domain.catalog import Event, EventStatus
 from admitone.domain.codes import new_ticket_code
 from admitone.domain.errors import (
     DependencyUnavailable,
@@ -73,6 +75,8 @@ Op = dict[str, Any]
 MAX_ATTEMPTS = 5
 LATE_PAYMENT_NO_INVENTORY = "late_payment_no_inventory"
 TICKETS_NOT_ISSUABLE = "tickets_not_issuable"
+EVENT_CANCELLED = "event_cancelled"
+EVENT_NOT_ON_SALE = "event_not_on_sale"
 
 
 class OrderChanged(Exception):
@@ -133,11 +137,12 @@ def settle_free(order: Order, *, now: datetime) -> Order:
 def _issue_from_hold(order: Order, intent: Intent | None, now: datetime) -> None:
     """Issue a held order's tickets; ``intent`` is its payment, None for a free order."""
     event = _event(order)
-    if not can_carry_event(event.ends_at):
+    refusal = _not_issuable(event)
+    if refusal is not None:
         if intent is None:
             # Nothing was paid: the order's own flow gives the hold back.
             raise SalesClosed("Tickets for this event cannot be issued.")
-        _refund_not_issuable(order, intent, now)
+        _refund_not_issuable(order, intent, now, reason=refusal)
         return
     tickets = new_tickets(order, event, now)
     inventory_service.convert(
@@ -152,12 +157,14 @@ def _issue_from_hold(order: Order, intent: Intent | None, now: datetime) -> None
 
 def _retake_or_refund(order: Order, intent: Intent, now: datetime) -> None:
     """Late: the hold was released. Take the seats again if they are there, else refund."""
-    if stripe_payments.existing_refund(intent.id, idempotency_key=_late_refund_key(order)):
-        _refund_late(order, intent, now)  # refunded before a crash: only record it
-        return
     event = _event(order)
-    if not can_carry_event(event.ends_at):
-        _refund_late(order, intent, now, reason=TICKETS_NOT_ISSUABLE)
+    refusal = _not_issuable(event)
+    if stripe_payments.existing_refund(intent.id, idempotency_key=_late_refund_key(order)):
+        # Refunded before a crash: only record it.
+        _refund_late(order, intent, now, reason=refusal or LATE_PAYMENT_NO_INVENTORY)
+        return
+    if refusal is not None:
+        _refund_late(order, intent, now, reason=refusal)
         return
     ticket_types = catalog.event_partition(order.event_id).ticket_types
     tickets = new_tickets(order, event, now)
@@ -197,13 +204,24 @@ def _refund_late(
     logger.warning("late payment refunded", extra={"order_id": order.id, "reason": reason})
 
 
-def _refund_not_issuable(order: Order, intent: Intent, now: datetime) -> None:
-    """Paid, but no ticket can carry the event's dates: refund in full, and give back
-    the hold (seats, allowance, voucher use) with the order's refund, in one transaction."""
-    refund_id = _refund_in_full(order, intent, TICKETS_NOT_ISSUABLE)
-    ops = _refunded_ops(
-        order, intent, refund_id, now, reason=TICKETS_NOT_ISSUABLE, release_hold=True
-    )
+def _not_issuable(event: Event) -> str | None:
+    """Why no ticket of ``event`` may be issued now (a payment for it goes back in
+    full), or None."""
+    if event.status is EventStatus.CANCELLED:
+        return EVENT_CANCELLED
+    if event.status is not EventStatus.PUBLISHED:
+        return EVENT_NOT_ON_SALE
+    if not can_carry_event(event.ends_at):
+        return TICKETS_NOT_ISSUABLE
+    return None
+
+
+def _refund_not_issuable(order: Order, intent: Intent, now: datetime, *, reason: str) -> None:
+    """Paid, but the event takes no sale (``_not_issuable``): refund in full, and give
+    back the hold (seats, allowance, voucher use) with the order's refund, in one
+    transaction."""
+    refund_id = _refund_in_full(order, intent, reason)
+    ops = _refunded_ops(order, intent, refund_id, now, reason=reason, release_hold=True)
     ops.append(order_store.release_standing_op(order.buyer_id, order.event_id, order.quantity))
     if order.voucher_code:
         ops.append(
@@ -214,7 +232,8 @@ def _refund_not_issuable(order: Order, intent: Intent, now: datetime) -> None:
     )
     _count("PaymentRefundedTicketsNotIssuable")
     logger.error(
-        "payment refunded: the event's tickets cannot be issued", extra={"order_id": order.id}
+        "payment refunded: the event's tickets cannot be issued",
+        extra={"order_id": order.id, "reason": reason},
     )
 
 

@@ -16,7 +16,7 @@ event and ``cooldown_until_epoch``; checked and changed in the order's transacti
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -180,6 +180,21 @@ def held_past(now: datetime, *, limit: int) -> list[str]:
     """Ids of pending orders whose hold ended before ``now``, oldest first (GSI3)."""
     items, _ = table.index_page("GSI3", keys.HOLDS_ACTIVE, limit=limit, sort_below=instant(now))
     return [item["order_id"] for item in items]
+
+
+def held_for_event(event_id: str) -> Iterator[str]:
+    """Ids of the event's pending orders whose seats are still held (GSI3, every live
+    hold read and filtered by event): for the cancellation job, never a request path."""
+    request = {
+        "IndexName": "GSI3",
+        "KeyConditionExpression": "GSI3PK = :pk",
+        "FilterExpression": "event_id = :event",
+        "ExpressionAttributeValues": table.to_attributes(
+            {":pk": keys.HOLDS_ACTIVE, ":event": event_id}
+        ),
+    }
+    for page, _ in table.query_pages(request):
+        yield from (item["order_id"] for item in page)
 
 
 def buyer_standing(user_id: str, event_id: str) -> BuyerStanding:

@@ -9,6 +9,7 @@ work); this module composes them. Units of work are one TransactWriteItems each
 from __future__ import annotations
 
 from admitone.adapters.dynamo.outbox import DynamoOutbox, DynamoOutboxChanges
+from admitone.adapters.dynamo.tickets import DynamoTicketChanges, DynamoTickets
 from admitone.adapters.dynamo.transaction import Transaction
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
@@ -18,6 +19,7 @@ class DynamoUnitOfWork(UnitOfWork):
     def __init__(self) -> None:
         self._transaction = Transaction()
         self.outbox = DynamoOutboxChanges(self._transaction)
+        self.tickets = DynamoTicketChanges(self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -26,6 +28,7 @@ class DynamoUnitOfWork(UnitOfWork):
 class DynamoStore(Store):
     def __init__(self) -> None:
         self.outbox = DynamoOutbox()
+        self.tickets = DynamoTickets()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()

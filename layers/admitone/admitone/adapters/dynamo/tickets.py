@@ -13,6 +13,7 @@ bundle's cursor: every write that a gate must learn of moves ``changed_at``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +27,11 @@ from admitone.adapters.dynamo.table import (
     to_attributes,
     update_op,
 )
+from admitone.adapters.dynamo.transaction import Transaction
 from admitone.config import settings
+from admitone.domain.errors import Conflict
 from admitone.domain.tickets import Scan, Ticket, TicketStatus
+from admitone.ports.tickets import TicketChanges, Tickets
 
 ENTITY = "ticket"
 _BATCH_GET_LIMIT = 100
@@ -212,3 +216,20 @@ def tickets_by_id(ticket_ids: Sequence[str]) -> list[Ticket]:
                 found[ticket.id] = ticket
             request = response.get("UnprocessedKeys") or {}
     return [found[ticket_id] for ticket_id in ticket_ids if ticket_id in found]
+
+
+class DynamoTickets(Tickets):
+    def get(self, ticket_id: str) -> Ticket | None:
+        return get_ticket(ticket_id)
+
+
+class DynamoTicketChanges(TicketChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def void(self, ticket: Ticket, *, now: datetime) -> None:
+        self._transaction.stage(
+            f"ticket {ticket.id}",
+            reissue_op(ticket, replace(ticket, status=TicketStatus.VOID, changed_at=now)),
+            error=Conflict("The ticket changed meanwhile; look at it again."),
+        )

@@ -1,0 +1,76 @@
+"""The tickets port: voiding a ticket in a unit of work, only as it was read."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from admitone.domain.errors import Conflict
+from admitone.domain.events import OrderEnded
+from admitone.domain.ids import Prefix, new_id
+from admitone.domain.tickets import Ticket, TicketStatus
+from admitone.ports.store import Store
+from tests.fakes.store import FakeStore
+
+NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=5)
+
+
+def _given(store: Store, **changes: object) -> Ticket:
+    """A ticket as issuing stores it (issuing is not on the port yet)."""
+    ticket = replace(
+        Ticket(
+            id=new_id(Prefix.TICKET, now=NOW),
+            code="ABCD-2345",
+            order_id=new_id(Prefix.ORDER, now=NOW),
+            event_id=new_id(Prefix.EVENT, now=NOW),
+            ticket_type_id=new_id(Prefix.TICKET_TYPE, now=NOW),
+            holder_id=new_id(Prefix.USER, now=NOW),
+            token="signed-token",
+            issued_at=NOW,
+            changed_at=NOW,
+        ),
+        **changes,
+    )
+    if isinstance(store, FakeStore):
+        store.tickets.add(ticket)
+    else:
+        from admitone.adapters.dynamo import table  # noqa: PLC0415
+        from admitone.adapters.dynamo import tickets as ticket_store  # noqa: PLC0415
+
+        table.transact([ticket_store.new_ticket_op(ticket)])
+    return ticket
+
+
+def test_a_void_lands_only_with_its_commit(store: Store):
+    ticket = _given(store)
+    uow = store.unit_of_work()
+    uow.tickets.void(ticket, now=LATER)
+    assert store.tickets.get(ticket.id) == ticket
+    uow.commit()
+    voided = store.tickets.get(ticket.id)
+    assert voided is not None
+    assert (voided.status, voided.changed_at, voided.version) == (TicketStatus.VOID, LATER, 1)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [{"version": 2}, {"scans": 1}, {"status": TicketStatus.VOID}],
+    ids=["reissued", "admitted", "already-void"],
+)
+def test_a_ticket_changed_since_it_was_read_is_not_voided_and_nothing_lands(
+    store: Store, stored: dict[str, object]
+):
+    ticket = _given(store, **stored)
+    as_read = replace(ticket, version=1, scans=0, status=TicketStatus.VALID)
+    uow = store.unit_of_work()
+    uow.tickets.void(as_read, now=LATER)
+    item_id = uow.outbox.announce(
+        "order.expired", OrderEnded(order_id="ord_1", event_id="evt_1", reason="x"), now=NOW
+    )
+    with pytest.raises(Conflict):
+        uow.commit()
+    assert store.tickets.get(ticket.id) == ticket
+    assert store.outbox.get(item_id) is None
