@@ -289,13 +289,16 @@ def test_from_and_to_bound_the_start_date(api: Api, catalog: Catalog):
 
 
 def test_without_from_only_upcoming_events_are_listed(api: Api, catalog: Catalog):
-    catalog.event(starts_at=NOW - timedelta(days=3))
-    upcoming = catalog.event(starts_at=NOW + timedelta(minutes=5))
-    past = catalog.event(starts_at=NOW - timedelta(days=2))
+    # The wall clock of this test, not of the module's import: a long run would make an
+    # event "five minutes from now" at import a past one by the time this runs.
+    now = datetime.now(UTC).replace(microsecond=0)
+    catalog.event(starts_at=now - timedelta(days=3))
+    upcoming = catalog.event(starts_at=now + timedelta(minutes=5))
+    past = catalog.event(starts_at=now - timedelta(days=2))
 
     assert found(api) == [upcoming]
-    assert found(api, to=iso(NOW - timedelta(days=1))) == []
-    assert found(api, from_=iso(NOW - timedelta(days=2)))[:2] == [past, upcoming]
+    assert found(api, to=iso(now - timedelta(days=1))) == []
+    assert found(api, from_=iso(now - timedelta(days=2)))[:2] == [past, upcoming]
 
 
 def test_price_range_keeps_events_with_a_price_inside_it(api: Api, catalog: Catalog):
