@@ -33,7 +33,7 @@ from tests.integration.money_kit import (
     stripe_webhook,
     venue_of,
 )
-from tests.integration.shop import Shop, open_shop
+from tests.integration.shop import Shop, iso, open_shop
 
 PRICE = 2_000_000  # $20,000 a ticket: enough to meet the daily payout limit
 STARTER_FEE_BPS = 820
@@ -57,10 +57,49 @@ def settle(aws: AwsStack, shop: Shop, *, hours_after_end: float) -> int:
     return venue_money.settle_due(event.ends_at + timedelta(hours=hours_after_end))
 
 
-def payout(shop: Shop, amount: int, *, instant: bool = False, key: str | None = None):
+def another_event(shop: Shop, *, currency: str) -> Shop:
+    """A second event of the shop's venue, selling in ``currency``, ending when the
+    shop's does."""
+    event = catalog.get_event(shop.event_id)
+    assert event is not None
+
+    def post(path: str, body: dict[str, object]) -> dict[str, str]:
+        response = shop.api.post(path, body, token=shop.organizer_token)
+        assert response.status in (200, 201), response.body
+        return dict(response.json())
+
+    created = post(
+        "/events",
+        {
+            "venue_id": event.venue_id,
+            "title": "Show in " + currency,
+            "category": "music",
+            "currency": currency,
+            "starts_at": iso(event.starts_at),
+            "ends_at": iso(event.ends_at),
+            "sales_start": iso(event.starts_at - timedelta(days=10)),
+            "sales_end": iso(event.starts_at),
+        },
+    )
+    ticket_type = post(
+        f"/events/{created['id']}/ticket-types",
+        {"name": "GA", "price_cents": PRICE, "capacity": 50, "currency": currency},
+    )
+    post(f"/events/{created['id']}/publish", {})
+    return Shop(shop.api, shop.aws, created["id"], {"ga": ticket_type["id"]}, shop.organizer_token)
+
+
+def payout(
+    shop: Shop,
+    amount: int,
+    *,
+    instant: bool = False,
+    key: str | None = None,
+    currency: str = "USD",
+):
     return shop.api.post(
         f"/venues/{venue_of(shop)}/payouts",
-        {"amount_cents": amount, "instant": instant},
+        {"amount_cents": amount, "instant": instant, "currency": currency},
         token=shop.organizer_token,
         headers={"Idempotency-Key": key or str(uuid.uuid4())},
     )
@@ -137,6 +176,27 @@ def test_payouts_keep_to_the_minimum_the_payable_balance_and_the_daily_limit(aws
     listed = shop.api.get(f"/venues/{venue_of(shop)}/payouts", token=shop.organizer_token).json()
     assert [p["amount_cents"] for p in listed["payouts"]] == [1_000_000, 4_000_000]
     assert balance(shop)["available"] == proceeds(4) - 5_000_000
+    assert_ledger_balances()
+
+
+def test_the_daily_payout_limit_counts_each_currency_on_its_own(aws, shop):
+    euros = another_event(shop, currency="EUR")
+    buy(shop, 4)
+    buy(euros, 1)
+    settle(aws, shop, hours_after_end=49)
+    assert settle(aws, euros, hours_after_end=49) == 0  # one cron run settled both
+    euro_balance = venue_money.balance_of(venue_of(shop), "EUR")
+    assert euro_balance.available == proceeds(1)
+
+    assert payout(shop, 5_000_000).status == 201  # the whole USD day
+    assert payout(shop, 10_000).json()["code"] == "PAYOUT_DAILY_LIMIT"
+    in_euros = payout(shop, 1_000_000, currency="EUR")
+
+    assert in_euros.status == 201, in_euros.body
+    assert in_euros.json()["currency"] == "EUR"
+    usd = venue_money.balance_of(venue_of(shop), "USD")
+    eur = venue_money.balance_of(venue_of(shop), "EUR")
+    assert (usd.available, eur.available) == (proceeds(4) - 5_000_000, proceeds(1) - 1_000_000)
     assert_ledger_balances()
 
 

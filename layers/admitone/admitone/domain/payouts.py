@@ -5,8 +5,9 @@ Contract:
 - ``payable = available - max(0, required_reserve - reserved)``, never below zero;
   the required reserve is the venue's risk rate of its (non-negative) available balance.
 - A payout is at least $100, at most the payable balance, and with the venue's other
-  payouts of the same UTC day at most $50,000. An instant payout costs 1 % (half up),
-  taken from the amount paid; a standard one is free.
+  payouts of the same UTC day in the same currency at most $50,000. Every amount is
+  in the payout's currency (100 EUR, 50,000 EUR): currencies never add up. An instant
+  payout costs 1 % (half up), taken from the amount paid; a standard one is free.
 """
 
 from __future__ import annotations

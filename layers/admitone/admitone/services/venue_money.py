@@ -101,7 +101,7 @@ def request_payout(
     for _ in range(MAX_ATTEMPTS):
         available = -ledger_store.balance_of(available_account)
         reserved = -ledger_store.balance_of(reserved_account)
-        paid_today = money_store.paid_out_on(venue_id, day)
+        paid_today = money_store.paid_out_on(venue_id, day, code)
         balance = Balance(currency=code, pending=0, available=available, reserved=reserved)
         check_payout(amount, balance, paid_today=paid_today)
         fee = payout_fee(amount, instant=instant)

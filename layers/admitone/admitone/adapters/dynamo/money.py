@@ -426,18 +426,19 @@ def to_payout(item: Mapping[str, Any]) -> Payout:
     )
 
 
-def paid_out_on(venue_id: str, day: str) -> int:
-    item = table.get(keys.payout_day(venue_id, day), consistent=True)
+def paid_out_on(venue_id: str, day: str, currency: str) -> int:
+    """What the venue's payouts in ``currency`` of one UTC day add up to."""
+    item = table.get(keys.payout_day(venue_id, day, currency), consistent=True)
     return int(item["total"]) if item else 0
 
 
 def payout_ops(payout: Payout, *, day: str, paid_today: int) -> list[Op]:
-    """The payout and the day's sum, which must not have moved since it was read (so
-    two payouts never both count the same headroom under the daily limit)."""
+    """The payout and the day's sum in its currency, which must not have moved since it
+    was read (so two payouts never both count the same headroom under the daily limit)."""
     return [
         put_op(payout_item(payout), condition="attribute_not_exists(PK)"),
         update_op(
-            keys.payout_day(payout.venue_id, day),
+            keys.payout_day(payout.venue_id, day, payout.currency),
             "ADD #total :amount SET entity = :entity",
             names={"#total": "total"},
             values={":amount": payout.amount, ":entity": "payout_day"}
