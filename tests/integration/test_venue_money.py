@@ -266,6 +266,41 @@ def test_a_dispute_freezes_its_amount_until_closed_and_a_lost_one_is_written_off
     assert_ledger_balances()
 
 
+def test_a_dispute_closed_at_another_amount_leaves_nothing_frozen(aws, shop):
+    won, lost, changed = buy(shop, 1), buy(shop, 1), buy(shop, 1)
+    settle(aws, shop, hours_after_end=49)
+    before = balance(shop)
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(won.order_id, 1_000_000))
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(won.order_id, 600_000, status="won")
+    )
+    assert balance(shop) == before  # all it froze came back
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(lost.order_id, 1_000_000))
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(lost.order_id, 600_000, status="lost")
+    )
+    after_lost = balance(shop)
+    assert (after_lost["available"], after_lost["reserved"]) == (
+        before["available"] - 600_000,
+        0,
+    )
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(changed.order_id, 1_000_000))
+    stripe_webhook(aws, "charge.dispute.updated", dispute_object(changed.order_id, 400_000))
+    frozen = balance(shop)
+    assert (frozen["available"], frozen["reserved"]) == (after_lost["available"] - 400_000, 400_000)
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(changed.order_id, 400_000, status="won")
+    )
+    assert balance(shop) == after_lost
+
+    changes = [t for t in ledger_page(shop) if t["kind"] == "dispute_changed"]
+    assert len(changes) == 2  # each change of amount booked on its own
+    assert_ledger_balances()
+
+
 def test_only_the_owner_sees_a_venues_money(shop):
     _, stranger = shop.buyer()
     venue_id = venue_of(shop)

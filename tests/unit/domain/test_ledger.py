@@ -102,6 +102,16 @@ def test_disputes_reserve_then_release_or_write_off(outcome, available, reserved
     )
 
 
+@pytest.mark.parametrize(("by", "available", "reserved"), [(300, -300, 300), (-300, 300, -300)])
+def test_a_changed_dispute_amount_moves_only_the_difference(by, available, reserved):
+    booked = ledger.dispute_changed(
+        "ven_1", "USD", dispute_id="dp_1", order_id="ord_1", change=1, by=by
+    )
+    assert [t.id for t in booked] == ["dispute_changed:dp_1:1"]
+    deltas = net_deltas(booked)
+    assert (shown(deltas, AVAILABLE), shown(deltas, RESERVED)) == (available, reserved)
+
+
 def test_a_payout_leaves_available_its_fee_to_the_platform():
     deltas = net_deltas(ledger.payout("ven_1", "USD", "pyo_1", 100_000, 1000))
     assert shown(deltas, AVAILABLE) == -100_000

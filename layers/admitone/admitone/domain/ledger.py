@@ -126,6 +126,7 @@ class TransactionKind(StrEnum):
     REFUND_PAYMENT_FAILED = "refund_payment_failed"
     SETTLEMENT = "settlement"
     DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_CHANGED = "dispute_changed"
     DISPUTE_WON = "dispute_won"
     DISPUTE_LOST = "dispute_lost"
     PAYOUT = "payout"
@@ -441,6 +442,34 @@ def dispute(
                 [
                     Entry(debit, amount, f"dispute {outcome.value}"),
                     Entry(credit, -amount, f"dispute {outcome.value}"),
+                ],
+                venue_id=venue_id,
+                refs={"dispute_id": dispute_id, "order_id": order_id},
+            )
+        ]
+    )
+
+
+def dispute_changed(
+    venue_id: str,
+    currency: str,
+    *,
+    dispute_id: str,
+    order_id: str,
+    change: int,
+    by: int,
+) -> list[Transaction]:
+    """What is frozen for an open dispute changes by ``by`` (its ``change``-th change):
+    more moves from available to reserved, less goes back."""
+    return _present(
+        [
+            _transaction(
+                f"dispute_changed:{dispute_id}:{change}",
+                TransactionKind.DISPUTE_CHANGED,
+                currency,
+                [
+                    Entry(available(venue_id, currency), by, "disputed amount changed"),
+                    Entry(reserved(venue_id, currency), -by, "disputed amount changed"),
                 ],
                 venue_id=venue_id,
                 refs={"dispute_id": dispute_id, "order_id": order_id},

@@ -1,10 +1,17 @@
 """Disputes (RULES §10): a chargeback freezes its amount, a closed one releases it or
 writes it off. Each step is one transaction with its ledger entries, applied once
-however often Stripe sends it."""
+however often Stripe sends it.
+
+What is frozen is kept on the dispute. A dispute whose amount Stripe changes while it
+is open (``charge.dispute.updated``, or a close at another amount) books the change on
+its own (``dispute_changed``), so a close always releases exactly what was frozen and
+nothing stays reserved after it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,18 +19,20 @@ from admitone.adapters.dynamo import catalog, table
 from admitone.adapters.dynamo import ledger as ledger_store
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo.money import DISPUTE_OPEN, Dispute
 from admitone.domain import ledger
-from admitone.domain.ledger import DisputeOutcome
+from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.ledger import DisputeOutcome, Transaction
 from admitone.domain.orders import Order
 from admitone.observability import logger
 
-DISPUTE_CREATED = "charge.dispute.created"
 DISPUTE_CLOSED = "charge.dispute.closed"
 LOST = "lost"
+MAX_ATTEMPTS = 10
 
 
 def apply_dispute(event_type: str, dispute: Mapping[str, Any], *, now: datetime) -> None:
-    """Apply ``charge.dispute.created`` / ``charge.dispute.closed`` to its order."""
+    """Apply ``charge.dispute.created`` / ``updated`` / ``closed`` to its order."""
     payment_intent_id = dispute.get("payment_intent")
     order_id = (
         order_store.order_id_for_payment_intent(str(payment_intent_id))
@@ -38,10 +47,26 @@ def apply_dispute(event_type: str, dispute: Mapping[str, Any], *, now: datetime)
         return
     dispute_id = str(dispute["id"])
     amount = int(dispute["amount"])
-    _open(order, dispute_id, amount, now)
-    if event_type == DISPUTE_CLOSED:
-        outcome = DisputeOutcome.LOST if dispute.get("status") == LOST else DisputeOutcome.WON
-        _close(order, dispute_id, amount, outcome, now)
+    closing = event_type == DISPUTE_CLOSED
+    outcome = DisputeOutcome.LOST if dispute.get("status") == LOST else DisputeOutcome.WON
+    venue_id = _venue_of(order)
+    for _ in range(MAX_ATTEMPTS):
+        stored = money_store.get_dispute(order.id, dispute_id)
+        try:
+            if stored is None:
+                _open(order, venue_id, dispute_id, amount, now)
+                if closing:
+                    continue  # opened from its close (the earlier events missed): close it
+            elif stored.status != DISPUTE_OPEN:
+                pass  # closed before: Stripe's later word changes nothing
+            elif closing:
+                _close(order, venue_id, stored, amount=amount, outcome=outcome, now=now)
+            elif amount != stored.amount:
+                _change(order, venue_id, stored, amount, now)
+        except table.TransactionCancelled:
+            continue  # opened, changed or closed by another delivery meanwhile: read again
+        return
+    raise DependencyUnavailable("The dispute kept changing; Stripe's update will be applied again.")
 
 
 def _venue_of(order: Order) -> str:
@@ -50,52 +75,102 @@ def _venue_of(order: Order) -> str:
     return event.venue_id
 
 
-def _open(order: Order, dispute_id: str, amount: int, now: datetime) -> None:
-    """Reserve the amount and flag the order; nothing when it was done before."""
-    if money_store.get_dispute(order.id, dispute_id) is not None:
-        return
-    booked = ledger.dispute(
-        _venue_of(order),
-        order.totals.currency,
-        dispute_id=dispute_id,
-        order_id=order.id,
-        amount=amount,
-        outcome=DisputeOutcome.OPENED,
-    )
-    try:
-        table.transact(
-            [
-                money_store.new_dispute_op(order, dispute_id, amount, now),
-                money_store.flag_dispute_op(order.id, dispute_id),
-                *ledger_store.book_ops(booked, now=now),
-            ]
-        )
-    except table.TransactionCancelled:
-        return  # opened by another delivery meanwhile
-    logger.warning(
-        "dispute opened: amount reserved", extra={"order_id": order.id, "amount": amount}
-    )
+def _frozen_for(amount: int) -> int:
+    """What the venue's reserved balance holds for a dispute of ``amount``."""
+    return amount
 
 
-def _close(
-    order: Order, dispute_id: str, amount: int, outcome: DisputeOutcome, now: datetime
-) -> None:
-    booked = ledger.dispute(
-        _venue_of(order),
+def _booked(
+    order: Order, venue_id: str, dispute_id: str, amount: int, outcome: DisputeOutcome
+) -> list[Transaction]:
+    return ledger.dispute(
+        venue_id,
         order.totals.currency,
         dispute_id=dispute_id,
         order_id=order.id,
         amount=amount,
         outcome=outcome,
     )
-    try:
-        table.transact(
-            [
-                money_store.close_dispute_op(order.id, dispute_id, outcome.value, now),
-                money_store.flag_dispute_op(order.id, None),
-                *ledger_store.book_ops(booked, now=now),
-            ]
-        )
-    except table.TransactionCancelled:
-        return  # closed before
-    logger.info("dispute closed", extra={"order_id": order.id, "outcome": outcome.value})
+
+
+def _changed(order: Order, venue_id: str, read: Dispute, changed: Dispute) -> list[Transaction]:
+    return ledger.dispute_changed(
+        venue_id,
+        order.totals.currency,
+        dispute_id=read.id,
+        order_id=order.id,
+        change=changed.changes,
+        by=changed.frozen - read.frozen,
+    )
+
+
+def _open(order: Order, venue_id: str, dispute_id: str, amount: int, now: datetime) -> None:
+    """Reserve what the dispute freezes and flag the order."""
+    opened = Dispute(
+        id=dispute_id,
+        order_id=order.id,
+        amount=amount,
+        frozen=_frozen_for(amount),
+        status=DISPUTE_OPEN,
+    )
+    table.transact(
+        [
+            money_store.new_dispute_op(opened, now),
+            money_store.flag_dispute_op(order.id, dispute_id),
+            *ledger_store.book_ops(
+                _booked(order, venue_id, dispute_id, opened.frozen, DisputeOutcome.OPENED),
+                now=now,
+            ),
+        ]
+    )
+    logger.warning(
+        "dispute opened: amount reserved",
+        extra={"order_id": order.id, "amount": amount, "frozen": opened.frozen},
+    )
+
+
+def _change(order: Order, venue_id: str, read: Dispute, amount: int, now: datetime) -> None:
+    """Stripe changed the disputed amount of an open dispute: freeze accordingly."""
+    changed = replace(read, amount=amount, frozen=_frozen_for(amount), changes=read.changes + 1)
+    table.transact(
+        [
+            money_store.change_dispute_op(read, changed, now),
+            *ledger_store.book_ops(_changed(order, venue_id, read, changed), now=now),
+        ]
+    )
+    logger.info(
+        "disputed amount changed",
+        extra={"order_id": order.id, "amount": amount, "frozen": changed.frozen},
+    )
+
+
+def _close(
+    order: Order,
+    venue_id: str,
+    read: Dispute,
+    *,
+    amount: int,
+    outcome: DisputeOutcome,
+    now: datetime,
+) -> None:
+    """Won: what was frozen goes back to available. Lost: the frozen amount, changed
+    first (booked on its own) if the dispute closed at another amount, leaves."""
+    closed = replace(read, amount=amount, status=outcome.value)
+    booked: list[Transaction] = []
+    if outcome is DisputeOutcome.LOST:
+        frozen = _frozen_for(amount)
+        if frozen != read.frozen:
+            closed = replace(closed, frozen=frozen, changes=read.changes + 1)
+            booked += _changed(order, venue_id, read, closed)
+    booked += _booked(order, venue_id, read.id, closed.frozen, outcome)
+    table.transact(
+        [
+            money_store.close_dispute_op(read, closed, now),
+            money_store.flag_dispute_op(order.id, None),
+            *ledger_store.book_ops(booked, now=now),
+        ]
+    )
+    logger.info(
+        "dispute closed",
+        extra={"order_id": order.id, "outcome": outcome.value, "released": read.frozen},
+    )
