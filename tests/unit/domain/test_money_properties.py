@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from admitone.domain import ledger
+from admitone.domain.disputes import venue_answers_for
 from admitone.domain.errors import DomainError
 from admitone.domain.ledger import Account, Components, DisputeOutcome, Transaction
 from admitone.domain.payouts import Balance, check_payout, payout_fee
@@ -139,7 +140,10 @@ class Books:
         self.book(undone)
 
     def dispute(self, order_id: str, lost: bool) -> None:
-        amount = self.orders[order_id].order.totals.total
+        made = self.orders[order_id].order
+        amount = made.totals.total
+        frozen = venue_answers_for(made, amount)
+        assert 0 <= frozen <= amount
         dispute_id = f"dp_{len(self.entries)}"
         for outcome in (DisputeOutcome.OPENED, DisputeOutcome.LOST if lost else DisputeOutcome.WON):
             self.book(
@@ -148,8 +152,9 @@ class Books:
                     USD,
                     dispute_id=dispute_id,
                     order_id=order_id,
-                    amount=amount,
+                    amount=frozen,
                     outcome=outcome,
+                    taken=amount,
                 )
             )
 

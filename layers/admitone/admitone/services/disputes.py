@@ -2,7 +2,9 @@
 writes it off. Each step is one transaction with its ledger entries, applied once
 however often Stripe sends it.
 
-What is frozen is kept on the dispute. A dispute whose amount Stripe changes while it
+A dispute freezes, and lost takes, at most what the venue still holds from the charge
+(domain/disputes.py); the rest of a lost one is the platform's loss. What is frozen is
+kept on the dispute. A dispute whose amount Stripe changes while it
 is open (``charge.dispute.updated``, or a close at another amount) books the change on
 its own (``dispute_changed``), so a close always releases exactly what was frozen and
 nothing stays reserved after it.
@@ -21,6 +23,7 @@ from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo.money import DISPUTE_OPEN, Dispute
 from admitone.domain import ledger
+from admitone.domain.disputes import venue_answers_for
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.ledger import DisputeOutcome, Transaction
 from admitone.domain.orders import Order
@@ -51,6 +54,9 @@ def apply_dispute(event_type: str, dispute: Mapping[str, Any], *, now: datetime)
     outcome = DisputeOutcome.LOST if dispute.get("status") == LOST else DisputeOutcome.WON
     venue_id = _venue_of(order)
     for _ in range(MAX_ATTEMPTS):
+        fresh = order_store.get_order(order.id)
+        assert fresh is not None  # orders are never deleted
+        order = fresh  # what the venue answers for depends on its refunds now
         stored = money_store.get_dispute(order.id, dispute_id)
         try:
             if stored is None:
@@ -75,21 +81,20 @@ def _venue_of(order: Order) -> str:
     return event.venue_id
 
 
-def _frozen_for(amount: int) -> int:
-    """What the venue's reserved balance holds for a dispute of ``amount``."""
-    return amount
-
-
 def _booked(
-    order: Order, venue_id: str, dispute_id: str, amount: int, outcome: DisputeOutcome
+    order: Order,
+    venue_id: str,
+    dispute: Dispute,
+    outcome: DisputeOutcome,
 ) -> list[Transaction]:
     return ledger.dispute(
         venue_id,
         order.totals.currency,
-        dispute_id=dispute_id,
+        dispute_id=dispute.id,
         order_id=order.id,
-        amount=amount,
+        amount=dispute.frozen,
         outcome=outcome,
+        taken=dispute.amount,
     )
 
 
@@ -110,7 +115,7 @@ def _open(order: Order, venue_id: str, dispute_id: str, amount: int, now: dateti
         id=dispute_id,
         order_id=order.id,
         amount=amount,
-        frozen=_frozen_for(amount),
+        frozen=venue_answers_for(order, amount),
         status=DISPUTE_OPEN,
     )
     table.transact(
@@ -118,7 +123,7 @@ def _open(order: Order, venue_id: str, dispute_id: str, amount: int, now: dateti
             money_store.new_dispute_op(opened, now),
             money_store.flag_dispute_op(order.id, dispute_id),
             *ledger_store.book_ops(
-                _booked(order, venue_id, dispute_id, opened.frozen, DisputeOutcome.OPENED),
+                _booked(order, venue_id, opened, DisputeOutcome.OPENED),
                 now=now,
             ),
         ]
@@ -131,7 +136,9 @@ def _open(order: Order, venue_id: str, dispute_id: str, amount: int, now: dateti
 
 def _change(order: Order, venue_id: str, read: Dispute, amount: int, now: datetime) -> None:
     """Stripe changed the disputed amount of an open dispute: freeze accordingly."""
-    changed = replace(read, amount=amount, frozen=_frozen_for(amount), changes=read.changes + 1)
+    changed = replace(
+        read, amount=amount, frozen=venue_answers_for(order, amount), changes=read.changes + 1
+    )
     table.transact(
         [
             money_store.change_dispute_op(read, changed, now),
@@ -153,16 +160,17 @@ def _close(
     outcome: DisputeOutcome,
     now: datetime,
 ) -> None:
-    """Won: what was frozen goes back to available. Lost: the frozen amount, changed
-    first (booked on its own) if the dispute closed at another amount, leaves."""
+    """Won: what was frozen goes back to available. Lost: what the venue answers for
+    now (after any refund since the dispute opened), the change from what was frozen
+    booked on its own first, leaves with the rest the bank took."""
     closed = replace(read, amount=amount, status=outcome.value)
     booked: list[Transaction] = []
     if outcome is DisputeOutcome.LOST:
-        frozen = _frozen_for(amount)
+        frozen = venue_answers_for(order, amount)
         if frozen != read.frozen:
             closed = replace(closed, frozen=frozen, changes=read.changes + 1)
             booked += _changed(order, venue_id, read, closed)
-    booked += _booked(order, venue_id, read.id, closed.frozen, outcome)
+    booked += _booked(order, venue_id, closed, outcome)
     table.transact(
         [
             money_store.close_dispute_op(read, closed, now),
