@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from admitone.domain.disputes import venue_answers_for, venue_holds
 from admitone.domain.ledger import Components
-from admitone.domain.refunds import paid_components, stored_parts
+from admitone.domain.orders import OrderStatus, can_transition
+from admitone.domain.refunds import paid_components, reopen, stored_parts
 from tests.unit.domain.money_orders import bought
 
 
@@ -31,3 +32,12 @@ def test_half_the_price_refunded_halves_what_the_venue_holds():
     half = Components(paid.price // 2, 0, 0, tuple(0 for _ in paid.taxes))
     refunded = replace(order, refunded=stored_parts(half))
     assert venue_holds(refunded) == (paid.price - paid.platform_fee) // 2
+
+
+def test_a_failed_refund_leaves_a_charged_back_order_charged_back():
+    order = bought([("tty_a", 10_000, 2)]).order
+    paid = paid_components(order)
+    half = Components(paid.price // 2, 0, 0, tuple(0 for _ in paid.taxes))
+    charged_back = replace(order, status=OrderStatus.CHARGED_BACK, refunded=stored_parts(half))
+    assert reopen(charged_back, half).status_after is OrderStatus.CHARGED_BACK
+    assert not can_transition(OrderStatus.CHARGED_BACK, OrderStatus.PAID)

@@ -1,13 +1,13 @@
 """Disputes (RULES §10): a chargeback freezes its amount, a closed one releases it or
-writes it off. Each step is one transaction with its ledger entries, applied once
-however often Stripe sends it.
+writes it off; a lost one charges its order back and voids its tickets. Each step is
+one transaction with its ledger entries, applied once however often Stripe sends it.
 
 A dispute freezes, and lost takes, at most what the venue still holds from the charge
 (domain/disputes.py); the rest of a lost one is the platform's loss. What is frozen is
-kept on the dispute. A dispute whose amount Stripe changes while it
-is open (``charge.dispute.updated``, or a close at another amount) books the change on
-its own (``dispute_changed``), so a close always releases exactly what was frozen and
-nothing stays reserved after it.
+kept on the dispute. A dispute whose amount Stripe changes while it is open
+(``charge.dispute.updated``, or a close at another amount) books the change on its own
+(``dispute_changed``), so a close always releases exactly what was frozen and nothing
+stays reserved after it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,16 @@ from admitone.adapters.dynamo import catalog, table
 from admitone.adapters.dynamo import ledger as ledger_store
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import orders as order_store
+from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo.money import DISPUTE_OPEN, Dispute
+from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.domain import ledger
 from admitone.domain.disputes import venue_answers_for
 from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.events import OrderChargedBack
 from admitone.domain.ledger import DisputeOutcome, Transaction
 from admitone.domain.orders import Order
+from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger
 
 DISPUTE_CLOSED = "charge.dispute.closed"
@@ -162,23 +166,49 @@ def _close(
 ) -> None:
     """Won: what was frozen goes back to available. Lost: what the venue answers for
     now (after any refund since the dispute opened), the change from what was frozen
-    booked on its own first, leaves with the rest the bank took."""
+    booked on its own first, leaves with the rest the bank took; the order is charged
+    back (on the version read), its valid tickets void (on the scans read), and
+    ``order.charged_back`` is announced."""
     closed = replace(read, amount=amount, status=outcome.value)
+    if outcome is DisputeOutcome.WON:
+        table.transact(
+            [
+                money_store.close_dispute_op(read, closed, now),
+                money_store.flag_dispute_op(order.id, None),
+                *ledger_store.book_ops(_booked(order, venue_id, closed, outcome), now=now),
+            ]
+        )
+        logger.info("dispute won", extra={"order_id": order.id, "released": read.frozen})
+        return
     booked: list[Transaction] = []
-    if outcome is DisputeOutcome.LOST:
-        frozen = venue_answers_for(order, amount)
-        if frozen != read.frozen:
-            closed = replace(closed, frozen=frozen, changes=read.changes + 1)
-            booked += _changed(order, venue_id, read, closed)
+    frozen = venue_answers_for(order, amount)
+    if frozen != read.frozen:
+        closed = replace(closed, frozen=frozen, changes=read.changes + 1)
+        booked += _changed(order, venue_id, read, closed)
     booked += _booked(order, venue_id, closed, outcome)
+    valid = [
+        ticket
+        for ticket in ticket_store.tickets_by_id(order.ticket_ids)
+        if ticket.status is TicketStatus.VALID
+    ]
+    announced = OrderChargedBack(
+        order_id=order.id,
+        event_id=order.event_id,
+        dispute_id=read.id,
+        amount=amount,
+        currency=order.totals.currency,
+        void_ticket_ids=[ticket.id for ticket in valid],
+    )
     table.transact(
         [
             money_store.close_dispute_op(read, closed, now),
-            money_store.flag_dispute_op(order.id, None),
+            money_store.charge_back_op(order, now),
+            *(ticket_store.void_op(ticket, now=now) for ticket in valid),
             *ledger_store.book_ops(booked, now=now),
+            outbox_op("order.charged_back", announced.model_dump(), now=now),
         ]
     )
-    logger.info(
-        "dispute closed",
-        extra={"order_id": order.id, "outcome": outcome.value, "released": read.frozen},
+    logger.warning(
+        "dispute lost: order charged back, its tickets void",
+        extra={"order_id": order.id, "venue_paid": closed.frozen, "tickets": len(valid)},
     )

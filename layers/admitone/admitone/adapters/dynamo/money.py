@@ -287,6 +287,23 @@ def close_dispute_op(read: Dispute, closed: Dispute, now: datetime) -> Op:
     )
 
 
+def charge_back_op(order: Order, now: datetime) -> Op:
+    """The order charged back (a lost dispute), if it is still the version read: a refund
+    in between makes the dispute's close read again."""
+    return update_op(
+        keys.order(order.id),
+        "SET #status = :status, version = version + :one, updated_at = :now REMOVE dispute_id",
+        names={"#status": "status"},
+        values={
+            ":status": OrderStatus.CHARGED_BACK.value,
+            ":one": 1,
+            ":now": instant(now),
+            ":version": order.version,
+        },
+        condition="version = :version",
+    )
+
+
 def flag_dispute_op(order_id: str, dispute_id: str | None) -> Op:
     """Flag the order while a dispute is open (no version bump: refunds go on)."""
     if dispute_id is None:

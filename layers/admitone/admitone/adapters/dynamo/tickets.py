@@ -13,6 +13,7 @@ bundle's cursor: every write that a gate must learn of moves ``changed_at``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +131,13 @@ def reissue_op(before: Ticket, after: Ticket) -> dict[str, Any]:
         },
         names={"#status": "status"},
     )
+
+
+def void_op(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """Void a valid ticket as read (``reissue_op``'s conditions: a scan or transfer in
+    between fails it). It moves in the event's change order, so gates learn of it at
+    their next bundle sync."""
+    return reissue_op(ticket, replace(ticket, status=TicketStatus.VOID, changed_at=now))
 
 
 def admit_op(ticket: Ticket, scan: Scan, *, max_scans: int, now: datetime) -> dict[str, Any]:
