@@ -200,6 +200,24 @@ def test_the_daily_payout_limit_counts_each_currency_on_its_own(aws, shop):
     assert_ledger_balances()
 
 
+def test_paying_out_all_that_is_payable_keeps_the_whole_reserve_back(aws, shop):
+    buy(shop, 1)
+    settle(aws, shop, hours_after_end=49)
+    reserve = percent_of(proceeds(1), 1000)  # medium: 10 % of the proceeds settled
+    first = balance(shop)
+    assert (first["required_reserve"], first["payable"]) == (reserve, proceeds(1) - reserve)
+
+    assert payout(shop, first["payable"]).status == 201
+
+    after = balance(shop)
+    assert after["available"] == reserve
+    assert (after["required_reserve"], after["payable"]) == (reserve, 0)
+    refused = payout(shop, 10_000)
+    assert (refused.status, refused.json()["code"]) == (422, "PAYOUT_EXCEEDS_PAYABLE")
+    assert balance(shop)["available"] == reserve
+    assert_ledger_balances()
+
+
 @pytest.mark.race
 def test_ten_concurrent_payouts_never_pass_the_payable_balance_or_the_daily_limit(aws, shop):
     buy(shop, 4)

@@ -50,6 +50,7 @@ class Books:
     entries: list[Transaction] = field(default_factory=list)
     balances: dict[Account, int] = field(default_factory=dict)
     settled: bool = False
+    settled_amount: int = 0
     paid_today: int = 0
 
     def book(self, transactions: list[Transaction]) -> None:
@@ -160,9 +161,8 @@ class Books:
 
     def settle(self) -> None:
         if not self.settled:
-            self.book(
-                ledger.settlement(VENUE, EVENT, USD, self.shown(ledger.pending(VENUE, EVENT, USD)))
-            )
+            self.settled_amount = self.shown(ledger.pending(VENUE, EVENT, USD))
+            self.book(ledger.settlement(VENUE, EVENT, USD, self.settled_amount))
             self.settled = True
 
     def payout(self, percent: int, instant: bool) -> None:
@@ -171,6 +171,7 @@ class Books:
             0,
             self.shown(ledger.available(VENUE, USD)),
             self.shown(ledger.reserved(VENUE, USD)),
+            settled_recently=self.settled_amount,
         )
         amount = balance.payable * percent // 100
         try:
