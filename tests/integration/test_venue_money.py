@@ -33,7 +33,7 @@ from tests.integration.money_kit import (
     stripe_webhook,
     venue_of,
 )
-from tests.integration.shop import Shop, open_shop
+from tests.integration.shop import Shop, iso, open_shop
 
 PRICE = 2_000_000  # $20,000 a ticket: enough to meet the daily payout limit
 STARTER_FEE_BPS = 820
@@ -57,10 +57,49 @@ def settle(aws: AwsStack, shop: Shop, *, hours_after_end: float) -> int:
     return venue_money.settle_due(event.ends_at + timedelta(hours=hours_after_end))
 
 
-def payout(shop: Shop, amount: int, *, instant: bool = False, key: str | None = None):
+def another_event(shop: Shop, *, currency: str) -> Shop:
+    """A second event of the shop's venue, selling in ``currency``, ending when the
+    shop's does."""
+    event = catalog.get_event(shop.event_id)
+    assert event is not None
+
+    def post(path: str, body: dict[str, object]) -> dict[str, str]:
+        response = shop.api.post(path, body, token=shop.organizer_token)
+        assert response.status in (200, 201), response.body
+        return dict(response.json())
+
+    created = post(
+        "/events",
+        {
+            "venue_id": event.venue_id,
+            "title": "Show in " + currency,
+            "category": "music",
+            "currency": currency,
+            "starts_at": iso(event.starts_at),
+            "ends_at": iso(event.ends_at),
+            "sales_start": iso(event.starts_at - timedelta(days=10)),
+            "sales_end": iso(event.starts_at),
+        },
+    )
+    ticket_type = post(
+        f"/events/{created['id']}/ticket-types",
+        {"name": "GA", "price_cents": PRICE, "capacity": 50, "currency": currency},
+    )
+    post(f"/events/{created['id']}/publish", {})
+    return Shop(shop.api, shop.aws, created["id"], {"ga": ticket_type["id"]}, shop.organizer_token)
+
+
+def payout(
+    shop: Shop,
+    amount: int,
+    *,
+    instant: bool = False,
+    key: str | None = None,
+    currency: str = "USD",
+):
     return shop.api.post(
         f"/venues/{venue_of(shop)}/payouts",
-        {"amount_cents": amount, "instant": instant},
+        {"amount_cents": amount, "instant": instant, "currency": currency},
         token=shop.organizer_token,
         headers={"Idempotency-Key": key or str(uuid.uuid4())},
     )
@@ -140,6 +179,45 @@ def test_payouts_keep_to_the_minimum_the_payable_balance_and_the_daily_limit(aws
     assert_ledger_balances()
 
 
+def test_the_daily_payout_limit_counts_each_currency_on_its_own(aws, shop):
+    euros = another_event(shop, currency="EUR")
+    buy(shop, 4)
+    buy(euros, 1)
+    settle(aws, shop, hours_after_end=49)
+    assert settle(aws, euros, hours_after_end=49) == 0  # one cron run settled both
+    euro_balance = venue_money.balance_of(venue_of(shop), "EUR")
+    assert euro_balance.available == proceeds(1)
+
+    assert payout(shop, 5_000_000).status == 201  # the whole USD day
+    assert payout(shop, 10_000).json()["code"] == "PAYOUT_DAILY_LIMIT"
+    in_euros = payout(shop, 1_000_000, currency="EUR")
+
+    assert in_euros.status == 201, in_euros.body
+    assert in_euros.json()["currency"] == "EUR"
+    usd = venue_money.balance_of(venue_of(shop), "USD")
+    eur = venue_money.balance_of(venue_of(shop), "EUR")
+    assert (usd.available, eur.available) == (proceeds(4) - 5_000_000, proceeds(1) - 1_000_000)
+    assert_ledger_balances()
+
+
+def test_paying_out_all_that_is_payable_keeps_the_whole_reserve_back(aws, shop):
+    buy(shop, 1)
+    settle(aws, shop, hours_after_end=49)
+    reserve = percent_of(proceeds(1), 1000)  # medium: 10 % of the proceeds settled
+    first = balance(shop)
+    assert (first["required_reserve"], first["payable"]) == (reserve, proceeds(1) - reserve)
+
+    assert payout(shop, first["payable"]).status == 201
+
+    after = balance(shop)
+    assert after["available"] == reserve
+    assert (after["required_reserve"], after["payable"]) == (reserve, 0)
+    refused = payout(shop, 10_000)
+    assert (refused.status, refused.json()["code"]) == (422, "PAYOUT_EXCEEDS_PAYABLE")
+    assert balance(shop)["available"] == reserve
+    assert_ledger_balances()
+
+
 @pytest.mark.race
 def test_ten_concurrent_payouts_never_pass_the_payable_balance_or_the_daily_limit(aws, shop):
     buy(shop, 4)
@@ -181,7 +259,11 @@ def test_a_dispute_freezes_its_amount_until_closed_and_a_lost_one_is_written_off
     stripe_webhook(aws, "charge.dispute.created", dispute_object(won.order_id, amount))
     stripe_webhook(aws, "charge.dispute.created", dispute_object(won.order_id, amount))  # again
     frozen = balance(shop)
-    assert (frozen["available"], frozen["reserved"]) == (before["available"] - amount, amount)
+    # The whole charge is disputed; the venue answers for its net of it (domain/disputes.py).
+    assert (frozen["available"], frozen["reserved"]) == (
+        before["available"] - proceeds(1),
+        proceeds(1),
+    )
     assert frozen["payable"] < before["payable"]
     seen = shop.api.get(f"/orders/{won.order_id}", token=won.token).json()
     assert seen["disputed"] is True
@@ -195,7 +277,7 @@ def test_a_dispute_freezes_its_amount_until_closed_and_a_lost_one_is_written_off
         aws, "charge.dispute.closed", dispute_object(lost.order_id, lost_amount, status="lost")
     )
     after = balance(shop)
-    assert (after["available"], after["reserved"]) == (before["available"] - lost_amount, 0)
+    assert (after["available"], after["reserved"]) == (before["available"] - proceeds(1), 0)
     kinds = [t["kind"] for t in ledger_page(shop)]
     assert sorted(k for k in kinds if k.startswith("dispute")) == [
         "dispute_lost",
@@ -203,6 +285,92 @@ def test_a_dispute_freezes_its_amount_until_closed_and_a_lost_one_is_written_off
         "dispute_opened",
         "dispute_won",
     ]
+    assert_ledger_balances()
+
+
+def test_a_dispute_closed_at_another_amount_leaves_nothing_frozen(aws, shop):
+    won, lost, changed = buy(shop, 1), buy(shop, 1), buy(shop, 1)
+    settle(aws, shop, hours_after_end=49)
+    before = balance(shop)
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(won.order_id, 1_000_000))
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(won.order_id, 600_000, status="won")
+    )
+    assert balance(shop) == before  # all it froze came back
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(lost.order_id, 1_000_000))
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(lost.order_id, 600_000, status="lost")
+    )
+    after_lost = balance(shop)
+    assert (after_lost["available"], after_lost["reserved"]) == (
+        before["available"] - 600_000,
+        0,
+    )
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(changed.order_id, 1_000_000))
+    stripe_webhook(aws, "charge.dispute.updated", dispute_object(changed.order_id, 400_000))
+    frozen = balance(shop)
+    assert (frozen["available"], frozen["reserved"]) == (after_lost["available"] - 400_000, 400_000)
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(changed.order_id, 400_000, status="won")
+    )
+    assert balance(shop) == after_lost
+
+    changes = [t for t in ledger_page(shop) if t["kind"] == "dispute_changed"]
+    assert len(changes) == 2  # each change of amount booked on its own
+    assert_ledger_balances()
+
+
+def test_a_dispute_after_a_full_refund_takes_nothing_more_from_the_venue(aws, shop):
+    refunded, kept = buy(shop, 1), buy(shop, 1)
+    settle(aws, shop, hours_after_end=49)
+    response = ask_refund(shop.api, refunded.order_id, shop.organizer_token)
+    assert response.status == 201, response.body
+    before = balance(shop)
+    assert before["available"] == proceeds(1)  # what the kept order left the venue
+    total = order(refunded.order_id).totals.total
+
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(refunded.order_id, total))
+    frozen = balance(shop)
+    assert (frozen["available"], frozen["reserved"]) == (proceeds(1), 0)
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(refunded.order_id, total, status="lost")
+    )
+
+    assert balance(shop) == before  # the platform bears the whole chargeback
+    assert order(kept.order_id).status.value == "paid"
+    assert_ledger_balances()
+
+
+def test_a_lost_dispute_takes_at_most_the_venues_net_of_the_charge(aws, shop):
+    partly, whole = buy(shop, 2), buy(shop, 1)
+    settle(aws, shop, hours_after_end=49)
+    ticket = partly.tickets[0]["id"]
+    response = ask_refund(shop.api, partly.order_id, shop.organizer_token, {"ticket_ids": [ticket]})
+    assert response.status == 201, response.body
+    before = balance(shop)
+
+    # The whole charge disputed: the venue answers for its net of the one ticket left
+    # (the price less the platform fee), never the fees and tax it never had.
+    partly_total = order(partly.order_id).totals.total
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(partly.order_id, partly_total))
+    assert balance(shop)["reserved"] == proceeds(1)
+    stripe_webhook(
+        aws,
+        "charge.dispute.closed",
+        dispute_object(partly.order_id, partly_total, status="lost"),
+    )
+    after = balance(shop)
+    assert (after["available"], after["reserved"]) == (before["available"] - proceeds(1), 0)
+
+    # A dispute for less than the venue's net takes just that.
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(whole.order_id, 500_000))
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(whole.order_id, 500_000, status="lost")
+    )
+    assert balance(shop)["available"] == after["available"] - 500_000
     assert_ledger_balances()
 
 

@@ -65,17 +65,18 @@ def subscribe(shop: Shop, url: str, events: list[str]) -> dict[str, Any]:
     return dict(created.json())
 
 
-def bus_event(aws: AwsStack, order_id: str) -> dict[str, Any]:
-    """The order.paid event as the bus carries it (what the webhooks queue receives)."""
+def bus_event(aws: AwsStack, order_id: str, event_type: str = "order.paid") -> dict[str, Any]:
+    """The order's ``event_type`` event as the bus carries it (what the webhooks queue
+    receives)."""
     from tests.integration.test_outbox_drain import stream_records  # noqa: PLC0415
 
     for record in stream_records(aws):
         image = record["dynamodb"]["NewImage"]
-        if image["event_type"]["S"] == "order.paid":
+        if image["event_type"]["S"] == event_type:
             detail = json.loads(json.dumps(_plain(image["detail"])))
             if detail["data"]["order_id"] == order_id:
-                return {"source": "admitone", "detail-type": "order.paid", "detail": detail}
-    raise AssertionError("no order.paid in the stream")
+                return {"source": "admitone", "detail-type": event_type, "detail": detail}
+    raise AssertionError(f"no {event_type} in the stream")
 
 
 def test_a_receiver_failing_twice_gets_one_delivery_after_three_logged_attempts(

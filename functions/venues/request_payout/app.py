@@ -1,7 +1,7 @@
 """POST /venues/{venue_id}/payouts (owner, Idempotency-Key required): pay part of the
-payable balance out. At least $100, at most the payable balance and $50,000 a day in
-all; instant payouts cost 1 %. 422 PAYOUT_BELOW_MINIMUM / PAYOUT_EXCEEDS_PAYABLE /
-PAYOUT_DAILY_LIMIT otherwise."""
+payable balance out. At least 100, at most the payable balance and 50,000 a day, in
+the payout's currency (each currency has its own day); instant payouts cost 1 %.
+422 PAYOUT_BELOW_MINIMUM / PAYOUT_EXCEEDS_PAYABLE / PAYOUT_DAILY_LIMIT otherwise."""
 
 from __future__ import annotations
 

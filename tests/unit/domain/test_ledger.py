@@ -102,6 +102,32 @@ def test_disputes_reserve_then_release_or_write_off(outcome, available, reserved
     )
 
 
+def test_a_lost_dispute_takes_from_the_venue_what_it_froze_and_the_rest_from_the_platform():
+    booked = ledger.dispute(
+        "ven_1",
+        "USD",
+        dispute_id="dp_1",
+        order_id="ord_1",
+        amount=700,
+        outcome=DisputeOutcome.LOST,
+        taken=1000,
+    )
+    deltas = net_deltas(booked)
+    assert shown(deltas, RESERVED) == -700
+    assert deltas[ledger.dispute_losses("USD")] == 300  # debit-normal: the platform's cost
+    assert shown(deltas, CLEARING) == -1000
+
+
+@pytest.mark.parametrize(("by", "available", "reserved"), [(300, -300, 300), (-300, 300, -300)])
+def test_a_changed_dispute_amount_moves_only_the_difference(by, available, reserved):
+    booked = ledger.dispute_changed(
+        "ven_1", "USD", dispute_id="dp_1", order_id="ord_1", change=1, by=by
+    )
+    assert [t.id for t in booked] == ["dispute_changed:dp_1:1"]
+    deltas = net_deltas(booked)
+    assert (shown(deltas, AVAILABLE), shown(deltas, RESERVED)) == (available, reserved)
+
+
 def test_a_payout_leaves_available_its_fee_to_the_platform():
     deltas = net_deltas(ledger.payout("ven_1", "USD", "pyo_1", 100_000, 1000))
     assert shown(deltas, AVAILABLE) == -100_000

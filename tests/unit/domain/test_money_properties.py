@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from admitone.domain import ledger
+from admitone.domain.disputes import venue_answers_for
 from admitone.domain.errors import DomainError
 from admitone.domain.ledger import Account, Components, DisputeOutcome, Transaction
 from admitone.domain.payouts import Balance, check_payout, payout_fee
@@ -50,6 +51,7 @@ class Books:
     entries: list[Transaction] = field(default_factory=list)
     balances: dict[Account, int] = field(default_factory=dict)
     settled: bool = False
+    settled_amount: int = 0
     paid_today: int = 0
 
     def book(self, transactions: list[Transaction]) -> None:
@@ -146,7 +148,10 @@ class Books:
         self.book(undone)
 
     def dispute(self, order_id: str, lost: bool) -> None:
-        amount = self.orders[order_id].order.totals.total
+        made = self.orders[order_id].order
+        amount = made.totals.total
+        frozen = venue_answers_for(made, amount)
+        assert 0 <= frozen <= amount
         dispute_id = f"dp_{len(self.entries)}"
         for outcome in (DisputeOutcome.OPENED, DisputeOutcome.LOST if lost else DisputeOutcome.WON):
             self.book(
@@ -155,16 +160,16 @@ class Books:
                     USD,
                     dispute_id=dispute_id,
                     order_id=order_id,
-                    amount=amount,
+                    amount=frozen,
                     outcome=outcome,
+                    taken=amount,
                 )
             )
 
     def settle(self) -> None:
         if not self.settled:
-            self.book(
-                ledger.settlement(VENUE, EVENT, USD, self.shown(ledger.pending(VENUE, EVENT, USD)))
-            )
+            self.settled_amount = self.shown(ledger.pending(VENUE, EVENT, USD))
+            self.book(ledger.settlement(VENUE, EVENT, USD, self.settled_amount))
             self.settled = True
 
     def payout(self, percent: int, instant: bool) -> None:
@@ -173,6 +178,7 @@ class Books:
             0,
             self.shown(ledger.available(VENUE, USD)),
             self.shown(ledger.reserved(VENUE, USD)),
+            settled_recently=self.settled_amount,
         )
         amount = balance.payable * percent // 100
         try:

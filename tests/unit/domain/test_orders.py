@@ -51,7 +51,9 @@ def test_every_state_is_in_the_machine_and_a_refunded_order_only_reopens_by_a_fa
     assert ORDER_TRANSITIONS[OrderStatus.REFUNDED] == {
         OrderStatus.PARTIALLY_REFUNDED,
         OrderStatus.PAID,
+        OrderStatus.CHARGED_BACK,  # a dispute lost after the refund
     }
+    assert ORDER_TRANSITIONS[OrderStatus.CHARGED_BACK] == frozenset()
 
 
 @pytest.mark.parametrize(

@@ -31,17 +31,24 @@ from admitone.domain.payouts import (
     ],
 )
 def test_payable_is_available_less_the_reserve_still_missing(risk, reserved, payable):
-    assert Balance("USD", 0, 50_000, reserved, risk).payable == payable
+    assert Balance("USD", 0, 50_000, reserved, 50_000, risk).payable == payable
 
 
-def test_a_negative_available_balance_requires_no_reserve_and_pays_nothing():
-    balance = Balance("USD", 0, -2_000, 700)
+def test_the_reserve_is_a_share_of_recent_proceeds_so_payouts_do_not_shrink_it():
+    full = Balance("USD", 0, 50_000, 0, settled_recently=50_000)
+    assert (full.required_reserve, full.payable) == (5_000, 45_000)
+    paid_out = Balance("USD", 0, 5_000, 0, settled_recently=50_000)  # after paying 45,000
+    assert (paid_out.required_reserve, paid_out.payable) == (5_000, 0)
+
+
+def test_a_negative_available_balance_pays_nothing():
+    balance = Balance("USD", 0, -2_000, 700, settled_recently=0)
     assert balance.required_reserve == 0
     assert balance.payable == 0
 
 
 def test_each_limit_is_refused_with_its_own_code():
-    balance = Balance("USD", 0, 2_000_000, 0)  # payable 1,800,000
+    balance = Balance("USD", 0, 2_000_000, 0, 2_000_000)  # payable 1,800,000
     with pytest.raises(PayoutBelowMinimum):
         check_payout(9_999, balance, paid_today=0)
     with pytest.raises(PayoutExceedsPayable) as over:

@@ -45,6 +45,7 @@ def test_exactly_the_types_rules_section_6_names_are_handled():
                 "refund.created",
                 "refund.updated",
                 "charge.dispute.created",
+                "charge.dispute.updated",
                 "charge.dispute.closed",
             }
         )

@@ -55,6 +55,18 @@ class OrderRefunded(EventData):
     reason: str
 
 
+class OrderChargedBack(EventData):
+    """A dispute was lost: the bank took ``amount`` back; the tickets still valid were
+    voided."""
+
+    order_id: str
+    event_id: str
+    dispute_id: str
+    amount: int
+    currency: str
+    void_ticket_ids: list[str]
+
+
 class SecurityAlert(EventData):
     kind: Literal["payment_mismatch"]
     order_id: str
@@ -114,6 +126,7 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "order.expired": OrderEnded,
     "order.cancelled": OrderEnded,
     "order.refunded": OrderRefunded,
+    "order.charged_back": OrderChargedBack,
     "security.alert": SecurityAlert,
     "ticket.issued": TicketIssued,
     "ticket.transferred": TicketTransferred,

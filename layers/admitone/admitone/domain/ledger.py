@@ -38,9 +38,12 @@ class AccountKind(StrEnum):
     VENUE_PENDING = "venue_pending"  # per venue and event, until 48 h after it ends
     VENUE_AVAILABLE = "venue_available"
     VENUE_RESERVED = "venue_reserved"  # disputed amounts
+    DISPUTE_LOSSES = "dispute_losses"  # what lost disputes took beyond the venue's share
 
 
-DEBIT_NORMAL = frozenset({AccountKind.STRIPE_CLEARING, AccountKind.PROCESSING_COSTS})
+DEBIT_NORMAL = frozenset(
+    {AccountKind.STRIPE_CLEARING, AccountKind.PROCESSING_COSTS, AccountKind.DISPUTE_LOSSES}
+)
 VENUE_KINDS = frozenset(
     {AccountKind.VENUE_PENDING, AccountKind.VENUE_AVAILABLE, AccountKind.VENUE_RESERVED}
 )
@@ -87,6 +90,10 @@ def processing_costs(currency: str) -> Account:
     return Account(AccountKind.PROCESSING_COSTS, currency)
 
 
+def dispute_losses(currency: str) -> Account:
+    return Account(AccountKind.DISPUTE_LOSSES, currency)
+
+
 def refunds_payable(currency: str) -> Account:
     return Account(AccountKind.REFUNDS_PAYABLE, currency)
 
@@ -126,6 +133,7 @@ class TransactionKind(StrEnum):
     REFUND_PAYMENT_FAILED = "refund_payment_failed"
     SETTLEMENT = "settlement"
     DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_CHANGED = "dispute_changed"
     DISPUTE_WON = "dispute_won"
     DISPUTE_LOST = "dispute_lost"
     PAYOUT = "payout"
@@ -422,25 +430,62 @@ def dispute(
     order_id: str,
     amount: int,
     outcome: DisputeOutcome,
+    taken: int | None = None,
 ) -> list[Transaction]:
-    """Opened: the amount moves from available to reserved (RULES §10). Won: it goes
-    back. Lost: it leaves with the cardholder's bank."""
+    """Opened: ``amount`` (what the venue answers for) moves from available to reserved
+    (RULES §10). Won: it goes back. Lost: the card holder's bank takes ``taken`` (default
+    ``amount``) out of Stripe clearing: the reserved ``amount`` from the venue, the rest
+    a loss of the platform's."""
     held = reserved(venue_id, currency)
+    memo = f"dispute {outcome.value}"
     if outcome is DisputeOutcome.OPENED:
-        debit, credit, kind = available(venue_id, currency), held, TransactionKind.DISPUTE_OPENED
+        kind = TransactionKind.DISPUTE_OPENED
+        entries = [Entry(available(venue_id, currency), amount, memo), Entry(held, -amount, memo)]
     elif outcome is DisputeOutcome.WON:
-        debit, credit, kind = held, available(venue_id, currency), TransactionKind.DISPUTE_WON
+        kind = TransactionKind.DISPUTE_WON
+        entries = [Entry(held, amount, memo), Entry(available(venue_id, currency), -amount, memo)]
     else:
-        debit, credit, kind = held, clearing(currency), TransactionKind.DISPUTE_LOST
+        kind = TransactionKind.DISPUTE_LOST
+        bank = amount if taken is None else taken
+        entries = [
+            Entry(held, amount, memo),
+            Entry(dispute_losses(currency), bank - amount, "dispute lost: borne by the platform"),
+            Entry(clearing(currency), -bank, memo),
+        ]
     return _present(
         [
             _transaction(
                 f"dispute_{outcome.value}:{dispute_id}",
                 kind,
                 currency,
+                entries,
+                venue_id=venue_id,
+                refs={"dispute_id": dispute_id, "order_id": order_id},
+            )
+        ]
+    )
+
+
+def dispute_changed(
+    venue_id: str,
+    currency: str,
+    *,
+    dispute_id: str,
+    order_id: str,
+    change: int,
+    by: int,
+) -> list[Transaction]:
+    """What is frozen for an open dispute changes by ``by`` (its ``change``-th change):
+    more moves from available to reserved, less goes back."""
+    return _present(
+        [
+            _transaction(
+                f"dispute_changed:{dispute_id}:{change}",
+                TransactionKind.DISPUTE_CHANGED,
+                currency,
                 [
-                    Entry(debit, amount, f"dispute {outcome.value}"),
-                    Entry(credit, -amount, f"dispute {outcome.value}"),
+                    Entry(available(venue_id, currency), by, "disputed amount changed"),
+                    Entry(reserved(venue_id, currency), -by, "disputed amount changed"),
                 ],
                 venue_id=venue_id,
                 refs={"dispute_id": dispute_id, "order_id": order_id},

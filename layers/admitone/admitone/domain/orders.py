@@ -35,6 +35,9 @@ class OrderStatus(StrEnum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     ON_HOLD = "on_hold"
+    # A dispute was lost: the card holder's bank took the money back; its tickets are
+    # void and nothing more is refunded. Final.
+    CHARGED_BACK = "charged_back"
 
 
 ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
@@ -42,19 +45,34 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
         {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.ON_HOLD}
     ),
     OrderStatus.PAID: frozenset(
-        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.ON_HOLD}
+        {
+            OrderStatus.PARTIALLY_REFUNDED,
+            OrderStatus.REFUNDED,
+            OrderStatus.ON_HOLD,
+            OrderStatus.CHARGED_BACK,
+        }
     ),
     # Refunds move a paid order on; a refund Stripe reports failed moves it back by its
     # amount (domain/refunds.py). A refunded order whose refunds all stand is final.
     OrderStatus.PARTIALLY_REFUNDED: frozenset(
-        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.PAID}
+        {
+            OrderStatus.PARTIALLY_REFUNDED,
+            OrderStatus.REFUNDED,
+            OrderStatus.PAID,
+            OrderStatus.CHARGED_BACK,
+        }
     ),
-    OrderStatus.ON_HOLD: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
+    OrderStatus.ON_HOLD: frozenset(
+        {OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK}
+    ),
     # A payment that succeeds after the hold expired (RULES §4, late payment) ends the
     # expired order paid (seats re-taken), refunded (none left), or on hold (mismatch).
     OrderStatus.EXPIRED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.ON_HOLD}),
     OrderStatus.CANCELLED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
-    OrderStatus.REFUNDED: frozenset({OrderStatus.PARTIALLY_REFUNDED, OrderStatus.PAID}),
+    OrderStatus.REFUNDED: frozenset(
+        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.PAID, OrderStatus.CHARGED_BACK}
+    ),
+    OrderStatus.CHARGED_BACK: frozenset(),
 }
 
 
@@ -255,6 +273,7 @@ def on_payment_succeeded(order: Order, mismatches: tuple[PaymentMismatch, ...]) 
         OrderStatus.PARTIALLY_REFUNDED,
         OrderStatus.REFUNDED,
         OrderStatus.ON_HOLD,
+        OrderStatus.CHARGED_BACK,
     ):
         return SuccessOutcome.ALREADY_DONE
     if mismatches:

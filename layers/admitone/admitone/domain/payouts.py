@@ -2,11 +2,16 @@
 paid, and the limits on payouts.
 
 Contract:
-- ``payable = available - max(0, required_reserve - reserved)``, never below zero;
-  the required reserve is the venue's risk rate of its (non-negative) available balance.
+- ``payable = available - max(0, required_reserve - reserved)``, never below zero.
+- The required reserve is the venue's risk rate of its proceeds settled (made
+  available) in the last ``RESERVE_WINDOW``: the sales whose chargebacks may still come.
+  Payouts do not lower it, so paying out all that is payable leaves the whole reserve
+  in the available balance (a rate of what is available now would shrink with every
+  payout, to about 1 % after two).
 - A payout is at least $100, at most the payable balance, and with the venue's other
-  payouts of the same UTC day at most $50,000. An instant payout costs 1 % (half up),
-  taken from the amount paid; a standard one is free.
+  payouts of the same UTC day in the same currency at most $50,000. Every amount is
+  in the payout's currency (100 EUR, 50,000 EUR): currencies never add up. An instant
+  payout costs 1 % (half up), taken from the amount paid; a standard one is free.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ PAYOUT_MINIMUM_CENTS = 10_000
 PAYOUT_DAILY_LIMIT_CENTS = 5_000_000
 INSTANT_FEE_BPS = 100
 SETTLEMENT_DELAY = timedelta(hours=48)
+# Card networks accept chargebacks for about 120 days after the charge.
+RESERVE_WINDOW = timedelta(days=120)
 STANDARD_ARRIVAL = timedelta(days=2)
 INSTANT_ARRIVAL = timedelta(minutes=30)
 
@@ -41,11 +48,12 @@ class Balance:
     pending: int
     available: int
     reserved: int
+    settled_recently: int  # proceeds settled within RESERVE_WINDOW
     risk: RiskLevel = DEFAULT_RISK
 
     @property
     def required_reserve(self) -> int:
-        return percent_of(max(self.available, 0), RESERVE_BPS[self.risk])
+        return percent_of(max(self.settled_recently, 0), RESERVE_BPS[self.risk])
 
     @property
     def payable(self) -> int:

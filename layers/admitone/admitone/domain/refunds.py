@@ -404,9 +404,10 @@ def reopen(order: Order, amounts: Components) -> Reopened:
     """A refund of ``amounts`` failed: that much is refundable again."""
     before = refunded_components(order)
     after = before.minus(amounts)
+    charged_back = order.status is OrderStatus.CHARGED_BACK  # final: the bank took it all
     return Reopened(
         refunded_after=after,
-        status_after=status_for(paid_components(order), after),
+        status_after=order.status if charged_back else status_for(paid_components(order), after),
         fee_returned=fee_returned(order, before, after),
     )
 

@@ -37,6 +37,7 @@ HANDLED_TYPES = frozenset(
         "refund.created",
         "refund.updated",
         "charge.dispute.created",
+        "charge.dispute.updated",
         "charge.dispute.closed",
     }
 )

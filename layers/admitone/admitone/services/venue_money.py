@@ -28,6 +28,7 @@ from admitone.domain.ledger import AccountKind
 from admitone.domain.money import parse_currency
 from admitone.domain.payouts import (
     DEFAULT_RISK,
+    RESERVE_WINDOW,
     Balance,
     arrives_by,
     check_payout,
@@ -46,8 +47,9 @@ def venue_balance(venue_id: str, caller: Principal, *, currency: str | None = No
     return balance_of(venue_id, str(parse_currency(currency)))
 
 
-def balance_of(venue_id: str, currency: str) -> Balance:
-    """The venue's balances in ``currency``, summed from its accounts' running totals."""
+def balance_of(venue_id: str, currency: str, *, now: datetime | None = None) -> Balance:
+    """The venue's balances in ``currency``, summed from its accounts' running totals,
+    and the proceeds its reserve is a share of."""
     totals = dict.fromkeys(ledger.VENUE_KINDS, 0)
     for kind, account_currency, balance in ledger_store.venue_account_balances(venue_id).values():
         if account_currency == currency and kind in totals:
@@ -58,8 +60,13 @@ def balance_of(venue_id: str, currency: str) -> Balance:
         pending=totals[AccountKind.VENUE_PENDING],
         available=totals[AccountKind.VENUE_AVAILABLE],
         reserved=totals[AccountKind.VENUE_RESERVED],
+        settled_recently=_settled_recently(venue_id, currency, now or datetime.now(UTC)),
         risk=DEFAULT_RISK,
     )
+
+
+def _settled_recently(venue_id: str, currency: str, now: datetime) -> int:
+    return ledger_store.settled_since(venue_id, currency, now - RESERVE_WINDOW)
 
 
 # ------------------------------------------------------------------- ledger
@@ -101,8 +108,16 @@ def request_payout(
     for _ in range(MAX_ATTEMPTS):
         available = -ledger_store.balance_of(available_account)
         reserved = -ledger_store.balance_of(reserved_account)
-        paid_today = money_store.paid_out_on(venue_id, day)
-        balance = Balance(currency=code, pending=0, available=available, reserved=reserved)
+        paid_today = money_store.paid_out_on(venue_id, day, code)
+        balance = Balance(
+            currency=code,
+            pending=0,
+            available=available,
+            reserved=reserved,
+            # Only a settlement raises it, and a settlement moves the available balance
+            # this payout is conditioned on: it is current when the payout commits.
+            settled_recently=_settled_recently(venue_id, code, now),
+        )
         check_payout(amount, balance, paid_today=paid_today)
         fee = payout_fee(amount, instant=instant)
         payout = Payout(

@@ -267,9 +267,10 @@ def payout(venue_id: str, payout_id: str) -> Key:
     return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT#{payout_id}"}
 
 
-def payout_day(venue_id: str, day: str) -> Key:
-    """The sum of a venue's payouts of one UTC day (RULES §10 daily limit)."""
-    return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT_DAY#{day}"}
+def payout_day(venue_id: str, day: str, currency: str) -> Key:
+    """The sum of a venue's payouts in one currency on one UTC day (RULES §10 daily
+    limit: amounts are per currency)."""
+    return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT_DAY#{day}#{currency}"}
 
 
 def registration_link(order_id: str) -> Key:

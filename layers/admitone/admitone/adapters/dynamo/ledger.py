@@ -32,7 +32,13 @@ from admitone.adapters.dynamo.table import (
     scan_entity,
     update_op,
 )
-from admitone.domain.ledger import Account, AccountKind, Transaction, net_deltas
+from admitone.domain.ledger import (
+    Account,
+    AccountKind,
+    Transaction,
+    TransactionKind,
+    net_deltas,
+)
 
 Op = dict[str, Any]
 TXN_ENTITY = "ledger_txn"
@@ -166,6 +172,32 @@ def shards_of(account: Account) -> list[ShardBalance]:
 def balance_of(account: Account) -> int:
     """The account's balance (debit positive), read consistently."""
     return sum(shard.balance for shard in shards_of(account))
+
+
+def settled_since(venue_id: str, currency: str, since: datetime) -> int:
+    """What settlements booked since ``since`` made available to the venue in
+    ``currency`` (as shown: positive)."""
+    available_id = f"{AccountKind.VENUE_AVAILABLE.value}:{venue_id}:{currency}"
+    request = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK >= :since",
+        "FilterExpression": "kind = :kind AND currency = :currency",
+        "ExpressionAttributeValues": table.to_attributes(
+            {
+                ":pk": keys.venue_ledger(venue_id),
+                ":since": instant(since),
+                ":kind": TransactionKind.SETTLEMENT.value,
+                ":currency": currency,
+            }
+        ),
+    }
+    return -sum(
+        int(entry["amount"])
+        for page, _ in table.query_pages(request)
+        for item in page
+        for entry in item["entries"]
+        if entry["account"] == available_id
+    )
 
 
 def venue_account_balances(venue_id: str) -> dict[str, tuple[AccountKind, str, int]]:

@@ -186,32 +186,121 @@ def order_refund_op(
 
 
 # ---------------------------------------------------------------- disputes
-def new_dispute_op(order: Order, dispute_id: str, amount: int, now: datetime) -> Op:
+DISPUTE_OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A chargeback of one order: ``amount`` is what the card holder's bank disputes (as
+    Stripe last said), ``frozen`` what the venue's reserved balance holds for it, and
+    ``changes`` how many times that was changed since it was opened."""
+
+    id: str
+    order_id: str
+    amount: int
+    frozen: int
+    status: str
+    changes: int = 0
+
+
+def _dispute(item: Mapping[str, Any]) -> Dispute:
+    return Dispute(
+        id=item["dispute_id"],
+        order_id=item["order_id"],
+        amount=int(item["amount"]),
+        # Disputes opened before ``frozen`` was kept froze exactly their amount.
+        frozen=int(item.get("frozen", item["amount"])),
+        status=item["status"],
+        changes=int(item.get("changes", 0)),
+    )
+
+
+def new_dispute_op(dispute: Dispute, now: datetime) -> Op:
     return put_op(
         {
-            **keys.dispute(order.id, dispute_id),
+            **keys.dispute(dispute.order_id, dispute.id),
             "entity": "dispute",
-            "dispute_id": dispute_id,
-            "order_id": order.id,
-            "amount": amount,
-            "status": "open",
+            "dispute_id": dispute.id,
+            "order_id": dispute.order_id,
+            "amount": dispute.amount,
+            "frozen": dispute.frozen,
+            "changes": dispute.changes,
+            "status": DISPUTE_OPEN,
             "opened_at": instant(now),
         },
         condition="attribute_not_exists(PK)",
     )
 
 
-def get_dispute(order_id: str, dispute_id: str) -> Item | None:
-    return table.get(keys.dispute(order_id, dispute_id), consistent=True)
+def get_dispute(order_id: str, dispute_id: str) -> Dispute | None:
+    item = table.get(keys.dispute(order_id, dispute_id), consistent=True)
+    return _dispute(item) if item else None
 
 
-def close_dispute_op(order_id: str, dispute_id: str, outcome: str, now: datetime) -> Op:
+def _as_read(dispute: Dispute) -> tuple[str, dict[str, Any]]:
+    """A condition that the dispute is still open and as read (an item written before
+    ``changes`` was kept has none: it counts as zero)."""
+    changes = (
+        "(changes = :changes OR attribute_not_exists(changes))"
+        if dispute.changes == 0
+        else "changes = :changes"
+    )
+    return f"#status = :open AND {changes}", {":open": DISPUTE_OPEN, ":changes": dispute.changes}
+
+
+def change_dispute_op(read: Dispute, changed: Dispute, now: datetime) -> Op:
+    """The disputed amount and what is frozen for it, if the dispute is as read."""
+    condition, values = _as_read(read)
     return update_op(
-        keys.dispute(order_id, dispute_id),
-        "SET #status = :outcome, closed_at = :now",
+        keys.dispute(read.order_id, read.id),
+        "SET amount = :amount, frozen = :frozen, changes = :next, changed_at = :now",
         names={"#status": "status"},
-        values={":outcome": outcome, ":open": "open", ":now": instant(now)},
-        condition="#status = :open",
+        values=values
+        | {
+            ":amount": changed.amount,
+            ":frozen": changed.frozen,
+            ":next": changed.changes,
+            ":now": instant(now),
+        },
+        condition=condition,
+    )
+
+
+def close_dispute_op(read: Dispute, closed: Dispute, now: datetime) -> Op:
+    """The dispute closed (``closed.status`` its outcome, at its final amount), if it is
+    still open and as read."""
+    condition, values = _as_read(read)
+    return update_op(
+        keys.dispute(read.order_id, read.id),
+        "SET #status = :outcome, amount = :amount, frozen = :frozen, changes = :next,"
+        " closed_at = :now",
+        names={"#status": "status"},
+        values=values
+        | {
+            ":outcome": closed.status,
+            ":amount": closed.amount,
+            ":frozen": closed.frozen,
+            ":next": closed.changes,
+            ":now": instant(now),
+        },
+        condition=condition,
+    )
+
+
+def charge_back_op(order: Order, now: datetime) -> Op:
+    """The order charged back (a lost dispute), if it is still the version read: a refund
+    in between makes the dispute's close read again."""
+    return update_op(
+        keys.order(order.id),
+        "SET #status = :status, version = version + :one, updated_at = :now REMOVE dispute_id",
+        names={"#status": "status"},
+        values={
+            ":status": OrderStatus.CHARGED_BACK.value,
+            ":one": 1,
+            ":now": instant(now),
+            ":version": order.version,
+        },
+        condition="version = :version",
     )
 
 
@@ -453,18 +542,19 @@ def to_payout(item: Mapping[str, Any]) -> Payout:
     )
 
 
-def paid_out_on(venue_id: str, day: str) -> int:
-    item = table.get(keys.payout_day(venue_id, day), consistent=True)
+def paid_out_on(venue_id: str, day: str, currency: str) -> int:
+    """What the venue's payouts in ``currency`` of one UTC day add up to."""
+    item = table.get(keys.payout_day(venue_id, day, currency), consistent=True)
     return int(item["total"]) if item else 0
 
 
 def payout_ops(payout: Payout, *, day: str, paid_today: int) -> list[Op]:
-    """The payout and the day's sum, which must not have moved since it was read (so
-    two payouts never both count the same headroom under the daily limit)."""
+    """The payout and the day's sum in its currency, which must not have moved since it
+    was read (so two payouts never both count the same headroom under the daily limit)."""
     return [
         put_op(payout_item(payout), condition="attribute_not_exists(PK)"),
         update_op(
-            keys.payout_day(payout.venue_id, day),
+            keys.payout_day(payout.venue_id, day, payout.currency),
             "ADD #total :amount SET entity = :entity",
             names={"#total": "total"},
             values={":amount": payout.amount, ":entity": "payout_day"}

@@ -136,6 +136,13 @@ def reissue_op(before: Ticket, after: Ticket) -> dict[str, Any]:
     )
 
 
+def void_op(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """Void a valid ticket as read (``reissue_op``'s conditions: a scan or transfer in
+    between fails it). It moves in the event's change order, so gates learn of it at
+    their next bundle sync."""
+    return reissue_op(ticket, replace(ticket, status=TicketStatus.VOID, changed_at=now))
+
+
 def admit_op(ticket: Ticket, scan: Scan, *, max_scans: int, now: datetime) -> dict[str, Any]:
     """Count one admission, if the ticket is still valid, of the version judged, and has
     a scan left. The first admission is kept for the answers to later scans."""
