@@ -1,13 +1,21 @@
-"""Recompute every ledger balance from its entries and report any difference.
+"""Check the ledger two ways and report every difference.
 
     scripts/ledger-check            against the running local stack
     scripts/ledger-check --table T  against table T (credentials, region and endpoint
                                     from the usual AWS configuration)
 
-Checks: every transaction has at least two entries, one currency, and entries that sum
-to zero; every account's running balance (the sum of its shards) equals the sum of its
-entries. Prints one line per difference and a summary; exits 1 when any is found.
-Reads the whole table (a Scan): an operator's tool, never a request path.
+1. Bookkeeping: every transaction has at least two entries, one currency, and entries
+   that sum to zero; every account's running balance (the sum of its shards) equals the
+   sum of its entries.
+2. Business: each venue's balances, per currency, are derived again from the business
+   records alone (paid orders, their refunds and states, disputes, settlements,
+   payouts) and compared with what the ledger's entries give: every event's pending
+   proceeds, available, reserved and paid out. A wrong entry that balances (a refund
+   booked where settlement no longer looks, a dispute that takes more than the venue
+   ever held) passes the first check and fails this one.
+
+Prints one line per difference and a summary; exits 1 when any is found. Reads the
+whole table (a Scan): an operator's tool, never a request path.
 """
 
 from __future__ import annotations
@@ -16,10 +24,18 @@ import argparse
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from admitone.domain import ledger
+from admitone.domain.ledger import venue_fee
+from admitone.domain.refunds import RefundStatus
+
+if TYPE_CHECKING:
+    from admitone.adapters.dynamo.money import Payout, Refund
+    from admitone.domain.orders import Order
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,11 +79,137 @@ def check(transactions: Iterable[Mapping[str, Any]], shards: Iterable[Mapping[st
     return Report(transactions=count, accounts=len(accounts), differences=differences)
 
 
+# ------------------------------------------------------ the business records
+@dataclass(frozen=True)
+class Books:
+    """What the business records say happened, as the check reads them."""
+
+    venue_of_event: Mapping[str, str]
+    sold: Sequence[Order]  # orders whose sale was booked (paid at some point)
+    refunds: Sequence[Refund]
+    disputes: Sequence[Mapping[str, Any]]
+    settled_events: frozenset[str]
+    payouts: Sequence[Payout]
+
+
+def venue_net(order: Order, refunds: Iterable[Refund]) -> int:
+    """What the venue still holds from an order: its price less the venue's share of the
+    platform fee (RULES §10), less what live refunds took back of both."""
+    totals = order.totals
+    price, fee = totals.subtotal - totals.discount, totals.platform_fee
+    refunded = sum(r.amounts.price for r in refunds if r.status is not RefundStatus.FAILED)
+    kept_fee = venue_fee(price_paid=price, platform_fee=fee, price_refunded=price)
+    returned_fee = venue_fee(price_paid=price, platform_fee=fee, price_refunded=refunded)
+    return price - kept_fee - (refunded - returned_fee)
+
+
+def dispute_take(venue_holds: int, amount: int) -> int:
+    """What a dispute freezes (and, lost, takes): at most what the venue still holds."""
+    return max(0, min(amount, venue_holds))
+
+
+def rederive(books: Books) -> dict[str, int]:
+    """Each venue's balances (as shown) by the business records alone: an event's pending
+    proceeds, available, reserved and paid out, per currency."""
+    balances: dict[str, int] = defaultdict(int)
+    refunds_of: dict[str, list[Refund]] = defaultdict(list)
+    for refund in books.refunds:
+        refunds_of[refund.order_id].append(refund)
+    holds: dict[str, int] = {}
+    for order in books.sold:
+        venue, cur = books.venue_of_event[order.event_id], order.totals.currency
+        net = holds[order.id] = venue_net(order, refunds_of[order.id])
+        if order.event_id in books.settled_events:
+            balances[ledger.available(venue, cur).id] += net
+        else:
+            balances[ledger.pending(venue, order.event_id, cur).id] += net
+    by_id = {order.id: order for order in books.sold}
+    for dispute in sorted(books.disputes, key=lambda d: str(d["dispute_id"])):
+        order = by_id[str(dispute["order_id"])]
+        venue, cur = books.venue_of_event[order.event_id], order.totals.currency
+        status = str(dispute["status"])
+        taken = dispute_take(holds[order.id], int(dispute["amount"]))  # its latest amount
+        holds[order.id] -= taken
+        if status == "open":
+            balances[ledger.reserved(venue, cur).id] += taken
+            balances[ledger.available(venue, cur).id] -= taken
+        elif status == "lost":
+            balances[ledger.available(venue, cur).id] -= taken
+    for payout in books.payouts:
+        balances[ledger.available(payout.venue_id, payout.currency).id] -= payout.amount
+        balances[_paid_out(payout.venue_id, payout.currency)] += payout.amount
+    return {account: balance for account, balance in balances.items() if balance}
+
+
+def _paid_out(venue_id: str, currency: str) -> str:
+    return f"paid_out:{venue_id}:{currency}"
+
+
+_VENUE_KINDS = {kind.value for kind in ledger.VENUE_KINDS}
+_PAYOUT_KINDS = {ledger.TransactionKind.PAYOUT.value, ledger.TransactionKind.PAYOUT_FEE.value}
+
+
+def booked_venue_balances(transactions: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """The same figures as the ledger's entries give them."""
+    balances: dict[str, int] = defaultdict(int)
+    for txn in transactions:
+        for entry in txn["entries"]:
+            account = str(entry["account"])
+            kind, amount = account.split(":", 1)[0], int(entry["amount"])
+            if kind not in _VENUE_KINDS:
+                continue
+            balances[account] -= amount  # venue balances are credit-normal: shown negated
+            if txn.get("kind") in _PAYOUT_KINDS:
+                _, venue_id, currency = account.split(":")
+                balances[_paid_out(venue_id, currency)] += amount
+    return {account: balance for account, balance in balances.items() if balance}
+
+
+def compare(books: Books, transactions: Iterable[Mapping[str, Any]]) -> list[str]:
+    derived, booked = rederive(books), booked_venue_balances(transactions)
+    return [
+        f"{account}: ledger {booked.get(account, 0)}, business records"
+        f" {derived.get(account, 0)} ({booked.get(account, 0) - derived.get(account, 0):+d})"
+        for account in sorted(set(derived) | set(booked))
+        if booked.get(account, 0) != derived.get(account, 0)
+    ]
+
+
+def read_books(table_name: str | None) -> Books:
+    from admitone.adapters.dynamo.money import to_payout, to_refund  # noqa: PLC0415
+    from admitone.adapters.dynamo.orders import to_order  # noqa: PLC0415
+    from admitone.adapters.dynamo.table import scan_entity  # noqa: PLC0415
+
+    sold_ids = {str(item["order_id"]) for item in scan_entity("event_order", table_name)}
+    return Books(
+        venue_of_event={
+            str(item["event_id"]): str(item["venue_id"])
+            for item in scan_entity("event", table_name)
+        },
+        sold=[
+            to_order(item)
+            for item in scan_entity("order", table_name)
+            if item["order_id"] in sold_ids
+        ],
+        refunds=[to_refund(item) for item in scan_entity("refund", table_name)],
+        disputes=list(scan_entity("dispute", table_name)),
+        settled_events=frozenset(
+            str(item["event_id"])
+            for item in scan_entity("settlement", table_name)
+            if item.get("settled_at")
+        ),
+        payouts=[to_payout(item) for item in scan_entity("payout", table_name)],
+    )
+
+
 def run(table_name: str | None = None) -> Report:
     """Check ``table_name`` (default: the one the environment names, ``TABLE_NAME``)."""
-    from admitone.adapters.dynamo import ledger  # noqa: PLC0415
+    from admitone.adapters.dynamo import ledger as ledger_store  # noqa: PLC0415
 
-    return check(ledger.all_transactions(table_name), ledger.all_balance_shards(table_name))
+    transactions = list(ledger_store.all_transactions(table_name))
+    report = check(transactions, ledger_store.all_balance_shards(table_name))
+    report.differences.extend(compare(read_books(table_name), transactions))
+    return report
 
 
 def local_table() -> str:
@@ -94,7 +236,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", help="a deployed table's name (default: the local stack's)")
     args = parser.parse_args(argv)
     table_name = args.table or local_table()
-    sys.path.insert(0, str(ROOT / "layers" / "admitone"))
     report = run(table_name)
     for difference in report.differences:
         print(difference)
