@@ -19,6 +19,7 @@ from admitone.domain.tokens import verify_ticket_token
 from scripts import demo_story
 from scripts.devstack.stack import ROOT, LocalStack
 from tests.e2e.conftest import StartStack
+from tests.e2e.ledger import assert_ledger_check_passes
 from tests.mailbox import sent_on_server
 from tests.qr_decode import decode_png
 
@@ -104,3 +105,7 @@ def test_the_gate_admits_once_even_when_two_devices_race(
     with ThreadPoolExecutor(2) as pool:
         results = sorted(pool.map(scan, devices))
     assert results == ["admitted", "already_used"]
+
+
+def test_the_ledger_agrees_with_the_business_records_after_the_demo(stack: LocalStack):
+    assert_ledger_check_passes(stack)

@@ -5,8 +5,6 @@ reversal, and `scripts/ledger-check` finds 0 differences."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +16,7 @@ from scripts import demo_story
 from scripts.demo_story import CARD, ORGANIZER, PASSWORD, Api, verification_token, wait_until_paid
 from scripts.devstack.stack import ROOT, LocalStack
 from tests.e2e.conftest import StartStack
+from tests.e2e.ledger import assert_ledger_check_passes
 
 pytestmark = pytest.mark.e2e
 
@@ -118,18 +117,4 @@ def test_a_buyer_refunds_one_of_three_tickets_and_the_ledger_still_balances(stac
     assert venue_lines == [PRICE]  # the ticket's price taken back from the venue's proceeds
     assert sum(e["amount_cents"] for e in reversal["entries"]) == 0
 
-    checked = subprocess.run(
-        [str(ROOT / "scripts" / "ledger-check")],
-        env={
-            **os.environ,
-            "ADMITONE_MOTO_PORT": str(stack.ports.moto),
-            "ADMITONE_STRIPE_PORT": str(stack.ports.stripe),
-            "ADMITONE_API_PORT": str(stack.ports.api),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.strip().endswith(", 0 differences")
+    assert_ledger_check_passes(stack)
