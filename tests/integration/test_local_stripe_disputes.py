@@ -27,7 +27,7 @@ from tests.integration.test_stripe_intake import body_of, deliver, webhook_secre
 DISPUTE_CARD = "4000000000000259"
 REFUND_FAILURE_CARD = "4000000000005126"
 # The server sends each event about a second after it happened; this is only a ceiling.
-WAIT_SECONDS = 20.0
+WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,31 @@ def test_accepting_a_dispute_loses_it_once(endpoint: StripeEndpoint):
         ("charge.dispute.updated", "under_review"),
         ("charge.dispute.closed", "lost"),
     ]
+
+
+def test_the_test_hooks_dispute_a_refunded_charge_and_change_the_disputed_amount(
+    endpoint: StripeEndpoint, localstripe_url: str
+):
+    """What the SDK cannot ask: a dispute after a refund, an amount that changes."""
+    payment_intent_id = paid_intent(VISA)
+    refund = stripe_client().v1.refunds.create(params={"payment_intent": payment_intent_id})
+    opened = requests.post(
+        f"{localstripe_url}/_config/charges/{refund.charge}/dispute", data={}, timeout=5
+    )
+    opened.raise_for_status()
+    dispute_id = opened.json()["id"]
+    requests.post(
+        f"{localstripe_url}/_config/disputes/{dispute_id}", data={"amount": 1200}, timeout=5
+    ).raise_for_status()
+
+    assert stripe_client().v1.disputes.close(dispute_id).amount == 1200
+    told = [d.event.data.object for d in endpoint.wait_for(dispute_id, 3)]
+    assert [(o.status, o.amount) for o in told] == [
+        ("needs_response", 5000),
+        ("needs_response", 1200),
+        ("lost", 1200),
+    ]
+    assert told[0].payment_intent == payment_intent_id
 
 
 def test_a_refund_to_the_refund_failure_card_succeeds_then_fails(endpoint: StripeEndpoint):
