@@ -1,4 +1,5 @@
-"""localstripe on loopback only, keeping its store in memory (no pickle in /tmp).
+"""localstripe on loopback only, keeping its store in memory (no pickle in /tmp), with
+the disputes and failing refunds it lacks (stripe_extensions.py).
 Run: python -m scripts.devstack.stripeserver --port 8420
 """
 
@@ -8,7 +9,9 @@ import argparse
 import signal
 
 from aiohttp import web
-from localstripe import resources, server
+from localstripe import resources
+
+from scripts.devstack import stripe_extensions
 
 
 def main() -> None:
@@ -21,8 +24,9 @@ def main() -> None:
     # at start: state would leak between runs and between users of the machine.
     resources.Store.dump_to_disk = lambda self, *a, **k: None  # type: ignore[method-assign]
     resources.Store.try_load_from_disk = lambda self, *a, **k: None  # type: ignore[method-assign]
+    app = stripe_extensions.install()
     print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True)
-    web.run_app(server.app, host="127.0.0.1", port=args.port, print=None)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None)
 
 
 if __name__ == "__main__":
