@@ -6,8 +6,6 @@ finds 0 differences. Amounts are left to the dispute rules' own tests."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +17,7 @@ from scripts import demo_story
 from scripts.demo_story import ORGANIZER, PASSWORD, Api, verification_token, wait_until_paid
 from scripts.devstack.stack import ROOT, LocalStack
 from tests.e2e.conftest import StartStack
+from tests.e2e.ledger import assert_ledger_check_passes
 from tests.e2e.waits import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -123,18 +122,4 @@ def test_a_lost_dispute_reaches_the_venues_books_and_the_ledger_still_balances(
     assert lost.status == "lost"
     wait_for(lambda: dispute_books(closed=True), what="charge.dispute.closed to be booked")
 
-    checked = subprocess.run(
-        [str(ROOT / "scripts" / "ledger-check")],
-        env={
-            **os.environ,
-            "ADMITONE_MOTO_PORT": str(stack.ports.moto),
-            "ADMITONE_STRIPE_PORT": str(stack.ports.stripe),
-            "ADMITONE_API_PORT": str(stack.ports.api),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.strip().endswith(", 0 differences")
+    assert_ledger_check_passes(stack)
