@@ -15,7 +15,7 @@ when first used, for anything that talks to DynamoDB through pynamodb itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Self
 
@@ -25,12 +25,18 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.constants import MAP, NUMBER, STRING
+from pynamodb.constants import LIST, MAP, NUMBER, STRING
 from pynamodb.models import Model
 
 from admitone.adapters.aws import client
 from admitone.adapters.dynamo.keys import Key
-from admitone.adapters.dynamo.table import from_attributes, instant, to_attributes
+from admitone.adapters.dynamo.table import (
+    from_attribute,
+    from_attributes,
+    instant,
+    to_attribute,
+    to_attributes,
+)
 from admitone.config import settings
 
 RawItem = dict[str, Any]
@@ -73,6 +79,48 @@ class InstantAttribute(Attribute[datetime]):
 
     def deserialize(self, value: str) -> datetime:
         return datetime.fromisoformat(value)
+
+
+class SecondInstantAttribute(Attribute[datetime]):
+    """A moment to the whole second, as the catalog stores its times (``2026-05-01T20:00:00Z``:
+    ``catalog.iso``), kept in that form byte for byte."""
+
+    attr_type = STRING
+
+    def serialize(self, value: datetime) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def deserialize(self, value: str) -> datetime:
+        return datetime.fromisoformat(value)
+
+
+class PlainMapAttribute(Attribute[dict[str, Any]]):
+    """A map as ``table.to_attributes`` stores a nested value: every key kept (a ``None``
+    as NULL, where ``DocumentAttribute`` leaves the key out), numbers whole and read back
+    as ``int``. What an item written by the op builders holds, attribute for attribute."""
+
+    attr_type = MAP
+
+    def serialize(self, value: dict[str, Any]) -> dict[str, Any]:
+        serialized: dict[str, Any] = to_attribute(value)[MAP]
+        return serialized
+
+    def deserialize(self, value: dict[str, Any]) -> dict[str, Any]:
+        return from_attributes(value)
+
+
+class PlainListAttribute(Attribute[list[Any]]):
+    """A list of plain values (maps, lists, strings, whole numbers), stored as
+    ``table.to_attributes`` stores it."""
+
+    attr_type = LIST
+
+    def serialize(self, value: list[Any]) -> list[Any]:
+        serialized: list[Any] = to_attribute(value)[LIST]
+        return serialized
+
+    def deserialize(self, value: list[Any]) -> list[Any]:
+        return [from_attribute(element) for element in value]
 
 
 class DocumentAttribute(Attribute[dict[str, Any]]):

@@ -12,6 +12,9 @@ work list; removed when the order is paid, expires or is cancelled).
 
 Standing item (``keys.buyer_standing``): ``tickets`` held or owned by the buyer for the
 event and ``cooldown_until_epoch``; checked and changed in the order's transaction.
+
+Counter item (``keys.order_number_counter``): ``entity = order_number_counter``,
+``sequence`` (the year's numbers drawn so far).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from admitone.domain.orders import (
 
 Op = dict[str, Any]
 ENTITY = "order"
+COUNTER_ENTITY = "order_number_counter"
 _ORDER_SK = "ORDER"
 
 
@@ -210,12 +214,15 @@ def buyer_standing(user_id: str, event_id: str) -> BuyerStanding:
 
 # ------------------------------------------------------------------- writes
 def next_order_number_sequence(year: int) -> int:
-    """The next number of ``year`` (1, 2, ...). A failed order leaves a gap, never a repeat."""
+    """The next number of ``year`` (1, 2, ...). A failed order leaves a gap, never a repeat.
+
+    The counter carries an ``entity`` like every other item, so that a model query of
+    its partition does not skip it (models.OrderNumberCounterRecord)."""
     item = table.update(
         keys.order_number_counter(year),
-        "ADD #seq :one",
+        "ADD #seq :one SET entity = :entity",
         names={"#seq": "sequence"},
-        values={":one": 1},
+        values={":one": 1, ":entity": COUNTER_ENTITY},
     )
     return int(item["sequence"])
 

@@ -47,7 +47,13 @@ def instant(moment: datetime) -> str:
 
 def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
     """DynamoDB attribute values; ``None`` values are left out (absent, not NULL)."""
-    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+    return {key: to_attribute(value) for key, value in item.items() if value is not None}
+
+
+def to_attribute(value: Any) -> dict[str, Any]:
+    """One DynamoDB attribute value (a ``None`` nested in it is NULL)."""
+    serialized: dict[str, Any] = _serializer.serialize(value)
+    return serialized
 
 
 def _plain(value: Any) -> Any:
@@ -67,7 +73,12 @@ def _plain(value: Any) -> Any:
 
 
 def from_attributes(attributes: Mapping[str, Any]) -> Item:
-    return {key: _plain(_deserializer.deserialize(value)) for key, value in attributes.items()}
+    return {key: from_attribute(value) for key, value in attributes.items()}
+
+
+def from_attribute(value: Mapping[str, Any]) -> Any:
+    """One DynamoDB attribute value as plain Python (numbers whole, as ``int``)."""
+    return _plain(_deserializer.deserialize(value))
 
 
 def _table() -> str:
