@@ -12,14 +12,12 @@ Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import email
 import re
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from stripe import StripeClient
 from admitone.adapters.qr import render_png
 from admitone.domain.keys import PublicKeyRing
 from admitone.domain.tokens import verify_ticket_token
+from scripts.devstack.mailbox import addressed_to, read_server
 
 ORGANIZER = ("organizer@admitone.local", "admitone-dev-password")
 PASSWORD = "correct horse battery staple"  # noqa: S105  (a demo account's)
@@ -80,15 +79,11 @@ def verification_token(moto_url: str, address: str) -> str:
     """The token of the verification link mailed to ``address`` (moto's SES store)."""
     deadline = time.monotonic() + MAIL_WITHIN_SECONDS
     while time.monotonic() < deadline:
-        data = requests.get(f"{moto_url.rstrip('/')}/moto-api/data.json", timeout=10).json()
-        for raw in data.get("ses", {}).get("RawMessage", []):
-            message = email.message_from_string(raw["raw_data"], policy=default_policy)
-            if address not in str(message["To"]):
-                continue
-            part = message.get_body(preferencelist=("plain",))
-            found = re.search(r"verify-email\?token=([^&\s]+)", part.get_content() if part else "")
-            if found:
-                return found.group(1)
+        for mail in addressed_to(read_server(moto_url), address):
+            for link in mail.links:
+                found = re.search(r"verify-email\?token=([^&\s]+)", link)
+                if found:
+                    return found.group(1)
         time.sleep(0.5)
     raise DemoFailed(f"no verification mail reached {address}")
 

@@ -1,0 +1,56 @@
+"""Where the running local stack answers, as the tools that talk to it find it: the
+ports ``scripts/run`` was started with (``Ports.from_environment``), and one sentence
+when nothing answers there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from scripts.devstack.stack import Ports
+
+_DEFAULTS = Ports()
+PORTS_HELP = f"""\
+environment (set them as for scripts/run):
+  ADMITONE_API_PORT     the API's port (default {_DEFAULTS.api})
+  ADMITONE_MOTO_PORT    moto's port: AWS, and the mail SES accepted (default {_DEFAULTS.moto})
+  ADMITONE_STRIPE_PORT  localstripe's port (default {_DEFAULTS.stripe})"""
+
+
+class StackNotRunning(Exception):
+    """Nothing answers where the stack should (or its ports are not numbers); the
+    message is the sentence to print."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    api: str
+    moto: str
+    stripe: str
+
+    @classmethod
+    def from_environment(cls) -> Endpoints:
+        try:
+            ports = Ports.from_environment()
+        except ValueError:
+            raise StackNotRunning(
+                "ADMITONE_API_PORT, ADMITONE_MOTO_PORT and ADMITONE_STRIPE_PORT must be "
+                "port numbers."
+            ) from None
+        return cls(
+            api=f"http://127.0.0.1:{ports.api}",
+            moto=f"http://127.0.0.1:{ports.moto}",
+            stripe=f"http://127.0.0.1:{ports.stripe}",
+        )
+
+
+def require(url: str, what: str, variable: str, path: str = "/") -> None:
+    """Raise ``StackNotRunning`` unless something answers HTTP at ``url``."""
+    try:
+        requests.get(f"{url}{path}", timeout=5)
+    except requests.RequestException:
+        raise StackNotRunning(
+            f"Nothing answers at {url} ({what}): start the stack with scripts/run, "
+            f"or set {variable} to the port it runs on."
+        ) from None
