@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+from admitone.domain.stripe_events import HANDLED_TYPES
 from scripts.devstack.template import load_template
 from tests.conftest import ROOT
 
@@ -64,3 +65,11 @@ def test_the_walkthrough_names_only_the_templates_secrets_parameters_and_outputs
     assert cited_parameters <= set(PARAMETERS), cited_parameters - set(PARAMETERS)
     cited_outputs = set(re.findall(r"<(\w+) output>", section))
     assert cited_outputs <= set(TEMPLATE["Outputs"]), cited_outputs - set(TEMPLATE["Outputs"])
+
+
+def test_the_stripe_webhook_is_registered_for_exactly_the_events_the_intake_handles():
+    section = _deploy_section()
+    assert set(re.findall(r"enabled_events\[\]=([a-z_.]+)", section)) == HANDLED_TYPES
+    assert set(re.findall(r"`((?:payment_intent|charge|refund)\.[a-z_.]+)`", section)) == (
+        HANDLED_TYPES
+    )
