@@ -1,4 +1,5 @@
-"""Admins: find users by address, set their roles, suspend and reinstate them.
+"""Admins: find users by address, set their roles, suspend and reinstate them; and the
+first admin of a deployment, whom no admin exists yet to appoint (scripts/create-admin).
 
 A role change or a suspension ends every session of the user at once: their refresh
 families and the access tokens they hold (the authorizer refuses tokens issued before
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from admitone.adapters import passwords
 from admitone.adapters.dynamo import accounts
-from admitone.domain.accounts import User, normalize_email
-from admitone.domain.errors import CannotSuspendSelf, NotFound
+from admitone.domain.accounts import User, check_password_policy, normalize_email
+from admitone.domain.errors import AlreadyExists, CannotSuspendSelf, EmailNotVerified, NotFound
+from admitone.domain.ids import Prefix, new_id
 from admitone.domain.jwt_tokens import Role
 from admitone.observability import logger
 
@@ -70,3 +73,39 @@ def reinstate(user_id: str, *, reinstated_by: str) -> User:
         raise NotFound("No such user.")
     logger.info("user reinstated", extra={"target_user": user_id, "reinstated_by": reinstated_by})
     return user
+
+
+def create_admin(
+    email: str, name: str, password: str, *, created_by: str, now: datetime | None = None
+) -> User:
+    """A new account holding ``buyer`` and ``admin``, its address taken as verified: the
+    operator who runs this vouches for the mailbox (no e-mail is sent, so it works while
+    SES is still in its sandbox). ``AlreadyExists`` if the address has an account."""
+    now = now or datetime.now(UTC)
+    address = normalize_email(email)
+    check_password_policy(password)
+    user = User(
+        id=new_id(Prefix.USER, now=now),
+        email=address,
+        name=name.strip(),
+        roles=(Role.BUYER, Role.ADMIN),
+        created_at=now,
+        email_verified=True,
+    )
+    try:
+        accounts.create_user(user, passwords.hash_password(password))
+    except accounts.EmailTaken:
+        raise AlreadyExists(f"{address} already has an account.") from None
+    logger.info("admin created", extra={"target_user": user.id, "changed_by": created_by})
+    return user
+
+
+def grant_admin(user: User, *, granted_by: str, now: datetime | None = None) -> User | None:
+    """Add ``admin`` to an existing user's roles (their sessions end, as with any role
+    change); None when they already hold it. Only to a verified address: the role goes
+    to whoever proved they read its mail, never to whoever typed it in at sign-up."""
+    if Role.ADMIN in user.roles:
+        return None
+    if not user.email_verified:
+        raise EmailNotVerified(f"{user.email} has not verified its address yet.")
+    return set_roles(user.id, (*user.roles, Role.ADMIN), changed_by=granted_by, now=now)
