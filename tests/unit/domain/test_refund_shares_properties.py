@@ -37,8 +37,8 @@ PRICE_AND_TAX = (0, 3, 4, 5)  # the parts of Components.as_list() a ticket refun
 @dataclass
 class Refund:
     amounts: Components
-    ticket_ids: tuple[str, ...]
-    by_ticket: bool
+    ticket_ids: tuple[str, ...]  # voided by it: all that were left, when it ends the order
+    asked: tuple[str, ...] | None  # the ticket asked for, in a ticket refund
     failed: bool = False
 
 
@@ -81,7 +81,7 @@ class OneOrder:
         except DomainError:
             return None
         self.refunds.append(
-            Refund(plan.amounts, plan.void_ticket_ids, by_ticket=ask.ticket_ids is not None)
+            Refund(plan.amounts, plan.void_ticket_ids, asked=ask.ticket_ids)
         )
         tickets = {
             tid: replace(t, status=TicketStatus.VOID) if tid in plan.void_ticket_ids else t
@@ -144,8 +144,8 @@ class OneOrder:
         assert standing == refunded
         assert refunded.within(paid)  # no part goes back beyond what was paid for it
         for refund in self.refunds:
-            if refund.by_ticket:  # never more of a part than the ticket paid for it
-                assert refund.amounts.within(self.share(refund.ticket_ids[0]))
+            if refund.asked:  # never more of a part than the ticket paid for it
+                assert refund.amounts.within(self.share(refund.asked[0]))
 
 
 orders = st.tuples(

@@ -9,7 +9,7 @@ fields it does not know: later minor versions only add optional fields.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -134,9 +134,3 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "ticket.checked_in": TicketCheckedIn,
     "account.login_throttled": AccountLoginThrottled,
 }
-
-
-def checked_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` as its type's model has it; ``KeyError`` for an unknown type and
-    ``pydantic.ValidationError`` for data that does not fit."""
-    return SCHEMAS[event_type].model_validate(dict(data)).model_dump(mode="json")
