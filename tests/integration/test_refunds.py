@@ -281,6 +281,36 @@ def test_a_refund_stripe_reports_failed_is_refundable_again(aws, shop):
     assert_ledger_balances()
 
 
+def test_a_buyer_whose_ticket_refund_failed_asks_again_and_gets_it_once(aws, shop):
+    holder = buy(shop, 2)
+    ticket = holder.tickets[0]["id"]
+    first = ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket]})
+    assert first.status == 201, first.body
+    assert shop.seats() == (99, 0, 1)  # its seat back on sale
+    made = stripe_refunds(holder.order_id)[0].to_dict()
+    stripe_webhook(aws, "refund.updated", {**made, "status": "failed"})
+    assert order(holder.order_id).status.value == "paid"
+
+    again = ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket]})
+
+    assert again.status == 201, again.body
+    refund = again.json()
+    assert (refund["amount_cents"], refund["status"]) == (first.json()["amount_cents"], "succeeded")
+    paid_again = [
+        r for r in stripe_refunds(holder.order_id) if r.metadata["refund_id"] == refund["refund_id"]
+    ]
+    assert [(r.status, r.amount) for r in paid_again] == [("succeeded", refund["amount_cents"])]
+    assert shop.seats() == (99, 0, 1)  # the seat went back on sale once, not twice
+    assert order_store.buyer_standing(holder.user_id, shop.event_id).tickets == 1
+    seen = shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()
+    assert seen["status"] == "partially_refunded"
+    assert seen["refunded_cents"] == refund["amount_cents"]
+    twice = ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket]})
+    assert twice.status == 422
+    assert twice.json()["errors"][0]["code"] == "TICKET_NOT_REFUNDABLE"
+    assert_ledger_balances()
+
+
 def test_charge_refunded_confirms_a_refund_stripe_had_left_pending(aws, shop, monkeypatch):
     holder = buy(shop, 1)
     real = stripe_payments.refund_payment_intent

@@ -9,8 +9,8 @@ buyer's allowance for it; never a used ticket's seat), and the ledger: each part
 back from where the sale put it and owed to the buyer. Then Stripe is asked, keyed by
 the refund's id, so a retry never refunds twice. Stripe's word settles it: ``succeeded``
 pays the buyer out of Stripe clearing and announces ``order.refunded``; ``failed`` undoes
-the money (the amount is refundable again; the tickets stay void, as the buyer gave them
-up).
+the money (the amount is refundable again; the tickets stay void, their seats already
+back on sale, and are owed: refundable again by ticket, without a second restock).
 
 Each ticket is voided on the scan count it was judged by (``reissue_op``), as an
 admission counts a scan only on a valid ticket (``admit_op``): a refund and a scan of one
@@ -114,12 +114,14 @@ def refund_order(
         if claimed is not None:
             return send(claimed, now=now)
         tickets = {ticket.id: ticket for ticket in ticket_store.tickets_by_id(order.ticket_ids)}
+        refunded, owed = _tickets_by_refund(order.id)
         plan = plan_refund(
             order,
             ask,
             requester=requester,
             tickets=tickets,
-            refunded_ticket_ids=_refunded_ticket_ids(order.id),
+            refunded_ticket_ids=refunded,
+            owed_ticket_ids=owed,
             event_starts_at=event.starts_at,
             now=now,
         )
@@ -130,7 +132,7 @@ def refund_order(
             venue_id=event.venue_id,
             currency=order.totals.currency,
             amounts=plan.amounts,
-            ticket_ids=plan.void_ticket_ids,
+            ticket_ids=plan.ticket_ids,
             reason=plan.reason,
             status=RefundStatus.PENDING,
             requested_by=requested_by,
@@ -153,16 +155,16 @@ def refund_order(
     raise DependencyUnavailable("The order kept changing; try the refund again.")
 
 
-def _refunded_ticket_ids(order_id: str) -> frozenset[str]:
-    """Tickets whose money a standing refund took back. Read after the order: a refund
-    asked or failed since changed the order's version, so the write fails and this is
-    read again."""
-    return frozenset(
-        ticket_id
-        for refund in money_store.refunds_of_order(order_id)
-        if refund.status is not RefundStatus.FAILED
-        for ticket_id in refund.ticket_ids
-    )
+def _tickets_by_refund(order_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The tickets whose money a standing refund took back, and those owed: voided by a
+    refund that failed and taken back by none that stands. Read after the order: a
+    refund asked or failed since changed the order's version, so the write fails and
+    this is read again."""
+    refunded: set[str] = set()
+    failed: set[str] = set()
+    for refund in money_store.refunds_of_order(order_id):
+        (failed if refund.status is RefundStatus.FAILED else refunded).update(refund.ticket_ids)
+    return frozenset(refunded), frozenset(failed - refunded)
 
 
 def _ask(
