@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from standardwebhooks import Webhook
 
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import money as money_store
@@ -35,6 +36,7 @@ from admitone.services import refunds
 from admitone.services.checkin import scan_ticket
 from admitone.services.gate_access import authenticate_device
 from admitone.services.reconcile import reconcile
+from admitone.services.webhooks import Clock, dispatch
 from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Gates, Holder, buy, gate_crew, tonight_shop
@@ -48,7 +50,15 @@ from tests.integration.money_kit import (
     stripe_refunds,
     stripe_webhook,
 )
+from tests.integration.payments_kit import outbox_of
 from tests.integration.shop import Shop, open_shop
+from tests.integration.test_notifier import (
+    bought_by_account,
+    mails_to,
+    publish_outbox,
+    run_notifier,
+)
+from tests.integration.test_webhooks import Receiver, bus_event, subscribe
 
 PRICE = 5000  # open_shop's GA ticket, in Nashville (TN 700 + local 225 + entertainment 100)
 
@@ -309,6 +319,44 @@ def test_a_buyer_whose_ticket_refund_failed_asks_again_and_gets_it_once(aws, sho
     assert twice.status == 422
     assert twice.json()["errors"][0]["code"] == "TICKET_NOT_REFUNDABLE"
     assert_ledger_balances()
+
+
+def test_a_failed_refund_is_told_to_the_buyer_by_mail_and_to_the_organizers_webhook(aws, shop):
+    receiver = Receiver()
+    try:
+        endpoint = subscribe(shop, receiver.url, ["refund.failed"])
+        holder = bought_by_account(shop, "refund-failed@example.com", 2)
+        body = {"ticket_ids": [holder.tickets[0]["id"]]}
+        refund = ask_refund(shop.api, holder.order_id, holder.token, body).json()
+        made = stripe_refunds(holder.order_id)[0].to_dict()
+        stripe_webhook(aws, "refund.updated", {**made, "status": "failed"})
+        stripe_webhook(aws, "charge.refund.updated", {**made, "status": "failed"})  # again
+
+        assert outbox_of(holder.order_id).count("refund.failed") == 1
+        publish_outbox(aws)
+        run_notifier(aws)
+        (told,) = mails_to("refund-failed@example.com", "Your refund of order")
+        assert "could not be paid" in told.subject
+        amount = f"${refund['amount_cents'] // 100:,}.{refund['amount_cents'] % 100:02d}"
+        assert amount in told.text
+        assert "ask for it again" in told.text
+
+        event = bus_event(aws, holder.order_id, "refund.failed")
+        aws.use_function("WebhookDispatcherFunction")
+        assert dispatch(event, Clock(time_left=lambda: timedelta(seconds=30))) == 1
+        headers, delivered = receiver.received[-1]
+        announced = Webhook(endpoint["secret"]).verify(delivered, headers)
+        assert announced["type"] == "refund.failed"
+        assert announced["data"] == {
+            "order_id": holder.order_id,
+            "event_id": shop.event_id,
+            "refund_id": refund["refund_id"],
+            "amount": refund["amount_cents"],
+            "currency": "USD",
+            "reason": "requested_by_customer",
+        }
+    finally:
+        receiver.server.shutdown()
 
 
 def test_charge_refunded_confirms_a_refund_stripe_had_left_pending(aws, shop, monkeypatch):

@@ -29,6 +29,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import catalog, table
 from admitone.adapters.dynamo import ledger as ledger_store
@@ -41,6 +43,7 @@ from admitone.domain import ledger
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event
 from admitone.domain.errors import DependencyUnavailable, NotFound
+from admitone.domain.events import RefundFailed
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.inventory import Allocation
 from admitone.domain.ledger import Account
@@ -56,7 +59,7 @@ from admitone.domain.refunds import (
     reopen,
 )
 from admitone.domain.tickets import Ticket, TicketStatus
-from admitone.observability import logger
+from admitone.observability import logger, metrics
 from admitone.services import inventory as inventory_service
 
 Op = dict[str, Any]
@@ -341,7 +344,8 @@ def _succeeded(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
 
 
 def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
-    """Undo the refund's money: the amount is refundable again."""
+    """Undo the refund's money: the amount is refundable again (its tickets are owed),
+    and ``refund.failed`` tells the buyer and the organizer."""
     order = order_store.get_order(refund.order_id)
     assert order is not None
     party = order_party(order, refund.venue_id)
@@ -357,6 +361,14 @@ def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
     )
     if refund.status is RefundStatus.SUCCEEDED:
         undone += ledger.refund_paid(party, refund.id, refund.amount, failed=True)
+    announced = RefundFailed(
+        order_id=refund.order_id,
+        event_id=refund.event_id,
+        refund_id=refund.id,
+        amount=refund.amount,
+        currency=refund.currency,
+        reason=refund.reason.value,
+    )
     table.transact(
         [
             money_store.refund_status_op(
@@ -367,8 +379,10 @@ def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
             ),
             *ledger_store.book_ops(undone, now=now),
             *guards,
+            outbox_op("refund.failed", announced.model_dump(), now=now),
         ]
     )
+    metrics.add_metric(name="RefundsFailed", unit=MetricUnit.Count, value=1)
     logger.warning("refund failed: its amount is refundable again", extra={"refund_id": refund.id})
 
 
