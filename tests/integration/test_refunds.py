@@ -52,6 +52,8 @@ from tests.integration.money_kit import (
 )
 from tests.integration.payments_kit import outbox_of
 from tests.integration.shop import Shop, open_shop
+from tests.integration.test_cancellation_refunds import announce, cancel
+from tests.integration.test_cancellation_refunds import drain as run_cancellation_refunds
 from tests.integration.test_notifier import (
     bought_by_account,
     mails_to,
@@ -357,6 +359,35 @@ def test_a_failed_refund_is_told_to_the_buyer_by_mail_and_to_the_organizers_webh
         }
     finally:
         receiver.server.shutdown()
+
+
+def test_a_cancelled_events_refund_that_fails_is_asked_again_up_to_three_times_in_all(aws, shop):
+    holder = buy(shop, 2)
+    total = order(holder.order_id).totals.total
+    cancel(shop)
+    announce(aws, shop.event_id)
+    run_cancellation_refunds(aws)
+    for attempt in range(1, 4):
+        asked = money_store.refunds_of_order(holder.order_id)
+        assert len(asked) == attempt
+        (standing,) = [r for r in asked if r.status is not RefundStatus.FAILED]
+        assert (standing.amount, standing.reason.value) == (total, "event_cancelled")
+        (made,) = [r for r in stripe_refunds(holder.order_id) if r.id == standing.stripe_refund_id]
+        stripe_webhook(aws, "refund.updated", {**made.to_dict(), "status": "failed"})
+
+    # Three failed: no fourth refund, even when Stripe repeats its last word.
+    stripe_webhook(aws, "refund.updated", {**made.to_dict(), "status": "failed"})
+    assert len(stripe_refunds(holder.order_id)) == 3
+    assert {r.status for r in money_store.refunds_of_order(holder.order_id)} == {
+        RefundStatus.FAILED
+    }
+    assert outbox_of(holder.order_id).count("refund.failed") == 3
+    assert order(holder.order_id).status.value == "paid"  # surfaced: the organizer's to refund
+    assert_ledger_balances()
+    by_organizer = ask_refund(shop.api, holder.order_id, shop.organizer_token)
+    assert (by_organizer.status, by_organizer.json()["amount_cents"]) == (201, total)
+    assert shop.seats() == (98, 0, 2)  # a cancelled event's seats never go back on sale
+    assert_ledger_balances()
 
 
 def test_charge_refunded_confirms_a_refund_stripe_had_left_pending(aws, shop, monkeypatch):

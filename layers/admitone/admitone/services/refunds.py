@@ -20,6 +20,11 @@ money back but the seat kept off sale), so a used seat is never put back on sale
 
 A crash between the two steps leaves a pending refund Stripe has not seen: the client's
 retry finds it by its claim and sends it, and so does reconciliation after 10 minutes.
+
+A cancelled event's refund that fails is asked again at once, as a new refund of
+everything left (its own claim per attempt), at most ``CANCELLATION_ATTEMPTS`` times per
+order in all; after that it is only surfaced (``refund.failed``, a warning), left to the
+organizer.
 """
 
 from __future__ import annotations
@@ -50,8 +55,11 @@ from admitone.domain.ledger import Account
 from admitone.domain.orders import Order
 from admitone.domain.payments import ProviderRefund
 from admitone.domain.refunds import (
+    OrderNotRefundable,
     RefundAsk,
+    RefundExceedsRemaining,
     RefundPlan,
+    RefundReason,
     RefundStatus,
     Requester,
     order_party,
@@ -67,6 +75,7 @@ MAX_ATTEMPTS = 10
 UNSENT_AFTER = timedelta(minutes=10)
 STRIPE_SUCCEEDED = "succeeded"
 STRIPE_FAILED = frozenset({"failed", "canceled"})
+CANCELLATION_ATTEMPTS = 3
 
 
 def request_refund(
@@ -303,15 +312,22 @@ def apply_stripe_refund(stripe_refund: ProviderRefund, *, now: datetime) -> Refu
         if refund is None:
             logger.warning("stripe refund names an unknown refund", extra={"refund_id": refund_id})
             return None
+        cancellation_failed = (
+            refund.reason is RefundReason.EVENT_CANCELLED and stripe_refund.status in STRIPE_FAILED
+        )
         try:
             if stripe_refund.status == STRIPE_SUCCEEDED and refund.status is RefundStatus.PENDING:
                 _succeeded(refund, stripe_refund.id, now)
             elif stripe_refund.status in STRIPE_FAILED and refund.status is not RefundStatus.FAILED:
                 _failed(refund, stripe_refund.id, now)
-            else:
+            elif not cancellation_failed:
                 return refund  # nothing new: still pending, or already applied
         except table.TransactionCancelled:
             continue  # the refund or its order moved meanwhile: read again
+        if cancellation_failed:
+            # Also when Stripe repeats itself: the failure may have committed without its
+            # retry (each attempt is claimed once, so asking twice asks once).
+            _ask_cancellation_again(refund, now)
         return money_store.get_refund(order_id, refund_id)
     raise DependencyUnavailable("The refund kept changing; Stripe's update will be applied again.")
 
@@ -384,6 +400,49 @@ def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
     )
     metrics.add_metric(name="RefundsFailed", unit=MetricUnit.Count, value=1)
     logger.warning("refund failed: its amount is refundable again", extra={"refund_id": refund.id})
+
+
+def _ask_cancellation_again(failed: Refund, now: datetime) -> None:
+    """The failed refund of a cancelled event's order, asked again (after the failure's
+    transaction committed) unless the order's cancellation refunds failed
+    ``CANCELLATION_ATTEMPTS`` times already. Each attempt has its own claim, so a repeat
+    of Stripe's failure asks the same attempt once."""
+    failures = sum(
+        1
+        for refund in money_store.refunds_of_order(failed.order_id)
+        if refund.reason is RefundReason.EVENT_CANCELLED and refund.status is RefundStatus.FAILED
+    )
+    context = {"order_id": failed.order_id, "refund_id": failed.id, "failures": failures}
+    if failures >= CANCELLATION_ATTEMPTS:
+        logger.warning(
+            "cancellation refund failed every attempt: left to the organizer", extra=context
+        )
+        return
+    order = order_store.get_order(failed.order_id)
+    event = catalog.get_event(failed.event_id)
+    assert order is not None  # orders are never deleted
+    assert event is not None  # nor events with orders
+    try:
+        again = refund_order(
+            order,
+            event,
+            RefundAsk(reason=RefundReason.EVENT_CANCELLED),
+            requester=Requester.SYSTEM,
+            requested_by=failed.requested_by,
+            # services/cancellation_refunds.py claims the first attempt as
+            # ``event-cancelled:<event>``; each attempt after it has its own.
+            request_seed=f"event-cancelled:{failed.event_id}:retry:{failures}",
+            now=now,
+        )
+    except (OrderNotRefundable, RefundExceedsRemaining):
+        logger.info("cancellation refund not asked again: refunded since", extra=context)
+        return
+    except DependencyUnavailable:
+        # Nothing was claimed (a refund asked but not sent is reconciliation's to send):
+        # refund.failed told the buyer and the organizer, who refunds what is left.
+        logger.warning("cancellation refund could not be asked again", extra=context)
+        return
+    logger.info("cancellation refund asked again", extra={**context, "again": again.id})
 
 
 def send_unsent(now: datetime, *, limit: int = 50) -> int:
