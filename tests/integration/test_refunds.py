@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from standardwebhooks import Webhook
 
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import money as money_store
@@ -35,6 +36,7 @@ from admitone.services import refunds
 from admitone.services.checkin import scan_ticket
 from admitone.services.gate_access import authenticate_device
 from admitone.services.reconcile import reconcile
+from admitone.services.webhooks import Clock, dispatch
 from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Gates, Holder, buy, gate_crew, tonight_shop
@@ -48,7 +50,17 @@ from tests.integration.money_kit import (
     stripe_refunds,
     stripe_webhook,
 )
+from tests.integration.payments_kit import outbox_of
 from tests.integration.shop import Shop, open_shop
+from tests.integration.test_cancellation_refunds import announce, cancel
+from tests.integration.test_cancellation_refunds import drain as run_cancellation_refunds
+from tests.integration.test_notifier import (
+    bought_by_account,
+    mails_to,
+    publish_outbox,
+    run_notifier,
+)
+from tests.integration.test_webhooks import Receiver, bus_event, subscribe
 
 PRICE = 5000  # open_shop's GA ticket, in Nashville (TN 700 + local 225 + entertainment 100)
 
@@ -278,6 +290,103 @@ def test_a_refund_stripe_reports_failed_is_refundable_again(aws, shop):
     assert_ledger_balances()
     whole = ask_refund(shop.api, holder.order_id, shop.organizer_token)
     assert whole.json()["amount_cents"] == total
+    assert_ledger_balances()
+
+
+def test_a_buyer_whose_ticket_refund_failed_asks_again_and_gets_it_once(aws, shop):
+    holder = buy(shop, 2)
+    ticket = holder.tickets[0]["id"]
+    first = ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket]})
+    assert first.status == 201, first.body
+    assert shop.seats() == (99, 0, 1)  # its seat back on sale
+    made = stripe_refunds(holder.order_id)[0].to_dict()
+    stripe_webhook(aws, "refund.updated", {**made, "status": "failed"})
+    assert order(holder.order_id).status.value == "paid"
+
+    again = ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket]})
+
+    assert again.status == 201, again.body
+    refund = again.json()
+    assert (refund["amount_cents"], refund["status"]) == (first.json()["amount_cents"], "succeeded")
+    paid_again = [
+        r for r in stripe_refunds(holder.order_id) if r.metadata["refund_id"] == refund["refund_id"]
+    ]
+    assert [(r.status, r.amount) for r in paid_again] == [("succeeded", refund["amount_cents"])]
+    assert shop.seats() == (99, 0, 1)  # the seat went back on sale once, not twice
+    assert order_store.buyer_standing(holder.user_id, shop.event_id).tickets == 1
+    seen = shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()
+    assert seen["status"] == "partially_refunded"
+    assert seen["refunded_cents"] == refund["amount_cents"]
+    twice = ask_refund(shop.api, holder.order_id, holder.token, {"ticket_ids": [ticket]})
+    assert twice.status == 422
+    assert twice.json()["errors"][0]["code"] == "TICKET_NOT_REFUNDABLE"
+    assert_ledger_balances()
+
+
+def test_a_failed_refund_is_told_to_the_buyer_by_mail_and_to_the_organizers_webhook(aws, shop):
+    receiver = Receiver()
+    try:
+        endpoint = subscribe(shop, receiver.url, ["refund.failed"])
+        holder = bought_by_account(shop, "refund-failed@example.com", 2)
+        body = {"ticket_ids": [holder.tickets[0]["id"]]}
+        refund = ask_refund(shop.api, holder.order_id, holder.token, body).json()
+        made = stripe_refunds(holder.order_id)[0].to_dict()
+        stripe_webhook(aws, "refund.updated", {**made, "status": "failed"})
+        stripe_webhook(aws, "charge.refund.updated", {**made, "status": "failed"})  # again
+
+        assert outbox_of(holder.order_id).count("refund.failed") == 1
+        publish_outbox(aws)
+        run_notifier(aws)
+        (told,) = mails_to("refund-failed@example.com", "Your refund of order")
+        assert "could not be paid" in told.subject
+        amount = f"${refund['amount_cents'] // 100:,}.{refund['amount_cents'] % 100:02d}"
+        assert amount in told.text
+        assert "ask for it again" in told.text
+
+        event = bus_event(aws, holder.order_id, "refund.failed")
+        aws.use_function("WebhookDispatcherFunction")
+        assert dispatch(event, Clock(time_left=lambda: timedelta(seconds=30))) == 1
+        headers, delivered = receiver.received[-1]
+        announced = Webhook(endpoint["secret"]).verify(delivered, headers)
+        assert announced["type"] == "refund.failed"
+        assert announced["data"] == {
+            "order_id": holder.order_id,
+            "event_id": shop.event_id,
+            "refund_id": refund["refund_id"],
+            "amount": refund["amount_cents"],
+            "currency": "USD",
+            "reason": "requested_by_customer",
+        }
+    finally:
+        receiver.server.shutdown()
+
+
+def test_a_cancelled_events_refund_that_fails_is_asked_again_up_to_three_times_in_all(aws, shop):
+    holder = buy(shop, 2)
+    total = order(holder.order_id).totals.total
+    cancel(shop)
+    announce(aws, shop.event_id)
+    run_cancellation_refunds(aws)
+    for attempt in range(1, 4):
+        asked = money_store.refunds_of_order(holder.order_id)
+        assert len(asked) == attempt
+        (standing,) = [r for r in asked if r.status is not RefundStatus.FAILED]
+        assert (standing.amount, standing.reason.value) == (total, "event_cancelled")
+        (made,) = [r for r in stripe_refunds(holder.order_id) if r.id == standing.stripe_refund_id]
+        stripe_webhook(aws, "refund.updated", {**made.to_dict(), "status": "failed"})
+
+    # Three failed: no fourth refund, even when Stripe repeats its last word.
+    stripe_webhook(aws, "refund.updated", {**made.to_dict(), "status": "failed"})
+    assert len(stripe_refunds(holder.order_id)) == 3
+    assert {r.status for r in money_store.refunds_of_order(holder.order_id)} == {
+        RefundStatus.FAILED
+    }
+    assert outbox_of(holder.order_id).count("refund.failed") == 3
+    assert order(holder.order_id).status.value == "paid"  # surfaced: the organizer's to refund
+    assert_ledger_balances()
+    by_organizer = ask_refund(shop.api, holder.order_id, shop.organizer_token)
+    assert (by_organizer.status, by_organizer.json()["amount_cents"]) == (201, total)
+    assert shop.seats() == (98, 0, 2)  # a cancelled event's seats never go back on sale
     assert_ledger_balances()
 
 

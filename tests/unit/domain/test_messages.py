@@ -27,6 +27,7 @@ from admitone.domain.messages import (
     password_changed,
     password_reset,
     refund_confirmation,
+    refund_failed,
     registration_invite,
     reset_without_account,
     ticket_delivery,
@@ -100,6 +101,9 @@ MESSAGES: dict[str, Render] = {
     "refund_confirmation": lambda name: refund_confirmation(
         TO, name, event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
     ),
+    "refund_failed": lambda name: refund_failed(
+        TO, name, event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
+    ),
     "login_attempts": lambda name: login_attempts(TO, name, 5),
 }
 LINKS: dict[str, tuple[str, ...]] = {
@@ -115,6 +119,7 @@ LINKS: dict[str, tuple[str, ...]] = {
     "registration_reminder": (REGISTER_URL,),
     "order_ended": (),
     "refund_confirmation": (),
+    "refund_failed": (),
     "login_attempts": (),
 }
 ALL = pytest.mark.parametrize("kind", sorted(MESSAGES))
@@ -478,3 +483,12 @@ def test_a_login_attempts_notice_counts_them_and_points_to_a_reset_without_a_lin
     assert "7 failed attempts" in message.text
     assert "Forgot password" in message.text
     assert "http" not in message.text  # nothing to click: a phisher's copy would stand out
+
+
+def test_a_failed_refund_tells_the_buyer_nothing_was_paid_and_they_may_ask_again() -> None:
+    message = refund_failed(
+        TO, "Ada", event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
+    )
+    assert "could not be paid" in message.subject
+    assert "$113.25" in message.text
+    assert "ask for it again" in message.text

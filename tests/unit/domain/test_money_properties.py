@@ -77,6 +77,15 @@ class Books:
         self.orders[order_id] = made
         self.book(ledger.sale(order_party(made.order, VENUE), paid_components(made.order)))
 
+    def ticket_ids_of(self, order_id: str, *, failed: bool) -> set[str]:
+        """The order's tickets whose money its failed (or standing) refunds took back."""
+        return {
+            ticket_id
+            for r in self.refunds
+            if r.order_id == order_id and (r.status == "failed") == failed
+            for ticket_id in r.ticket_ids
+        }
+
     def ask(self, order_id: str, ask: RefundAsk, requester: Requester) -> None:
         made = self.orders[order_id]
         try:
@@ -85,18 +94,15 @@ class Books:
                 ask,
                 requester=requester,
                 tickets=made.tickets,
-                refunded_ticket_ids={
-                    ticket_id
-                    for r in self.refunds
-                    if r.order_id == order_id and r.status != "failed"
-                    for ticket_id in r.ticket_ids
-                },
+                refunded_ticket_ids=self.ticket_ids_of(order_id, failed=False),
+                owed_ticket_ids=self.ticket_ids_of(order_id, failed=True)
+                - self.ticket_ids_of(order_id, failed=False),
                 event_starts_at=STARTS_AT,
                 now=NOW,
             )
         except DomainError:
             return
-        refund = Refund(order_id, f"rfd_{len(self.refunds)}", plan.amounts, plan.void_ticket_ids)
+        refund = Refund(order_id, f"rfd_{len(self.refunds)}", plan.amounts, plan.ticket_ids)
         self.refunds.append(refund)
         order = replace(
             made.order, status=plan.status_after, refunded=stored_parts(plan.refunded_after)

@@ -49,6 +49,7 @@ def plan(b: Bought, ask: RefundAsk, requester: Requester = Requester.BUYER, **ov
         ),
         event_starts_at=overrides.pop("starts_at", STARTS_AT),
         now=overrides.pop("now", NOW),
+        owed_ticket_ids=overrides.pop("owed", frozenset()),
     )
 
 
@@ -264,6 +265,84 @@ def test_after_an_amount_refund_failed_no_ticket_gets_more_than_it_paid():
     )
     last = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[1],)))
     assert last.amounts == share  # not the first ticket's 40 % as well
+
+
+def failed(b: Bought, refund) -> Bought:
+    """The order once Stripe reported ``refund`` failed: its tickets stay void."""
+    reopened = reopen(b.order, refund.amounts)
+    order = replace(
+        b.order, status=reopened.status_after, refunded=stored_parts(reopened.refunded_after)
+    )
+    return Bought(order, b.tickets)
+
+
+def test_a_ticket_whose_refund_failed_is_owed_and_its_buyer_gets_it_back_without_a_second_seat():
+    b = bought([("tty_a", 5000, 3)])
+    owed = b.ticket_ids[0]
+    first = plan(b, RefundAsk(ticket_ids=(owed,)))
+    b = failed(after(b, first), first)
+    assert b.order.status is OrderStatus.PAID
+    with pytest.raises(ValidationFailed):  # not owed: voided by a refund that stands
+        plan(b, RefundAsk(ticket_ids=(owed,)))
+
+    again = plan(b, RefundAsk(ticket_ids=(owed,)), refunded=set(), owed={owed})
+
+    assert again.amounts == first.amounts
+    assert (again.ticket_ids, again.void_ticket_ids) == ((owed,), ())  # void already
+    assert again.restock == {}  # its seat went back on sale with the refund that failed
+    assert again.status_after is OrderStatus.PARTIALLY_REFUNDED
+
+
+def test_a_buyers_refund_of_everything_takes_back_the_owed_ticket_too():
+    b = bought([("tty_a", 5000, 2)])
+    owed = b.ticket_ids[0]
+    first = plan(b, RefundAsk(ticket_ids=(owed,)))
+    b = failed(after(b, first), first)
+    everything = plan(b, RefundAsk(), refunded=set(), owed={owed})
+    assert everything.ticket_ids == tuple(b.ticket_ids)
+    assert everything.void_ticket_ids == (b.ticket_ids[1],)
+    assert everything.restock["tty_a"].units == 1
+    paid = paid_components(b.order)
+    assert everything.amounts.price == paid.price
+
+
+def test_an_owed_ticket_transferred_since_is_the_organizers_to_refund():
+    b = bought([("tty_a", 5000, 2)])
+    owed = b.ticket_ids[0]
+    first = plan(b, RefundAsk(ticket_ids=(owed,)))
+    b = failed(after(b, first), first)
+    moved = {**b.tickets, owed: replace(b.tickets[owed], holder_id="usr_friend")}
+    with pytest.raises(RefundNotAllowed):
+        plan(b, RefundAsk(ticket_ids=(owed,)), tickets=moved, refunded=set(), owed={owed})
+    everything = plan(b, RefundAsk(), tickets=moved, refunded=set(), owed={owed})
+    assert everything.ticket_ids == (b.ticket_ids[1],)
+    organizer = plan(
+        b,
+        RefundAsk(ticket_ids=(owed,)),
+        Requester.ORGANIZER,
+        tickets=moved,
+        refunded=set(),
+        owed={owed},
+    )
+    assert organizer.ticket_ids == (owed,)
+
+
+def test_refunding_an_order_in_full_takes_back_the_owed_tickets_money_but_voids_only_the_rest():
+    b = bought([("tty_a", 5000, 3)])
+    owed = b.ticket_ids[1]
+    first = plan(b, RefundAsk(ticket_ids=(owed,)))
+    b = failed(after(b, first), first)
+    whole = plan(b, RefundAsk(), Requester.ORGANIZER, refunded=set(), owed={owed})
+    assert whole.amount == b.order.totals.total
+    assert whole.status_after is OrderStatus.REFUNDED
+    assert set(whole.ticket_ids) == set(b.ticket_ids)
+    assert whole.void_ticket_ids == (b.ticket_ids[0], b.ticket_ids[2])
+    assert whole.restock["tty_a"].units == 2
+    last = plan(b, RefundAsk(ticket_ids=(b.ticket_ids[2],)), refunded={owed}, owed=set())
+    last_then_all = plan(
+        after(b, last), RefundAsk(), Requester.ORGANIZER, refunded={owed}, owed=set()
+    )
+    assert owed not in last_then_all.ticket_ids  # its money went back with a standing refund
 
 
 def test_a_ticket_with_nothing_left_to_refund_is_refused_naming_the_tickets():

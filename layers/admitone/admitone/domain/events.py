@@ -55,6 +55,18 @@ class OrderRefunded(EventData):
     reason: str
 
 
+class RefundFailed(EventData):
+    """Stripe could not pay a refund back: its amount is the order's again, refundable
+    again (its tickets stay void, owed to the buyer)."""
+
+    order_id: str
+    event_id: str
+    refund_id: str
+    amount: int
+    currency: str
+    reason: str
+
+
 class OrderChargedBack(EventData):
     """A dispute was lost: the bank took ``amount`` back; the tickets still valid were
     voided."""
@@ -127,6 +139,7 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "order.cancelled": OrderEnded,
     "order.refunded": OrderRefunded,
     "order.charged_back": OrderChargedBack,
+    "refund.failed": RefundFailed,
     "security.alert": SecurityAlert,
     "ticket.issued": TicketIssued,
     "ticket.transferred": TicketTransferred,

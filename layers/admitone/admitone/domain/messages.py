@@ -410,6 +410,24 @@ def refund_confirmation(
     )
 
 
+def refund_failed(
+    to: str, name: str, *, event_title: str, order_number: str, amount: str
+) -> EmailMessage:
+    return _compose(
+        to,
+        subject=f"Your refund of order {order_number} could not be paid",
+        heading="Your refund did not go through",
+        name=name,
+        blocks=(
+            f"Your bank or card could not take back the refund of {amount} for order "
+            f"{order_number} ({_one_line(event_title)}). Nothing was refunded, and it is "
+            "still yours: you can ask for it again from your order, or the organizer will "
+            "refund it.",
+        ),
+        footer=f"You receive this e-mail because you placed an order with {BRAND}.",
+    )
+
+
 # -------------------------------------------------------------------- layout
 def _compose(
     to: str, *, subject: str, heading: str, name: str, blocks: Sequence[_Block], footer: str

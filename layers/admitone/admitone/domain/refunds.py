@@ -17,6 +17,10 @@ Contract:
   out). An organizer or admin may refund its money, but its seat never goes back on sale.
 - Refunded tickets are void at once; so is every ticket of an order refunded in full.
   Their seats go back on sale while the event is ahead and not cancelled, unless used.
+- A ticket voided by a refund that failed, and taken back by no standing refund, is
+  owed: its seat is gone but its money is still with the order. It is refundable again,
+  by its buyer (while they hold it, within the policy) as by the organizer, and is never
+  voided nor put back on sale a second time.
 """
 
 from __future__ import annotations
@@ -165,6 +169,10 @@ class RefundPlan:
     refunded_after: Components
     status_after: OrderStatus
     fee_returned: int
+    # The tickets whose money the refund takes back (the refund record keeps them, so a
+    # later refund counts them refunded while it stands) ...
+    ticket_ids: tuple[str, ...]
+    # ... and those of them valid until now, voided by it (an owed ticket already is).
     void_ticket_ids: tuple[str, ...]
     reason: RefundReason
     # By ticket type: the voided tickets' seats, back on sale while the event is ahead
@@ -219,13 +227,18 @@ def _check_buyer_policy(
 
 
 def _tickets_to_refund(
-    order: Order, ask: RefundAsk, tickets: Mapping[str, Ticket], *, buyer: bool
+    order: Order,
+    ask: RefundAsk,
+    tickets: Mapping[str, Ticket],
+    owed: Collection[str],
+    *,
+    buyer: bool,
 ) -> tuple[str, ...]:
     live = [
         ticket_id
         for ticket_id in order.ticket_ids
         if ticket_id in tickets
-        and tickets[ticket_id].status is TicketStatus.VALID
+        and _refundable(tickets[ticket_id], owed)
         and (not buyer or tickets[ticket_id].holder_id == order.buyer_id)
     ]
     if ask.ticket_ids is None:  # a buyer's refund of everything they may refund
@@ -239,7 +252,7 @@ def _tickets_to_refund(
         field = f"ticket_ids[{index}]"
         if ticket_id not in order.ticket_ids:
             errors.append(FieldError(field, "not a ticket of this order", "TICKET_NOT_IN_ORDER"))
-        elif tickets[ticket_id].status is not TicketStatus.VALID:
+        elif not _refundable(tickets[ticket_id], owed):
             errors.append(FieldError(field, "already refunded or void", "TICKET_NOT_REFUNDABLE"))
         elif buyer and tickets[ticket_id].holder_id != order.buyer_id:
             raise _not_allowed(
@@ -258,6 +271,10 @@ def _tickets_to_refund(
     return ask.ticket_ids
 
 
+def _refundable(ticket: Ticket, owed: Collection[str]) -> bool:
+    return ticket.status is TicketStatus.VALID or ticket.id in owed
+
+
 def plan_refund(
     order: Order,
     ask: RefundAsk,
@@ -267,11 +284,13 @@ def plan_refund(
     refunded_ticket_ids: Collection[str],
     event_starts_at: datetime,
     now: datetime,
+    owed_ticket_ids: Collection[str] = frozenset(),
 ) -> RefundPlan:
     """What a refund asked by ``requester`` takes back, or why it may not.
 
     ``tickets`` are the order's tickets by id, as read now; ``refunded_ticket_ids`` those
-    of them a standing (not failed) refund took back. Raises ``OrderNotRefundable``
+    of them a standing (not failed) refund took back; ``owed_ticket_ids`` those voided by
+    a refund that failed and taken back by none that stands. Raises ``OrderNotRefundable``
     (the order is not paid), ``RefundNotAllowed`` (buyer policy), ``ValidationFailed``
     (tickets not of the order or already refunded) and ``RefundExceedsRemaining``.
     """
@@ -292,7 +311,7 @@ def plan_refund(
     remaining = paid.minus(before)
     ticket_ids: tuple[str, ...] = ()
     if buyer or ask.ticket_ids is not None:
-        ticket_ids = _tickets_to_refund(order, ask, tickets, buyer=buyer)
+        ticket_ids = _tickets_to_refund(order, ask, tickets, owed_ticket_ids, buyer=buyer)
         amounts = _tickets_part(order, tickets, remaining, ticket_ids, refunded_ticket_ids)
         if amounts.total <= 0:
             raise _exceeds("Nothing of those tickets is left to refund.", "ticket_ids")
@@ -309,19 +328,24 @@ def plan_refund(
     assert amounts.within(remaining), (amounts, remaining)
     after = before.plus(amounts)
     status = status_for(paid, after)
-    void = ticket_ids
-    if status is OrderStatus.REFUNDED:
-        void = tuple(
+    if status is OrderStatus.REFUNDED:  # everything went back: every ticket's money too
+        ticket_ids += tuple(
             ticket_id
             for ticket_id in order.ticket_ids
-            if ticket_id in tickets and tickets[ticket_id].status is TicketStatus.VALID
+            if ticket_id not in ticket_ids
+            and ticket_id in tickets
+            and _refundable(tickets[ticket_id], owed_ticket_ids)
         )
+    void = tuple(
+        ticket_id for ticket_id in ticket_ids if tickets[ticket_id].status is TicketStatus.VALID
+    )
     on_sale_again = ask.reason is not RefundReason.EVENT_CANCELLED and now < event_starts_at
     return RefundPlan(
         amounts=amounts,
         refunded_after=after,
         status_after=status,
         fee_returned=fee_returned(order, before, after),
+        ticket_ids=ticket_ids,
         void_ticket_ids=void,
         reason=ask.reason,
         restock=_restock(order, tickets, void) if on_sale_again else {},
@@ -341,7 +365,7 @@ def _tickets_part(
 
     Earlier amount refunds so take from every such ticket its pro-rata part, and the last
     of them gets exactly the rest. A ticket voided by a refund that failed keeps its place
-    (its money is the organizer's to refund by amount), so no other ticket takes it; and
+    (it is owed: refundable again, by ticket or by amount), so no other ticket takes it; and
     no ticket gets more of a part than it paid for it, which also keeps the fees (paid
     for by no ticket here) and, after an amount refund failed, what it had taken from
     tickets refunded since.

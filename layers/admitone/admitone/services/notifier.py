@@ -18,6 +18,7 @@ What is sent, for which event (times in the event's own time zone):
 - ``ticket.transferred``: the ticket to its new holder, a notice to the former one;
 - ``order.expired`` / ``order.cancelled``: the seats were released, nothing charged;
 - ``order.refunded``: the refund confirmation;
+- ``refund.failed``: the refund could not be paid, and the buyer may ask for it again;
 - ``account.login_throttled``: the owner is told their account is being guessed at.
 
 A QR goes into an e-mail only through ``mailable_qr``: to whom the ticket's version
@@ -171,6 +172,24 @@ def _refunded(data: Mapping[str, Any], now: datetime) -> list[Mail]:
             "refund_confirmation",
             recipient,
             lambda: messages.refund_confirmation(
+                recipient or "",
+                buyer_name(order),
+                event_title=_event(order.event_id).title,
+                order_number=order.number,
+                amount=format_money(int(data["amount"]), str(data["currency"])),
+            ),
+        )
+    ]
+
+
+def _refund_failed(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    order = _order(data["order_id"])
+    recipient = recipient_of(order)
+    return [
+        (
+            "refund_failed",
+            recipient,
+            lambda: messages.refund_failed(
                 recipient or "",
                 buyer_name(order),
                 event_title=_event(order.event_id).title,
@@ -356,6 +375,7 @@ _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], list[Mail]]] = {
     "order.expired": _order_ended,
     "order.cancelled": _order_ended,
     "order.refunded": _refunded,
+    "refund.failed": _refund_failed,
     "account.login_throttled": _login_throttled,
 }
 NOTIFIED_EVENT_TYPES = tuple(_HANDLERS)

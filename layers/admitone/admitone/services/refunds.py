@@ -9,8 +9,8 @@ buyer's allowance for it; never a used ticket's seat), and the ledger: each part
 back from where the sale put it and owed to the buyer. Then Stripe is asked, keyed by
 the refund's id, so a retry never refunds twice. Stripe's word settles it: ``succeeded``
 pays the buyer out of Stripe clearing and announces ``order.refunded``; ``failed`` undoes
-the money (the amount is refundable again; the tickets stay void, as the buyer gave them
-up).
+the money (the amount is refundable again; the tickets stay void, their seats already
+back on sale, and are owed: refundable again by ticket, without a second restock).
 
 Each ticket is voided on the scan count it was judged by (``reissue_op``), as an
 admission counts a scan only on a valid ticket (``admit_op``): a refund and a scan of one
@@ -20,6 +20,11 @@ money back but the seat kept off sale), so a used seat is never put back on sale
 
 A crash between the two steps leaves a pending refund Stripe has not seen: the client's
 retry finds it by its claim and sends it, and so does reconciliation after 10 minutes.
+
+A cancelled event's refund that fails is asked again at once, as a new refund of
+everything left (its own claim per attempt), at most ``CANCELLATION_ATTEMPTS`` times per
+order in all; after that it is only surfaced (``refund.failed``, a warning), left to the
+organizer.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import catalog, table
@@ -41,14 +48,18 @@ from admitone.domain import ledger
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event
 from admitone.domain.errors import DependencyUnavailable, NotFound
+from admitone.domain.events import RefundFailed
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.inventory import Allocation
 from admitone.domain.ledger import Account
 from admitone.domain.orders import Order
 from admitone.domain.payments import ProviderRefund
 from admitone.domain.refunds import (
+    OrderNotRefundable,
     RefundAsk,
+    RefundExceedsRemaining,
     RefundPlan,
+    RefundReason,
     RefundStatus,
     Requester,
     order_party,
@@ -56,7 +67,7 @@ from admitone.domain.refunds import (
     reopen,
 )
 from admitone.domain.tickets import Ticket, TicketStatus
-from admitone.observability import logger
+from admitone.observability import logger, metrics
 from admitone.services import inventory as inventory_service
 
 Op = dict[str, Any]
@@ -64,6 +75,7 @@ MAX_ATTEMPTS = 10
 UNSENT_AFTER = timedelta(minutes=10)
 STRIPE_SUCCEEDED = "succeeded"
 STRIPE_FAILED = frozenset({"failed", "canceled"})
+CANCELLATION_ATTEMPTS = 3
 
 
 def request_refund(
@@ -114,12 +126,14 @@ def refund_order(
         if claimed is not None:
             return send(claimed, now=now)
         tickets = {ticket.id: ticket for ticket in ticket_store.tickets_by_id(order.ticket_ids)}
+        refunded, owed = _tickets_by_refund(order.id)
         plan = plan_refund(
             order,
             ask,
             requester=requester,
             tickets=tickets,
-            refunded_ticket_ids=_refunded_ticket_ids(order.id),
+            refunded_ticket_ids=refunded,
+            owed_ticket_ids=owed,
             event_starts_at=event.starts_at,
             now=now,
         )
@@ -130,7 +144,7 @@ def refund_order(
             venue_id=event.venue_id,
             currency=order.totals.currency,
             amounts=plan.amounts,
-            ticket_ids=plan.void_ticket_ids,
+            ticket_ids=plan.ticket_ids,
             reason=plan.reason,
             status=RefundStatus.PENDING,
             requested_by=requested_by,
@@ -153,16 +167,16 @@ def refund_order(
     raise DependencyUnavailable("The order kept changing; try the refund again.")
 
 
-def _refunded_ticket_ids(order_id: str) -> frozenset[str]:
-    """Tickets whose money a standing refund took back. Read after the order: a refund
-    asked or failed since changed the order's version, so the write fails and this is
-    read again."""
-    return frozenset(
-        ticket_id
-        for refund in money_store.refunds_of_order(order_id)
-        if refund.status is not RefundStatus.FAILED
-        for ticket_id in refund.ticket_ids
-    )
+def _tickets_by_refund(order_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The tickets whose money a standing refund took back, and those owed: voided by a
+    refund that failed and taken back by none that stands. Read after the order: a
+    refund asked or failed since changed the order's version, so the write fails and
+    this is read again."""
+    refunded: set[str] = set()
+    failed: set[str] = set()
+    for refund in money_store.refunds_of_order(order_id):
+        (failed if refund.status is RefundStatus.FAILED else refunded).update(refund.ticket_ids)
+    return frozenset(refunded), frozenset(failed - refunded)
 
 
 def _ask(
@@ -298,15 +312,22 @@ def apply_stripe_refund(stripe_refund: ProviderRefund, *, now: datetime) -> Refu
         if refund is None:
             logger.warning("stripe refund names an unknown refund", extra={"refund_id": refund_id})
             return None
+        cancellation_failed = (
+            refund.reason is RefundReason.EVENT_CANCELLED and stripe_refund.status in STRIPE_FAILED
+        )
         try:
             if stripe_refund.status == STRIPE_SUCCEEDED and refund.status is RefundStatus.PENDING:
                 _succeeded(refund, stripe_refund.id, now)
             elif stripe_refund.status in STRIPE_FAILED and refund.status is not RefundStatus.FAILED:
                 _failed(refund, stripe_refund.id, now)
-            else:
+            elif not cancellation_failed:
                 return refund  # nothing new: still pending, or already applied
         except table.TransactionCancelled:
             continue  # the refund or its order moved meanwhile: read again
+        if cancellation_failed:
+            # Also when Stripe repeats itself: the failure may have committed without its
+            # retry (each attempt is claimed once, so asking twice asks once).
+            _ask_cancellation_again(refund, now)
         return money_store.get_refund(order_id, refund_id)
     raise DependencyUnavailable("The refund kept changing; Stripe's update will be applied again.")
 
@@ -339,7 +360,8 @@ def _succeeded(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
 
 
 def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
-    """Undo the refund's money: the amount is refundable again."""
+    """Undo the refund's money: the amount is refundable again (its tickets are owed),
+    and ``refund.failed`` tells the buyer and the organizer."""
     order = order_store.get_order(refund.order_id)
     assert order is not None
     party = order_party(order, refund.venue_id)
@@ -355,6 +377,14 @@ def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
     )
     if refund.status is RefundStatus.SUCCEEDED:
         undone += ledger.refund_paid(party, refund.id, refund.amount, failed=True)
+    announced = RefundFailed(
+        order_id=refund.order_id,
+        event_id=refund.event_id,
+        refund_id=refund.id,
+        amount=refund.amount,
+        currency=refund.currency,
+        reason=refund.reason.value,
+    )
     table.transact(
         [
             money_store.refund_status_op(
@@ -365,9 +395,54 @@ def _failed(refund: Refund, stripe_refund_id: str, now: datetime) -> None:
             ),
             *ledger_store.book_ops(undone, now=now),
             *guards,
+            outbox_op("refund.failed", announced.model_dump(), now=now),
         ]
     )
+    metrics.add_metric(name="RefundsFailed", unit=MetricUnit.Count, value=1)
     logger.warning("refund failed: its amount is refundable again", extra={"refund_id": refund.id})
+
+
+def _ask_cancellation_again(failed: Refund, now: datetime) -> None:
+    """The failed refund of a cancelled event's order, asked again (after the failure's
+    transaction committed) unless the order's cancellation refunds failed
+    ``CANCELLATION_ATTEMPTS`` times already. Each attempt has its own claim, so a repeat
+    of Stripe's failure asks the same attempt once."""
+    failures = sum(
+        1
+        for refund in money_store.refunds_of_order(failed.order_id)
+        if refund.reason is RefundReason.EVENT_CANCELLED and refund.status is RefundStatus.FAILED
+    )
+    context = {"order_id": failed.order_id, "refund_id": failed.id, "failures": failures}
+    if failures >= CANCELLATION_ATTEMPTS:
+        logger.warning(
+            "cancellation refund failed every attempt: left to the organizer", extra=context
+        )
+        return
+    order = order_store.get_order(failed.order_id)
+    event = catalog.get_event(failed.event_id)
+    assert order is not None  # orders are never deleted
+    assert event is not None  # nor events with orders
+    try:
+        again = refund_order(
+            order,
+            event,
+            RefundAsk(reason=RefundReason.EVENT_CANCELLED),
+            requester=Requester.SYSTEM,
+            requested_by=failed.requested_by,
+            # services/cancellation_refunds.py claims the first attempt as
+            # ``event-cancelled:<event>``; each attempt after it has its own.
+            request_seed=f"event-cancelled:{failed.event_id}:retry:{failures}",
+            now=now,
+        )
+    except (OrderNotRefundable, RefundExceedsRemaining):
+        logger.info("cancellation refund not asked again: refunded since", extra=context)
+        return
+    except DependencyUnavailable:
+        # Nothing was claimed (a refund asked but not sent is reconciliation's to send):
+        # refund.failed told the buyer and the organizer, who refunds what is left.
+        logger.warning("cancellation refund could not be asked again", extra=context)
+        return
+    logger.info("cancellation refund asked again", extra={**context, "again": again.id})
 
 
 def send_unsent(now: datetime, *, limit: int = 50) -> int:
