@@ -12,7 +12,7 @@ from typing import Any
 
 from scripts.devstack import failures
 from scripts.devstack.endpoints import PORTS_HELP
-from scripts.devstack.failures import did_you_mean, read_json_file
+from scripts.devstack.failures import ToolFailure, did_you_mean, read_json_file
 from scripts.devstack.pollers import scheduled_event
 from scripts.devstack.runtime import Runtime
 from scripts.devstack.stack import ROOT, ConsoleSink, LocalStack, Ports
@@ -112,8 +112,13 @@ def main() -> int:
     invoke_parser.add_argument("function", help="the function's logical id in template.yaml")
     invoke_parser.add_argument("event", nargs="?", help="a JSON event file")
     args = parser.parse_args()
-    tool = f"scripts/{args.command}"
-    return failures.main(tool, lambda: run(args) if args.command == "run" else invoke(args))
+    return failures.main(f"scripts/{args.command}", lambda: _command(args))
+
+
+def _command(args: argparse.Namespace) -> int:
+    if not args.template.is_file():
+        raise ToolFailure(f"no template at {args.template}")
+    return run(args) if args.command == "run" else invoke(args)
 
 
 if __name__ == "__main__":

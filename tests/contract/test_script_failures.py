@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +48,11 @@ def ports() -> Ports:
     return Ports(api=free_port(), moto=free_port(), stripe=free_port())
 
 
+RunScript = Callable[..., Outcome]
+
+
 @pytest.fixture
-def run_script(tmp_path: Path, ports: Ports):  # type: ignore[no-untyped-def]
+def run_script(tmp_path: Path, ports: Ports) -> RunScript:
     """Run ``scripts/<name>`` with no ~/.aws, no AWS settings and the chosen ports."""
     home = tmp_path / "home"
     home.mkdir()
@@ -85,7 +88,9 @@ def run_script(tmp_path: Path, ports: Ports):  # type: ignore[no-untyped-def]
         ["ledger-check"],
     ],
 )
-def test_with_no_stack_running_a_tool_says_to_start_it(run_script, ports: Ports, command):
+def test_with_no_stack_running_a_tool_says_to_start_it(
+    run_script: RunScript, ports: Ports, command: list[str]
+):
     outcome = run_script(*command)
 
     assert outcome.status == 2
@@ -94,7 +99,7 @@ def test_with_no_stack_running_a_tool_says_to_start_it(run_script, ports: Ports,
     assert "scripts/run" in outcome.sentence
 
 
-def test_the_demo_with_no_stack_says_so_on_the_configured_port(run_script, ports: Ports):
+def test_the_demo_with_no_stack_says_so_on_the_configured_port(run_script: RunScript, ports: Ports):
     outcome = run_script("demo")
 
     assert outcome.status == 2
@@ -116,7 +121,7 @@ def held_port() -> Iterator[tuple[int, socket.socket]]:
     "variable", ["ADMITONE_API_PORT", "ADMITONE_MOTO_PORT", "ADMITONE_STRIPE_PORT"]
 )
 def test_run_refuses_to_start_on_a_taken_port_and_leaves_its_holder_alone(
-    run_script, held_port: tuple[int, socket.socket], variable: str
+    run_script: RunScript, held_port: tuple[int, socket.socket], variable: str
 ):
     port, holder = held_port
 
@@ -130,14 +135,14 @@ def test_run_refuses_to_start_on_a_taken_port_and_leaves_its_holder_alone(
         holder.accept()
 
 
-def test_invoke_names_a_missing_event_file(run_script, tmp_path: Path):
+def test_invoke_names_a_missing_event_file(run_script: RunScript, tmp_path: Path):
     outcome = run_script("invoke", "HealthFunction", str(tmp_path / "nope.json"))
 
     assert outcome.status == 2
     assert outcome.sentence.endswith(f"the event file {tmp_path / 'nope.json'} does not exist")
 
 
-def test_invoke_names_a_malformed_event_file(run_script, tmp_path: Path):
+def test_invoke_names_a_malformed_event_file(run_script: RunScript, tmp_path: Path):
     event = tmp_path / "event.json"
     event.write_text('{"body": ')
 
@@ -155,7 +160,9 @@ def test_invoke_names_a_malformed_event_file(run_script, tmp_path: Path):
         (["dlq", "redrive", "NotiferDLQ"], "did you mean NotifierDLQ"),
     ],
 )
-def test_an_unknown_name_gets_a_did_you_mean(run_script, command, suggestion):
+def test_an_unknown_name_gets_a_did_you_mean(
+    run_script: RunScript, command: list[str], suggestion: str
+):
     outcome = run_script(*command)
 
     assert outcome.status == 2
@@ -180,7 +187,7 @@ def test_coldstart_names_an_unknown_function():
     assert "no function 'NopeFunction'" in outcome.sentence
 
 
-def test_a_port_variable_that_is_no_port_is_named(run_script):
+def test_a_port_variable_that_is_no_port_is_named(run_script: RunScript):
     outcome = run_script("invoke", "HealthFunction", ADMITONE_MOTO_PORT="moto")
 
     assert outcome.status == 2
@@ -188,7 +195,7 @@ def test_a_port_variable_that_is_no_port_is_named(run_script):
 
 
 @pytest.mark.parametrize("script", ["run", "invoke", "dlq", "ledger-check", "demo"])
-def test_help_lists_the_port_variables(run_script, script: str):
+def test_help_lists_the_port_variables(run_script: RunScript, script: str):
     outcome = run_script(script, "--help")
 
     assert outcome.status == 0
@@ -197,7 +204,7 @@ def test_help_lists_the_port_variables(run_script, script: str):
         assert variable in text
 
 
-def test_dlq_needs_no_aws_account_against_the_local_moto(run_script):
+def test_dlq_needs_no_aws_account_against_the_local_moto(run_script: RunScript):
     # moto alone (the stack's own server) is what scripts/dlq talks to; HOME has no ~/.aws.
     with serving("-m", "scripts.devstack.motoserver", "--port") as moto_url:
         outcome = run_script("dlq", "list", ADMITONE_MOTO_PORT=moto_url.rsplit(":", 1)[1])
