@@ -99,12 +99,22 @@ def test_with_no_stack_running_a_tool_says_to_start_it(
     assert "scripts/run" in outcome.sentence
 
 
-def test_the_demo_with_no_stack_says_so_on_the_configured_port(run_script: RunScript, ports: Ports):
-    outcome = run_script("demo")
+@pytest.mark.parametrize(
+    ("script", "part", "variable"),
+    [
+        ("demo", "api", "ADMITONE_API_PORT"),
+        ("seed", "api", "ADMITONE_API_PORT"),
+        ("mail", "moto", "ADMITONE_MOTO_PORT"),
+    ],
+)
+def test_a_tool_of_the_api_or_the_mail_says_so_on_the_configured_port(
+    run_script: RunScript, ports: Ports, script: str, part: str, variable: str
+):
+    outcome = run_script(script)
 
     assert outcome.status == 2
-    assert f"nothing answers at http://127.0.0.1:{ports.api}" in outcome.sentence.lower()
-    assert "ADMITONE_API_PORT" in outcome.sentence
+    assert f"nothing answers at http://127.0.0.1:{getattr(ports, part)}" in outcome.sentence.lower()
+    assert variable in outcome.sentence
 
 
 @pytest.fixture
@@ -194,7 +204,7 @@ def test_a_port_variable_that_is_no_port_is_named(run_script: RunScript):
     assert outcome.sentence.endswith("ADMITONE_MOTO_PORT is 'moto', not a port number (1-65535)")
 
 
-@pytest.mark.parametrize("script", ["run", "invoke", "dlq", "ledger-check", "demo"])
+@pytest.mark.parametrize("script", ["run", "invoke", "dlq", "ledger-check", "demo", "mail", "seed"])
 def test_help_lists_the_port_variables(run_script: RunScript, script: str):
     outcome = run_script(script, "--help")
 
