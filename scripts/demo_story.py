@@ -7,12 +7,15 @@ payment worker issues the tickets, and one ticket's QR code is written to a PNG.
 token in it is verified against the API's published keys.
 
 Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--out DIR]
+(the URLs default to the ports the ADMITONE_*_PORT variables choose, as scripts/run)
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import secrets
+import socket
 import sys
 import time
 import uuid
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from stripe import StripeClient
@@ -27,6 +31,10 @@ from stripe import StripeClient
 from admitone.adapters.qr import render_png
 from admitone.domain.keys import PublicKeyRing
 from admitone.domain.tokens import verify_ticket_token
+from scripts.devstack import failures
+from scripts.devstack.endpoints import PORTS_HELP, Endpoints, require
+from scripts.devstack.failures import FAILED, ToolFailure
+from scripts.devstack.loopback import client_from
 from scripts.devstack.mailbox import addressed_to, read_server
 
 ORGANIZER = ("organizer@admitone.local", "admitone-dev-password")
@@ -37,8 +45,9 @@ PAID_WITHIN_SECONDS = 60
 MAIL_WITHIN_SECONDS = 120
 
 
-class DemoFailed(Exception):
-    pass
+class DemoFailed(ToolFailure):
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence, FAILED)
 
 
 def say(step: str, detail: str = "") -> None:
@@ -53,10 +62,27 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def fresh_source(api_url: str) -> requests.Session:
+    """Calls to a loopback API from a loopback address of this run's own (the whole
+    127.0.0.0/8 is loopback on Linux): the API limits sign-ins per client address, and a
+    demo run again at once is a new client, not the last run's fifth login. Elsewhere
+    (or for a remote API) the ordinary address."""
+    if urlsplit(api_url).hostname not in {"127.0.0.1", "localhost"}:
+        return requests.Session()
+    octets = (secrets.randbelow(254) + 1, secrets.randbelow(256), secrets.randbelow(254) + 1)
+    address = "127." + ".".join(map(str, octets))
+    with socket.socket() as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            return requests.Session()
+    return client_from(address)
+
+
 class Api:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, session: requests.Session | None = None) -> None:
         self.base = base.rstrip("/")
-        self.session = requests.Session()
+        self.session = session or requests.Session()
         self.token: str | None = None
 
     def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
@@ -102,7 +128,8 @@ class Story:
 
 def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
     now = datetime.now(UTC).replace(microsecond=0)
-    organizer = Api(api_url)
+    source = fresh_source(api_url)
+    organizer = Api(api_url, source)
     organizer.login(*ORGANIZER)
     say("The organizer signs in", ORGANIZER[0])
 
@@ -147,7 +174,7 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
         f"({money(5000)}, 200 seats over 4 shards)",
     )
 
-    buyer = Api(api_url)
+    buyer = Api(api_url, source)
     address = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
     buyer.call("POST", "/auth/register", {"email": address, "password": PASSWORD, "name": "Ada"})
     buyer.call("POST", "/auth/verify-email", {"token": verification_token(moto_url, address)})
@@ -195,7 +222,7 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
     )
 
     keys = PublicKeyRing.from_jwks(
-        requests.get(f"{api_url}/.well-known/jwks.json", timeout=10).json()
+        source.get(f"{api_url}/.well-known/jwks.json", timeout=10).json()
     )
     for ticket in current["tickets"]:
         verify_ticket_token(ticket["qr_token"], keys, event_id=event["id"], now=datetime.now(UTC))
@@ -265,27 +292,30 @@ def describe_scan(answer: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    return failures.main("scripts/demo", _main)
+
+
+def _main() -> int:
+    endpoints = Endpoints.from_environment()
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="scripts/demo",
+        description=__doc__,
+        epilog=PORTS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--api", default="http://127.0.0.1:3000")
-    parser.add_argument("--moto", default="http://127.0.0.1:4566")
-    parser.add_argument("--stripe", default="http://127.0.0.1:8420")
+    parser.add_argument("--api", default=endpoints.api)
+    parser.add_argument("--moto", default=endpoints.moto)
+    parser.add_argument("--stripe", default=endpoints.stripe)
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
     args = parser.parse_args()
-    try:
-        requests.get(f"{args.api}/health", timeout=5)
-    except requests.ConnectionError:
-        print(
-            f"Nothing answers at {args.api}: start the stack with scripts/run first.",
-            file=sys.stderr,
-        )
-        return 2
+    # Every part answers before the demo creates anything.
+    require(args.api, "the API", "ADMITONE_API_PORT (or --api)", "/health")
+    require(args.moto, "moto", "ADMITONE_MOTO_PORT (or --moto)")
+    require(args.stripe, "localstripe", "ADMITONE_STRIPE_PORT (or --stripe)")
     try:
         run(args.api, args.moto, args.stripe, args.out)
     except DemoFailed as failure:
-        print(f"\nThe demo failed: {failure}", file=sys.stderr)
-        return 1
+        raise ToolFailure(f"the demo failed: {failure}", FAILED) from None
     print("\nDone.")
     return 0
 

@@ -22,6 +22,9 @@ from typing import Any
 
 import boto3
 
+from scripts.devstack import failures
+from scripts.devstack.endpoints import PORTS_HELP
+
 ROOT = Path(__file__).resolve().parent.parent
 _BATCH = 10
 
@@ -113,7 +116,10 @@ def redrive(sqs: Any, queue: DeadLetters, limit: int) -> int:
 def _local_queues() -> tuple[Any, list[DeadLetters]]:
     from scripts.devstack.stack import ConsoleSink, LocalStack, Ports  # noqa: PLC0415
 
-    probe = LocalStack(Ports.from_environment(), ConsoleSink(sys.stderr))
+    ports = Ports.from_environment()
+    ports.require_moto()
+    failures.use_local_credentials()
+    probe = LocalStack(ports, ConsoleSink(sys.stderr))
     stack = LocalStack.attach(ROOT / "template.yaml", ROOT, probe.moto_url, probe.stripe_url)
     sqs = boto3.client("sqs", endpoint_url=probe.moto_url, region_name="us-east-1")
 
@@ -139,7 +145,16 @@ def _aws_queues(stack_name: str) -> tuple[Any, list[DeadLetters]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/dlq", description=__doc__.split("\n")[0])
+    return failures.main("scripts/dlq", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/dlq",
+        description=__doc__.split("\n")[0],
+        epilog=PORTS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--aws-stack", help="a deployed stack's name (default: the local stack)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list")
@@ -148,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("queue", help="the DLQ's logical id, e.g. NotifierDLQ")
         command.add_argument("--max", type=int, default=100)
     args = parser.parse_args(argv)
+    if args.command != "list":
+        from scripts.devstack.template import load_template  # noqa: PLC0415
+
+        known = dead_letter_queues(load_template(ROOT / "template.yaml")["Resources"], str)
+        if args.queue not in {queue.name for queue in known}:
+            raise failures.did_you_mean("DLQ", args.queue, (queue.name for queue in known))
     sqs, queues = _aws_queues(args.aws_stack) if args.aws_stack else _local_queues()
     if args.command == "list":
         for queue in queues:
@@ -155,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     chosen = next((q for q in queues if q.name == args.queue), None)
     if chosen is None:
-        print(f"no DLQ {args.queue}; one of: {', '.join(q.name for q in queues)}", file=sys.stderr)
-        return 2
+        raise failures.did_you_mean("DLQ", args.queue, (q.name for q in queues))
     if args.command == "show":
         for message in show(sqs, chosen, args.max):
             received = message["Attributes"].get("ApproximateReceiveCount")

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from admitone.domain import ledger
 from admitone.domain.ledger import venue_fee
 from admitone.domain.refunds import RefundStatus
+from scripts.devstack import failures
+from scripts.devstack.endpoints import PORTS_HELP
 
 if TYPE_CHECKING:
     from admitone.adapters.dynamo.money import Payout, Refund
@@ -216,22 +218,25 @@ def local_table() -> str:
     """The running local stack's table (and the environment that reaches it)."""
     from scripts.devstack.stack import ConsoleSink, LocalStack, Ports  # noqa: PLC0415
 
-    probe = LocalStack(Ports.from_environment(), ConsoleSink(sys.stderr))
+    ports = Ports.from_environment()
+    ports.require_moto()
+    probe = LocalStack(ports, ConsoleSink(sys.stderr))
     stack = LocalStack.attach(ROOT / "template.yaml", ROOT, probe.moto_url, probe.stripe_url)
     os.environ["AWS_ENDPOINT_URL"] = probe.moto_url
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ):
-        os.environ.setdefault(name, value)
+    failures.use_local_credentials()
     return stack.physical_name("Table")
 
 
 def main(argv: list[str] | None = None) -> int:
+    return failures.main("scripts/ledger-check", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
-        prog="scripts/ledger-check", description=__doc__.split("\n")[0]
+        prog="scripts/ledger-check",
+        description=__doc__.split("\n")[0],
+        epilog=PORTS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--table", help="a deployed table's name (default: the local stack's)")
     args = parser.parse_args(argv)

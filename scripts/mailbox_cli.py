@@ -20,6 +20,7 @@ from typing import TextIO
 import requests
 
 from scripts.devstack.endpoints import PORTS_HELP, Endpoints, StackNotRunning, require
+from scripts.devstack.failures import ToolFailure
 from scripts.devstack.mailbox import SentMail, addressed_to, newest_first, read_server
 
 POLL_SECONDS = 1.0
@@ -111,9 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         seen = show(lambda: _read(moto), args.to, args.limit, sys.stdout)
         if args.follow:
             follow(lambda: _read(moto), args.to, seen, sys.stdout)
-    except StackNotRunning as stopped:
+    except ToolFailure as stopped:  # the stack is not running, or a port variable is wrong
         print(stopped, file=sys.stderr)
-        return 2
+        return stopped.status
     except KeyboardInterrupt:
         return 0
     return 0

@@ -37,6 +37,8 @@ from typing import Any
 from admitone.http.idempotency import IdempotencyGuard
 from admitone.http.problems import ERRORS_EXTENSION, PROBLEM_SCHEMA, error_response
 from admitone.http.security import ACCESS_SCHEME, SECURITY_SCHEMES
+from scripts.devstack import failures
+from scripts.devstack.failures import FAILED, ToolFailure
 from scripts.devstack.template import HttpRoute, Stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,19 +234,25 @@ def render(document: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    return failures.main("scripts/openapi", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/openapi",
+        description=__doc__.split("\n\n", 1)[0],
+        epilog="Needs no running stack (the ADMITONE_*_PORT variables do not apply).",
+    )
     parser.add_argument("--check", action="store_true", help="fail when openapi.json is stale")
     args = parser.parse_args(argv)
     try:
         text = render(build())
     except ContractError as error:
-        print(f"openapi: {error}", file=sys.stderr)
-        return 1
+        raise ToolFailure(str(error), FAILED) from None
     target = ROOT / DOCUMENT
     if args.check:
         if not target.exists() or target.read_text() != text:
-            print(f"openapi: {DOCUMENT} is stale; run scripts/openapi", file=sys.stderr)
-            return 1
+            raise ToolFailure(f"{DOCUMENT} is stale; run scripts/openapi", FAILED)
         return 0
     target.write_text(text)
     document = json.loads(text)

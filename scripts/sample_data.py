@@ -24,7 +24,8 @@ import requests
 
 from admitone.domain.jwt_tokens import Role
 from scripts.demo_story import Api, DemoFailed, iso, money
-from scripts.devstack.endpoints import PORTS_HELP, Endpoints, StackNotRunning, require
+from scripts.devstack.endpoints import PORTS_HELP, Endpoints, require
+from scripts.devstack.failures import ToolFailure
 from scripts.devstack.seed import ACCOUNTS, DEFAULT_PASSWORD
 
 ORGANIZER = next(email for email, (_, roles) in ACCOUNTS.items() if Role.ORGANIZER in roles)
@@ -167,9 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "with ADMITONE_DEV_PASSWORD, set the same here."
             ) from None
         outcome = seed(api, datetime.now(UTC))
-    except StackNotRunning as stopped:
+    except ToolFailure as stopped:  # the stack is not running, or a port variable is wrong
         print(stopped, file=sys.stderr)
-        return 2
+        return stopped.status
     except requests.RequestException as lost:
         print(f"The API stopped answering half-way ({type(lost).__name__}).", file=sys.stderr)
         return 1

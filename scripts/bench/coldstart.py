@@ -37,6 +37,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.devstack import failures
+from scripts.devstack.failures import FAILED, ToolFailure
 from scripts.devstack.template import ACCOUNT_ID, REGION, FunctionSpec, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +169,8 @@ def _probe(
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"{spec.logical_id}: import failed\n{done.stderr[-3000:]}")
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ToolFailure(f"{spec.logical_id}: its handler does not import ({last})", FAILED)
     init_ms, modules = done.stdout.split()
     return Run(float(init_ms), int(modules), done.stderr)
 
@@ -254,8 +257,25 @@ def report(results: list[Result], runs: int, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+# What one measured interpreter start costs, fast machine to slow, to say up front how
+# long a run takes.
+_SECONDS_PER_PROBE = (0.8, 2.0)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return failures.main("coldstart", lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench.coldstart",
+        description=__doc__.splitlines()[0],
+        epilog="Needs no running stack (the ADMITONE_*_PORT variables do not apply).",
+    )
     parser.add_argument("functions", nargs="*", help="logical ids (default: all in the template)")
     parser.add_argument("--runs", type=int, default=RUNS, help="fresh processes per figure")
     parser.add_argument(
@@ -269,7 +289,20 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     modes = ["off", "on"] if args.tracing == "both" else [args.tracing]
     stacks = {mode: load_stack(parameters={"Tracing": TRACING[mode]}) for mode in modes}
-    function_ids = args.functions or stacks[modes[0]].function_ids()
+    known = stacks[modes[0]].function_ids()
+    for name in args.functions:
+        if name not in known:
+            raise failures.did_you_mean("function", name, known)
+    function_ids = args.functions or known
+    starts = len(function_ids) * len(modes) * (2 * args.runs + 4)
+    print(
+        f"coldstart: {len(function_ids)} function(s) x {len(modes)} tracing mode(s), "
+        f"{starts} fresh interpreters in all, which takes "
+        f"{' to '.join(_duration(starts * cost) for cost in _SECONDS_PER_PROBE)}"
+        + ("" if args.functions else " (name functions, e.g. HealthFunction, to measure fewer)"),
+        file=sys.stderr,
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="admitone-coldstart-") as tmp:
         scratch = Path(tmp)
         results = []
@@ -279,7 +312,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"measuring {label} ...", file=sys.stderr, flush=True)
                 results.append(measure(stack.function(function_id), args.runs, scratch, label))
     print(report(results, args.runs, time.perf_counter() - started))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

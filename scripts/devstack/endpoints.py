@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import requests
 
+from scripts.devstack.failures import ToolFailure
 from scripts.devstack.stack import Ports
 
 _DEFAULTS = Ports()
@@ -18,9 +19,8 @@ environment (set them as for scripts/run):
   ADMITONE_STRIPE_PORT  localstripe's port (default {_DEFAULTS.stripe})"""
 
 
-class StackNotRunning(Exception):
-    """Nothing answers where the stack should (or its ports are not numbers); the
-    message is the sentence to print."""
+class StackNotRunning(ToolFailure):
+    """Nothing answers where the stack should; the message is the sentence to print."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,7 @@ class Endpoints:
 
     @classmethod
     def from_environment(cls) -> Endpoints:
-        try:
-            ports = Ports.from_environment()
-        except ValueError:
-            raise StackNotRunning(
-                "ADMITONE_API_PORT, ADMITONE_MOTO_PORT and ADMITONE_STRIPE_PORT must be "
-                "port numbers."
-            ) from None
+        ports = Ports.from_environment()
         return cls(
             api=f"http://127.0.0.1:{ports.api}",
             moto=f"http://127.0.0.1:{ports.moto}",

@@ -16,6 +16,13 @@ from typing import IO, Any
 
 import requests
 
+from scripts.devstack.failures import (
+    FAILED,
+    ToolFailure,
+    port_setting,
+    refuse_taken_ports,
+    require_stack,
+)
 from scripts.devstack.gateway import Gateway, serve
 from scripts.devstack.pollers import ScheduleClock, SqsPoller, StreamPoller
 from scripts.devstack.provision import Provisioner
@@ -35,10 +42,22 @@ class Ports:
     @classmethod
     def from_environment(cls) -> Ports:
         return cls(
-            api=int(os.environ.get("ADMITONE_API_PORT", cls.api)),
-            moto=int(os.environ.get("ADMITONE_MOTO_PORT", cls.moto)),
-            stripe=int(os.environ.get("ADMITONE_STRIPE_PORT", cls.stripe)),
+            api=port_setting("ADMITONE_API_PORT", cls.api),
+            moto=port_setting("ADMITONE_MOTO_PORT", cls.moto),
+            stripe=port_setting("ADMITONE_STRIPE_PORT", cls.stripe),
         )
+
+    def settings(self) -> list[tuple[str, int]]:
+        """Each port with the variable that chooses it."""
+        return [
+            ("ADMITONE_API_PORT", self.api),
+            ("ADMITONE_MOTO_PORT", self.moto),
+            ("ADMITONE_STRIPE_PORT", self.stripe),
+        ]
+
+    def require_moto(self) -> None:
+        """Fail in one sentence unless the local stack's moto answers."""
+        require_stack([("moto", "ADMITONE_MOTO_PORT", self.moto)])
 
 
 class ConsoleSink:
@@ -76,6 +95,26 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
 
 
+def wait_until_listening(
+    name: str, process: subprocess.Popen[bytes], log_path: Path, port: int, timeout: float = 60
+) -> None:
+    """Until ``process`` says it listens on ``port``: its own word, written once its bind
+    succeeded, so that another program answering there is never taken for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            lines = log_path.read_text(errors="replace").strip().splitlines()
+            raise ToolFailure(
+                f"{name} stopped at start ({lines[-1] if lines else 'no output'}); "
+                f"its log is {log_path}",
+                FAILED,
+            )
+        if f"listening on http://127.0.0.1:{port}" in log_path.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise ToolFailure(f"{name} did not start listening within {timeout:.0f} s", FAILED)
+
+
 @dataclass
 class LocalStack:
     ports: Ports
@@ -103,28 +142,38 @@ class LocalStack:
 
     def _spawn(self, name: str, module: str, port: int) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(exist_ok=True)
-        log = (self.log_dir / f"{module.rsplit('.', 1)[-1]}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", module, "--port", str(port)],
-            cwd=self.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        log_path = self.log_dir / f"{module.rsplit('.', 1)[-1]}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", module, "--port", str(port)],
+                cwd=self.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         self.process_names.append(name)
-        wait_for_port(port, process)
+        wait_until_listening(name, process, log_path, port)
         return process
 
     def start(self) -> None:
+        # Before anything starts or writes: a taken port is another program's (maybe
+        # another stack's), which this one must never provision into or log over.
+        refuse_taken_ports(self.ports.settings())
         self._spawn("moto", "scripts.devstack.motoserver", self.ports.moto)
         self.sink("moto", f"listening on {self.moto_url}")
         self._spawn("localstripe", "scripts.devstack.stripeserver", self.ports.stripe)
         self.sink("localstripe", f"listening on {self.stripe_url}")
         self.stack = self.attach(self.template_path, self.root, self.moto_url, self.stripe_url)
         self.runtime = Runtime(self.stack, aws_endpoint=self.moto_url, sink=self.sink)
-        self.server: ThreadingHTTPServer = serve(
-            Gateway(self.stack, self.runtime), "127.0.0.1", self.ports.api
-        )
+        try:
+            self.server: ThreadingHTTPServer = serve(
+                Gateway(self.stack, self.runtime), "127.0.0.1", self.ports.api
+            )
+        except OSError as error:
+            raise ToolFailure(
+                f"the API cannot listen on 127.0.0.1:{self.ports.api} ({error.strerror}); "
+                "set ADMITONE_API_PORT to a free port"
+            ) from None
         self._start_sources()
         self._register_stripe_webhook()
         if self.template_path == ROOT / "template.yaml":

@@ -25,8 +25,14 @@ def main() -> None:
     resources.Store.dump_to_disk = lambda self, *a, **k: None  # type: ignore[method-assign]
     resources.Store.try_load_from_disk = lambda self, *a, **k: None  # type: ignore[method-assign]
     app = stripe_extensions.install()
-    print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None)
+    # Said once the port is bound (run_app prints after its sites start): the stack
+    # waits for these words, not for any answer on the port.
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        print=lambda _: print(f"localstripe listening on http://127.0.0.1:{args.port}", flush=True),
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -109,3 +110,26 @@ def test_the_gate_admits_once_even_when_two_devices_race(
 
 def test_the_ledger_agrees_with_the_business_records_after_the_demo(stack: LocalStack):
     assert_ledger_check_passes(stack)
+
+
+def test_the_demo_runs_again_at_once(
+    stack: LocalStack, story: demo_story.Story, tmp_path_factory: pytest.TempPathFactory
+):
+    # As after two runs a moment ago: this machine's usual address has used up this
+    # minute's sign-ins (RULES §16: auth 5/min per IP).
+    for _ in range(10):
+        spent = requests.post(
+            f"{stack.api_url}/auth/password/forgot",
+            json={"email": f"{uuid.uuid4().hex}@example.com"},
+            timeout=30,
+        )
+        if spent.status_code == 429:
+            break
+    assert spent.status_code == 429
+
+    again = demo_story.run(
+        stack.api_url, stack.moto_url, stack.stripe_url, tmp_path_factory.mktemp("again")
+    )
+
+    assert again.order["status"] == "paid"
+    assert [scan["result"] for scan in again.scans] == ["admitted", "already_used"]
