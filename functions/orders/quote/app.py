@@ -3,7 +3,7 @@ voucher codes are limited per client and event (429 VOUCHER_ATTEMPTS_EXCEEDED)."
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,7 +34,7 @@ class QuoteRequest(BaseModel):
 
 
 @app.post("/quotes", openapi_extensions=documented(404, 409, 503))
-def post_quote(request: Annotated[QuoteRequest, Body()]) -> dict[str, Any]:
+def post_quote(request: Annotated[QuoteRequest, Body()]) -> QuoteView:
     items = [CartItem(i.ticket_type_id, i.quantity) for i in request.items]
     priced = price_cart(
         request.event_id,
@@ -42,7 +42,7 @@ def post_quote(request: Annotated[QuoteRequest, Body()]) -> dict[str, Any]:
         voucher_code=request.voucher_code,
         client=client_of(app.current_event.raw_event),
     )
-    return QuoteView.of(priced.quote, priced.voucher_code).model_dump(mode="json")
+    return QuoteView.of(priced.quote, priced.voucher_code)
 
 
 handler = http_handler(app)
