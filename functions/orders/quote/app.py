@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.checkout import CartItem
+from admitone.http.inputs import VoucherCode
 from admitone.http.problems import documented
 from admitone.http.rate_limiting import client_of
 from admitone.http.resolver import http_handler, http_resolver
@@ -30,7 +31,7 @@ class QuoteRequest(BaseModel):
 
     event_id: str = Field(min_length=1, max_length=64)
     items: list[CartItemInput] = Field(min_length=1, max_length=20)
-    voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
+    voucher_code: VoucherCode | None = None
 
 
 @app.post("/quotes", openapi_extensions=documented(404, 409, 503))
