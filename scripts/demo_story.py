@@ -199,7 +199,7 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
     say(
         "The buyer orders them: the seats are held",
         f"order {order['order_number']} ({order['order_id']}), {order['status']}, total "
-        f"{money(order['totals']['total'])}, held until {order['hold_expires_at']}; "
+        f"{money(order['totals']['total_cents'])}, held until {order['hold_expires_at']}; "
         f"PaymentIntent {intent_id}",
     )
 

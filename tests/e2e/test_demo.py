@@ -74,7 +74,7 @@ def test_the_confirmation_email_arrives_within_five_seconds(
     assert {decode_png(png) for png in mail.images.values()} == tokens
     assert story.order["order_number"] in mail.text
     totals = story.order["totals"]
-    amounts = [totals["subtotal"], totals["platform_fee"], totals["total"]]
+    amounts = [totals["subtotal_cents"], totals["platform_fee_cents"], totals["total_cents"]]
     amounts += [tax["amount_cents"] for tax in totals["taxes"]]
     for cents in amounts:
         assert format_money(cents, totals["currency"]) in mail.text

@@ -114,7 +114,7 @@ def test_a_lost_dispute_reaches_the_venues_books_and_the_ledger_still_balances(
     )
     [opened] = dispute_books(closed=False)
     assert (opened["kind"], opened["refs"]["order_id"]) == ("dispute_opened", order_id)
-    assert organizer.call("GET", f"/venues/{venue_id}/balance")["reserved"] > 0
+    assert organizer.call("GET", f"/venues/{venue_id}/balance")["reserved_cents"] > 0
 
     lost = stripe.v1.disputes.update(
         dispute.id, params={"evidence": {"uncategorized_text": "losing_evidence"}}

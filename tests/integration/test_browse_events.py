@@ -231,6 +231,8 @@ def test_published_events_are_listed_by_start_time_and_drafts_never(api: Api, ca
         "venue_id": "ven_01JDQ3Z8K4M2N6P8R0T2V4X6Z0",
         "min_price_cents": 2500,
         "max_price_cents": 5000,
+        "min_all_in_price_cents": 2500 + 205,  # the starter tier's 8.2 % platform fee
+        "max_all_in_price_cents": 5000 + 410,
         "currency": "USD",
     }
 
@@ -539,6 +541,7 @@ def test_detail_shows_visible_ticket_types_with_live_availability(api: Api, cata
         "id": general["ticket_type_id"],
         "name": "General",
         "price_cents": 4500,
+        "all_in_price_cents": 4500 + 369,  # the starter tier's 8.2 % platform fee
         "currency": "USD",
         "max_per_order": 4,
         "sales_start": event["sales_start"],

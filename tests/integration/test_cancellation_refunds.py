@@ -127,10 +127,10 @@ def test_fifty_paid_orders_are_refunded_in_full_exactly_once_despite_a_crash(
     tickets = ticket_store.tickets_by_id([h.tickets[0]["id"] for h in holders])
     assert {ticket.status for ticket in tickets} == {TicketStatus.VOID}
     assert (
-        progress["amount_refunded"]
+        progress["refunded_cents"]
         == sum(order(h.order_id).totals.total for h in holders) - (refunded.json()["amount_cents"])
     )
-    assert balance(shop)["pending"] == 0
+    assert balance(shop)["pending_cents"] == 0
     # The ticket refunded before the cancellation went back on sale; after it, none does.
     assert shop.seats() == (51, 0, 49)
     assert_ledger_balances()
@@ -213,11 +213,11 @@ def test_a_payment_that_lands_on_a_cancelled_event_is_refunded_in_full_and_issue
     assert (after.status, after.status_reason) == (OrderStatus.REFUNDED, "event_cancelled")
     assert after.ticket_ids == ()
     assert [int(r.amount) for r in stripe_refunds(placed["order_id"])] == [
-        placed["totals"]["total"]
+        placed["totals"]["total_cents"]
     ]
     assert shop.seats() == (100, 0, 0)
     assert order_store.buyer_standing(after.buyer_id, shop.event_id).tickets == 0
-    assert balance(shop)["pending"] == 0
+    assert balance(shop)["pending_cents"] == 0
     assert ledger_check().differences == []  # nothing was booked: no sale, no refund
 
 
@@ -242,10 +242,10 @@ def test_cancelling_ends_the_orders_awaiting_payment_and_refunds_one_paid_meanwh
     assert (refunded.status, refunded.status_reason) == (OrderStatus.REFUNDED, "event_cancelled")
     assert refunded.ticket_ids == ()
     assert [int(r.amount) for r in stripe_refunds(paid_unheard["order_id"])] == [
-        paid_unheard["totals"]["total"]
+        paid_unheard["totals"]["total_cents"]
     ]
     assert shop.seats() == (100, 0, 0)
-    assert balance(shop)["pending"] == 0
+    assert balance(shop)["pending_cents"] == 0
 
     # Its webhook arriving later changes nothing.
     late = stripe_event(

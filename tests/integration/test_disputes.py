@@ -88,7 +88,7 @@ def test_a_lost_dispute_charges_the_order_back_and_voids_its_tickets(aws, shop, 
             "currency": "USD",
             "void_ticket_ids": [still_valid["id"]],
         }
-        assert balance(shop)["reserved"] == 0
+        assert balance(shop)["reserved_cents"] == 0
         assert_ledger_balances()
     finally:
         receiver.server.shutdown()

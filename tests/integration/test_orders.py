@@ -47,11 +47,15 @@ def test_an_order_holds_its_seats_and_opens_a_payment_intent_for_its_total(shop:
     assert order["status"] == "pending_payment"
     assert order["order_number"].startswith(f"A1-{datetime.now(UTC).year}-")
     totals = order["totals"]
-    assert (totals["subtotal"], totals["discount"], totals["currency"]) == (10000, 0, "USD")
-    assert totals["total"] == (
-        totals["subtotal"]
-        + totals["platform_fee"]
-        + totals["nft_fee"]
+    assert (totals["subtotal_cents"], totals["discount_cents"], totals["currency"]) == (
+        10000,
+        0,
+        "USD",
+    )
+    assert totals["total_cents"] == (
+        totals["subtotal_cents"]
+        + totals["platform_fee_cents"]
+        + totals["nft_fee_cents"]
         + sum(t["amount_cents"] for t in totals["taxes"])
     )
     hold_ends = datetime.fromisoformat(order["hold_expires_at"])
@@ -59,7 +63,7 @@ def test_an_order_holds_its_seats_and_opens_a_payment_intent_for_its_total(shop:
     assert held(shop) == (8, 2, 0)
 
     intent = stripe_client().v1.payment_intents.retrieve(order["payment"]["payment_intent_id"])
-    assert (intent.amount, intent.currency) == (totals["total"], "usd")
+    assert (intent.amount, intent.currency) == (totals["total_cents"], "usd")
     assert intent.metadata["order_id"] == order["order_id"]
     assert order["payment"]["client_secret"] == intent.client_secret
 
@@ -236,7 +240,7 @@ def test_a_voucher_use_is_spent_by_an_order_and_returned_by_its_cancellation(sho
     assert created.status == 201, created.body
     _, first = shop.buyer()
     order = shop.order(first, {"ga": 1}, voucher_code="once").json()
-    assert order["totals"]["discount"] == 500
+    assert order["totals"]["discount_cents"] == 500
     _, second = shop.buyer()
     assert shop.order(second, {"ga": 1}, voucher_code="ONCE").status in (409, 422)
     shop.api.post(f"/orders/{order['order_id']}/cancel", token=first)

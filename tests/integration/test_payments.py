@@ -189,7 +189,7 @@ def test_a_payment_after_expiry_with_no_seats_left_is_refunded_once(aws: AwsStac
         "late_payment_no_inventory",
     )
     refunds = stripe_client().v1.refunds.list(params={"payment_intent": pi}).data
-    assert [r.amount for r in refunds] == [order["totals"]["total"]]
+    assert [r.amount for r in refunds] == [order["totals"]["total_cents"]]
     assert shop.seats() == (0, 4, 0)
     assert outbox_of(order["order_id"]) == ["order.expired", "order.refunded"]
 
@@ -225,7 +225,7 @@ def test_a_payment_for_tickets_that_cannot_be_issued_is_refunded_and_frees_its_s
     assert (after.status, after.status_reason) == (OrderStatus.REFUNDED, "tickets_not_issuable")
     assert after.ticket_ids == ()
     refunds = stripe_client().v1.refunds.list(params={"payment_intent": pi}).data
-    assert [r.amount for r in refunds] == [order["totals"]["total"]]
+    assert [r.amount for r in refunds] == [order["totals"]["total_cents"]]
     assert shop.seats() == (4, 0, 0)
     assert order_store.buyer_standing(after.buyer_id, shop.event_id).tickets == 0
     assert outbox_of(order["order_id"])[-1] == "order.refunded"

@@ -129,3 +129,30 @@ def test_carts_over_the_limits_are_refused(api, aws, items, status, code):
 def test_the_sample_quote_names_an_event_that_does_not_exist(aws):
     response = aws.invoke_sample("QuoteFunction", "ok")
     assert response["statusCode"] == 404
+
+
+@pytest.mark.parametrize("nft", [False, True], ids=["fees", "fees-and-nft"])
+def test_every_shown_price_comes_with_its_all_in_price(api, aws, nft):
+    # FTC live-event fee rule: the price shown includes every mandatory fee; tax may
+    # come on top. So the all-in price is what a quote of one such ticket charges
+    # before tax, wherever a buyer sees the price: the event page and the search.
+    event_id, types = on_sale(api, aws, city="Franklin", nft=nft)
+    one = api.post(
+        "/quotes", {"event_id": event_id, "items": [{"ticket_type_id": types["ga"], "quantity": 1}]}
+    ).json()
+    before_tax = one["total_cents"] - sum(tax["amount_cents"] for tax in one["taxes"])
+    assert before_tax == 5000 + 410 + (50 if nft else 0)
+
+    shown = api.get(f"/events/{event_id}").json()
+    [ga] = shown["ticket_types"]  # VIP is hidden
+    assert (ga["price_cents"], ga["all_in_price_cents"]) == (5000, before_tax)
+    assert (shown["min_all_in_price_cents"], shown["max_all_in_price_cents"]) == (
+        before_tax,
+        before_tax,
+    )
+    listed = api.get("/events?city=Franklin").json()["events"]
+    [summary] = [event for event in listed if event["id"] == event_id]
+    assert (summary["min_all_in_price_cents"], summary["max_all_in_price_cents"]) == (
+        before_tax,
+        before_tax,
+    )

@@ -108,7 +108,7 @@ def test_a_buyer_refunds_one_of_three_tickets_and_gets_exactly_its_share(shop):
     assert [e["amount_cents"] for e in venue_entries] == [PRICE]
     fee = percent_of(3 * PRICE, 820)
     fee_back = fee * PRICE // (3 * PRICE)
-    assert balance(shop)["pending"] == (3 * PRICE - fee) - (PRICE - fee_back)
+    assert balance(shop)["pending_cents"] == (3 * PRICE - fee) - (PRICE - fee_back)
     assert_ledger_balances()
 
     # Its seat is back on sale, and the buyer may buy one more again.
@@ -198,7 +198,7 @@ def test_the_organizer_refunds_everything_left_fees_included_by_default(shop):
     seen = shop.api.get(f"/orders/{holder.order_id}", token=holder.token).json()
     assert seen["status"] == "refunded"
     assert {t["status"] for t in seen["tickets"]} == {"void"}
-    assert balance(shop)["pending"] == 0
+    assert balance(shop)["pending_cents"] == 0
     assert_ledger_balances()
 
 

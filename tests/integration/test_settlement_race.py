@@ -59,7 +59,7 @@ def test_a_refund_booked_while_settlement_reads_the_pending_shards_is_not_lost(
                     shop.api, holder.order_id, shop.organizer_token, {"amount_cents": REFUND}
                 )
             assert refunded.status == 201, refunded.body
-            interleaved[0] = balance(shop)["pending"]
+            interleaved[0] = balance(shop)["pending_cents"]
             aws.use_function("SettlementCronFunction")
         return read
 
@@ -74,5 +74,5 @@ def test_a_refund_booked_while_settlement_reads_the_pending_shards_is_not_lost(
     after_refund = interleaved[0]
     assert 0 < after_refund < 2 * PRICE
     after = balance(shop)
-    assert (after["pending"], after["available"]) == (0, after_refund)
+    assert (after["pending_cents"], after["available_cents"]) == (0, after_refund)
     assert_ledger_balances()

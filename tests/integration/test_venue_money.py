@@ -109,11 +109,11 @@ def test_proceeds_stay_pending_until_48_hours_after_the_event_then_become_availa
     buy(shop, 2)
     assert balance(shop) | {"risk_level": None} == {
         "currency": "USD",
-        "pending": proceeds(2),
-        "available": 0,
-        "reserved": 0,
-        "required_reserve": 0,
-        "payable": 0,
+        "pending_cents": proceeds(2),
+        "available_cents": 0,
+        "reserved_cents": 0,
+        "required_reserve_cents": 0,
+        "payable_cents": 0,
         "risk_level": None,
     }
     assert settle(aws, shop, hours_after_end=47.9) == 0
@@ -121,9 +121,9 @@ def test_proceeds_stay_pending_until_48_hours_after_the_event_then_become_availa
     assert settle(aws, shop, hours_after_end=49) == 0  # once
 
     after = balance(shop)
-    assert (after["pending"], after["available"]) == (0, proceeds(2))
-    assert after["required_reserve"] == percent_of(proceeds(2), 1000)  # medium risk
-    assert after["payable"] == proceeds(2) - after["required_reserve"]
+    assert (after["pending_cents"], after["available_cents"]) == (0, proceeds(2))
+    assert after["required_reserve_cents"] == percent_of(proceeds(2), 1000)  # medium risk
+    assert after["payable_cents"] == proceeds(2) - after["required_reserve_cents"]
     assert [t["kind"] for t in ledger_page(shop)].count("settlement") == 1
     assert_ledger_balances()
 
@@ -134,15 +134,15 @@ def test_a_refund_after_settlement_comes_out_of_the_available_balance(aws, shop)
     response = ask_refund(shop.api, holder.order_id, shop.organizer_token, {"amount_cents": 1000})
     assert response.status == 201, response.body
     after = balance(shop)
-    assert after["pending"] == 0
-    assert after["available"] < proceeds(2)
+    assert after["pending_cents"] == 0
+    assert after["available_cents"] < proceeds(2)
     assert_ledger_balances()
 
 
 def test_payouts_keep_to_the_minimum_the_payable_balance_and_the_daily_limit(aws, shop):
     buy(shop, 4)
     settle(aws, shop, hours_after_end=49)
-    payable = balance(shop)["payable"]
+    payable = balance(shop)["payable_cents"]
     assert payable > 5_000_000
 
     too_small = payout(shop, 9_999)
@@ -175,7 +175,7 @@ def test_payouts_keep_to_the_minimum_the_payable_balance_and_the_daily_limit(aws
 
     listed = shop.api.get(f"/venues/{venue_of(shop)}/payouts", token=shop.organizer_token).json()
     assert [p["amount_cents"] for p in listed["payouts"]] == [1_000_000, 4_000_000]
-    assert balance(shop)["available"] == proceeds(4) - 5_000_000
+    assert balance(shop)["available_cents"] == proceeds(4) - 5_000_000
     assert_ledger_balances()
 
 
@@ -205,16 +205,19 @@ def test_paying_out_all_that_is_payable_keeps_the_whole_reserve_back(aws, shop):
     settle(aws, shop, hours_after_end=49)
     reserve = percent_of(proceeds(1), 1000)  # medium: 10 % of the proceeds settled
     first = balance(shop)
-    assert (first["required_reserve"], first["payable"]) == (reserve, proceeds(1) - reserve)
+    assert (first["required_reserve_cents"], first["payable_cents"]) == (
+        reserve,
+        proceeds(1) - reserve,
+    )
 
-    assert payout(shop, first["payable"]).status == 201
+    assert payout(shop, first["payable_cents"]).status == 201
 
     after = balance(shop)
-    assert after["available"] == reserve
-    assert (after["required_reserve"], after["payable"]) == (reserve, 0)
+    assert after["available_cents"] == reserve
+    assert (after["required_reserve_cents"], after["payable_cents"]) == (reserve, 0)
     refused = payout(shop, 10_000)
     assert (refused.status, refused.json()["code"]) == (422, "PAYOUT_EXCEEDS_PAYABLE")
-    assert balance(shop)["available"] == reserve
+    assert balance(shop)["available_cents"] == reserve
     assert_ledger_balances()
 
 
@@ -222,7 +225,7 @@ def test_paying_out_all_that_is_payable_keeps_the_whole_reserve_back(aws, shop):
 def test_ten_concurrent_payouts_never_pass_the_payable_balance_or_the_daily_limit(aws, shop):
     buy(shop, 4)
     settle(aws, shop, hours_after_end=49)
-    payable = balance(shop)["payable"]
+    payable = balance(shop)["payable_cents"]
     owner = Principal(
         user_id=new_id(Prefix.USER), roles=frozenset({Role.ADMIN}), email="a@example.com"
     )
@@ -246,7 +249,7 @@ def test_ten_concurrent_payouts_never_pass_the_payable_balance_or_the_daily_limi
     assert payable >= 4 * amount
     assert outcomes.count("paid") == 3
     assert outcomes.count("daily limit") == 7
-    assert balance(shop)["available"] == proceeds(4) - 3 * amount
+    assert balance(shop)["available_cents"] == proceeds(4) - 3 * amount
     assert_ledger_balances()
 
 
@@ -260,11 +263,11 @@ def test_a_dispute_freezes_its_amount_until_closed_and_a_lost_one_is_written_off
     stripe_webhook(aws, "charge.dispute.created", dispute_object(won.order_id, amount))  # again
     frozen = balance(shop)
     # The whole charge is disputed; the venue answers for its net of it (domain/disputes.py).
-    assert (frozen["available"], frozen["reserved"]) == (
-        before["available"] - proceeds(1),
+    assert (frozen["available_cents"], frozen["reserved_cents"]) == (
+        before["available_cents"] - proceeds(1),
         proceeds(1),
     )
-    assert frozen["payable"] < before["payable"]
+    assert frozen["payable_cents"] < before["payable_cents"]
     seen = shop.api.get(f"/orders/{won.order_id}", token=won.token).json()
     assert seen["disputed"] is True
 
@@ -277,7 +280,10 @@ def test_a_dispute_freezes_its_amount_until_closed_and_a_lost_one_is_written_off
         aws, "charge.dispute.closed", dispute_object(lost.order_id, lost_amount, status="lost")
     )
     after = balance(shop)
-    assert (after["available"], after["reserved"]) == (before["available"] - proceeds(1), 0)
+    assert (after["available_cents"], after["reserved_cents"]) == (
+        before["available_cents"] - proceeds(1),
+        0,
+    )
     kinds = [t["kind"] for t in ledger_page(shop)]
     assert sorted(k for k in kinds if k.startswith("dispute")) == [
         "dispute_lost",
@@ -304,15 +310,18 @@ def test_a_dispute_closed_at_another_amount_leaves_nothing_frozen(aws, shop):
         aws, "charge.dispute.closed", dispute_object(lost.order_id, 600_000, status="lost")
     )
     after_lost = balance(shop)
-    assert (after_lost["available"], after_lost["reserved"]) == (
-        before["available"] - 600_000,
+    assert (after_lost["available_cents"], after_lost["reserved_cents"]) == (
+        before["available_cents"] - 600_000,
         0,
     )
 
     stripe_webhook(aws, "charge.dispute.created", dispute_object(changed.order_id, 1_000_000))
     stripe_webhook(aws, "charge.dispute.updated", dispute_object(changed.order_id, 400_000))
     frozen = balance(shop)
-    assert (frozen["available"], frozen["reserved"]) == (after_lost["available"] - 400_000, 400_000)
+    assert (frozen["available_cents"], frozen["reserved_cents"]) == (
+        after_lost["available_cents"] - 400_000,
+        400_000,
+    )
     stripe_webhook(
         aws, "charge.dispute.closed", dispute_object(changed.order_id, 400_000, status="won")
     )
@@ -329,12 +338,12 @@ def test_a_dispute_after_a_full_refund_takes_nothing_more_from_the_venue(aws, sh
     response = ask_refund(shop.api, refunded.order_id, shop.organizer_token)
     assert response.status == 201, response.body
     before = balance(shop)
-    assert before["available"] == proceeds(1)  # what the kept order left the venue
+    assert before["available_cents"] == proceeds(1)  # what the kept order left the venue
     total = order(refunded.order_id).totals.total
 
     stripe_webhook(aws, "charge.dispute.created", dispute_object(refunded.order_id, total))
     frozen = balance(shop)
-    assert (frozen["available"], frozen["reserved"]) == (proceeds(1), 0)
+    assert (frozen["available_cents"], frozen["reserved_cents"]) == (proceeds(1), 0)
     stripe_webhook(
         aws, "charge.dispute.closed", dispute_object(refunded.order_id, total, status="lost")
     )
@@ -356,21 +365,24 @@ def test_a_lost_dispute_takes_at_most_the_venues_net_of_the_charge(aws, shop):
     # (the price less the platform fee), never the fees and tax it never had.
     partly_total = order(partly.order_id).totals.total
     stripe_webhook(aws, "charge.dispute.created", dispute_object(partly.order_id, partly_total))
-    assert balance(shop)["reserved"] == proceeds(1)
+    assert balance(shop)["reserved_cents"] == proceeds(1)
     stripe_webhook(
         aws,
         "charge.dispute.closed",
         dispute_object(partly.order_id, partly_total, status="lost"),
     )
     after = balance(shop)
-    assert (after["available"], after["reserved"]) == (before["available"] - proceeds(1), 0)
+    assert (after["available_cents"], after["reserved_cents"]) == (
+        before["available_cents"] - proceeds(1),
+        0,
+    )
 
     # A dispute for less than the venue's net takes just that.
     stripe_webhook(aws, "charge.dispute.created", dispute_object(whole.order_id, 500_000))
     stripe_webhook(
         aws, "charge.dispute.closed", dispute_object(whole.order_id, 500_000, status="lost")
     )
-    assert balance(shop)["available"] == after["available"] - 500_000
+    assert balance(shop)["available_cents"] == after["available_cents"] - 500_000
     assert_ledger_balances()
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.catalog import MAX_CAPACITY, Voucher, VoucherKind
 from admitone.domain.money import MAX_AMOUNT_CENTS
-from admitone.http.inputs import EventIdPath, Moment
+from admitone.http.inputs import EventIdPath, Moment, VoucherCode
 from admitone.http.principal import principal
 from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
@@ -25,7 +25,7 @@ MAX_VOUCHER_USES = MAX_CAPACITY
 class CreateVoucherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1, max_length=64)
+    code: VoucherCode
     kind: VoucherKind
     # Basis points (percent) or cents (fixed); the kind's own range is the domain's.
     value: int = Field(default=0, ge=0, le=MAX_AMOUNT_CENTS)

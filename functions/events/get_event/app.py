@@ -3,20 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from admitone.http.inputs import EventIdPath
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.observability import logger
-from admitone.services.browse_events import event_detail
+from admitone.services.browse_events import PublicEvent, event_detail
 
 app = http_resolver()
 
 
 @app.get("/events/<event_id>")
-def get_event(event_id: EventIdPath) -> dict[str, Any]:
+def get_event(event_id: EventIdPath) -> PublicEvent:
     logger.append_keys(event_id=event_id)
-    return event_detail(event_id).model_dump(mode="json")
+    return event_detail(event_id)
 
 
 handler = http_handler(app)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from admitone.http.inputs import EventIdPath
 from admitone.http.principal import principal
 from admitone.http.resolver import http_handler, http_resolver
-from admitone.http.views import VoucherView
+from admitone.http.views import VoucherListView, VoucherView
 from admitone.services.event_vouchers import list_vouchers
 
 app = http_resolver()
 
 
 @app.get("/events/<event_id>/vouchers")
-def get_vouchers(event_id: EventIdPath) -> dict[str, Any]:
+def get_vouchers(event_id: EventIdPath) -> VoucherListView:
     vouchers = list_vouchers(event_id, principal(app))
-    return {"vouchers": [VoucherView.of(v).model_dump(mode="json") for v in vouchers]}
+    return VoucherListView(vouchers=[VoucherView.of(v) for v in vouchers])
 
 
 handler = http_handler(app)

@@ -3,7 +3,7 @@ cursor pages sorted by start time (public)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -11,7 +11,13 @@ from admitone.domain.catalog import Category
 from admitone.domain.money import MAX_AMOUNT_CENTS
 from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
-from admitone.services.browse_events import DEFAULT_LIMIT, MAX_LIMIT, EventSearch, search_events
+from admitone.services.browse_events import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    EventPage,
+    EventSearch,
+    search_events,
+)
 
 app = http_resolver()
 
@@ -28,7 +34,7 @@ def get_events(
     max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_CENTS)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> dict[str, Any]:
+) -> EventPage:
     search = EventSearch(
         q=q,
         category=category,
@@ -38,7 +44,7 @@ def get_events(
         min_price_cents=min_price,
         max_price_cents=max_price,
     )
-    return search_events(search, limit=limit, cursor=cursor).model_dump(mode="json")
+    return search_events(search, limit=limit, cursor=cursor)
 
 
 handler = http_handler(app)

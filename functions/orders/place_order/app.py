@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.domain.checkout import CartItem
 from admitone.http.idempotency import idempotency_scope, idempotent_route
-from admitone.http.inputs import EmailAddress
+from admitone.http.inputs import EmailAddress, VoucherCode
 from admitone.http.principal import principal
 from admitone.http.problems import documented
 from admitone.http.rate_limiting import client_of
@@ -36,7 +36,7 @@ class PlaceOrderRequest(BaseModel):
 
     event_id: str = Field(min_length=1, max_length=64)
     items: list[OrderItemInput] = Field(min_length=1, max_length=20)
-    voucher_code: str | None = Field(default=None, min_length=1, max_length=64)
+    voucher_code: VoucherCode | None = None
     attendee_email: EmailAddress | None = None
 
 

@@ -21,6 +21,7 @@ from admitone.domain.pricing import (
     PercentOff,
     Quote,
     Voucher,
+    all_in_price,
     quote,
     tier_for_trailing_gross,
 )
@@ -425,3 +426,15 @@ def test_per_ticket_parts_always_sum_to_each_order_component(
         assert ticket.platform_fee >= 0
         assert all(share.amount >= 0 for share in ticket.taxes)
         assert ticket.total >= 0
+
+
+@given(
+    price=st.integers(min_value=0, max_value=1_000_000),
+    tier=st.sampled_from(list(FeeTier)),
+    nft=st.booleans(),
+)
+def test_the_all_in_price_is_what_a_quote_of_that_one_ticket_charges_before_tax(
+    price: int, tier: FeeTier, nft: bool
+):
+    one = quote([CartLine("tt", price, 1)], fee_tier=tier, tax=NO_TAX, nft=nft)
+    assert all_in_price(price, fee_tier=tier, nft=nft) == one.total

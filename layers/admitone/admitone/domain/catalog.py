@@ -43,7 +43,11 @@ EVENT_START_HORIZON = timedelta(days=1826)  # RULES §4: the next five years, le
 MAX_EVENT_LENGTH = timedelta(days=7)  # RULES §4
 MAX_FESTIVAL_LENGTH = timedelta(days=30)  # RULES §4: multi-day festivals say so (category)
 DEFAULT_RESALE_MIN_PCT, DEFAULT_RESALE_MAX_PCT = 50, 150  # RULES §13
-VOUCHER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+# A voucher code as a client may send it: 3-32 letters (either case), digits, - or _,
+# starting with a letter or digit, padding ignored. The request schemas publish this
+# very pattern, so the contract and the check cannot drift apart.
+VOUCHER_CODE_PATTERN = r"^\s{0,16}[A-Za-z0-9][A-Za-z0-9_-]{2,31}\s{0,16}$"
+_VOUCHER_CODE = re.compile(VOUCHER_CODE_PATTERN)
 
 
 class EventStatus(StrEnum):
@@ -404,13 +408,13 @@ def check_capacity(capacity: int, shards: int) -> None:
 
 
 def normalize_voucher_code(code: str) -> str:
-    canonical = code.strip().upper()
-    if not VOUCHER_CODE.match(canonical):
+    """The stored form of a code: unpadded, upper case (codes are case-insensitive)."""
+    if not _VOUCHER_CODE.fullmatch(code):
         raise ValidationFailed(
             "The voucher code is not valid.",
             errors=(FieldError("code", "3-32 letters, digits, - or _", "VOUCHER_CODE_INVALID"),),
         )
-    return canonical
+    return code.strip().upper()
 
 
 def check_voucher(voucher: Voucher, ticket_type_ids: set[str]) -> None:

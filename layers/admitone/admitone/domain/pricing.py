@@ -153,6 +153,35 @@ class Quote:
         return sum(line.amount for line in self.taxes)
 
 
+@dataclass(frozen=True)
+class Fees:
+    """The fees every buyer pays on top of the tickets: none can be declined."""
+
+    platform_fee_bps: int
+    platform_fee: int
+    nft_fee: int
+
+
+def fees_on(charged_cents: int, *, units: int, fee_tier: FeeTier, nft: bool) -> Fees:
+    """The fees on ``units`` tickets that charge ``charged_cents`` after discount: the one
+    formula of quotes, orders and the all-in prices listings show."""
+    platform_fee_bps = FEE_TIER_BPS[fee_tier]
+    return Fees(
+        platform_fee_bps=platform_fee_bps,
+        platform_fee=percent_of(charged_cents, platform_fee_bps),
+        nft_fee=NFT_FEE_CENTS_PER_TICKET * units if nft else 0,
+    )
+
+
+def all_in_price(price_cents: int, *, fee_tier: FeeTier, nft: bool) -> int:
+    """A ticket's price with every mandatory fee (the platform fee, and the NFT fee where
+    the event mints tickets), as the FTC's live-event fee rule (16 CFR 464, May 2025)
+    requires wherever a price is shown. Tax is not a fee under the rule and is left out,
+    as are discounts: what a quote of this one ticket charges before tax."""
+    fees = fees_on(price_cents, units=1, fee_tier=fee_tier, nft=nft)
+    return price_cents + fees.platform_fee + fees.nft_fee
+
+
 def _cart_errors(lines: Sequence[CartLine]) -> list[FieldError]:
     if not lines:
         return [FieldError("lines", "must contain at least one line", InvalidCart.code)]
@@ -210,9 +239,8 @@ def quote(
     # Shares of fee and tax follow what each ticket is actually charged after discount.
     nets = [price - share for price, share in zip(prices, discounts, strict=True)]
     taxable = subtotal - discount
-    platform_fee_bps = FEE_TIER_BPS[fee_tier]
-    platform_fee = percent_of(taxable, platform_fee_bps)
-    nft_fee = NFT_FEE_CENTS_PER_TICKET * len(units) if nft else 0
+    fees = fees_on(taxable, units=len(units), fee_tier=fee_tier, nft=nft)
+    platform_fee, nft_fee = fees.platform_fee, fees.nft_fee
     taxes = tax.lines_for(taxable)
     total = taxable + platform_fee + nft_fee + sum(line.amount for line in taxes)
     if total > MAX_AMOUNT_CENTS:
@@ -241,7 +269,7 @@ def quote(
     return Quote(
         currency=currency,
         fee_tier=fee_tier,
-        platform_fee_bps=platform_fee_bps,
+        platform_fee_bps=fees.platform_fee_bps,
         subtotal=subtotal,
         discount=discount,
         platform_fee=platform_fee,

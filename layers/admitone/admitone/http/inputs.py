@@ -17,9 +17,12 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from admitone.domain.accounts import EMAIL_MAX_LENGTH, canonical_email
-from admitone.domain.catalog import Address, ResalePolicy
+from admitone.domain.catalog import VOUCHER_CODE_PATTERN, Address, ResalePolicy
 from admitone.domain.ids import Prefix, id_pattern
 from admitone.domain.moments import DATE_OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, is_carried
+
+# What the domain accepts as a voucher code, published as such (normalize_voucher_code).
+VoucherCode = Annotated[str, Field(pattern=VOUCHER_CODE_PATTERN)]
 
 # email-validator refuses IANA special-use domains (.local, .test, .invalid ...) with no
 # switch: that is a judgement on deliverability, which the verification e-mail makes

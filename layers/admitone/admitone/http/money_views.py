@@ -37,22 +37,22 @@ class RefundView(BaseModel):
 
 class BalanceView(BaseModel):
     currency: str
-    pending: int
-    available: int
-    reserved: int
-    required_reserve: int
-    payable: int
+    pending_cents: int
+    available_cents: int
+    reserved_cents: int
+    required_reserve_cents: int
+    payable_cents: int
     risk_level: str
 
     @classmethod
     def of(cls, balance: Balance) -> BalanceView:
         return cls(
             currency=balance.currency,
-            pending=balance.pending,
-            available=balance.available,
-            reserved=balance.reserved,
-            required_reserve=balance.required_reserve,
-            payable=balance.payable,
+            pending_cents=balance.pending,
+            available_cents=balance.available,
+            reserved_cents=balance.reserved,
+            required_reserve_cents=balance.required_reserve,
+            payable_cents=balance.payable,
             risk_level=balance.risk.value,
         )
 

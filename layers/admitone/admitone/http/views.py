@@ -14,6 +14,7 @@ from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
 from admitone.domain.refunds import refunded_total
 from admitone.domain.tickets import Ticket
+from admitone.services.event_stats import EventStats
 
 
 class UserView(BaseModel):
@@ -219,19 +220,21 @@ class QuoteView(BaseModel):
 
 
 class OrderTotalsView(BaseModel):
+    """The same names as a quote's: what the quote said is what the order charges."""
+
     currency: str
-    subtotal: int
-    discount: int
-    platform_fee: int
-    nft_fee: int
+    subtotal_cents: int
+    discount_cents: int
+    platform_fee_cents: int
+    nft_fee_cents: int
     taxes: list[TaxView]
-    total: int
+    total_cents: int
 
 
 class OrderLineView(BaseModel):
     ticket_type_id: str
     quantity: int
-    unit_price: int
+    unit_price_cents: int
 
 
 class PaymentView(BaseModel):
@@ -298,18 +301,25 @@ class OrderView(BaseModel):
             event_id=order.event_id,
             status=order.effective_status(now).value,
             status_reason=order.status_reason,
-            items=[OrderLineView(**asdict(line)) for line in order.lines],
+            items=[
+                OrderLineView(
+                    ticket_type_id=line.ticket_type_id,
+                    quantity=line.quantity,
+                    unit_price_cents=line.unit_price,
+                )
+                for line in order.lines
+            ],
             totals=OrderTotalsView(
                 currency=totals.currency,
-                subtotal=totals.subtotal,
-                discount=totals.discount,
-                platform_fee=totals.platform_fee,
-                nft_fee=totals.nft_fee,
+                subtotal_cents=totals.subtotal,
+                discount_cents=totals.discount,
+                platform_fee_cents=totals.platform_fee,
+                nft_fee_cents=totals.nft_fee,
                 taxes=[
                     TaxView(name=t["name"], rate_bps=t["rate_bps"], amount_cents=t["amount"])
                     for t in totals.taxes
                 ],
-                total=totals.total,
+                total_cents=totals.total,
             ),
             voucher_code=order.voucher_code,
             payment=PaymentView(
@@ -339,3 +349,57 @@ class OrderView(BaseModel):
 class OrderPageView(BaseModel):
     orders: list[OrderView]
     next_cursor: str | None
+
+
+class TicketTypeStatsView(BaseModel):
+    ticket_type_id: str
+    name: str
+    capacity: int
+    sold: int
+    held: int
+    available: int
+    gross_cents: int
+    discount_cents: int
+    fee_cents: int
+    net_cents: int
+
+
+class CancellationRefundsView(BaseModel):
+    status: str
+    orders_total: int
+    orders_done: int
+    refunded_cents: int
+
+
+class EventStatsView(BaseModel):
+    event_id: str
+    status: str
+    currency: str
+    ticket_types: list[TicketTypeStatsView]
+    # Refunding a cancelled event: null until it starts.
+    cancellation_refunds: CancellationRefundsView | None
+
+    @classmethod
+    def of(cls, stats: EventStats) -> EventStatsView:
+        progress = stats.cancellation_refunds
+        return cls(
+            event_id=stats.event_id,
+            status=stats.status,
+            currency=stats.currency,
+            ticket_types=[
+                TicketTypeStatsView(**asdict(row), net_cents=row.net_cents)
+                for row in stats.ticket_types
+            ],
+            cancellation_refunds=None
+            if progress is None
+            else CancellationRefundsView(
+                status=progress.status,
+                orders_total=progress.orders_total,
+                orders_done=progress.orders_done,
+                refunded_cents=progress.amount_refunded,
+            ),
+        )
+
+
+class VoucherListView(BaseModel):
+    vouchers: list[VoucherView]

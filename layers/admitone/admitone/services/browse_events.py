@@ -10,21 +10,24 @@ full or ``MAX_EXAMINED`` events were looked at. A short page with a cursor means
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import Self
 
 from pydantic import BaseModel
 
 from admitone.adapters.cursor_keys import cursor_key
-from admitone.adapters.dynamo import event_search
+from admitone.adapters.dynamo import catalog, event_search
 from admitone.adapters.dynamo.event_search import EventListing, Position
 from admitone.domain.catalog import Category, Event, EventStatus, TicketType, normalize_city
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import CursorInvalid, FieldError, NotFound, ValidationFailed
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.moments import is_carried, out_of_range
+from admitone.domain.pricing import FeeTier, all_in_price
+from admitone.services.quote import fee_tier_of
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -45,11 +48,15 @@ class EventSummary(BaseModel):
     venue_id: str
     min_price_cents: int | None
     max_price_cents: int | None
+    # The same range with the mandatory fees in (domain/pricing.all_in_price).
+    min_all_in_price_cents: int | None
+    max_all_in_price_cents: int | None
     currency: str
 
     @classmethod
-    def of(cls, listing: EventListing) -> Self:
+    def of(cls, listing: EventListing, fee_tier: FeeTier) -> Self:
         event = listing.event
+        all_in = _all_in(fee_tier, event)
         return cls(
             id=event.id,
             title=event.title,
@@ -61,6 +68,8 @@ class EventSummary(BaseModel):
             venue_id=event.venue_id,
             min_price_cents=listing.min_price_cents,
             max_price_cents=listing.max_price_cents,
+            min_all_in_price_cents=_unless_none(all_in, listing.min_price_cents),
+            max_all_in_price_cents=_unless_none(all_in, listing.max_price_cents),
             currency=event.currency.value,
         )
 
@@ -74,6 +83,8 @@ class PublicTicketType(BaseModel):
     id: str
     name: str
     price_cents: int
+    # The price with every mandatory fee, before tax (domain/pricing.all_in_price).
+    all_in_price_cents: int
     currency: str
     max_per_order: int
     sales_start: datetime
@@ -111,6 +122,8 @@ class PublicEvent(BaseModel):
     resale: PublicResalePolicy
     min_price_cents: int | None
     max_price_cents: int | None
+    min_all_in_price_cents: int | None
+    max_all_in_price_cents: int | None
     created_at: datetime
     ticket_types: list[PublicTicketType]
 
@@ -231,8 +244,9 @@ def search_events(
         if len(page) == limit or examined == MAX_EXAMINED:
             resume = hit.position
             break
+    tiers = _fee_tiers({listing.event.venue_id for listing in page})
     return EventPage(
-        events=[EventSummary.of(listing) for listing in page],
+        events=[EventSummary.of(listing, tiers[listing.event.venue_id]) for listing in page],
         next_cursor=(
             None if resume is None else encode_cursor(resume, criteria.fingerprint(), cursor_key())
         ),
@@ -322,6 +336,7 @@ def event_detail(event_id: str) -> PublicEvent:
     event = found.event
     visible = [tt for tt in found.ticket_types if not tt.hidden]
     prices = [tt.price_cents for tt in visible]
+    all_in = _all_in(_fee_tiers({event.venue_id})[event.venue_id], event)
     return PublicEvent(
         id=event.id,
         venue_id=event.venue_id,
@@ -347,19 +362,25 @@ def event_detail(event_id: str) -> PublicEvent:
         ),
         min_price_cents=min(prices, default=None),
         max_price_cents=max(prices, default=None),
+        min_all_in_price_cents=_unless_none(all_in, min(prices, default=None)),
+        max_all_in_price_cents=_unless_none(all_in, max(prices, default=None)),
         created_at=event.created_at,
-        ticket_types=[_public_ticket_type(tt, event, found.available) for tt in visible],
+        ticket_types=[_public_ticket_type(tt, event, found.available, all_in) for tt in visible],
     )
 
 
 def _public_ticket_type(
-    ticket_type: TicketType, event: Event, available: Mapping[str, int]
+    ticket_type: TicketType,
+    event: Event,
+    available: Mapping[str, int],
+    all_in: Callable[[int], int],
 ) -> PublicTicketType:
     left = _available(ticket_type, available)
     return PublicTicketType(
         id=ticket_type.id,
         name=ticket_type.name,
         price_cents=ticket_type.price_cents,
+        all_in_price_cents=all_in(ticket_type.price_cents),
         currency=ticket_type.currency.value,
         max_per_order=ticket_type.max_per_order,
         sales_start=ticket_type.sales_start or event.sales_start,
@@ -375,3 +396,22 @@ def _available(ticket_type: TicketType, available: Mapping[str, int]) -> int:
     if ticket_type.pool_id is None:
         return max(own, 0)
     return max(min(own, available.get(ticket_type.pool_id, 0)), 0)
+
+
+# ------------------------------------------------------------------ all-in prices
+def _fee_tiers(venue_ids: set[str]) -> dict[str, FeeTier]:
+    """The fee tier each venue's buyers pay (one read per venue on the page). A venue
+    that cannot be read shows the starter tier's, the highest: never less than owed."""
+    tiers: dict[str, FeeTier] = {}
+    for venue_id in venue_ids:
+        venue = catalog.get_venue(venue_id)
+        tiers[venue_id] = FeeTier.STARTER if venue is None else fee_tier_of(venue)
+    return tiers
+
+
+def _all_in(fee_tier: FeeTier, event: Event) -> Callable[[int], int]:
+    return partial(all_in_price, fee_tier=fee_tier, nft=event.nft_enabled)
+
+
+def _unless_none(all_in: Callable[[int], int], price_cents: int | None) -> int | None:
+    return None if price_cents is None else all_in(price_cents)

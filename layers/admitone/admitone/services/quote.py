@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters.dynamo import catalog, rate_counters
 from admitone.adapters.dynamo import vouchers as voucher_store
-from admitone.domain.catalog import Event, Voucher, normalize_voucher_code
+from admitone.domain.catalog import Event, Venue, Voucher, normalize_voucher_code
 from admitone.domain.checkout import CartItem, CheckedCart, check_cart
 from admitone.domain.errors import (
     DependencyUnavailable,
@@ -31,7 +31,7 @@ from admitone.domain.errors import (
 )
 from admitone.domain.inventory import Stock
 from admitone.domain.money import check_chargeable
-from admitone.domain.pricing import Quote, quote, tier_for_trailing_gross
+from admitone.domain.pricing import FeeTier, Quote, quote, tier_for_trailing_gross
 from admitone.domain.rate_limits import (
     Charge,
     Client,
@@ -109,6 +109,13 @@ def _give_back(taken: Sequence[Charge], now: datetime) -> None:
             logger.warning("voucher try not given back", extra={"family": charge.limit.family})
 
 
+def fee_tier_of(venue: Venue) -> FeeTier:
+    """The fee tier the venue's buyers pay."""
+    # Trailing 30-day volume is not tracked yet (ledger issue): unpinned venues pay
+    # the starter rate, the highest, so no buyer is ever charged less than owed.
+    return tier_for_trailing_gross(0, pinned=venue.fee_tier)
+
+
 def _price(
     event_id: str, items: Sequence[CartItem], voucher_code: str | None, now: datetime
 ) -> PricedCart:
@@ -124,12 +131,9 @@ def _price(
     if venue is None:
         raise NotFound("No such event.")
     address = venue.address
-    # Trailing 30-day volume is not tracked yet (ledger issue): unpinned venues pay
-    # the starter rate, the highest, so no buyer is ever charged less than owed.
-    tier = tier_for_trailing_gross(0, pinned=venue.fee_tier)
     priced = quote(
         cart.lines,
-        fee_tier=tier,
+        fee_tier=fee_tier_of(venue),
         tax=jurisdiction_for(
             VenueAddress(country=address.country, state=address.state, city=address.city)
         ),
