@@ -32,7 +32,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from admitone.adapters import mail
@@ -159,42 +159,6 @@ def _order_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
                 event_title=_event(order.event_id).title,
                 order_number=order.number,
                 expired=data["reason"] == "hold_expired",
-            ),
-        )
-    ]
-
-
-def _refunded(data: Mapping[str, Any], now: datetime) -> list[Mail]:
-    order = _order(data["order_id"])
-    recipient = recipient_of(order)
-    return [
-        (
-            "refund_confirmation",
-            recipient,
-            lambda: messages.refund_confirmation(
-                recipient or "",
-                buyer_name(order),
-                event_title=_event(order.event_id).title,
-                order_number=order.number,
-                amount=format_money(int(data["amount"]), str(data["currency"])),
-            ),
-        )
-    ]
-
-
-def _refund_failed(data: Mapping[str, Any], now: datetime) -> list[Mail]:
-    order = _order(data["order_id"])
-    recipient = recipient_of(order)
-    return [
-        (
-            "refund_failed",
-            recipient,
-            lambda: messages.refund_failed(
-                recipient or "",
-                buyer_name(order),
-                event_title=_event(order.event_id).title,
-                order_number=order.number,
-                amount=format_money(int(data["amount"]), str(data["currency"])),
             ),
         )
     ]
@@ -368,14 +332,46 @@ def _login_throttled(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     ]
 
 
+class _RefundMessage(Protocol):
+    def __call__(
+        self, to: str, name: str, *, event_title: str, order_number: str, amount: str
+    ) -> messages.EmailMessage: ...
+
+
+def _refund_mail(
+    kind: str, compose: _RefundMessage
+) -> Callable[[Mapping[str, Any], datetime], list[Mail]]:
+    """A refund's mail to the buyer (``order.refunded``, ``refund.failed``): the same
+    facts, told by ``compose``."""
+
+    def mail(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+        order = _order(data["order_id"])
+        recipient = recipient_of(order)
+        return [
+            (
+                kind,
+                recipient,
+                lambda: compose(
+                    recipient or "",
+                    buyer_name(order),
+                    event_title=_event(order.event_id).title,
+                    order_number=order.number,
+                    amount=format_money(int(data["amount"]), str(data["currency"])),
+                ),
+            )
+        ]
+
+    return mail
+
+
 _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], list[Mail]]] = {
     "order.paid": _order_paid,
     "ticket.attendee_named": _attendee_named,
     "ticket.transferred": _transferred,
     "order.expired": _order_ended,
     "order.cancelled": _order_ended,
-    "order.refunded": _refunded,
-    "refund.failed": _refund_failed,
+    "order.refunded": _refund_mail("refund_confirmation", messages.refund_confirmation),
+    "refund.failed": _refund_mail("refund_failed", messages.refund_failed),
     "account.login_throttled": _login_throttled,
 }
 NOTIFIED_EVENT_TYPES = tuple(_HANDLERS)
