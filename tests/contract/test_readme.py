@@ -39,3 +39,38 @@ def test_the_readme_opens_with_exactly_the_two_commands():
     first_block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
     assert commands == ["scripts/run", "scripts/test"]
+
+
+def _walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
+
+
+def _readme_requests() -> list[tuple[str, str]]:
+    """(method, host:path) of each curl in the walkthrough, variables as ``{}``."""
+    requests = []
+    for command in re.findall(r"curl .*?(?=\n\S|\Z)", _walkthrough(), re.DOTALL):
+        url = re.search(r'"\$(API|STRIPE)(/[^"?]*)', command)
+        assert url, command
+        explicit = re.search(r"-X (\w+)", command)
+        method = explicit.group(1) if explicit else ("POST" if " -d " in command else "GET")
+        path = re.sub(r"\$\w+", "{}", url.group(2))
+        requests.append((method, f"{url.group(1).lower()}:{path}"))
+    return requests
+
+
+def _http_file_requests() -> list[tuple[str, str]]:
+    text = (ROOT / "api.http").read_text()
+    request_line = re.compile(
+        r"^(GET|POST|PUT|PATCH|DELETE) \{\{(api|stripe)\}\}(/\S*)", re.MULTILINE
+    )
+    variable = re.compile(r"\{\{[^}]*\}\}")
+    return [
+        (method, f"{host}:{variable.sub('{}', path.split('?')[0])}")
+        for method, host, path in request_line.findall(text)
+    ]
+
+
+def test_the_http_file_sends_the_walkthroughs_requests():
+    # Repeats (reading an event twice, polling the order) are the shell's business.
+    assert list(dict.fromkeys(_http_file_requests())) == list(dict.fromkeys(_readme_requests()))
