@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from scripts.devstack.template import Stack
 from tests.conftest import ROOT
@@ -74,3 +77,31 @@ def _http_file_requests() -> list[tuple[str, str]]:
 def test_the_http_file_sends_the_walkthroughs_requests():
     # Repeats (reading an event twice, polling the order) are the shell's business.
     assert list(dict.fromkeys(_http_file_requests())) == list(dict.fromkeys(_readme_requests()))
+
+
+MARKDOWN = sorted(
+    path
+    for path in ROOT.rglob("*.md")
+    if not any(
+        part.startswith(".") or part in ("node_modules", "demo-output")
+        for part in path.relative_to(ROOT).parts
+    )
+)
+
+
+@pytest.mark.parametrize("document", MARKDOWN, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_link_of_the_documents_stays_inside_the_repository_and_exists(document: Path):
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", document.read_text()):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        resolved = (document.parent / target.split("#")[0]).resolve()
+        if not resolved.is_relative_to(ROOT) or not resolved.exists():
+            broken.append(target)
+    assert broken == []
+
+
+@pytest.mark.parametrize("document", MARKDOWN, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_documents_state_the_rules_they_rely_on_instead_of_citing_a_rulebook(document: Path):
+    # The rulebook the sections numbered lives outside the repository: a clone cannot read it.
+    assert re.findall(r"RULES §\d+", document.read_text()) == []
