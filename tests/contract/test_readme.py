@@ -105,3 +105,31 @@ def test_every_link_of_the_documents_stays_inside_the_repository_and_exists(docu
 def test_the_documents_state_the_rules_they_rely_on_instead_of_citing_a_rulebook(document: Path):
     # The rulebook the sections numbered lives outside the repository: a clone cannot read it.
     assert re.findall(r"RULES §\d+", document.read_text()) == []
+
+
+def _diagram() -> tuple[str, str]:
+    """The architecture diagram: its scheduled-jobs subgraph, and everything else."""
+    readme = (ROOT / "README.md").read_text()
+    diagram = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    jobs = re.search(r"^\s*subgraph jobs\b.*?^\s*end$", diagram, re.MULTILINE | re.DOTALL)
+    assert jobs, "the diagram has no `subgraph jobs` of scheduled jobs"
+    return jobs.group(0), diagram.replace(jobs.group(0), "")
+
+
+def _functions_named(text: str) -> set[str]:
+    return set(re.findall(r"\b[A-Z][A-Za-z0-9]*Function\b", text))
+
+
+def test_the_diagram_names_only_functions_of_the_template():
+    jobs, rest = _diagram()
+    named = _functions_named(jobs) | _functions_named(rest)
+    assert named - set(Stack.load(ROOT, ROOT / "template.yaml").function_ids()) == set()
+
+
+def test_the_diagram_shows_every_background_job_of_the_template():
+    jobs, rest = _diagram()
+    triggers = _triggers(Stack.load(ROOT, ROOT / "template.yaml"))
+    scheduled = {f for trigger, f in triggers if trigger.startswith(("rate(", "cron("))}
+    fed = {f for trigger, f in triggers if trigger.startswith(("SQS ", "stream "))}
+    assert scheduled - _functions_named(jobs) == set()
+    assert fed - _functions_named(rest) == set()
