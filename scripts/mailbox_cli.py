@@ -20,7 +20,7 @@ from typing import TextIO
 import requests
 
 from scripts.devstack.endpoints import PORTS_HELP, Endpoints, StackNotRunning, require
-from scripts.devstack.failures import ToolFailure
+from scripts.devstack.failures import ToolFailure, reader_gone
 from scripts.devstack.mailbox import SentMail, addressed_to, newest_first, read_server
 
 POLL_SECONDS = 1.0
@@ -117,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stopped.status
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:
+        return reader_gone()
     return 0
 
 

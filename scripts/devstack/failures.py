@@ -56,8 +56,18 @@ def main(tool: str, run: Callable[[], int]) -> int:
         status = USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_gone()
     print(f"{tool}: {sentence}", file=sys.stderr, flush=True)
     return status
+
+
+def reader_gone() -> int:
+    """What stdout was piped into stopped reading (``scripts/mail | head -1``): not a
+    failure. The rest of the output goes nowhere, so the interpreter's own last flush
+    does not fail again on its way out."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def _first_line(error: BaseException) -> str:

@@ -4,6 +4,9 @@ links on their own, newest first (scripts/devstack/mailbox.py, scripts/mail)."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -125,3 +128,29 @@ def test_following_prints_each_new_mail_once_until_interrupted():
 
     assert out.getvalue().count("Subject: 1") == 1
     assert out.getvalue().count("Subject: 2") == 1
+
+
+def test_a_reader_that_stops_early_ends_the_tool_quietly() -> None:
+    """``scripts/mail | head -1``: the rest of the output has nowhere to go, which is no
+    failure and no traceback."""
+    talkative = (
+        "import sys\n"
+        "from scripts.devstack.failures import main\n"
+        "def run():\n"
+        "    for _ in range(10_000):\n"
+        "        print('a mail ' * 20)\n"
+        "    return 0\n"
+        "sys.exit(main('scripts/mail', run))\n"
+    )
+    piped = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -c "$TOOL" | head -1; exit "${{PIPESTATUS[0]}}"'],
+        env={**os.environ, "TOOL": talkative},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert piped.stdout.startswith("a mail")
+    assert "Traceback" not in piped.stderr, piped.stderr
+    assert "BrokenPipe" not in piped.stderr, piped.stderr
+    assert piped.returncode == 0
