@@ -237,6 +237,28 @@ def test_capacity_and_price_change_within_the_rules(api, organizer, aws):
     assert (stats["capacity"], stats["held"], stats["available"]) == (20, 20, 0)
 
 
+def test_the_organizer_sees_the_all_in_price_that_buyers_are_shown(api, organizer):
+    venue_id, event_id = an_event(api, organizer)
+    path = f"/events/{event_id}/ticket-types"
+    plain = create(api, path, {"name": "GA", "price_cents": 5000, "capacity": 10}, organizer)
+    assert plain["all_in_price_cents"] == 5000 + 410  # the starter tier's 8.2 % platform fee
+    repriced = api.request(
+        "PATCH", f"{path}/{plain['id']}", json_body={"price_cents": 4500}, token=organizer
+    )
+    assert repriced.json()["all_in_price_cents"] == 4500 + 369
+
+    minted = create(api, "/events", event_body(venue_id, nft_enabled=True), organizer)
+    nft = create(
+        api,
+        f"/events/{minted['id']}/ticket-types",
+        {"name": "GA", "price_cents": 5000, "capacity": 10},
+        organizer,
+    )
+    assert api.post(f"/events/{minted['id']}/publish", token=organizer).status == 200
+    [shown] = api.get(f"/events/{minted['id']}").json()["ticket_types"]
+    assert nft["all_in_price_cents"] == shown["all_in_price_cents"] > plain["all_in_price_cents"]
+
+
 def test_vouchers_are_unique_per_event_and_listed_for_the_owner(api, organizer, buyer):
     _, event_id = an_event(api, organizer)
     ticket_type = create(

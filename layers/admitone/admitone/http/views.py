@@ -9,12 +9,13 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from admitone.domain.accounts import NotificationPreferences, User
-from admitone.domain.catalog import CapacityPool, Event, TicketType, Venue, Voucher
+from admitone.domain.catalog import CapacityPool, Event, Venue, Voucher
 from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
 from admitone.domain.refunds import refunded_total
 from admitone.domain.tickets import Ticket
 from admitone.services.event_stats import EventStats
+from admitone.services.ticket_types import OfferedTicketType
 
 
 class UserView(BaseModel):
@@ -128,10 +129,14 @@ class TicketTypeView(BaseModel):
     hidden: bool
     shards: int
     pool_id: str | None
+    # What buyers are shown: the price with every mandatory fee, before tax.
+    all_in_price_cents: int
 
     @classmethod
-    def of(cls, ticket_type: TicketType) -> TicketTypeView:
-        return cls.model_validate(asdict(ticket_type))
+    def of(cls, offered: OfferedTicketType) -> TicketTypeView:
+        return cls.model_validate(
+            asdict(offered.ticket_type) | {"all_in_price_cents": offered.all_in_price_cents}
+        )
 
 
 class CapacityPoolView(BaseModel):

@@ -19,7 +19,7 @@ from typing import Self
 from pydantic import BaseModel
 
 from admitone.adapters.cursor_keys import cursor_key
-from admitone.adapters.dynamo import catalog, event_search
+from admitone.adapters.dynamo import event_search
 from admitone.adapters.dynamo.event_search import EventListing, Position
 from admitone.domain.catalog import Category, Event, EventStatus, TicketType, normalize_city
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
@@ -27,7 +27,7 @@ from admitone.domain.errors import CursorInvalid, FieldError, NotFound, Validati
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.moments import is_carried, out_of_range
 from admitone.domain.pricing import FeeTier, all_in_price
-from admitone.services.quote import fee_tier_of
+from admitone.services.quote import fee_tier_at
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -400,13 +400,8 @@ def _available(ticket_type: TicketType, available: Mapping[str, int]) -> int:
 
 # ------------------------------------------------------------------ all-in prices
 def _fee_tiers(venue_ids: set[str]) -> dict[str, FeeTier]:
-    """The fee tier each venue's buyers pay (one read per venue on the page). A venue
-    that cannot be read shows the starter tier's, the highest: never less than owed."""
-    tiers: dict[str, FeeTier] = {}
-    for venue_id in venue_ids:
-        venue = catalog.get_venue(venue_id)
-        tiers[venue_id] = FeeTier.STARTER if venue is None else fee_tier_of(venue)
-    return tiers
+    """The fee tier each venue's buyers pay (one read per venue on the page)."""
+    return {venue_id: fee_tier_at(venue_id) for venue_id in venue_ids}
 
 
 def _all_in(fee_tier: FeeTier, event: Event) -> Callable[[int], int]:

@@ -116,6 +116,13 @@ def fee_tier_of(venue: Venue) -> FeeTier:
     return tier_for_trailing_gross(0, pinned=venue.fee_tier)
 
 
+def fee_tier_at(venue_id: str) -> FeeTier:
+    """The fee tier buyers pay at the venue, for showing all-in prices. A venue that
+    cannot be read shows the starter tier's, the highest: never less than owed."""
+    venue = catalog.get_venue(venue_id)
+    return FeeTier.STARTER if venue is None else fee_tier_of(venue)
+
+
 def _price(
     event_id: str, items: Sequence[CartItem], voucher_code: str | None, now: datetime
 ) -> PricedCart:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,10 +26,29 @@ from admitone.domain.errors import (
 )
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.money import Currency
+from admitone.domain.pricing import all_in_price
 from admitone.services.catalog_access import event_of, owned_event
 from admitone.services.events import price_range
+from admitone.services.quote import fee_tier_at
 
 _OPEN = (EventStatus.DRAFT, EventStatus.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class OfferedTicketType:
+    """A ticket type as its organizer sets it, with the all-in price its buyers are shown
+    (the price with every mandatory fee at the venue's tier: domain/pricing.all_in_price)."""
+
+    ticket_type: TicketType
+    all_in_price_cents: int
+
+
+def _offered(partition: catalog.EventPartition, ticket_type: TicketType) -> OfferedTicketType:
+    event = event_of(partition)
+    all_in = all_in_price(
+        ticket_type.price_cents, fee_tier=fee_tier_at(event.venue_id), nft=event.nft_enabled
+    )
+    return OfferedTicketType(ticket_type, all_in_price_cents=all_in)
 
 
 def _require_open(partition: catalog.EventPartition) -> None:
@@ -58,7 +77,7 @@ def create_ticket_type(
     shards: int = 1,
     pool_id: str | None = None,
     now: datetime | None = None,
-) -> TicketType:
+) -> OfferedTicketType:
     partition = owned_event(event_id, caller)
     _require_open(partition)
     if pool_id is not None and pool_id not in partition.pools:
@@ -92,12 +111,12 @@ def create_ticket_type(
         ]
     )
     _refresh_price_range(event_id)
-    return ticket_type
+    return _offered(partition, ticket_type)
 
 
 def update_ticket_type(
     event_id: str, ticket_type_id: str, caller: Principal, changes: dict[str, Any]
-) -> TicketType:
+) -> OfferedTicketType:
     """Change a ticket type in one transaction. The price is frozen once anything is sold
     or held (a condition on every shard); the capacity never drops below sold + held (the
     shard updates' conditions). Price and capacity change in separate requests: one
@@ -131,7 +150,7 @@ def update_ticket_type(
     # With an unchanged capacity this is just ``ops``, in one transaction.
     inventory_store.resize(event_id, ticket_type_id, updated.capacity, extra_ops=ops, errors=errors)
     _refresh_price_range(event_id)
-    return updated
+    return _offered(partition, updated)
 
 
 def create_pool(
