@@ -145,3 +145,31 @@ def test_an_order_total_without_the_suffix_is_caught(committed: dict[str, Any]):
             ("GET", "/me/orders", "200"),
         )
     }
+
+
+def prices_without_all_in(document: dict[str, Any]) -> set[str]:
+    """Ticket prices offered for sale (``price_cents``, ``min_``/``max_price_cents``) shown
+    without their all-in price beside them. A bill's ``unit_price_cents`` itemizes its
+    fees on the next lines and is not an offer."""
+    missing: set[str] = set()
+    for where, schema in _response_objects(document):
+        properties = schema["properties"]
+        for prefix in ("", "min_", "max_"):
+            if f"{prefix}price_cents" in properties and (
+                f"{prefix}all_in_price_cents" not in properties
+            ):
+                missing.add(f"{where}: {schema.get('title', '?')}.{prefix}price_cents")
+    return missing
+
+
+def test_every_ticket_price_is_shown_with_its_all_in_price(committed: dict[str, Any]):
+    assert sorted(prices_without_all_in(committed)) == []
+
+
+def test_a_ticket_type_without_its_all_in_price_is_caught(committed: dict[str, Any]):
+    document = json.loads(json.dumps(committed))
+    del document["components"]["schemas"]["TicketTypeView"]["properties"]["all_in_price_cents"]
+    assert prices_without_all_in(document) == {
+        "POST /events/{event_id}/ticket-types 201: TicketTypeView.price_cents",
+        "PATCH /events/{event_id}/ticket-types/{ticket_type_id} 200: TicketTypeView.price_cents",
+    }
