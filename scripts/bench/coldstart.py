@@ -18,12 +18,17 @@ Measured twice:
 Tracer and the X-Ray SDK loaded at cold start), ``--tracing both`` each function both
 ways, one row per mode.
 
+``--against REV`` measures a commit's functions and layer too (its tree exported from
+git, the same venv), each function's two versions one after the other so that the
+machine's load drifts alike on both, and prints before, after and the change.
+
 Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.coldstart``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import re
@@ -31,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
@@ -101,10 +107,13 @@ TRACING = {"off": "PassThrough", "on": "Active"}
 
 
 def load_stack(
-    template: Path = ROOT / "template.yaml", parameters: dict[str, str] | None = None
+    template: Path = ROOT / "template.yaml",
+    parameters: dict[str, str] | None = None,
+    *,
+    root: Path = ROOT,
 ) -> Stack:
     """The template with every intrinsic resolvable without provisioning anything."""
-    stack = Stack.load(ROOT, template, parameters)
+    stack = Stack.load(root, template, parameters)
     stack.attributes = _PlaceholderAttributes(stack)
     return stack
 
@@ -205,8 +214,10 @@ def heaviest_imports(importtime: str, root: str, top: int = TOP) -> list[tuple[s
     return [(package, own[package], cumulative[package]) for package in ranked]
 
 
-def measure(spec: FunctionSpec, runs: int, scratch: Path, label: str = "") -> Result:
-    paths = [spec.code_uri, LAYER, *_site_packages()]
+def measure(
+    spec: FunctionSpec, runs: int, scratch: Path, label: str = "", *, layer: Path = LAYER
+) -> Result:
+    paths = [spec.code_uri, layer, *_site_packages()]
     env = lambda_environment(spec)
     # A private cache: nothing is written into the repository or the venv.
     with_pyc = ["-X", f"pycache_prefix={scratch / 'pycache'}"]
@@ -257,6 +268,52 @@ def report(results: list[Result], runs: int, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def export_tree(revision: str, into: Path) -> Path:
+    """The functions, the layer and the template as they were at ``revision``."""
+    archived = subprocess.run(
+        ["git", "archive", "--format=tar", revision, "template.yaml", "functions", "layers"],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if archived.returncode != 0:
+        reason = archived.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise ToolFailure(f"--against {revision}: git cannot export it ({reason[-1]})", FAILED)
+    with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as archive:
+        archive.extractall(into, filter="data")
+    return into
+
+
+def comparison(pairs: list[tuple[Result, Result]], revision: str, runs: int) -> str:
+    """Each function before (at ``revision``) and after (this tree), medians in ms."""
+    lines = [
+        f"Cold start at {revision} (before) and in this tree (after): import + init of each",
+        f"handler, median of {runs} fresh processes (python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs)",
+        "",
+    ]
+    header = ("function", "pyc before", "pyc after", "no-pyc before", "no-pyc after", "change")
+    table = [header]
+    for before, after in pairs:
+        cold_before, cold_after = _median(before.cold), _median(after.cold)
+        table.append(
+            (
+                after.label,
+                f"{_median(before.warm):.0f} ms",
+                f"{_median(after.warm):.0f} ms",
+                f"{cold_before:.0f} ms",
+                f"{cold_after:.0f} ms",
+                f"{(cold_after - cold_before) / cold_before:+.0%}",
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
 # What one measured interpreter start costs, fast machine to slow, to say up front how
 # long a run takes.
 _SECONDS_PER_PROBE = (0.8, 2.0)
@@ -284,7 +341,14 @@ def _main(argv: list[str] | None) -> int:
         default="off",
         help="the template's Tracing switch: off (default, PassThrough), on (Active), or both",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also measure the functions as they were at this commit, e.g. main~3",
+    )
     args = parser.parse_args(argv)
+    if args.against:
+        return _compare(args.against, args.functions, args.runs, TRACING[args.tracing])
 
     started = time.perf_counter()
     modes = ["off", "on"] if args.tracing == "both" else [args.tracing]
@@ -312,6 +376,36 @@ def _main(argv: list[str] | None) -> int:
                 print(f"measuring {label} ...", file=sys.stderr, flush=True)
                 results.append(measure(stack.function(function_id), args.runs, scratch, label))
     print(report(results, args.runs, time.perf_counter() - started))
+    return 0
+
+
+def _compare(revision: str, function_ids: list[str], runs: int, tracing: str) -> int:
+    started = time.perf_counter()
+    after_stack = load_stack(parameters={"Tracing": tracing})
+    known = after_stack.function_ids()
+    for name in function_ids:
+        if name not in known:
+            raise failures.did_you_mean("function", name, known)
+    with tempfile.TemporaryDirectory(prefix="admitone-coldstart-") as tmp:
+        scratch = Path(tmp)
+        tree = export_tree(revision, scratch / "before")
+        before_stack = load_stack(tree / "template.yaml", {"Tracing": tracing}, root=tree)
+        present = set(before_stack.function_ids())
+        pairs = []
+        for function_id in function_ids or known:
+            if function_id not in present:
+                print(f"{function_id}: not at {revision}; skipped", file=sys.stderr)
+                continue
+            print(f"measuring {function_id} before and after ...", file=sys.stderr, flush=True)
+            before = measure(
+                before_stack.function(function_id),
+                runs,
+                scratch,
+                layer=tree / "layers" / "admitone",
+            )
+            pairs.append((before, measure(after_stack.function(function_id), runs, scratch)))
+    print(comparison(pairs, revision, runs))
+    print(f"\n({len(pairs)} functions in {time.perf_counter() - started:.0f} s)")
     return 0
 
 

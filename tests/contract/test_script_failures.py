@@ -197,6 +197,28 @@ def test_coldstart_names_an_unknown_function():
     assert "no function 'NopeFunction'" in outcome.sentence
 
 
+def test_coldstart_against_a_commit_that_is_not_there_says_so():
+    done = subprocess.run(
+        [
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "scripts.bench.coldstart",
+            "--against",
+            "no-such-commit",
+            "HealthFunction",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    outcome = Outcome(done.returncode, done.stdout, done.stderr)
+    assert outcome.status != 0
+    assert "--against no-such-commit: git cannot export it" in outcome.sentence
+
+
 def test_a_port_variable_that_is_no_port_is_named(run_script: RunScript):
     outcome = run_script("invoke", "HealthFunction", ADMITONE_MOTO_PORT="moto")
 
