@@ -27,6 +27,8 @@ from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder, tonight_shop
 from tests.integration.payments_kit import deliver_all, drain, intent_payload, stripe_event
 from tests.integration.shop import Shop, pay
+from tests.integration.test_cancellation_refunds import announce, cancel
+from tests.integration.test_cancellation_refunds import drain as end_the_cancelled_events_orders
 from tests.integration.test_outbox_drain import stream_records
 from tests.mailbox import sent_in_process
 from tests.qr_decode import decode_png
@@ -230,6 +232,23 @@ def test_an_expired_order_is_told_nothing_was_charged(aws: AwsStack, shop: Shop)
     (notice,) = mails_to("late@example.com", f"Order {order['order_number']}")
     assert "was cancelled" in notice.subject
     assert "nothing was charged" in notice.text
+
+
+def test_an_order_ended_by_its_cancelled_event_does_not_promise_the_seats_back(
+    aws: AwsStack, shop: Shop
+):
+    buyer = user_for_email("gone@example.com", now=datetime.now(UTC), name="Gone")
+    token = shop.aws.access_token(buyer.id, "buyer", email=buyer.email)
+    order = shop.order(token, {"ga": 1}).json()
+    cancel(shop)
+    announce(aws, shop.event_id)
+    end_the_cancelled_events_orders(aws)
+    publish_outbox(aws)
+    run_notifier(aws)
+    (notice,) = mails_to("gone@example.com", f"Order {order['order_number']}")
+    assert "was cancelled with its event" in notice.subject
+    assert "nothing was charged" in notice.text
+    assert "back on sale" not in notice.text
 
 
 def test_a_drain_crash_between_publish_and_mark_still_sends_one_email(

@@ -14,6 +14,7 @@ from admitone.domain.messages import (
     BRAND,
     NAME_MAX_LENGTH,
     EmailMessage,
+    HoldEnd,
     InlineImage,
     ReceiptLine,
     TicketEntry,
@@ -96,7 +97,7 @@ MESSAGES: dict[str, Render] = {
         reminder=True,
     ),
     "order_ended": lambda name: order_ended(
-        TO, name, event_title="Gala", order_number="A1-2026-000042", expired=True
+        TO, name, event_title="Gala", order_number="A1-2026-000042", why=HoldEnd.EXPIRED
     ),
     "refund_confirmation": lambda name: refund_confirmation(
         TO, name, event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
@@ -461,14 +462,19 @@ def test_a_ticket_delivery_says_who_sent_it_and_shows_its_one_qr() -> None:
 
 
 @pytest.mark.parametrize(
-    ("expired", "said"), [(True, "expired before it was paid"), (False, "was cancelled")]
+    ("why", "said", "back_on_sale"),
+    [
+        (HoldEnd.EXPIRED, "expired before it was paid", True),
+        (HoldEnd.CANCELLED, "was cancelled", True),
+        (HoldEnd.EVENT_CANCELLED, "was cancelled with its event", False),
+    ],
 )
-def test_an_ended_order_says_why(expired: bool, said: str) -> None:
-    message = order_ended(
-        TO, "Ada", event_title="Gala", order_number="A1-2026-000042", expired=expired
-    )
+def test_an_ended_order_says_why(why: HoldEnd, said: str, back_on_sale: bool) -> None:
+    message = order_ended(TO, "Ada", event_title="Gala", order_number="A1-2026-000042", why=why)
     assert said in message.subject
     assert "nothing was charged" in message.text
+    # The seats of a cancelled event go nowhere: saying otherwise would be a lie.
+    assert ("went back on sale" in message.text) is back_on_sale
 
 
 def test_reminders_say_so_and_count_tickets() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
@@ -376,20 +377,39 @@ def ticket_sent(to: str, name: str, *, event_title: str, code: str) -> EmailMess
     )
 
 
+class HoldEnd(StrEnum):
+    """Why an unpaid order gave its seats back, as its buyer is told."""
+
+    EXPIRED = "expired"  # its hold ran out before it was paid
+    CANCELLED = "cancelled"  # the buyer gave it up, or it could not be placed
+    EVENT_CANCELLED = "event_cancelled"  # the organizer cancelled the event
+
+
 def order_ended(
-    to: str, name: str, *, event_title: str, order_number: str, expired: bool
+    to: str, name: str, *, event_title: str, order_number: str, why: HoldEnd
 ) -> EmailMessage:
-    """An unpaid order gave its seats back: its hold ran out, or it was cancelled."""
-    what = "expired before it was paid" if expired else "was cancelled"
+    """An unpaid order ended without a charge; the seats went back on sale unless the
+    event itself was called off."""
+    title = _one_line(event_title)
+    if why is HoldEnd.EVENT_CANCELLED:
+        subject = f"Order {order_number} was cancelled with its event"
+        block = (
+            f"{title} was cancelled by its organizer, so your unpaid order {order_number} "
+            "was cancelled too; nothing was charged."
+        )
+    else:
+        what = "expired before it was paid" if why is HoldEnd.EXPIRED else "was cancelled"
+        subject = f"Order {order_number} {what}"
+        block = (
+            f"Your order {order_number} for {title} {what}; nothing was charged and the "
+            "seats went back on sale."
+        )
     return _compose(
         to,
-        subject=f"Order {order_number} {what}",
-        heading="Your seats were released",
+        subject=subject,
+        heading="Your order ended unpaid",
         name=name,
-        blocks=(
-            f"Your order {order_number} for {_one_line(event_title)} {what}; nothing was "
-            "charged and the seats went back on sale.",
-        ),
+        blocks=(block,),
         footer=f"You receive this e-mail because you placed an order with {BRAND}.",
     )
 

@@ -146,6 +146,14 @@ def _transferred(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     return mails
 
 
+# The reasons an ``order.expired`` / ``order.cancelled`` carries that its mail tells
+# apart; every other reason (the buyer's, a failed placing) is a plain cancellation.
+_HOLD_ENDS = {
+    "hold_expired": messages.HoldEnd.EXPIRED,
+    "event_cancelled": messages.HoldEnd.EVENT_CANCELLED,
+}
+
+
 def _order_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     order = _order(data["order_id"])
     recipient = recipient_of(order)
@@ -158,7 +166,7 @@ def _order_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
                 buyer_name(order),
                 event_title=_event(order.event_id).title,
                 order_number=order.number,
-                expired=data["reason"] == "hold_expired",
+                why=_HOLD_ENDS.get(data["reason"], messages.HoldEnd.CANCELLED),
             ),
         )
     ]
