@@ -6,17 +6,15 @@ reversal, and `scripts/ledger-check` finds 0 differences."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from stripe import StripeClient
 
 from admitone.domain.money import allocate
-from scripts import demo_story
-from scripts.demo_story import CARD, ORGANIZER, PASSWORD, Api, verification_token, wait_until_paid
+from scripts.demo_story import CARD, ORGANIZER, Api, wait_until_paid
 from scripts.devstack.stack import ROOT, LocalStack
 from tests.e2e.conftest import StartStack
 from tests.e2e.ledger import assert_ledger_check_passes
+from tests.e2e.storefront import event_on_sale, pay_with_card, place_order, verified_buyer
 
 pytestmark = pytest.mark.e2e
 
@@ -29,64 +27,13 @@ def stack(start_stack: StartStack) -> LocalStack:
 
 
 def test_a_buyer_refunds_one_of_three_tickets_and_the_ledger_still_balances(stack: LocalStack):
-    now = datetime.now(UTC).replace(microsecond=0)
     organizer = Api(stack.api_url)
     organizer.login(*ORGANIZER)
-    venue = organizer.call(
-        "POST",
-        "/venues",
-        {
-            "name": "Ryman",
-            "timezone": "America/Chicago",
-            "address": {
-                "line1": "116 5th Ave N",
-                "city": "Nashville",
-                "state": "TN",
-                "postal_code": "37219",
-                "country": "US",
-            },
-        },
-    )
-    event = organizer.call(
-        "POST",
-        "/events",
-        {
-            "venue_id": venue["id"],
-            "title": "Refund night",
-            "category": "music",
-            "starts_at": demo_story.iso(now + timedelta(days=5)),
-            "ends_at": demo_story.iso(now + timedelta(days=5, hours=3)),
-            "sales_start": demo_story.iso(now - timedelta(minutes=1)),
-            "sales_end": demo_story.iso(now + timedelta(days=5)),
-        },
-    )
-    ticket_type = organizer.call(
-        "POST",
-        f"/events/{event['id']}/ticket-types",
-        {"name": "GA", "price_cents": PRICE, "capacity": 50},
-    )
-    organizer.call("POST", f"/events/{event['id']}/publish", {})
-
-    buyer = Api(stack.api_url)
-    address = f"refunder-{uuid.uuid4().hex[:8]}@example.com"
-    buyer.call("POST", "/auth/register", {"email": address, "password": PASSWORD, "name": "Ada"})
-    buyer.call("POST", "/auth/verify-email", {"token": verification_token(stack.moto_url, address)})
-    buyer.login(address, PASSWORD)
-    cart = {
-        "event_id": event["id"],
-        "items": [{"ticket_type_id": ticket_type["id"], "quantity": 3}],
-    }
-    order = buyer.call("POST", "/orders", cart, **{"Idempotency-Key": f"e2e-{uuid.uuid4()}"})
-    stripe = StripeClient("sk_test_e2e", base_addresses={"api": stack.stripe_url})
-    card = stripe.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": CARD, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-        }  # type: ignore[typeddict-item]
-    )
+    on_sale = event_on_sale(organizer, venue="Ryman", title="Refund night", price_cents=PRICE)
+    buyer = verified_buyer(stack, name="Ada")
+    order = place_order(buyer, on_sale.cart(3))
+    stripe = pay_with_card(stack, order, CARD)
     intent_id = order["payment"]["payment_intent_id"]
-    stripe.v1.payment_intents.update(intent_id, params={"payment_method": card.id})
-    stripe.v1.payment_intents.confirm(intent_id)
     paid, _ = wait_until_paid(buyer, order["order_id"])
     first, *others = paid["tickets"]
 
@@ -108,7 +55,7 @@ def test_a_buyer_refunds_one_of_three_tickets_and_the_ledger_still_balances(stac
     refunds = stripe.v1.refunds.list(params={"payment_intent": intent_id})
     assert [r.amount for r in refunds.data] == [share]
 
-    ledger = organizer.call("GET", f"/venues/{venue['id']}/ledger")["transactions"]
+    ledger = organizer.call("GET", f"/venues/{on_sale.venue_id}/ledger")["transactions"]
     reversal = next(t for t in ledger if t["kind"] == "refund")
     assert reversal["refs"]["order_id"] == order["order_id"]
     venue_lines = [
