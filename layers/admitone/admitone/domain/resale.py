@@ -1,0 +1,235 @@
+"""Resale (RULES §13, §18): what a listing may ask, how its price is split, how its escrow
+moves, when a listing ends by itself, and the seller's 1099-DA lines.
+
+Contract:
+- A listing's price lies within the event's policy of its face value, bounds inclusive
+  and exact (``price * 100`` against ``face * pct``: no rounding decides a bound). A
+  charity event caps it at face value whatever its policy says.
+- The price is split by largest remainder over basis points (``money.allocate``): venue
+  royalty, artist royalty, platform share and the seller's rest always sum to the price,
+  each within a cent of its exact share (15000 at 10 % / 0 % / 5 % -> 1500 / 0 / 750 /
+  12750).
+- Escrow: ``created`` (a PaymentIntent with manual capture) -> ``funded`` (the amount
+  is capturable; the ticket moves to the buyer) -> ``released`` (captured after the
+  cooling period). Before release it may only be ``cancelled``, the uncaptured payment
+  let go, so a buyer is never charged for a ticket they did not get; a released escrow
+  is ``refunded`` only when its event is cancelled.
+- The seller's proceeds become payable 48 h after the event ends, as a venue's do, so a
+  cancellation can still reverse the whole resale.
+- 1099-DA data: a seller with at least $600 of gross proceeds in a calendar year gets
+  one line per sale (proceeds, cost basis, gain, dates acquired and disposed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from admitone.domain.catalog import ResalePolicy
+from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
+from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
+
+VENUE_ROYALTY_BPS = 1_000
+ARTIST_ROYALTY_BPS = 0
+PLATFORM_SHARE_BPS = 500
+CHARITY_MAX_PCT = 100
+COOLING_PERIOD = timedelta(minutes=10)
+SELLER_SETTLEMENT_DELAY = timedelta(hours=48)
+TAX_FORM_THRESHOLD_CENTS = 60_000
+FIRST_TAX_FORM_YEAR = 2025
+
+
+# ------------------------------------------------------------------ prices
+@dataclass(frozen=True)
+class PriceRange:
+    """The least and the most a listing of one ticket may ask, in cents, inclusive."""
+
+    low: int
+    high: int
+
+
+def price_range(face_value_cents: int, policy: ResalePolicy, *, charity: bool) -> PriceRange:
+    """The whole cents within the policy's percentages of face value."""
+    high_pct = min(policy.max_pct, CHARITY_MAX_PCT) if charity else policy.max_pct
+    low_pct = min(policy.min_pct, high_pct)
+    # ceil for the floor and floor for the ceiling: only prices inside the exact bounds.
+    return PriceRange(
+        low=-(-face_value_cents * low_pct // 100), high=face_value_cents * high_pct // 100
+    )
+
+
+def check_listing_price(
+    price_cents: int, face_value_cents: int, policy: ResalePolicy, *, charity: bool
+) -> None:
+    """Refuse a price outside the event's resale policy (422 naming ``price_cents``)."""
+    if not policy.allowed:
+        raise ResaleNotAllowed("This event does not allow resale.")
+    bounds = price_range(face_value_cents, policy, charity=charity)
+    if not bounds.low <= price_cents <= bounds.high:
+        raise ValidationFailed(
+            "The price is outside the event's resale policy.",
+            errors=(
+                FieldError(
+                    "price_cents",
+                    f"must be {format_money(bounds.low)} to {format_money(bounds.high)}",
+                    "RESALE_PRICE_OUT_OF_RANGE",
+                ),
+            ),
+        )
+
+
+class ResaleNotAllowed(InvalidTransition):
+    """The event's organizer turned resale off."""
+
+    code = "RESALE_NOT_ALLOWED"
+
+
+# ------------------------------------------------------------------- split
+@dataclass(frozen=True)
+class Royalties:
+    """Who takes what share of a resale, in basis points of its price."""
+
+    venue_bps: int = VENUE_ROYALTY_BPS
+    artist_bps: int = ARTIST_ROYALTY_BPS
+    platform_bps: int = PLATFORM_SHARE_BPS
+
+    def __post_init__(self) -> None:
+        shares = (self.venue_bps, self.artist_bps, self.platform_bps)
+        if min(shares) < 0 or sum(shares) > BPS_PER_WHOLE:
+            raise ValueError(f"royalties must be 0..10000 bps in all: {shares}")
+
+
+@dataclass(frozen=True)
+class ResaleSplit:
+    venue_royalty: int
+    artist_royalty: int
+    platform_share: int
+    seller_proceeds: int
+
+    @property
+    def total(self) -> int:
+        return self.venue_royalty + self.artist_royalty + self.platform_share + self.seller_proceeds
+
+
+def split_resale(price_cents: int, royalties: Royalties) -> ResaleSplit:
+    seller_bps = BPS_PER_WHOLE - royalties.venue_bps - royalties.artist_bps
+    seller_bps -= royalties.platform_bps
+    weights = (royalties.venue_bps, royalties.artist_bps, royalties.platform_bps, seller_bps)
+    venue, artist, platform, seller = allocate(price_cents, weights)
+    return ResaleSplit(venue, artist, platform, seller)
+
+
+def seller_payable_at(event_ends_at: datetime) -> datetime:
+    """When the seller's proceeds stop being pending (RULES §13, as venue proceeds)."""
+    return event_ends_at + SELLER_SETTLEMENT_DELAY
+
+
+# ------------------------------------------------------------------ escrow
+class EscrowStatus(StrEnum):
+    CREATED = "created"  # PaymentIntent with manual capture, not yet authorised
+    FUNDED = "funded"  # the amount is capturable; the ticket went to the buyer
+    RELEASED = "released"  # captured after the cooling period; the split is booked
+    CANCELLED = "cancelled"  # the uncaptured PaymentIntent was let go: nothing charged
+    REFUNDED = "refunded"  # released, then its event was cancelled
+
+
+_ESCROW_MOVES: dict[EscrowStatus, frozenset[EscrowStatus]] = {
+    EscrowStatus.CREATED: frozenset({EscrowStatus.FUNDED, EscrowStatus.CANCELLED}),
+    EscrowStatus.FUNDED: frozenset({EscrowStatus.RELEASED, EscrowStatus.CANCELLED}),
+    EscrowStatus.RELEASED: frozenset({EscrowStatus.REFUNDED}),
+    EscrowStatus.CANCELLED: frozenset(),
+    EscrowStatus.REFUNDED: frozenset(),
+}
+
+
+def check_escrow_move(current: EscrowStatus, target: EscrowStatus) -> None:
+    if target not in _ESCROW_MOVES[current]:
+        raise InvalidTransition(f"An escrow that is {current.value} cannot become {target.value}.")
+
+
+def releasable_at(funded_at: datetime, cooling: timedelta = COOLING_PERIOD) -> datetime:
+    return funded_at + cooling
+
+
+# ---------------------------------------------------------------- listings
+class ListingStatus(StrEnum):
+    ACTIVE = "active"
+    RESERVED = "reserved"  # a buyer's escrow is open on it; nobody else may buy
+    SOLD = "sold"
+    WITHDRAWN = "withdrawn"  # by its seller
+    ENDED = "ended"  # by what happened to its ticket or event (``ListingEnd``)
+
+
+class ListingEnd(StrEnum):
+    """Why a listing ended by itself."""
+
+    TICKET_SCANNED = "ticket_scanned"
+    TICKET_REFUNDED = "ticket_refunded"
+    TICKET_TRANSFERRED = "ticket_transferred"
+    TICKET_VOIDED = "ticket_voided"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_STARTED = "event_started"
+
+
+class ListingUnavailable(InvalidTransition):
+    """The listing was sold, withdrawn or ended, or another buyer's escrow holds it."""
+
+    code = "LISTING_UNAVAILABLE"
+
+
+def check_purchasable(status: ListingStatus, *, seller_id: str, buyer_id: str) -> None:
+    if seller_id == buyer_id:
+        raise ValidationFailed(
+            "You cannot buy your own listing.",
+            errors=(FieldError("listing_id", "is your own listing", "OWN_LISTING"),),
+        )
+    if status is not ListingStatus.ACTIVE:
+        raise ListingUnavailable("This listing is no longer for sale.")
+
+
+# --------------------------------------------------------------- tax forms
+@dataclass(frozen=True)
+class ResaleSale:
+    """One ticket a seller resold, as a 1099-DA line states it."""
+
+    listing_id: str
+    proceeds_cents: int  # what the seller got: the price less royalties and platform share
+    cost_basis_cents: int  # what the seller paid for the ticket
+    acquired_at: datetime
+    disposed_at: datetime
+
+    @property
+    def gain_cents(self) -> int:
+        return self.proceeds_cents - self.cost_basis_cents
+
+
+@dataclass(frozen=True)
+class TaxForm:
+    year: int
+    gross_proceeds_cents: int
+    sales: tuple[ResaleSale, ...]
+
+
+def tax_form(year: int, sales: Iterable[ResaleSale]) -> TaxForm | None:
+    """The seller's 1099-DA data for ``year`` (sales disposed of in it), or None below
+    the $600 threshold or before the first year the form exists."""
+    if year < FIRST_TAX_FORM_YEAR:
+        return None
+    in_year = tuple(
+        sorted(
+            (sale for sale in sales if sale.disposed_at.year == year),
+            key=lambda sale: (sale.disposed_at, sale.listing_id),
+        )
+    )
+    gross = sum(sale.proceeds_cents for sale in in_year)
+    if gross < TAX_FORM_THRESHOLD_CENTS:
+        return None
+    return TaxForm(year=year, gross_proceeds_cents=gross, sales=in_year)
+
+
+def mask_tin(tin: str) -> str:
+    """A taxpayer id as every response shows it: the last four digits only."""
+    digits = "".join(ch for ch in tin if ch.isdigit())
+    return f"***-**-{digits[-4:]}" if len(digits) >= 4 else "***-**-****"

@@ -1,0 +1,170 @@
+"""Resale rules (RULES §13, §18): price bounds, the split, escrow moves, listings, 1099-DA."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from admitone.domain.catalog import ResalePolicy
+from admitone.domain.errors import InvalidTransition, ValidationFailed
+from admitone.domain.money import BPS_PER_WHOLE
+from admitone.domain.resale import (
+    EscrowStatus,
+    ListingStatus,
+    ListingUnavailable,
+    ResaleNotAllowed,
+    ResaleSale,
+    Royalties,
+    check_escrow_move,
+    check_listing_price,
+    check_purchasable,
+    mask_tin,
+    price_range,
+    releasable_at,
+    seller_payable_at,
+    split_resale,
+    tax_form,
+)
+
+DEFAULT = ResalePolicy()
+T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("price", "ok"), [(15000, True), (15001, False), (5000, True), (4999, False)]
+)
+def test_the_default_policy_allows_half_to_one_and_a_half_times_face_value(price: int, ok: bool):
+    if ok:
+        check_listing_price(price, 10000, DEFAULT, charity=False)
+        return
+    with pytest.raises(ValidationFailed) as refused:
+        check_listing_price(price, 10000, DEFAULT, charity=False)
+    [error] = refused.value.errors
+    assert (error.field, error.code) == ("price_cents", "RESALE_PRICE_OUT_OF_RANGE")
+    assert error.message == "must be $50.00 to $150.00"
+
+
+def test_a_charity_event_caps_resale_at_face_value():
+    check_listing_price(10000, 10000, DEFAULT, charity=True)
+    with pytest.raises(ValidationFailed):
+        check_listing_price(10001, 10000, DEFAULT, charity=True)
+    # A policy already below face value keeps its own, lower cap.
+    assert price_range(10000, ResalePolicy(min_pct=50, max_pct=90), charity=True).high == 9000
+
+
+def test_a_charity_cap_below_the_policys_floor_leaves_only_face_value():
+    assert price_range(10000, ResalePolicy(min_pct=120, max_pct=200), charity=True) == (
+        price_range(10000, ResalePolicy(min_pct=100, max_pct=100), charity=False)
+    )
+
+
+def test_bounds_on_an_odd_face_value_keep_only_prices_inside_the_exact_percentages():
+    bounds = price_range(3333, DEFAULT, charity=False)
+    assert (bounds.low, bounds.high) == (1667, 4999)  # 1666.5 and 4999.5 exactly
+
+
+def test_an_event_that_forbids_resale_refuses_every_price():
+    with pytest.raises(ResaleNotAllowed) as refused:
+        check_listing_price(10000, 10000, ResalePolicy(allowed=False), charity=False)
+    assert refused.value.code == "RESALE_NOT_ALLOWED"
+
+
+def test_the_rules_example_split():
+    split = split_resale(15000, Royalties())
+    assert (split.venue_royalty, split.artist_royalty, split.platform_share) == (1500, 0, 750)
+    assert split.seller_proceeds == 12750
+
+
+@given(
+    price=st.integers(min_value=0, max_value=99_999_999),
+    venue=st.integers(min_value=0, max_value=5000),
+    artist=st.integers(min_value=0, max_value=3000),
+    platform=st.integers(min_value=0, max_value=2000),
+)
+def test_a_split_always_sums_to_the_price_each_share_within_a_cent(
+    price: int, venue: int, artist: int, platform: int
+):
+    split = split_resale(price, Royalties(venue, artist, platform))
+    assert split.total == price
+    seller_bps = BPS_PER_WHOLE - venue - artist - platform
+    for share, bps in (
+        (split.venue_royalty, venue),
+        (split.artist_royalty, artist),
+        (split.platform_share, platform),
+        (split.seller_proceeds, seller_bps),
+    ):
+        assert abs(share * BPS_PER_WHOLE - price * bps) < BPS_PER_WHOLE
+
+
+@pytest.mark.parametrize("shares", [(-1, 0, 0), (6000, 3000, 1001)])
+def test_royalties_beyond_the_whole_price_are_a_bug(shares: tuple[int, int, int]):
+    with pytest.raises(ValueError, match="royalties"):
+        Royalties(*shares)
+
+
+def test_seller_proceeds_wait_48_hours_after_the_event_ends():
+    assert seller_payable_at(T0) == T0 + timedelta(hours=48)
+
+
+def test_an_escrow_is_released_only_after_funding_and_cancelled_only_before_release():
+    check_escrow_move(EscrowStatus.CREATED, EscrowStatus.FUNDED)
+    check_escrow_move(EscrowStatus.FUNDED, EscrowStatus.RELEASED)
+    check_escrow_move(EscrowStatus.FUNDED, EscrowStatus.CANCELLED)
+    check_escrow_move(EscrowStatus.RELEASED, EscrowStatus.REFUNDED)
+    for current, target in (
+        (EscrowStatus.CREATED, EscrowStatus.RELEASED),
+        (EscrowStatus.RELEASED, EscrowStatus.CANCELLED),
+        (EscrowStatus.CANCELLED, EscrowStatus.FUNDED),
+        (EscrowStatus.REFUNDED, EscrowStatus.RELEASED),
+    ):
+        with pytest.raises(InvalidTransition):
+            check_escrow_move(current, target)
+
+
+def test_release_comes_after_the_cooling_period():
+    assert releasable_at(T0) == T0 + timedelta(minutes=10)
+    assert releasable_at(T0, timedelta(seconds=5)) == T0 + timedelta(seconds=5)
+
+
+def test_only_an_active_listing_of_someone_else_can_be_bought():
+    check_purchasable(ListingStatus.ACTIVE, seller_id="usr_a", buyer_id="usr_b")
+    with pytest.raises(ValidationFailed) as own:
+        check_purchasable(ListingStatus.ACTIVE, seller_id="usr_a", buyer_id="usr_a")
+    assert own.value.errors[0].code == "OWN_LISTING"
+    for status in set(ListingStatus) - {ListingStatus.ACTIVE}:
+        with pytest.raises(ListingUnavailable) as gone:
+            check_purchasable(status, seller_id="usr_a", buyer_id="usr_b")
+        assert gone.value.code == "LISTING_UNAVAILABLE"
+
+
+def sale(listing: str, proceeds: int, paid: int, disposed: datetime) -> ResaleSale:
+    return ResaleSale(listing, proceeds, paid, disposed - timedelta(days=30), disposed)
+
+
+def test_a_tax_form_lists_a_years_sales_once_they_reach_600_dollars():
+    sales = [
+        sale("lst_2", 40000, 30000, datetime(2026, 5, 1, tzinfo=UTC)),
+        sale("lst_1", 20000, 25000, datetime(2026, 2, 1, tzinfo=UTC)),
+        sale("lst_0", 90000, 10000, datetime(2025, 12, 31, tzinfo=UTC)),
+    ]
+    form = tax_form(2026, sales)
+    assert form is not None
+    assert form.gross_proceeds_cents == 60000
+    assert [s.listing_id for s in form.sales] == ["lst_1", "lst_2"]
+    assert [s.gain_cents for s in form.sales] == [-5000, 10000]
+    assert tax_form(2026, sales[:1]) is None  # $400 in 2026: below the threshold
+
+
+def test_no_tax_form_before_2025():
+    assert tax_form(2024, [sale("lst_0", 90000, 1, datetime(2024, 6, 1, tzinfo=UTC))]) is None
+
+
+@pytest.mark.parametrize(
+    ("tin", "masked"),
+    [("123-45-6789", "***-**-6789"), ("12-3456789", "***-**-6789"), ("12", "***-**-****")],
+)
+def test_a_tin_shows_only_its_last_four_digits(tin: str, masked: str):
+    assert mask_tin(tin) == masked
