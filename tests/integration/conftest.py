@@ -27,6 +27,7 @@ from scripts.devstack.provision import Provisioner
 from scripts.devstack.runtime import InvokeResult
 from scripts.devstack.template import REGION, Stack
 from tests.conftest import ROOT, new_container, sample_event
+from tests.integration import moto_snapshot
 from tests.local_servers import serving
 
 _original_process_request = BotocoreStubber.process_request
@@ -132,15 +133,28 @@ class AwsStack:
         return self.invoke(function_id, sample_event(stem, scenario))
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, localstripe_url: str) -> Iterator[AwsStack]:
+def _aws_environment(env: pytest.MonkeyPatch) -> None:
     for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    with mock_aws():
+        env.delenv(key, raising=False)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_DEFAULT_REGION", REGION)
+    env.setenv("AWS_REGION", REGION)
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    stack: Stack
+    provisioner: Provisioner
+    snapshot: moto_snapshot.Snapshot
+
+
+@pytest.fixture(scope="session")
+def provisioned(localstripe_url: str) -> Provisioned:
+    """template.yaml provisioned into the in-process moto once per worker, and a copy of
+    moto's state right after, which each test starts from (tests/integration/moto_snapshot.py)."""
+    with pytest.MonkeyPatch.context() as env:
+        _aws_environment(env)
         stack = Stack.load(
             ROOT,
             ROOT / "template.yaml",
@@ -151,9 +165,25 @@ def aws(monkeypatch: pytest.MonkeyPatch, localstripe_url: str) -> Iterator[AwsSt
                 "WebhooksAllowLoopback": "true",
             },
         )
-        provisioner = Provisioner(stack, endpoint_url=None)
-        provisioner.provision()
-        yield AwsStack(stack, provisioner, monkeypatch)
+        mock = mock_aws()
+        mock.start()
+        try:
+            provisioner = Provisioner(stack, endpoint_url=None)
+            provisioner.provision()
+            snapshot = moto_snapshot.take()
+        finally:
+            mock.stop(remove_data=False)
+    return Provisioned(stack, provisioner, snapshot)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, provisioned: Provisioned) -> Iterator[AwsStack]:
+    """The provisioned stack as it was right after provisioning, in this test's moto."""
+    _aws_environment(monkeypatch)
+    with mock_aws():
+        # mock_aws empties moto on entry; the provisioned state comes back from the copy.
+        moto_snapshot.restore(provisioned.snapshot)
+        yield AwsStack(provisioned.stack, provisioned.provisioner, monkeypatch)
         new_container()
 
 
