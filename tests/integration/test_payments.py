@@ -18,6 +18,7 @@ from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.orders import OrderStatus, PaymentStatus
 from admitone.domain.tokens import verify_ticket_token
 from admitone.services import holds, inventory, issuance
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.payments_kit import (
     WORKER,
@@ -238,7 +239,9 @@ def test_a_payment_for_tickets_that_cannot_be_issued_is_refunded_and_frees_its_s
 def expire(order_id: str) -> None:
     placed = order_store.get_order(order_id)
     assert placed is not None
-    holds.end_hold(placed, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC))
+    holds.end_hold(
+        ports().store, placed, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC)
+    )
 
 
 # ------------------------------------------------------------ crash matrix

@@ -22,6 +22,7 @@ from admitone.domain.orders import (
     SuccessOutcome,
     can_transition,
     check_buyer_limits,
+    ended_unpaid,
     hold_expiry,
     on_payment_succeeded,
     payment_mismatches,
@@ -182,3 +183,17 @@ def test_a_pending_order_past_its_hold_but_not_swept_is_issued_from_its_hold():
     late = NOW + timedelta(hours=1)
     assert ORDER.effective_status(late) is OrderStatus.EXPIRED
     assert on_payment_succeeded(ORDER, ()) is SuccessOutcome.ISSUE
+
+
+def test_an_order_ends_unpaid_expired_or_cancelled_with_its_seats_released():
+    ended = ended_unpaid(ORDER, OrderStatus.EXPIRED, reason="hold_expired")
+    assert (ended.status, ended.hold_released, ended.status_reason) == (
+        OrderStatus.EXPIRED,
+        True,
+        "hold_expired",
+    )
+    assert ended.version == ORDER.version + 1
+    with pytest.raises(ValueError, match="expired or cancelled"):
+        ended_unpaid(ORDER, OrderStatus.PAID, reason="x")
+    with pytest.raises(ValueError, match="awaiting payment"):
+        ended_unpaid(ended, OrderStatus.CANCELLED, reason="x")

@@ -18,7 +18,7 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -282,3 +282,15 @@ def on_payment_succeeded(order: Order, mismatches: tuple[PaymentMismatch, ...]) 
         # The hold's clock does not matter here: its seats are still held for it.
         return SuccessOutcome.ISSUE
     return SuccessOutcome.RETAKE
+
+
+def ended_unpaid(order: Order, target: OrderStatus, *, reason: str) -> Order:
+    """The order once its hold ended without a payment: ``target`` (expired or
+    cancelled), its seats released, ``reason`` kept, one version on."""
+    if target not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+        raise ValueError(f"a hold ends expired or cancelled, not {target}")
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        raise ValueError(f"only an order awaiting payment ends unpaid, not a {order.status} one")
+    return replace(
+        order, status=target, hold_released=True, status_reason=reason, version=order.version + 1
+    )

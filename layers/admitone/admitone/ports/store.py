@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from admitone.ports.orders import Orders
 from admitone.ports.outbox import Outbox
 from admitone.ports.tickets import Tickets
 from admitone.ports.unit_of_work import UnitOfWork
 
 
 class Store(ABC):
+    orders: Orders
     outbox: Outbox
     tickets: Tickets
 

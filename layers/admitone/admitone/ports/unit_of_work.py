@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from admitone.ports.buyers import StandingChanges
+from admitone.ports.inventory import InventoryChanges
+from admitone.ports.orders import OrderChanges
 from admitone.ports.outbox import OutboxChanges
 from admitone.ports.tickets import TicketChanges
+from admitone.ports.vouchers import VoucherChanges
 
 
 class ChangeRefused(Exception):
@@ -28,8 +32,12 @@ class ChangeRefused(Exception):
 
 
 class UnitOfWork(ABC):
+    inventory: InventoryChanges
+    orders: OrderChanges
     outbox: OutboxChanges
+    standings: StandingChanges
     tickets: TicketChanges
+    vouchers: VoucherChanges
 
     @abstractmethod
     def commit(self) -> None:

@@ -60,6 +60,7 @@ from admitone.domain.pricing import Quote
 from admitone.domain.rate_limits import Client
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger, report_error
+from admitone.ports import Ports
 from admitone.services import holds, issuance
 from admitone.services import inventory as inventory_service
 from admitone.services.quote import price_cart
@@ -141,6 +142,7 @@ def _sold_share(stock: Mapping[str, Stock]) -> tuple[int, int]:
 
 
 def place_order(
+    ports: Ports,
     buyer: Principal,
     event_id: str,
     items: Sequence[CartItem],
@@ -238,30 +240,32 @@ def place_order(
         )
         order_store.attach_payment_intent(order.id, intent.id)
     except DependencyUnavailable:
-        _give_back(order, intent, now, reason="payment_provider_unavailable")
+        _give_back(ports, order, intent, now, reason="payment_provider_unavailable")
         raise
     except DomainError:
-        _give_back(order, intent, now, reason="not_placed")
+        _give_back(ports, order, intent, now, reason="not_placed")
         raise
     except Exception as error:
         # Not a refusal the buyer can act on (Stripe refused our request, a bug): the
         # hold goes back, the error is logged in full, the buyer may retry.
         logger.exception("order not placed after its hold; hold given back")
         report_error(error)
-        _give_back(order, intent, now, reason="not_placed")
+        _give_back(ports, order, intent, now, reason="not_placed")
         raise DependencyUnavailable("The order could not be placed; try again.") from error
     return PlacedOrder(
         order=replace(order, payment_intent_id=intent.id), client_secret=intent.client_secret
     )
 
 
-def _give_back(order: Order, intent: Intent | None, now: datetime, *, reason: str) -> None:
+def _give_back(
+    ports: Ports, order: Order, intent: Intent | None, now: datetime, *, reason: str
+) -> None:
     """End the hold of an order that failed to be placed: seats, allowance and voucher
     use return; failing that, the sweeper ends it at its expiry. A PaymentIntent already
     made is cancelled; nobody holds its client secret, and should it be paid all the
     same, it is a late payment (seats re-taken or the money refunded)."""
     try:
-        holds.end_hold(order, OrderStatus.CANCELLED, reason=reason, now=now)
+        holds.end_hold(ports.store, order, OrderStatus.CANCELLED, reason=reason, now=now)
     except _STORE_FAILURES:
         logger.exception("hold not given back; the sweeper releases it at expiry")
     if intent is None:
@@ -318,7 +322,9 @@ def buyer_orders(caller: Principal, *, limit: int, cursor: str | None) -> OrderP
 
 
 # ------------------------------------------------------------------- cancel
-def cancel_order(order_id: str, caller: Principal, *, now: datetime | None = None) -> Order:
+def cancel_order(
+    ports: Ports, order_id: str, caller: Principal, *, now: datetime | None = None
+) -> Order:
     """The buyer gives up an unpaid order: its PaymentIntent is cancelled first (so it can
     no longer be paid), then the seats, allowance and voucher use go back."""
     now = now or datetime.now(UTC)
@@ -333,4 +339,6 @@ def cancel_order(order_id: str, caller: Principal, *, now: datetime | None = Non
         order.payment_intent_id
     ):
         raise InvalidTransition("The payment already went through; the order cannot be cancelled.")
-    return holds.end_hold(order, OrderStatus.CANCELLED, reason="cancelled_by_buyer", now=now)
+    return holds.end_hold(
+        ports.store, order, OrderStatus.CANCELLED, reason="cancelled_by_buyer", now=now
+    )

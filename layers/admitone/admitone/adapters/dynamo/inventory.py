@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.table import Item, TransactionCancelled, put_op, query_partition
+from admitone.adapters.dynamo.transaction import Transaction
 from admitone.domain.errors import DependencyUnavailable, NotFound
 from admitone.domain.inventory import (
     Allocation,
@@ -31,6 +32,7 @@ from admitone.domain.inventory import (
     plan_resize,
     shard_capacities,
 )
+from admitone.ports.inventory import InventoryChanges
 
 Op = dict[str, Any]
 ENTITY = "inventory_shard"
@@ -314,3 +316,15 @@ def resize(
             return stock.totals + Counts(capacity=delta, available=delta)
         time.sleep(backoff_seconds(attempt, rng))
     raise DependencyUnavailable("The inventory is busy; try again.")
+
+
+class DynamoInventoryChanges(InventoryChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def release(self, event_id: str, allocation: Allocation) -> None:
+        for owner_id, per_shard in allocation.by_owner().items():
+            for shard, quantity in per_shard.items():
+                self._transaction.stage(
+                    f"shard {owner_id}#{shard}", release_op(event_id, owner_id, shard, quantity)
+                )

@@ -25,6 +25,7 @@ from typing import Any
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.table import Item, instant, put_op, update_op
+from admitone.adapters.dynamo.transaction import Transaction
 from admitone.domain.inventory import Allocation
 from admitone.domain.orders import (
     BuyerStanding,
@@ -33,7 +34,10 @@ from admitone.domain.orders import (
     OrderStatus,
     OrderTotals,
     PaymentStatus,
+    ended_unpaid,
 )
+from admitone.ports.buyers import StandingChanges
+from admitone.ports.orders import OrderChanges, OrderMovedOn, Orders
 
 Op = dict[str, Any]
 ENTITY = "order"
@@ -382,3 +386,36 @@ def take_standing_op(user_id: str, event_id: str, quantity: int, *, cooldown_unt
         names={"#tickets": "tickets", "#cooldown": "cooldown_until_epoch"},
         values={":zero": 0, ":q": quantity, ":until": int(cooldown_until.timestamp())},
     )
+
+
+# ------------------------------------------------------------ the ports
+class DynamoOrders(Orders):
+    def get(self, order_id: str) -> Order | None:
+        return get_order(order_id)
+
+    def held_past(self, moment: datetime, *, limit: int) -> list[str]:
+        return held_past(moment, limit=limit)
+
+
+class DynamoOrderChanges(OrderChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def end_hold(self, order: Order, target: OrderStatus, *, reason: str, now: datetime) -> Order:
+        ended = ended_unpaid(order, target, reason=reason)
+        self._transaction.stage(
+            f"order {order.id}",
+            transition_op(order, target, now=now, release_hold=True, reason=reason),
+            error=OrderMovedOn(order.id),
+        )
+        return ended
+
+
+class DynamoStandingChanges(StandingChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def give_back(self, buyer_id: str, event_id: str, quantity: int) -> None:
+        self._transaction.stage(
+            f"standing {buyer_id}@{event_id}", release_standing_op(buyer_id, event_id, quantity)
+        )

@@ -14,7 +14,9 @@ from typing import Any
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.catalog import to_voucher
+from admitone.adapters.dynamo.transaction import Transaction
 from admitone.domain.catalog import Voucher
+from admitone.ports.vouchers import VoucherChanges
 
 Op = dict[str, Any]
 
@@ -87,3 +89,11 @@ def unredeem_op(event_id: str, code: str, discount_cents: int) -> Op:
         values={":one": 1, ":d": discount_cents},
         condition="attribute_exists(PK) AND #uses >= :one AND #spent >= :d",
     )
+
+
+class DynamoVoucherChanges(VoucherChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def give_back(self, event_id: str, code: str, discount_cents: int) -> None:
+        self._transaction.stage(f"voucher {code}", unredeem_op(event_id, code, discount_cents))
