@@ -35,9 +35,11 @@ so every write is charged from the item as stored:
 Ceilings. A partition's units per operation = its units over the flow / the operations
 that share it. What shares it is read from the key: a key holding a ticket type id the
 bench made is the type's (divided by that type's operations); an event's or its venue's id,
-the event's; a shape with a partition for (about) every operation (``ORDER#<id>``,
-``RATE#...``) is one buyer's and bounds nobody else; any other key is shared by all
-operations of the flow: the platform's. Then, with 1,000 WCU/s per partition:
+the event's; a key shape with at least half as many partitions as the flow has operations
+(``ORDER#<id>``, a buyer's ``RATE#...``) is one buyer's and bounds nobody else; any other
+key is counted as shared by all operations of the flow: the platform's. (A key per gate
+device lands there too, its load divided among all scans rather than its gate's: read
+such lines as the load of one of a few.) Then, with 1,000 WCU/s per partition:
 
 - per ticket type = 1,000 / the hottest units per operation of any type, event or platform
   partition (selling one type loads all three);
