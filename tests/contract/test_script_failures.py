@@ -182,39 +182,26 @@ def test_an_unknown_name_gets_a_did_you_mean(
     assert suggestion in outcome.sentence
 
 
-def test_coldstart_names_an_unknown_function():
+def coldstart(*arguments: str) -> Outcome:
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "scripts.bench.coldstart", "NopeFunction"],
+        [str(ROOT / ".venv/bin/python"), "-m", "scripts.bench.coldstart", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+    return Outcome(done.returncode, done.stdout, done.stderr)
 
-    outcome = Outcome(done.returncode, done.stdout, done.stderr)
+
+def test_coldstart_names_an_unknown_function():
+    outcome = coldstart("NopeFunction")
     assert outcome.status == 2
     assert "no function 'NopeFunction'" in outcome.sentence
 
 
 def test_coldstart_against_a_commit_that_is_not_there_says_so():
-    done = subprocess.run(
-        [
-            str(ROOT / ".venv/bin/python"),
-            "-m",
-            "scripts.bench.coldstart",
-            "--against",
-            "no-such-commit",
-            "HealthFunction",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    outcome = Outcome(done.returncode, done.stdout, done.stderr)
+    outcome = coldstart("--against", "no-such-commit", "HealthFunction")
     assert outcome.status != 0
     assert "--against no-such-commit: git cannot export it" in outcome.sentence
 

@@ -61,12 +61,21 @@ from admitone.domain.rate_limits import Client
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger, report_error
 from admitone.ports import Ports
+from admitone.ports.unit_of_work import ChangeRefused
 from admitone.services import holds, issuance
 from admitone.services import inventory as inventory_service
 from admitone.services.quote import price_cart
 
 Op = dict[str, Any]
-_STORE_FAILURES = (DependencyUnavailable, TransactionCancelled, ClientError, BotoCoreError)
+# What giving a hold back may fail with (ending a hold is on the unit of work, placing
+# not yet): the sweeper ends the hold at its expiry instead.
+_STORE_FAILURES = (
+    DependencyUnavailable,
+    ChangeRefused,
+    TransactionCancelled,
+    ClientError,
+    BotoCoreError,
+)
 
 
 class _OverBuyerLimit(Exception):
