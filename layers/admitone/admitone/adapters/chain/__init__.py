@@ -1,0 +1,1 @@
+"""The EVM chain of the tickets' NFTs: the ticket contract's compiled artifact, its adapter."""
