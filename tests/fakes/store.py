@@ -7,6 +7,15 @@ import threading
 
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
+from tests.fakes.catalog import FakeCatalog, FakeVoucherChanges
+from tests.fakes.inventory import FakeInventory, FakeInventoryChanges
+from tests.fakes.ledger import FakeLedger, FakeLedgerChanges
+from tests.fakes.orders import (
+    FakeBuyerStandingChanges,
+    FakeOrderChanges,
+    FakeOrderNumbers,
+    FakeOrders,
+)
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
 from tests.fakes.tickets import FakeTicketChanges, FakeTickets
 from tests.fakes.transaction import FakeTransaction
@@ -17,6 +26,11 @@ class FakeUnitOfWork(UnitOfWork):
         self._transaction = FakeTransaction(store.lock)
         self.outbox = FakeOutboxChanges(store.outbox, self._transaction)
         self.tickets = FakeTicketChanges(store.tickets, self._transaction)
+        self.orders = FakeOrderChanges(store.orders, self._transaction)
+        self.standings = FakeBuyerStandingChanges(store.orders, self._transaction)
+        self.vouchers = FakeVoucherChanges(store.catalog, self._transaction)
+        self.inventory = FakeInventoryChanges(store.inventory, self._transaction)
+        self.ledger = FakeLedgerChanges(store.ledger, self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -25,11 +39,21 @@ class FakeUnitOfWork(UnitOfWork):
 class FakeStore(Store):
     outbox: FakeOutbox
     tickets: FakeTickets
+    orders: FakeOrders
+    order_numbers: FakeOrderNumbers
+    inventory: FakeInventory
+    catalog: FakeCatalog
+    ledger: FakeLedger
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.outbox = FakeOutbox(self.lock)
         self.tickets = FakeTickets()
+        self.orders = FakeOrders()
+        self.order_numbers = FakeOrderNumbers()
+        self.inventory = FakeInventory()
+        self.catalog = FakeCatalog()
+        self.ledger = FakeLedger()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
