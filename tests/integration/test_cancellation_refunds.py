@@ -17,6 +17,7 @@ from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.orders import OrderStatus
 from admitone.domain.tickets import TicketStatus
 from admitone.services import holds, refunds
+from admitone.services.wiring import ports
 from scripts.devstack.pollers import SqsPoller
 from scripts.ledger_check import run as ledger_check
 from tests.conftest import sample_event
@@ -197,7 +198,13 @@ def test_a_payment_that_lands_on_a_cancelled_event_is_refunded_in_full_and_issue
     if late:  # paid, but the hold ran out before Stripe's word arrived
         assert pay(payment_intent_id).status == "succeeded"
         pending = order(placed["order_id"])
-        holds.end_hold(pending, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC))
+        holds.end_hold(
+            ports().store,
+            pending,
+            OrderStatus.EXPIRED,
+            reason="hold_expired",
+            now=datetime.now(UTC),
+        )
         cancel(shop)
     else:  # the buyer pays within the hold, after the organizer cancelled
         cancel(shop)

@@ -36,24 +36,24 @@ def after_hold(order: dict, seconds: int = 1) -> datetime:
 
 def test_an_unpaid_order_past_its_hold_expires_and_its_seats_sell_again(shop: Shop):
     order = shop.placed(4)
-    assert sweep(after_hold(order, -1)) == {}  # not yet
+    assert sweep(ports(), after_hold(order, -1)) == {}  # not yet
     assert shop.seats() == (0, 4, 0)
 
-    assert sweep(after_hold(order)) == {Overdue.EXPIRED: 1}
+    assert sweep(ports(), after_hold(order)) == {Overdue.EXPIRED: 1}
     expired = order_store.get_order(order["order_id"])
     assert expired is not None
     assert (expired.status, expired.status_reason) == (OrderStatus.EXPIRED, "hold_expired")
     assert shop.seats() == (4, 0, 0)
     intent = stripe_client().v1.payment_intents.retrieve(order["payment"]["payment_intent_id"])
     assert intent.status == "canceled"  # it can no longer be paid
-    assert sweep(after_hold(order)) == {}  # nothing twice
+    assert sweep(ports(), after_hold(order)) == {}  # nothing twice
     assert shop.placed(4)["status"] == "pending_payment"  # and the seats sell again
 
 
 def test_a_payment_that_went_through_is_honoured_not_expired(shop: Shop):
     order = shop.placed()
     pay(order["payment"]["payment_intent_id"])  # its webhook has not arrived yet
-    assert sweep(after_hold(order)) == {Overdue.PAID: 1}
+    assert sweep(ports(), after_hold(order)) == {Overdue.PAID: 1}
     paid = order_store.get_order(order["order_id"])
     assert paid is not None
     assert paid.status is OrderStatus.PAID

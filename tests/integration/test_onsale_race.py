@@ -31,6 +31,7 @@ from admitone.domain.ids import Prefix, new_id
 from admitone.domain.jwt_tokens import Role
 from admitone.domain.orders import OrderStatus
 from admitone.services import holds, orders
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.shop import Shop, open_shop
 
@@ -56,6 +57,7 @@ def race(shop: Shop, people: list[Principal]) -> list[orders.PlacedOrder | SoldO
         start.wait()
         try:
             return orders.place_order(
+                ports(),
                 buyer,
                 shop.event_id,
                 item,
@@ -116,7 +118,11 @@ def one_onsale(shop: Shop, run: int) -> None:
     # Every hold ends: none is left held once each order has expired.
     for placed_order in placed:
         ended = holds.end_hold(
-            placed_order.order, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC)
+            ports().store,
+            placed_order.order,
+            OrderStatus.EXPIRED,
+            reason="hold_expired",
+            now=datetime.now(UTC),
         )
         assert ended.status is OrderStatus.EXPIRED
     after = inventory_store.inventory_of_owner(shop.event_id, shop.types["ga"]).totals

@@ -17,7 +17,8 @@ from admitone.adapters.signing_keys import load_keyset
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.orders import OrderStatus, PaymentStatus
 from admitone.domain.tokens import verify_ticket_token
-from admitone.services import holds, inventory, issuance
+from admitone.services import holds, issuance
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.payments_kit import (
     WORKER,
@@ -238,7 +239,9 @@ def test_a_payment_for_tickets_that_cannot_be_issued_is_refunded_and_frees_its_s
 def expire(order_id: str) -> None:
     placed = order_store.get_order(order_id)
     assert placed is not None
-    holds.end_hold(placed, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC))
+    holds.end_hold(
+        ports().store, placed, OrderStatus.EXPIRED, reason="hold_expired", now=datetime.now(UTC)
+    )
 
 
 # ------------------------------------------------------------ crash matrix
@@ -275,8 +278,8 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
 
 ISSUE_STEPS = [
     ("before", order_store, "get_order"),
-    ("before", inventory, "convert"),
-    ("after", inventory, "convert"),
+    ("before", issuance, "_commit"),
+    ("after", issuance, "_commit"),
     ("after", issuance, "settle_success"),  # done, but the message is not deleted
 ]
 
@@ -306,8 +309,8 @@ def test_a_crash_at_any_step_of_issuing_and_the_retry_issues_exactly_once(
 LATE_STEPS = [
     ("before", stripe_payments, "refund_payment_intent"),
     ("after", stripe_payments, "refund_payment_intent"),
-    ("before", issuance, "_transact"),
-    ("after", issuance, "_transact"),
+    ("before", issuance, "_commit"),
+    ("after", issuance, "_commit"),
 ]
 
 

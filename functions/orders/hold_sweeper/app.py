@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admitone.observability import logger, metrics, trace_handler
 from admitone.services.hold_sweeper import sweep
+from admitone.services.wiring import ports
 
 
 @trace_handler
@@ -16,4 +17,4 @@ from admitone.services.hold_sweeper import sweep
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     del event, context  # the schedule's event carries nothing we use
-    return {outcome.value: count for outcome, count in sweep(datetime.now(UTC)).items()}
+    return {outcome.value: count for outcome, count in sweep(ports(), datetime.now(UTC)).items()}

@@ -20,6 +20,7 @@ from admitone.http.rate_limiting import client_of
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView
 from admitone.services.orders import place_order
+from admitone.services.wiring import ports
 
 app = http_resolver()
 
@@ -49,6 +50,7 @@ class PlaceOrderRequest(BaseModel):
 def post_order(request: Annotated[PlaceOrderRequest, Body()]) -> tuple[OrderView, int]:
     buyer = principal(app)
     placed = place_order(
+        ports(),
         buyer,
         request.event_id,
         [CartItem(item.ticket_type_id, item.quantity) for item in request.items],

@@ -155,7 +155,7 @@ def _end_unpaid(ports: Ports, order_id: str, now: datetime) -> Unpaid:
             return Unpaid.PAYING
         settle_payment_intent(intent, now=now)
         return Unpaid.PAID
-    holds.end_hold(order, OrderStatus.CANCELLED, reason=EVENT_CANCELLED, now=now)
+    holds.end_hold(ports.store, order, OrderStatus.CANCELLED, reason=EVENT_CANCELLED, now=now)
     return Unpaid.CANCELLED
 
 

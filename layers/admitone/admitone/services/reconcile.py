@@ -48,7 +48,7 @@ def reconcile(ports: Ports, now: datetime) -> dict[str, int]:
             ).values()
         ),
         "overdue_orders_resolved": sum(
-            hold_sweeper.sweep(now, ended_before=now - OVERDUE_AFTER).values()
+            hold_sweeper.sweep(ports, now, ended_before=now - OVERDUE_AFTER).values()
         ),
         "processing_payments_refreshed": _refresh_processing(now),
         "missed_events_ingested": _ingest_missed(now),
