@@ -189,6 +189,7 @@ class Bench:
         from admitone.domain.accounts import Principal  # noqa: PLC0415
         from admitone.domain.checkout import CartItem  # noqa: PLC0415
         from admitone.services.orders import place_order  # noqa: PLC0415
+        from admitone.services.wiring import ports  # noqa: PLC0415
 
         event_id, ticket_type_id, _ = self.on_sale(shards)
         dynamodb = client("dynamodb")
@@ -236,6 +237,7 @@ class Bench:
                 email="b@example.com",
             )
             place_order(
+                ports(),
                 buyer,
                 event_id,
                 [CartItem(ticket_type_id, 1)],

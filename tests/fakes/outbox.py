@@ -101,7 +101,7 @@ class FakeOutboxChanges(OutboxChanges):
     def announce(self, event_type: str, data: EventData, *, now: datetime) -> str:
         item = announcement(event_type, data, now=now)
         self._transaction.stage(
-            f"outbox {event_type}",
+            f"outbox {item.id}",
             holds=lambda: item.id not in self._outbox.entries,
             apply=lambda: self._outbox.entries.__setitem__(item.id, _Entry(item)),
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from admitone.domain.errors import Conflict
 from admitone.domain.tickets import Ticket, TicketStatus
+from admitone.ports.staging import Staged
 from admitone.ports.tickets import TicketChanges, Tickets
 from tests.fakes.transaction import FakeTransaction
 
@@ -19,14 +21,27 @@ class FakeTickets(Tickets):
         return self.by_id.get(ticket_id)
 
     def add(self, ticket: Ticket) -> None:
-        """A ticket as issuing would have stored it (issuing is not on the port yet)."""
+        """A ticket as issuing stores it."""
         self.by_id[ticket.id] = ticket
+
+    def by_ids(self, ticket_ids: Sequence[str]) -> list[Ticket]:
+        return [self.by_id[i] for i in ticket_ids if i in self.by_id]
 
 
 class FakeTicketChanges(TicketChanges):
     def __init__(self, tickets: FakeTickets, transaction: FakeTransaction) -> None:
         self._tickets = tickets
         self._transaction = transaction
+
+    def issue(self, ticket: Ticket) -> Staged[Ticket]:
+        name = f"ticket {ticket.id}"
+        self._transaction.stage(
+            name,
+            holds=lambda: ticket.id not in self._tickets.by_id,
+            apply=lambda: self._tickets.add(ticket),
+            as_was=lambda: self._tickets.get(ticket.id),
+        )
+        return Staged(name)
 
     def void(self, ticket: Ticket, *, now: datetime) -> None:
         def as_read() -> bool:

@@ -224,10 +224,11 @@ def test_capacity_and_price_change_within_the_rules(api, organizer, aws):
 
     aws.use_function("CreateTicketTypeFunction")
     from admitone.adapters.dynamo import catalog  # noqa: PLC0415
+    from admitone.adapters.dynamo.store import DynamoStore  # noqa: PLC0415
     from admitone.services import inventory  # noqa: PLC0415
 
     held_type = catalog.event_partition(event_id).ticket_types[ticket_type["id"]]
-    inventory.hold(event_id, [(held_type, 20)])
+    inventory.hold(DynamoStore(), event_id, [(held_type, 20)])
     too_small = api.request("PATCH", path, json_body={"capacity": 19}, token=organizer)
     assert (too_small.status, too_small.json()["code"]) == (409, "CAPACITY_BELOW_COMMITTED")
     frozen = api.request("PATCH", path, json_body={"price_cents": 1}, token=organizer)

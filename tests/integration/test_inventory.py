@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,16 +16,20 @@ from botocore.exceptions import ClientError
 from admitone.adapters.aws import client
 from admitone.adapters.dynamo import inventory as store
 from admitone.adapters.dynamo import keys, table
+from admitone.adapters.dynamo.store import DynamoStore, DynamoUnitOfWork
 from admitone.adapters.dynamo.table import TransactionCancelled
+from admitone.adapters.dynamo.transaction import Transaction
 from admitone.config import settings
 from admitone.domain.catalog import TicketType
 from admitone.domain.errors import (
     CapacityBelowCommitted,
+    Contention,
     DependencyUnavailable,
     NotFound,
     SoldOut,
     VoucherExhausted,
 )
+from admitone.domain.ids import Prefix, new_id
 from admitone.domain.inventory import (
     Allocation,
     Amounts,
@@ -36,7 +41,10 @@ from admitone.domain.inventory import (
     plan_resize,
 )
 from admitone.domain.money import Currency
-from admitone.services import inventory
+from admitone.domain.orders import Order, OrderLine, OrderStatus, OrderTotals
+from admitone.ports.unit_of_work import ChangeRefused, UnitOfWork
+from admitone.services import holds, inventory
+from admitone.services.inventory import AlsoStage
 from tests.integration.conftest import AwsStack
 
 EVENT = "evt_01"
@@ -97,9 +105,36 @@ def order_item(order_id: str) -> dict[str, Any] | None:
     return table.get({"PK": f"ORDER#{order_id}", "SK": "ORDER"}, consistent=True)
 
 
+def hold(lines: list[tuple[TicketType, int]], **options: Any) -> Allocation:
+    return inventory.hold(DynamoStore(), EVENT, lines, **options)
+
+
+def move(
+    kind: str,
+    allocation: Allocation,
+    amounts: dict[str, Amounts] | None = None,
+    *,
+    ops: Sequence[tuple[dict[str, Any], Exception | None]] = (),
+) -> None:
+    """Stage one move of ``allocation``'s units (release, convert, restock) with legacy
+    operations beside it, in one unit of work, and commit."""
+    uow = DynamoUnitOfWork()
+    for index, (op, error) in enumerate(ops):
+        uow.stage_legacy(f"op {index}", op, error=error)
+    getattr(uow.inventory, kind)(EVENT, allocation, *([amounts] if amounts else []))
+    uow.commit()
+
+
+def with_order(order_id: str, *, error: Exception | None = None) -> AlsoStage:
+    """The caller's own write joining a hold: an order item recording the allocation."""
+    return lambda uow, planned: uow.stage_legacy(  # type: ignore[attr-defined]
+        f"order {order_id}", order_op(order_id, planned), error=error
+    )
+
+
 def sell(type_: TicketType, quantity: int) -> Allocation:
-    allocation = inventory.hold(EVENT, [(type_, quantity)])
-    inventory.convert(EVENT, allocation)
+    allocation = hold([(type_, quantity)])
+    move("convert", allocation)
     return allocation
 
 
@@ -132,7 +167,7 @@ def test_counts_sum_each_owners_shards_and_keep_owners_apart(ddb: AwsStack):
     create("tty_10", 7, shards=2)
     create("pool_floor", 12, shards=4)
     table.transact(store.new_inventory_ops("evt_other", "tty_1", 99, 1))
-    inventory.hold(EVENT, [(ticket_type("tty_1"), 4)])
+    hold([(ticket_type("tty_1"), 4)])
 
     counts = store.counts(EVENT)
 
@@ -151,7 +186,7 @@ def test_counts_sum_each_owners_shards_and_keep_owners_apart(ddb: AwsStack):
 def test_a_hold_moves_units_from_available_to_held_on_the_shards_it_names(ddb: AwsStack):
     create("tty_ga", 20, shards=4)
 
-    allocation = inventory.hold(EVENT, [(ticket_type("tty_ga", shards=4), 3)])
+    allocation = hold([(ticket_type("tty_ga", shards=4), 3)])
 
     shards = shards_of("tty_ga")
     held = {number: counts.held for number, counts in shards.items() if counts.held}
@@ -164,32 +199,32 @@ def test_hold_release_convert_restock_round_trips_keep_every_shard_consistent(dd
     ga = ticket_type("tty_ga", shards=4)
     create("tty_ga", 20, shards=4)
 
-    first = inventory.hold(EVENT, [(ga, 6)])
-    inventory.release(EVENT, first)
+    first = hold([(ga, 6)])
+    move("release", first)
     assert store.counts(EVENT)["tty_ga"] == Counts(capacity=20, available=20)
     assert_consistent("tty_ga")
 
-    second = inventory.hold(EVENT, [(ga, 5)])
+    second = hold([(ga, 5)])
     amounts = {"tty_ga": Amounts(gross_cents=25000, discount_cents=2500, fee_cents=1845)}
-    inventory.convert(EVENT, second, amounts)
+    move("convert", second, amounts)
     assert store.counts(EVENT)["tty_ga"] == Counts(20, 15, 0, 5, 25000, 2500, 1845)
     assert_consistent("tty_ga")
 
     (line,) = second.lines
     refund = Allocation((line.portion(2),))
     refunded = {"tty_ga": Amounts(gross_cents=10000, discount_cents=1000)}
-    inventory.restock(EVENT, refund, refunded)
+    move("restock", refund, refunded)
     assert store.counts(EVENT)["tty_ga"] == Counts(20, 17, 0, 3, 15000, 1500, 1845)
     assert_consistent("tty_ga")
 
 
 def test_releasing_a_hold_twice_is_refused_by_the_shards(ddb: AwsStack):
     create("tty_ga", 5)
-    allocation = inventory.hold(EVENT, [(ticket_type("tty_ga"), 2)])
-    inventory.release(EVENT, allocation)
+    allocation = hold([(ticket_type("tty_ga"), 2)])
+    move("release", allocation)
 
-    with pytest.raises(TransactionCancelled):
-        inventory.release(EVENT, allocation)
+    with pytest.raises(ChangeRefused):
+        move("release", allocation)
     assert store.counts(EVENT)["tty_ga"] == Counts(capacity=5, available=5)
 
 
@@ -197,10 +232,10 @@ def test_converting_more_than_is_held_or_restocking_more_than_is_sold_is_refused
     create("tty_ga", 5)
     too_much = Allocation((LineHold("tty_ga", 1, (Take(0, 1),)),))
 
-    with pytest.raises(TransactionCancelled):
-        inventory.convert(EVENT, too_much)
-    with pytest.raises(TransactionCancelled):
-        inventory.restock(EVENT, too_much)
+    with pytest.raises(ChangeRefused):
+        move("convert", too_much)
+    with pytest.raises(ChangeRefused):
+        move("restock", too_much)
     assert store.counts(EVENT)["tty_ga"] == Counts(capacity=5, available=5)
 
 
@@ -208,7 +243,7 @@ def test_a_hold_without_enough_stock_is_sold_out_and_writes_nothing(ddb: AwsStac
     create("tty_ga", 3, shards=2)
 
     with pytest.raises(SoldOut) as raised:
-        inventory.hold(EVENT, [(ticket_type("tty_ga", shards=2), 4)], extra_ops=[order_op("1")])
+        hold([(ticket_type("tty_ga", shards=2), 4)], also=with_order("1"))
 
     assert raised.value.ticket_type_id == "tty_ga"
     assert store.counts(EVENT)["tty_ga"].available == 3
@@ -225,13 +260,13 @@ def test_a_pooled_type_debits_its_pool_in_the_same_transaction(ddb: AwsStack):
     create("tty_pit", 10)
     create("pool_floor", 12, shards=3)
 
-    allocation = inventory.hold(EVENT, [(vip, 3), (pit, 4)])
+    allocation = hold([(vip, 3), (pit, 4)])
 
     counts = store.counts(EVENT)
     assert counts["tty_vip"].held == 3
     assert counts["tty_pit"].held == 4
     assert counts["pool_floor"] == Counts(capacity=12, available=5, held=7)
-    inventory.convert(EVENT, allocation, {"tty_vip": Amounts(gross_cents=300)})
+    move("convert", allocation, {"tty_vip": Amounts(gross_cents=300)})
     counts = store.counts(EVENT)
     assert counts["pool_floor"] == Counts(capacity=12, available=5, sold=7)
     assert counts["tty_vip"].gross_cents == 300
@@ -245,10 +280,10 @@ def test_a_pool_running_dry_stops_a_type_that_still_has_stock(ddb: AwsStack):
     create("tty_vip", 10)
     create("tty_ga", 10)
     create("pool_floor", 5, shards=2)
-    inventory.hold(EVENT, [(ga, 4)])
+    hold([(ga, 4)])
 
     with pytest.raises(SoldOut) as raised:
-        inventory.hold(EVENT, [(vip, 2)])
+        hold([(vip, 2)])
 
     assert raised.value.ticket_type_id == "tty_vip"
     counts = store.counts(EVENT)
@@ -262,58 +297,51 @@ def test_a_pool_running_dry_stops_a_type_that_still_has_stock(ddb: AwsStack):
 def test_the_order_item_joins_the_hold_and_records_where_the_units_came_from(ddb: AwsStack):
     create("tty_ga", 8, shards=4)
 
-    allocation = inventory.hold(
-        EVENT,
-        [(ticket_type("tty_ga", shards=4), 3)],
-        extra_ops=lambda planned: [order_op("1", planned)],
-    )
+    allocation = hold([(ticket_type("tty_ga", shards=4), 3)], also=with_order("1"))
 
     item = order_item("1")
     assert item is not None
     assert Allocation.from_plain(item["allocation"]) == allocation
-    inventory.release(EVENT, Allocation.from_plain(item["allocation"]))
+    move("release", Allocation.from_plain(item["allocation"]))
     assert store.counts(EVENT)["tty_ga"].available == 8
 
 
-def test_a_failed_caller_operation_raises_what_the_caller_mapped_and_holds_nothing(
+def test_a_failed_caller_write_raises_the_error_staged_with_it_and_holds_nothing(
     ddb: AwsStack,
 ):
     create("tty_ga", 8)
     table.transact([order_op("1")])
 
+    def two_orders(uow: UnitOfWork, planned: Allocation) -> None:
+        with_order("2")(uow, planned)
+        with_order("1", error=VoucherExhausted("The voucher has no uses left."))(uow, planned)
+
     with pytest.raises(VoucherExhausted):
-        inventory.hold(
-            EVENT,
-            [(ticket_type("tty_ga"), 2)],
-            extra_ops=[order_op("2"), order_op("1")],
-            errors={1: VoucherExhausted("The voucher has no uses left.")},
-        )
+        hold([(ticket_type("tty_ga"), 2)], also=two_orders)
 
     assert store.counts(EVENT)["tty_ga"].available == 8
     assert order_item("2") is None
 
 
-def test_an_unmapped_caller_failure_re_raises_with_the_callers_indices_first(ddb: AwsStack):
+def test_a_refused_caller_write_comes_back_by_its_name_not_its_position(ddb: AwsStack):
     create("tty_ga", 8)
     table.transact([order_op("1")])
 
-    with pytest.raises(TransactionCancelled) as raised:
-        inventory.hold(EVENT, [(ticket_type("tty_ga"), 2)], extra_ops=[order_op("1")])
+    with pytest.raises(ChangeRefused) as raised:
+        hold([(ticket_type("tty_ga"), 2)], also=with_order("1"))
 
-    assert raised.value.failed(0)
+    assert list(raised.value.failed) == ["order 1"]
     assert store.counts(EVENT)["tty_ga"].available == 8
 
 
 def test_release_convert_and_restock_take_the_callers_operations_too(ddb: AwsStack):
     create("tty_ga", 4)
-    allocation = inventory.hold(EVENT, [(ticket_type("tty_ga"), 1)])
+    allocation = hold([(ticket_type("tty_ga"), 1)])
     table.transact([order_op("paid")])
 
     with pytest.raises(VoucherExhausted):
-        inventory.convert(
-            EVENT, allocation, extra_ops=[order_op("paid")], errors={0: VoucherExhausted("x")}
-        )
-    inventory.convert(EVENT, allocation, extra_ops=[order_op("2")])
+        move("convert", allocation, ops=[(order_op("paid"), VoucherExhausted("x"))])
+    move("convert", allocation, ops=[(order_op("2"), None)])
 
     assert order_item("2") is not None
     assert store.counts(EVENT)["tty_ga"] == Counts(capacity=4, available=3, sold=1)
@@ -358,10 +386,10 @@ def test_a_shard_that_ran_dry_since_the_read_is_re_read_and_another_one_used(
     ga = ticket_type("tty_ga", shards=2)
     create("tty_ga", 4, shards=2)
     before = store.inventory_of_owner(EVENT, "tty_ga")
-    inventory.hold(EVENT, [(ga, 2)], rng=_pick_shard(0))  # shard 0 is now empty
+    hold([(ga, 2)], rng=_pick_shard(0))  # shard 0 is now empty
     stale_first_read(monkeypatch, before)
 
-    allocation = inventory.hold(EVENT, [(ga, 2)], rng=_pick_shard(0))
+    allocation = hold([(ga, 2)], rng=_pick_shard(0))
 
     assert allocation.by_owner() == {"tty_ga": {1: 2}}
     assert len(no_sleep) == 1
@@ -374,11 +402,11 @@ def test_sold_out_after_a_lost_race_only_when_the_re_read_shows_no_stock(
     ga = ticket_type("tty_ga")
     create("tty_ga", 1)
     before = store.inventory_of_owner(EVENT, "tty_ga")
-    inventory.hold(EVENT, [(ga, 1)])
+    hold([(ga, 1)])
     stale_first_read(monkeypatch, before)
 
     with pytest.raises(SoldOut):
-        inventory.hold(EVENT, [(ga, 1)])
+        hold([(ga, 1)])
     assert len(no_sleep) == 1
 
 
@@ -386,43 +414,77 @@ def test_a_hold_that_loses_every_race_gives_up_as_busy_not_sold_out(
     ddb: AwsStack, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
 ):
     create("tty_ga", 5)
-    attempts: list[int] = []
-
-    def always_conflicting(ops: Any) -> None:
-        attempts.append(len(ops))
-        raise store.TransactionConflict
-
-    monkeypatch.setattr(store, "transact", always_conflicting)
+    attempts = contending(monkeypatch)
 
     with pytest.raises(DependencyUnavailable):
-        inventory.hold(EVENT, [(ticket_type("tty_ga"), 1)])
+        hold([(ticket_type("tty_ga"), 1)])
     assert len(attempts) == inventory.MAX_ATTEMPTS
     assert len(no_sleep) == inventory.MAX_ATTEMPTS
     assert all(0 <= pause <= 0.2 for pause in no_sleep)
 
 
-def test_a_conflict_on_release_is_retried_with_the_same_operations(
+def test_a_conflict_on_ending_a_hold_is_retried_with_the_same_writes(
     ddb: AwsStack, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
 ):
     create("tty_ga", 5)
-    allocation = inventory.hold(EVENT, [(ticket_type("tty_ga"), 2)])
-    real = store.transact
-    calls: list[int] = []
+    order = placed_order(hold([(ticket_type("tty_ga"), 2)]))
+    calls = contending(monkeypatch, times=1)
+    ended = holds.end_hold(
+        DynamoStore(), order, OrderStatus.EXPIRED, reason="hold_expired", now=order.created_at
+    )
 
-    def conflict_once(ops: Any) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            raise store.TransactionConflict
-        real(ops)
-
-    monkeypatch.setattr(store, "transact", conflict_once)
-    inventory.release(EVENT, allocation)
-
+    assert ended.status is OrderStatus.EXPIRED
     assert len(calls) == 2
+    # The same writes again; only the announcement is a new outbox item.
+    assert [n for n in calls[0] if not n.startswith("outbox")] == [
+        n for n in calls[1] if not n.startswith("outbox")
+    ]
     assert store.counts(EVENT)["tty_ga"].available == 5
-    monkeypatch.setattr(store, "transact", _always(store.TransactionConflict()))
+    again = placed_order(hold([(ticket_type("tty_ga"), 2)]))
+    contending(monkeypatch)
     with pytest.raises(DependencyUnavailable):
-        inventory.release(EVENT, allocation)
+        holds.end_hold(
+            DynamoStore(), again, OrderStatus.EXPIRED, reason="hold_expired", now=order.created_at
+        )
+
+
+def contending(monkeypatch: pytest.MonkeyPatch, times: int | None = None) -> list[list[str]]:
+    """Every commit (or the first ``times``) loses to a contending writer; the names each
+    attempt staged."""
+    real = Transaction.commit
+    attempts: list[list[str]] = []
+
+    def commit(self: Transaction) -> None:
+        attempts.append(self.names)
+        if times is None or len(attempts) <= times:
+            raise Contention("The store is busy; try again.")
+        real(self)
+
+    monkeypatch.setattr(Transaction, "commit", commit)
+    return attempts
+
+
+def placed_order(allocation: Allocation) -> Order:
+    """An order holding ``allocation``, with its buyer's standing, as placing stores it."""
+    quantity = sum(line.quantity for line in allocation.lines)
+    now = datetime.now(UTC)
+    order = Order(
+        id=new_id(Prefix.ORDER, now=now),
+        number="2026-000001",
+        buyer_id="usr_1",
+        event_id=EVENT,
+        status=OrderStatus.PENDING_PAYMENT,
+        lines=(OrderLine("tty_ga", quantity, 5000),),
+        totals=OrderTotals("USD", 5000 * quantity, 0, 0, 0, (), 5000 * quantity),
+        allocation=allocation,
+        hold_expires_at=now + timedelta(minutes=10),
+        created_at=now,
+    )
+    uow = DynamoUnitOfWork()
+    uow.orders.place(order)
+    uow.standings.take(order, limit=10, now=now)
+    uow.commit()
+    return order
 
 
 def cancelled(*reasons: str) -> ClientError:
@@ -512,7 +574,7 @@ def test_less_capacity_comes_out_of_available_only(ddb: AwsStack):
     ga = ticket_type("tty_ga", shards=4)
     create("tty_ga", 20, shards=4)
     sell(ga, 6)
-    inventory.hold(EVENT, [(ga, 4)])
+    hold([(ga, 4)])
 
     after = store.resize(EVENT, "tty_ga", 10)
 
@@ -525,7 +587,7 @@ def test_capacity_below_sold_and_held_is_refused(ddb: AwsStack):
     ga = ticket_type("tty_ga", shards=2)
     create("tty_ga", 20, shards=2)
     sell(ga, 6)
-    inventory.hold(EVENT, [(ga, 4)])
+    hold([(ga, 4)])
 
     with pytest.raises(CapacityBelowCommitted):
         store.resize(EVENT, "tty_ga", 9)
@@ -560,7 +622,7 @@ def test_a_resize_planned_from_a_stale_read_re_reads_and_re_plans(
     ga = ticket_type("tty_ga", shards=2)
     create("tty_ga", 10, shards=2)
     before = store.inventory_of_owner(EVENT, "tty_ga")
-    inventory.hold(EVENT, [(ga, 5)], rng=_pick_shard(0))  # shard 0: 0 available
+    hold([(ga, 5)], rng=_pick_shard(0))  # shard 0: 0 available
     stale_first_read(monkeypatch, before)
 
     after = store.resize(EVENT, "tty_ga", 5)  # the stale plan took 2-3 from shard 0
@@ -620,7 +682,7 @@ def race(buyers: int, buy: Callable[[], str]) -> list[str]:
 def hold_outcome(lines: list[tuple[TicketType, int]]) -> Callable[[], str]:
     def buy() -> str:
         try:
-            inventory.hold(EVENT, lines)
+            hold(lines)
         except SoldOut:
             return "sold out"
         return "held"

@@ -17,7 +17,7 @@ from admitone.adapters.signing_keys import load_keyset
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.orders import OrderStatus, PaymentStatus
 from admitone.domain.tokens import verify_ticket_token
-from admitone.services import holds, inventory, issuance
+from admitone.services import holds, issuance
 from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.payments_kit import (
@@ -278,8 +278,8 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
 
 ISSUE_STEPS = [
     ("before", order_store, "get_order"),
-    ("before", inventory, "convert"),
-    ("after", inventory, "convert"),
+    ("before", issuance, "_commit"),
+    ("after", issuance, "_commit"),
     ("after", issuance, "settle_success"),  # done, but the message is not deleted
 ]
 
@@ -309,8 +309,8 @@ def test_a_crash_at_any_step_of_issuing_and_the_retry_issues_exactly_once(
 LATE_STEPS = [
     ("before", stripe_payments, "refund_payment_intent"),
     ("after", stripe_payments, "refund_payment_intent"),
-    ("before", issuance, "_transact"),
-    ("after", issuance, "_transact"),
+    ("before", issuance, "_commit"),
+    ("after", issuance, "_commit"),
 ]
 
 

@@ -14,11 +14,12 @@ import pytest
 from admitone.adapters.aws import client
 from admitone.adapters.dynamo import catalog, table, vouchers
 from admitone.adapters.dynamo import inventory as store
+from admitone.adapters.dynamo.store import DynamoStore
 from admitone.adapters.dynamo.table import TransactionCancelled
 from admitone.config import settings
 from admitone.domain.catalog import TicketType, Voucher, VoucherKind
-from admitone.domain.errors import VoucherExhausted
 from admitone.domain.money import Currency
+from admitone.ports.unit_of_work import ChangeRefused, Staged
 from admitone.services import inventory
 from tests.integration.conftest import AwsStack
 
@@ -224,17 +225,24 @@ def test_an_exhausted_voucher_fails_the_hold_it_joined_and_nothing_is_held(ddb: 
     table.transact(store.new_inventory_ops(EVENT, "tty_ga", 10, 1))
     read = voucher(max_uses=1)
 
+    redeemed: list[Staged[Voucher]] = []
+
     def with_voucher() -> None:
         inventory.hold(
+            DynamoStore(),
             EVENT,
             [(ga, 2)],
-            extra_ops=[vouchers.redeem_op(read, 500, NOW)],
-            errors={0: VoucherExhausted("The voucher has no uses left.")},
+            also=lambda uow, _: redeemed.append(uow.vouchers.redeem(read, 500, now=NOW)),
         )
 
     with_voucher()
-    with pytest.raises(VoucherExhausted):
+    with pytest.raises(ChangeRefused) as refused:
         with_voucher()
+    # The refusal names the voucher and hands it back as it was: its one use spent.
+    assert refused.value.refused(redeemed[-1])
+    exhausted = refused.value.as_was(redeemed[-1])
+    assert exhausted is not None
+    assert exhausted.uses == 1
 
     assert store.counts(EVENT)["tty_ga"].held == 2
     assert stored().uses == 1

@@ -12,6 +12,7 @@ from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderView, RegistrationLinkView
 from admitone.services.orders import order_for, tickets_of
 from admitone.services.registration import buyer_registration_link
+from admitone.services.wiring import ports
 
 app = http_resolver()
 
@@ -20,12 +21,12 @@ app = http_resolver()
 def get_order(order_id: OrderIdPath) -> OrderView:
     caller = principal(app)
     now = datetime.now(UTC)
-    order = order_for(order_id, caller)
+    order = order_for(ports(), order_id, caller)
     link = buyer_registration_link(order, caller, now=now)
     return OrderView.of(
         order,
         now=now,
-        tickets=tickets_of(order),
+        tickets=tickets_of(ports(), order),
         viewer_id=caller.user_id,
         registration=RegistrationLinkView(token=link.token, deadline=link.deadline)
         if link

@@ -12,6 +12,7 @@ from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.views import OrderPageView, OrderView
 from admitone.services.orders import buyer_orders
+from admitone.services.wiring import ports
 
 app = http_resolver()
 
@@ -26,7 +27,7 @@ def get_my_orders(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> OrderPageView:
     caller = principal(app)
-    page = buyer_orders(caller, limit=limit, cursor=cursor)
+    page = buyer_orders(ports(), caller, limit=limit, cursor=cursor)
     now = datetime.now(UTC)
     return OrderPageView(
         orders=[OrderView.of(order, now=now) for order in page.orders],

@@ -12,11 +12,10 @@ from admitone.domain.catalog import Voucher, VoucherKind
 from admitone.domain.events import OrderEnded
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.inventory import Allocation, LineHold, Take
-from admitone.domain.orders import Order, OrderLine, OrderStatus, OrderTotals
-from admitone.ports.orders import OrderMovedOn
+from admitone.domain.orders import Order, OrderLine, OrderStatus, OrderTotals, ended_unpaid
 from admitone.ports.store import Store
-from admitone.ports.unit_of_work import ChangeRefused
-from tests.fakes.store import FakeStore
+from admitone.ports.unit_of_work import ChangeRefused, Staged
+from tests.integration.ports.given import a_voucher, shards, voucher_now
 
 NOW = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
 CODE = "EARLY"
@@ -64,65 +63,37 @@ def _order(**changes: object) -> Order:
 
 
 def _given(store: Store, order: Order) -> None:
-    """The order as placing stores it, with its seats held, its allowance taken and its
-    voucher used (placing is not on the ports yet)."""
+    """The order placed through the unit of work: its seats held, its allowance taken
+    and its voucher used."""
     [line] = order.allocation.lines
-    voucher = Voucher(
-        event_id=order.event_id,
-        code=CODE,
-        kind=VoucherKind.FIXED,
-        value=DISCOUNT,
-        uses=1,
-        spent_cents=DISCOUNT,
+    shards(store, order.event_id, line.ticket_type_id, 2 * CAPACITY, 2)
+    voucher = a_voucher(
+        store, event_id=order.event_id, code=CODE, kind=VoucherKind.FIXED, value=DISCOUNT
     )
-    if isinstance(store, FakeStore):
-        store.add_held_order(order, shard_capacity=CAPACITY)
-        return
-    from admitone.adapters.dynamo import catalog, table  # noqa: PLC0415
-    from admitone.adapters.dynamo import inventory as inventory_store  # noqa: PLC0415
-    from admitone.adapters.dynamo import orders as order_store  # noqa: PLC0415
-
-    table.transact(
-        [
-            *order_store.place_ops(order, per_user_limit=10, now=NOW),
-            *inventory_store.new_inventory_ops(
-                order.event_id, line.ticket_type_id, 2 * CAPACITY, 2
-            ),
-        ]
-    )
-    table.transact(inventory_store.hold_ops(order.event_id, order.allocation))
-    catalog.create_voucher(voucher)
+    uow = store.unit_of_work()
+    uow.orders.place(order)
+    uow.inventory.hold(order.event_id, order.allocation)
+    uow.standings.take(order, limit=10, now=NOW)
+    uow.vouchers.redeem(voucher, DISCOUNT, now=NOW)
+    uow.commit()
 
 
 def _held(store: Store, order: Order) -> Held:
     [line] = order.allocation.lines
-    if isinstance(store, FakeStore):
-        shards = store.inventory.shards
-        voucher = store.vouchers.by_code[(order.event_id, CODE)]
-        return Held(
-            held=tuple(shards[(order.event_id, line.ticket_type_id, n)].held for n in (0, 1)),
-            standing=store.standings.tickets[(order.buyer_id, order.event_id)],
-            voucher_uses=voucher.uses,
-            voucher_spent=voucher.spent_cents,
-        )
-    from admitone.adapters.dynamo import inventory as inventory_store  # noqa: PLC0415
-    from admitone.adapters.dynamo import orders as order_store  # noqa: PLC0415
-    from admitone.adapters.dynamo import vouchers  # noqa: PLC0415
-
-    stock = inventory_store.inventory_of_owner(order.event_id, line.ticket_type_id)
-    stored_voucher = vouchers.get_voucher(order.event_id, CODE, consistent=True)
-    assert stored_voucher is not None
+    stock = store.inventory.of_owner(order.event_id, line.ticket_type_id)
+    voucher = voucher_now(store, Voucher(order.event_id, CODE, VoucherKind.FIXED, DISCOUNT))
+    assert voucher is not None
     return Held(
         held=(stock.shards[0].held, stock.shards[1].held),
-        standing=order_store.buyer_standing(order.buyer_id, order.event_id).tickets,
-        voucher_uses=stored_voucher.uses,
-        voucher_spent=stored_voucher.spent_cents,
+        standing=store.orders.standing(order.buyer_id, order.event_id).tickets,
+        voucher_uses=voucher.uses,
+        voucher_spent=voucher.spent_cents,
     )
 
 
-def _end(store: Store, order: Order, target: OrderStatus = OrderStatus.EXPIRED) -> Order:
+def _end(store: Store, order: Order, target: OrderStatus = OrderStatus.EXPIRED) -> Staged[Order]:
     uow = store.unit_of_work()
-    ended = uow.orders.end_hold(order, target, reason="hold_expired", now=NOW)
+    moved = uow.orders.transition(order, target, now=NOW, release_hold=True, reason="hold_expired")
     uow.standings.give_back(order.buyer_id, order.event_id, order.quantity)
     assert order.voucher_code is not None
     uow.vouchers.give_back(order.event_id, order.voucher_code, order.totals.discount)
@@ -133,7 +104,7 @@ def _end(store: Store, order: Order, target: OrderStatus = OrderStatus.EXPIRED) 
         now=NOW,
     )
     uow.commit()
-    return ended
+    return moved
 
 
 def test_an_ended_hold_gives_everything_back_in_one_commit(store: Store):
@@ -141,9 +112,10 @@ def test_an_ended_hold_gives_everything_back_in_one_commit(store: Store):
     _given(store, order)
     assert _held(store, order) == Held((1, 2), standing=3, voucher_uses=1, voucher_spent=500)
 
-    ended = _end(store, order)
+    _end(store, order)
 
-    assert store.orders.get(order.id) == ended
+    ended = store.orders.get(order.id)
+    assert ended == ended_unpaid(order, OrderStatus.EXPIRED, reason="hold_expired")
     assert (ended.status, ended.hold_released, ended.version) == (OrderStatus.EXPIRED, True, 2)
     assert ended.status_reason == "hold_expired"
     assert _held(store, order) == Held((0, 0), standing=0, voucher_uses=0, voucher_spent=0)
@@ -166,9 +138,11 @@ def test_an_order_that_moved_on_refuses_the_whole_commit(store: Store, stored: d
     _given(store, order)
     as_read = replace(order, version=1, status=OrderStatus.PENDING_PAYMENT)
 
-    with pytest.raises(OrderMovedOn):
+    with pytest.raises(ChangeRefused) as refused:
         _end(store, as_read)
 
+    assert refused.value.name == f"order {order.id}"
+    assert refused.value.failed[refused.value.name] == order  # handed back as it is
     assert store.orders.get(order.id) == order
     assert _held(store, order) == Held((1, 2), standing=3, voucher_uses=1, voucher_spent=500)
     assert store.outbox.pending(limit=10) == []

@@ -12,6 +12,7 @@ from admitone.domain.events import OrderEnded
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.tickets import Ticket, TicketStatus
 from admitone.ports.store import Store
+from admitone.ports.unit_of_work import ChangeRefused
 from tests.fakes.store import FakeStore
 
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
@@ -74,3 +75,28 @@ def test_a_ticket_changed_since_it_was_read_is_not_voided_and_nothing_lands(
         uow.commit()
     assert store.tickets.get(ticket.id) == ticket
     assert store.outbox.get(item_id) is None
+
+
+def test_an_issued_ticket_lands_with_its_commit_once_and_reads_back_by_id(store: Store):
+    ticket = Ticket(
+        id=new_id(Prefix.TICKET, now=NOW),
+        code="WXYZ-6789",
+        order_id=new_id(Prefix.ORDER, now=NOW),
+        event_id=new_id(Prefix.EVENT, now=NOW),
+        ticket_type_id=new_id(Prefix.TICKET_TYPE, now=NOW),
+        holder_id=new_id(Prefix.USER, now=NOW),
+        token="signed-token",
+        issued_at=NOW,
+        changed_at=NOW,
+    )
+    uow = store.unit_of_work()
+    uow.tickets.issue(ticket)
+    assert store.tickets.by_ids([ticket.id]) == []
+    uow.commit()
+    assert store.tickets.by_ids(["tkt_missing", ticket.id]) == [ticket]
+
+    again = store.unit_of_work()
+    staged = again.tickets.issue(replace(ticket, holder_id="usr_other"))
+    with pytest.raises(ChangeRefused) as refused:
+        again.commit()
+    assert refused.value.as_was(staged) == ticket

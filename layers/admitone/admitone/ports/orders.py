@@ -1,33 +1,101 @@
-"""Orders: reading them, and the changes to orders a unit of work stages."""
+"""Orders: reading them, their numbers, and the changes to orders and to a buyer's
+standing for an event (the per-buyer limit and the purchase cooldown) a unit of work
+stages."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from admitone.domain.orders import Order, OrderStatus
-
-
-class OrderMovedOn(Exception):
-    """The order is no longer as it was read (paid, ended or changed meanwhile): read it
-    again and judge it anew."""
+from admitone.domain.inventory import Allocation
+from admitone.domain.orders import BuyerStanding, Order, OrderStatus, PaymentStatus
+from admitone.ports.staging import Staged
 
 
 class Orders(ABC):
     @abstractmethod
-    def get(self, order_id: str) -> Order | None:
-        """The order as last written (a strongly consistent read)."""
+    def get(self, order_id: str, *, consistent: bool = True) -> Order | None: ...
+
+    @abstractmethod
+    def page_of_buyer(
+        self, buyer_id: str, *, limit: int, start_key: Mapping[str, str] | None
+    ) -> tuple[list[Order], dict[str, str] | None]:
+        """One page of a buyer's orders, newest first, and the position after it."""
 
     @abstractmethod
     def held_past(self, moment: datetime, *, limit: int) -> list[str]:
-        """Ids of orders awaiting payment whose hold ended before ``moment``, the longest
-        overdue first: the sweeper's work list."""
+        """Ids of pending orders whose hold ended before ``moment``, oldest first."""
+
+    @abstractmethod
+    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> None:
+        """Record the order's PaymentIntent (once; the same id again is a no-op)."""
+
+    @abstractmethod
+    def standing(self, buyer_id: str, event_id: str) -> BuyerStanding:
+        """What the buyer has of the event (nothing yet: an empty standing)."""
+
+
+class OrderNumbers(ABC):
+    @abstractmethod
+    def draw(self, year: int) -> int:
+        """The next number of ``year`` (1, 2, ...), spent whether or not an order gets it:
+        an order that is not placed leaves a gap, never a repeat."""
 
 
 class OrderChanges(ABC):
+    """Each write is staged under the name ``order <id>``; refused, it hands back the
+    ``Order`` as it was."""
+
     @abstractmethod
-    def end_hold(self, order: Order, target: OrderStatus, *, reason: str, now: datetime) -> Order:
-        """Stage ``order`` leaving ``pending_payment`` for ``target`` (expired or
-        cancelled) with its seats released; returns the order as the commit writes it.
-        Only if it is still as it was read (status and version): otherwise the commit
-        raises ``OrderMovedOn``."""
+    def place(self, order: Order) -> Staged[Order]:
+        """A new order; refused if its id exists."""
+
+    @abstractmethod
+    def transition(
+        self,
+        order: Order,
+        target: OrderStatus,
+        *,
+        now: datetime,
+        release_hold: bool = False,
+        reason: str | None = None,
+        ticket_ids: Sequence[str] = (),
+        payment_status: PaymentStatus | None = None,
+        allocation: Allocation | None = None,
+    ) -> Staged[Order]:
+        """Move ``order`` from the status and version it was read in to ``target``
+        (version + 1). Refused if either moved meanwhile, so of two concurrent writers
+        (a sweeper and a webhook) exactly one lands. ``release_hold`` marks its seats
+        returned; leaving ``pending_payment`` takes it off the sweeper's work list."""
+
+    @abstractmethod
+    def list_as_paid(self, order: Order) -> Staged[None]:
+        """Put the order on its event's list of paid orders (what cancelling the event
+        refunds); refused if it is there already."""
+
+
+class BuyerStandingChanges(ABC):
+    """Each write is staged under ``standing <buyer> <event>``; refused, it hands back
+    the ``BuyerStanding`` as it was."""
+
+    @abstractmethod
+    def take(self, order: Order, *, limit: int, now: datetime) -> Staged[BuyerStanding]:
+        """Count the order's tickets against the buyer's ``limit`` for its event, refused
+        if that would exceed it or the buyer is cooling down at ``now``."""
+
+    @abstractmethod
+    def give_back(self, buyer_id: str, event_id: str, quantity: int) -> Staged[BuyerStanding]:
+        """Give back ``quantity`` of the allowance (a hold ended unpaid); refused if the
+        standing counts fewer."""
+
+    @abstractmethod
+    def cool_down(self, buyer_id: str, event_id: str, until: datetime) -> Staged[BuyerStanding]:
+        """Start the buyer's purchase cooldown for the event (an order was paid)."""
+
+    @abstractmethod
+    def retake(
+        self, buyer_id: str, event_id: str, quantity: int, *, cooldown_until: datetime
+    ) -> Staged[BuyerStanding]:
+        """Count ``quantity`` again, unconditionally (a late payment re-took seats the
+        buyer already paid for), and start the cooldown."""

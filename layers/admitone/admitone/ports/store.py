@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from admitone.ports.orders import Orders
+from admitone.ports.catalog import Catalog
+from admitone.ports.inventory import Inventory
+from admitone.ports.ledger import Ledger
+from admitone.ports.orders import OrderNumbers, Orders
 from admitone.ports.outbox import Outbox
 from admitone.ports.tickets import Tickets
 from admitone.ports.unit_of_work import UnitOfWork
 
 
 class Store(ABC):
-    orders: Orders
     outbox: Outbox
     tickets: Tickets
+    orders: Orders
+    order_numbers: OrderNumbers
+    inventory: Inventory
+    catalog: Catalog
+    ledger: Ledger
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

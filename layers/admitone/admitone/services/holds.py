@@ -1,25 +1,22 @@
 """Ending a hold that was never paid: the order leaves ``pending_payment`` (cancelled by
 its buyer, expired by the sweeper or by reconciliation) and, in the same unit of work,
 its seats return to the shards they came from, the buyer's allowance is given back, the
-voucher use is returned and the end is announced. A concurrent change to the order (a
-payment landing) refuses the whole unit of work; the order is then read again and
-judged again."""
+voucher use is returned and ``order.<expired|cancelled>`` is announced. A concurrent
+change to the order (a payment landing) refuses the whole unit; the refusal hands back
+the order as it is, which is judged again."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from secrets import SystemRandom
 
 from admitone.domain.errors import Contention, DependencyUnavailable, NotFound
 from admitone.domain.events import OrderEnded
-from admitone.domain.inventory import backoff_seconds
-from admitone.domain.orders import Order, OrderStatus
-from admitone.ports.orders import OrderMovedOn
+from admitone.domain.orders import Order, OrderStatus, ended_unpaid
 from admitone.ports.store import Store
+from admitone.ports.unit_of_work import ChangeRefused
+from admitone.services.inventory import pause
 
 MAX_ATTEMPTS = 5
-_random = SystemRandom()
 
 
 def end_hold(
@@ -34,7 +31,7 @@ def end_hold(
         if order.status is not OrderStatus.PENDING_PAYMENT or order.hold_released:
             return order
         uow = store.unit_of_work()
-        ended = uow.orders.end_hold(order, target, reason=reason, now=now)
+        moved = uow.orders.transition(order, target, now=now, release_hold=True, reason=reason)
         uow.standings.give_back(order.buyer_id, order.event_id, order.quantity)
         if order.voucher_code:
             uow.vouchers.give_back(order.event_id, order.voucher_code, order.totals.discount)
@@ -46,13 +43,16 @@ def end_hold(
         )
         try:
             uow.commit()
-        except (OrderMovedOn, Contention) as refused:
-            if isinstance(refused, Contention):  # another writer on these shards: wait
-                time.sleep(backoff_seconds(attempt, _random))
-            fresh = store.orders.get(order.id)
+        except Contention:
+            pause(attempt)
+            continue
+        except ChangeRefused as refused:
+            if not refused.refused(moved):
+                raise  # the order was as read but what it holds was not: a bug
+            fresh = refused.as_was(moved)
             if fresh is None:
                 raise NotFound("No such order.") from None
             order = fresh
             continue
-        return ended
+        return ended_unpaid(order, target, reason=reason)
     raise DependencyUnavailable("The order is busy; try again.")

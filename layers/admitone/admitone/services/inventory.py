@@ -1,10 +1,13 @@
-"""Inventory use cases the checkout calls: hold, release, convert, restock. Each is ONE
-TransactWriteItems holding the caller's own operations first (the order, a voucher
-redemption), then one conditional update per shard touched.
+"""Taking seats from the shards (hold, or sell for a late payment): plan where the units
+come from, stage the shard writes beside the caller's own in one unit of work, commit.
 
-``errors`` maps the index of a caller's operation to the exception to raise when its
-condition fails (e.g. ``{1: VoucherExhausted(...)}``); an unmapped failure re-raises
-``TransactionCancelled``, whose ``reasons`` then start with the caller's operations.
+The caller stages its own writes (the order, the buyer's standing, a voucher
+redemption) with ``also(uow, allocation)``, rebuilt on every attempt since the order
+records which shards hold its units. When only shard writes are refused (a shard ran
+dry meanwhile) or another writer contended, the shards are read again and the hold
+re-planned; when one of the caller's writes is refused, ``ChangeRefused`` goes back to
+the caller, who reads it by name. Moving units the caller already took (release,
+convert, restock) is staged by the caller straight on ``uow.inventory``.
 """
 
 from __future__ import annotations
@@ -13,153 +16,126 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from secrets import SystemRandom
-from typing import Any
 
-from admitone.adapters.dynamo import inventory as store
-from admitone.adapters.dynamo.table import TransactionCancelled
 from admitone.domain.catalog import TicketType
-from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.errors import Contention, DependencyUnavailable
 from admitone.domain.inventory import Allocation, Amounts, Stock, backoff_seconds, plan_hold
 from admitone.observability import logger
+from admitone.ports.inventory import ShardWrites
+from admitone.ports.store import Store
+from admitone.ports.unit_of_work import ChangeRefused, UnitOfWork
 
-Op = dict[str, Any]
-# The caller's operations, or a function of the allocation that builds them (an order
-# item recording which shards hold its units is rebuilt whenever a retry re-plans).
-ExtraOps = Sequence[Op] | Callable[[Allocation], Sequence[Op]]
 MAX_ATTEMPTS = 10
+Lines = Sequence[tuple[TicketType, int]]
+# The caller's own writes, staged into each attempt's unit of work.
+AlsoStage = Callable[[UnitOfWork, Allocation], object]
 _random = SystemRandom()
 
 
-def hold(
+def _owners(lines: Lines) -> list[str]:
+    return list(dict.fromkeys(owner for tt, _ in lines for owner in (tt.id, tt.pool_id) if owner))
+
+
+def plan(
+    store: Store,
     event_id: str,
-    lines: Sequence[tuple[TicketType, int]],
+    lines: Lines,
     *,
-    extra_ops: ExtraOps = (),
-    errors: Mapping[int, Exception] | None = None,
-    rng: random.Random | None = None,
     stock: Mapping[str, Stock] | None = None,
+    rng: random.Random | None = None,
+) -> Allocation:
+    """Where ``lines`` would come from: planned from ``stock`` (the caller's own
+    consistent read of the shards) when it covers them, else from a fresh read. Raises
+    ``SoldOut`` when the read shows the units are not there."""
+    owners = _owners(lines)
+    if stock is None or not all(owner in stock for owner in owners):
+        stock = {owner: store.inventory.of_owner(event_id, owner) for owner in owners}
+    return plan_hold(lines, stock, rng=rng or _random)
+
+
+def hold(
+    store: Store,
+    event_id: str,
+    lines: Lines,
+    *,
+    also: AlsoStage | None = None,
+    first: Allocation | None = None,
+    rng: random.Random | None = None,
 ) -> Allocation:
     """Hold ``lines`` (available -> held on each type and, for a pooled type, its pool)
-    in one transaction with ``extra_ops``; returns where the units came from.
+    in one unit of work with ``also``; returns where the units came from.
 
-    Reads the shards (consistent; the first plan may use ``stock``, the caller's own
-    consistent read of them), plans, writes. A shard that ran dry meanwhile (or a
-    conflicting transaction) re-reads and re-plans: up to ``MAX_ATTEMPTS`` writes with
-    jittered backoff. Raises ``SoldOut`` only when a read shows the units are not there,
-    ``DependencyUnavailable`` when every attempt lost a race, an extra's failure as above.
+    The first attempt writes ``first`` (a ``plan`` the caller made) when given; a shard
+    that ran dry meanwhile (or a contending writer) re-reads and re-plans: up to
+    ``MAX_ATTEMPTS`` commits with jittered backoff. Raises ``SoldOut`` only when a read
+    shows the units are not there, ``DependencyUnavailable`` when every attempt lost a
+    race, ``ChangeRefused`` when one of ``also``'s writes was refused.
     """
     return _take(
-        event_id, lines, store.hold_ops, extra_ops=extra_ops, errors=errors, rng=rng, stock=stock
+        store,
+        event_id,
+        lines,
+        lambda uow, allocation: uow.inventory.hold(event_id, allocation),
+        also=also,
+        first=first,
+        rng=rng,
     )
 
 
 def sell(
+    store: Store,
     event_id: str,
-    lines: Sequence[tuple[TicketType, int]],
+    lines: Lines,
     amounts: Mapping[str, Amounts],
     *,
-    extra_ops: ExtraOps = (),
-    errors: Mapping[int, Exception] | None = None,
+    also: AlsoStage | None = None,
+    rng: random.Random | None = None,
 ) -> Allocation:
     """Take ``lines`` straight from available to sold (a payment that arrived after its
     hold was released), as ``hold`` does, adding ``amounts`` to the sales statistics."""
     return _take(
+        store,
         event_id,
         lines,
-        lambda event, allocation: store.sell_ops(event, allocation, amounts),
-        extra_ops=extra_ops,
-        errors=errors,
+        lambda uow, allocation: uow.inventory.sell(event_id, allocation, amounts),
+        also=also,
+        rng=rng,
     )
 
 
 def _take(
+    store: Store,
     event_id: str,
-    lines: Sequence[tuple[TicketType, int]],
-    shard_ops: Callable[[str, Allocation], list[Op]],
+    lines: Lines,
+    take: Callable[[UnitOfWork, Allocation], ShardWrites],
     *,
-    extra_ops: ExtraOps,
-    errors: Mapping[int, Exception] | None,
+    also: AlsoStage | None,
+    first: Allocation | None = None,
     rng: random.Random | None = None,
-    stock: Mapping[str, Stock] | None = None,
 ) -> Allocation:
     rng = rng or _random
-    owners = list(dict.fromkeys(owner for tt, _ in lines for owner in (tt.id, tt.pool_id) if owner))
-
-    def plan() -> Allocation:
-        fresh = {owner: store.inventory_of_owner(event_id, owner) for owner in owners}
-        return plan_hold(lines, fresh, rng=rng)  # SoldOut, from a fresh read
-
     for attempt in range(MAX_ATTEMPTS):
-        # The caller's own consistent read of the shards, if it has one, saves the first.
-        known = stock if attempt == 0 and stock and all(o in stock for o in owners) else None
-        allocation = plan_hold(lines, known, rng=rng) if known else plan()
-        extras = list(extra_ops(allocation) if callable(extra_ops) else extra_ops)
+        allocation = first if attempt == 0 and first else plan(store, event_id, lines, rng=rng)
+        uow = store.unit_of_work()
+        if also is not None:
+            also(uow, allocation)
+        shards = {staged.name for staged in take(uow, allocation)}
         try:
-            store.transact([*extras, *shard_ops(event_id, allocation)])
-        except TransactionCancelled as cancelled:
-            store.raise_for_extras(cancelled, len(extras), errors)
-        except store.TransactionConflict:
+            uow.commit()
+        except ChangeRefused as refused:
+            if not set(refused.failed) <= shards:
+                raise  # one of the caller's writes: the caller knows what it means
+        except Contention:
             pass
         else:
             return allocation
         time.sleep(backoff_seconds(attempt, rng))
-    plan()  # every attempt lost: sold out if a last read says so, else busy
+    plan(store, event_id, lines, rng=rng)  # every attempt lost: sold out if a read says so
     logger.warning("inventory hold lost every race", extra={"attempts": MAX_ATTEMPTS})
     raise DependencyUnavailable("The inventory is busy; try again.")
 
 
-def release(
-    event_id: str,
-    allocation: Allocation,
-    *,
-    extra_ops: Sequence[Op] = (),
-    errors: Mapping[int, Exception] | None = None,
-) -> None:
-    """held -> available on the shards of ``allocation``, with ``extra_ops``, in one
-    transaction (a hold expired or the order was cancelled)."""
-    _write(store.release_ops(event_id, allocation), extra_ops, errors)
-
-
-def convert(
-    event_id: str,
-    allocation: Allocation,
-    amounts: Mapping[str, Amounts] | None = None,
-    *,
-    extra_ops: Sequence[Op] = (),
-    errors: Mapping[int, Exception] | None = None,
-) -> None:
-    """held -> sold on the shards of ``allocation``, adding ``amounts[ticket_type_id]`` to
-    that type's sales statistics, with ``extra_ops``, in one transaction (order paid)."""
-    _write(store.convert_ops(event_id, allocation, amounts), extra_ops, errors)
-
-
-def restock(
-    event_id: str,
-    allocation: Allocation,
-    amounts: Mapping[str, Amounts] | None = None,
-    *,
-    extra_ops: Sequence[Op] = (),
-    errors: Mapping[int, Exception] | None = None,
-) -> None:
-    """sold -> available on the shards of ``allocation`` (or a ``LineHold.portion`` of it),
-    subtracting ``amounts`` from the statistics, with ``extra_ops``, in one transaction."""
-    _write(store.restock_ops(event_id, allocation, amounts), extra_ops, errors)
-
-
-def _write(
-    shard_ops: Sequence[Op], extra_ops: Sequence[Op], errors: Mapping[int, Exception] | None
-) -> None:
-    """One transaction, retried only on a conflict (the operations do not depend on a
-    read). A shard condition failing means the allocation does not match the shards (a
-    double release): ``TransactionCancelled`` is raised, it is a bug, not an outcome."""
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            store.transact([*extra_ops, *shard_ops])
-        except TransactionCancelled as cancelled:
-            store.raise_for_extras(cancelled, len(extra_ops), errors)
-            raise
-        except store.TransactionConflict:
-            time.sleep(backoff_seconds(attempt, _random))
-        else:
-            return
-    raise DependencyUnavailable("The inventory is busy; try again.")
+def pause(attempt: int) -> None:
+    """The jittered backoff before attempt ``attempt + 1`` of a unit of work that lost to
+    a contending writer."""
+    time.sleep(backoff_seconds(attempt, _random))

@@ -11,7 +11,7 @@ An order whose total is zero (free tickets, a 100 % voucher) has nothing to pay:
 order's own placing issues it at once, by the same transaction (``settle_free``).
 
 A late payment whose seats are gone is refunded in full, by a refund made once (see
-``stripe_payments.refund_payment_intent``), before the order records it. So is a payment
+``Payments.refund_payment_intent``), before the order records it. So is a payment
 for an event whose tickets cannot be issued: one no longer on sale (cancelled while the
 order awaited payment, or otherwise not published), or one dated beyond what a ticket
 token carries (stored before RULES §4's window was enforced). Its hold, if still held, is
@@ -21,33 +21,26 @@ ticket for an event that will not happen, and never silently.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from admitone.adapters import stripe_payments
-from admitone.adapters.dynamo import catalog, table
-from admitone.adapters.dynamo import ledger as ledger_store
-from admitone.adapters.dynamo import money as money_store
-from admitone.adapters.dynamo import orders as order_store
-from admitone.adapters.dynamo import tickets as ticket_store
-from admitone.adapters.dynamo import vouchers as voucher_store
-from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain import ledger
 from admitone.domain.catalog import Event, EventStatus
 from admitone.domain.codes import new_ticket_code
 from admitone.domain.errors import (
+    Contention,
     DependencyUnavailable,
     InvalidTransition,
     SalesClosed,
     SoldOut,
 )
+from admitone.domain.events import OrderPaid, OrderRefunded, SecurityAlert, TicketIssued
 from admitone.domain.ids import Prefix, new_id
-from admitone.domain.inventory import Amounts
+from admitone.domain.inventory import Allocation, Amounts
 from admitone.domain.keys import KeyPurpose
 from admitone.domain.orders import (
     PURCHASE_COOLDOWN,
@@ -69,9 +62,11 @@ from admitone.domain.tokens import (
     ticket_token_expiry,
 )
 from admitone.observability import logger, metrics
+from admitone.ports import Ports
+from admitone.ports.store import Store
+from admitone.ports.unit_of_work import ChangeRefused, Staged, UnitOfWork
 from admitone.services import inventory as inventory_service
 
-Op = dict[str, Any]
 MAX_ATTEMPTS = 5
 LATE_PAYMENT_NO_INVENTORY = "late_payment_no_inventory"
 TICKETS_NOT_ISSUABLE = "tickets_not_issuable"
@@ -80,7 +75,12 @@ EVENT_NOT_ON_SALE = "event_not_on_sale"
 
 
 class OrderChanged(Exception):
-    """The order was no longer in the status and version it was read in."""
+    """The order was no longer in the status and version it was read in; ``current`` is
+    the order as the refused unit of work found it."""
+
+    def __init__(self, current: Order | None) -> None:
+        super().__init__("the order changed meanwhile")
+        self.current = current
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,9 @@ class Settled:
     outcome: SuccessOutcome
 
 
-def settle_success(order: Order, intent: Intent, *, now: datetime) -> Settled:
+def settle_success(ports: Ports, order: Order, intent: Intent, *, now: datetime) -> Settled:
     """Apply a succeeded PaymentIntent to its order; safe to repeat, in any order."""
+    store = ports.store
     for _ in range(MAX_ATTEMPTS):
         mismatches = payment_mismatches(
             order, amount=intent.amount, currency=intent.currency, metadata_order_id=intent.order_id
@@ -98,108 +99,126 @@ def settle_success(order: Order, intent: Intent, *, now: datetime) -> Settled:
         outcome = on_payment_succeeded(order, mismatches)
         try:
             if outcome is SuccessOutcome.ISSUE:
-                _issue_from_hold(order, intent, now)
+                _issue_from_hold(ports, order, intent, now)
             elif outcome is SuccessOutcome.RETAKE:
-                _retake_or_refund(order, intent, now)
+                _retake_or_refund(ports, order, intent, now)
             elif outcome is SuccessOutcome.REVIEW:
-                _put_on_hold(order, intent, mismatches, now)
-        except OrderChanged:
-            fresh = order_store.get_order(order.id)
-            assert fresh is not None  # orders are never deleted
-            order = fresh
+                _put_on_hold(store, order, intent, mismatches, now)
+        except OrderChanged as changed:
+            if changed.current is None:
+                raise AssertionError("orders are never deleted") from None
+            order = changed.current
             continue
         _count(f"Payment{outcome.value.title().replace('_', '')}")
         settled = (
-            order_store.get_order(order.id) if outcome is not SuccessOutcome.ALREADY_DONE else order
+            store.orders.get(order.id) if outcome is not SuccessOutcome.ALREADY_DONE else order
         )
         assert settled is not None
         return Settled(settled, outcome)
     raise DependencyUnavailable("The order kept changing; the payment will be applied again.")
 
 
-def settle_free(order: Order, *, now: datetime) -> Order:
+def settle_free(ports: Ports, order: Order, *, now: datetime) -> Order:
     """Issue a just-placed order of total zero from its live hold, as a succeeded payment
     would: paid, tickets, ``order.paid`` and ``ticket.issued``, seats sold. Its ledger
     sale moves no money and books nothing (``ledger.sale`` leaves out zero entries)."""
     if order.totals.total != 0:
         raise ValueError(f"order {order.id} costs {order.totals.total}: it is paid by card")
     try:
-        _issue_from_hold(order, None, now)
+        _issue_from_hold(ports, order, None, now)
     except OrderChanged:
         raise InvalidTransition("The order changed while it was being issued.") from None
     _count("FreeOrderIssued")
-    issued = order_store.get_order(order.id)
+    issued = ports.store.orders.get(order.id)
     assert issued is not None  # it was just written
     return issued
 
 
+def _commit(store: Store, stage: Callable[[UnitOfWork], Staged[Order]]) -> None:
+    """Stage the change into a fresh unit of work and commit it, again after losing to a
+    contending writer. The order's own write refused is ``OrderChanged``."""
+    for attempt in range(inventory_service.MAX_ATTEMPTS):
+        uow = store.unit_of_work()
+        order_write = stage(uow)
+        try:
+            uow.commit()
+        except Contention:
+            inventory_service.pause(attempt)
+            continue
+        except ChangeRefused as refused:
+            if refused.refused(order_write):
+                raise OrderChanged(refused.as_was(order_write)) from None
+            raise
+        return
+    raise DependencyUnavailable("The store is busy; the payment will be applied again.")
+
+
 # -------------------------------------------------------------------- issue
-def _issue_from_hold(order: Order, intent: Intent | None, now: datetime) -> None:
+def _issue_from_hold(ports: Ports, order: Order, intent: Intent | None, now: datetime) -> None:
     """Issue a held order's tickets; ``intent`` is its payment, None for a free order."""
-    event = _event(order)
+    event = _event(ports.store, order)
     refusal = _not_issuable(event)
     if refusal is not None:
         if intent is None:
             # Nothing was paid: the order's own flow gives the hold back.
             raise SalesClosed("Tickets for this event cannot be issued.")
-        _refund_not_issuable(order, intent, now, reason=refusal)
+        _refund_not_issuable(ports, order, intent, now, reason=refusal)
         return
     tickets = new_tickets(order, event, now)
-    inventory_service.convert(
-        order.event_id,
-        order.allocation,
-        _amounts(order),
-        extra_ops=_paid_ops(order, event, tickets, now),
-        errors={0: OrderChanged()},
-    )
+
+    def stage(uow: UnitOfWork) -> Staged[Order]:
+        paid = _stage_paid(uow, order, event, tickets, now)
+        uow.inventory.convert(order.event_id, order.allocation, _amounts(order))
+        return paid
+
+    _commit(ports.store, stage)
     logger.info("tickets issued", extra={"order_id": order.id, "tickets": len(tickets)})
 
 
-def _retake_or_refund(order: Order, intent: Intent, now: datetime) -> None:
+def _retake_or_refund(ports: Ports, order: Order, intent: Intent, now: datetime) -> None:
     """Late: the hold was released. Take the seats again if they are there, else refund."""
-    event = _event(order)
+    store = ports.store
+    event = _event(store, order)
     refusal = _not_issuable(event)
-    if stripe_payments.existing_refund(intent.id, idempotency_key=_late_refund_key(order)):
+    if ports.payments.existing_refund(intent.id, idempotency_key=_late_refund_key(order)):
         # Refunded before a crash: only record it.
-        _refund_late(order, intent, now, reason=refusal or LATE_PAYMENT_NO_INVENTORY)
+        _refund_late(ports, order, intent, now, reason=refusal or LATE_PAYMENT_NO_INVENTORY)
         return
     if refusal is not None:
-        _refund_late(order, intent, now, reason=refusal)
+        _refund_late(ports, order, intent, now, reason=refusal)
         return
-    ticket_types = catalog.event_partition(order.event_id).ticket_types
+    ticket_types = store.catalog.ticket_types(order.event_id)
     tickets = new_tickets(order, event, now)
     lines = [(ticket_types[line.ticket_type_id], line.quantity) for line in order.lines]
+    paid: list[Staged[Order]] = []
+
+    def stage(uow: UnitOfWork, allocation: Allocation) -> None:
+        paid[:] = [_stage_paid(uow, order, event, tickets, now, retake_at=allocation)]
+
     try:
-        inventory_service.sell(
-            order.event_id,
-            lines,
-            _amounts(order),
-            extra_ops=lambda allocation: _paid_ops(
-                order,
-                event,
-                tickets,
-                now,
-                standing=order_store.take_standing_op(
-                    order.buyer_id,
-                    order.event_id,
-                    order.quantity,
-                    cooldown_until=now + PURCHASE_COOLDOWN,
-                ),
-                allocation=allocation,
-            ),
-            errors={0: OrderChanged()},
-        )
+        inventory_service.sell(store, order.event_id, lines, _amounts(order), also=stage)
     except SoldOut:
-        _refund_late(order, intent, now)
+        _refund_late(ports, order, intent, now)
         return
+    except ChangeRefused as refused:
+        if paid and refused.refused(paid[0]):
+            raise OrderChanged(refused.as_was(paid[0])) from None
+        raise
     logger.info("late payment: seats re-taken", extra={"order_id": order.id})
 
 
 def _refund_late(
-    order: Order, intent: Intent, now: datetime, *, reason: str = LATE_PAYMENT_NO_INVENTORY
+    ports: Ports,
+    order: Order,
+    intent: Intent,
+    now: datetime,
+    *,
+    reason: str = LATE_PAYMENT_NO_INVENTORY,
 ) -> None:
-    _transact(
-        _refunded_ops(order, intent, _refund_in_full(order, intent, reason), now, reason=reason)
+    refund_id = _refund_in_full(ports, order, intent, reason)
+    _commit(
+        ports.store,
+        lambda uow: _stage_refunded(uow, order, intent, refund_id, now, reason=reason),
     )
     logger.warning("late payment refunded", extra={"order_id": order.id, "reason": reason})
 
@@ -216,20 +235,25 @@ def _not_issuable(event: Event) -> str | None:
     return None
 
 
-def _refund_not_issuable(order: Order, intent: Intent, now: datetime, *, reason: str) -> None:
+def _refund_not_issuable(
+    ports: Ports, order: Order, intent: Intent, now: datetime, *, reason: str
+) -> None:
     """Paid, but the event takes no sale (``_not_issuable``): refund in full, and give
     back the hold (seats, allowance, voucher use) with the order's refund, in one
-    transaction."""
-    refund_id = _refund_in_full(order, intent, reason)
-    ops = _refunded_ops(order, intent, refund_id, now, reason=reason, release_hold=True)
-    ops.append(order_store.release_standing_op(order.buyer_id, order.event_id, order.quantity))
-    if order.voucher_code:
-        ops.append(
-            voucher_store.unredeem_op(order.event_id, order.voucher_code, order.totals.discount)
+    unit of work."""
+    refund_id = _refund_in_full(ports, order, intent, reason)
+
+    def stage(uow: UnitOfWork) -> Staged[Order]:
+        refunded = _stage_refunded(
+            uow, order, intent, refund_id, now, reason=reason, release_hold=True
         )
-    inventory_service.release(
-        order.event_id, order.allocation, extra_ops=ops, errors={0: OrderChanged()}
-    )
+        uow.standings.give_back(order.buyer_id, order.event_id, order.quantity)
+        if order.voucher_code:
+            uow.vouchers.give_back(order.event_id, order.voucher_code, order.totals.discount)
+        uow.inventory.release(order.event_id, order.allocation)
+        return refunded
+
+    _commit(ports.store, stage)
     _count("PaymentRefundedTicketsNotIssuable")
     logger.error(
         "payment refunded: the event's tickets cannot be issued",
@@ -237,15 +261,16 @@ def _refund_not_issuable(order: Order, intent: Intent, now: datetime, *, reason:
     )
 
 
-def _refund_in_full(order: Order, intent: Intent, reason: str) -> str:
+def _refund_in_full(ports: Ports, order: Order, intent: Intent, reason: str) -> str:
     """The PaymentIntent refunded in full, once however often this runs (keyed by the
     order): the Stripe refund's id."""
-    return stripe_payments.refund_payment_intent(
+    return ports.payments.refund_payment_intent(
         intent.id, amount=intent.amount, reason=reason, idempotency_key=_late_refund_key(order)
     ).id
 
 
-def _refunded_ops(
+def _stage_refunded(
+    uow: UnitOfWork,
     order: Order,
     intent: Intent,
     refund_id: str,
@@ -253,61 +278,65 @@ def _refunded_ops(
     *,
     reason: str,
     release_hold: bool = False,
-) -> list[Op]:
-    """The order refunded in full (op 0) and its ``order.refunded`` announcement."""
-    return [
-        order_store.transition_op(
-            order,
-            OrderStatus.REFUNDED,
-            now=now,
+) -> Staged[Order]:
+    """The order refunded in full and its ``order.refunded`` announcement."""
+    refunded = uow.orders.transition(
+        order,
+        OrderStatus.REFUNDED,
+        now=now,
+        reason=reason,
+        payment_status=PaymentStatus.SUCCEEDED,
+        release_hold=release_hold,
+    )
+    uow.outbox.announce(
+        "order.refunded",
+        OrderRefunded(
+            order_id=order.id,
+            event_id=order.event_id,
+            amount=intent.amount,
+            currency=order.totals.currency,
+            refund_id=refund_id,
             reason=reason,
-            payment_status=PaymentStatus.SUCCEEDED,
-            release_hold=release_hold,
         ),
-        outbox_op(
-            "order.refunded",
-            {
-                "order_id": order.id,
-                "event_id": order.event_id,
-                "amount": intent.amount,
-                "currency": order.totals.currency,
-                "refund_id": refund_id,
-                "reason": reason,
-            },
-            now=now,
-        ),
-    ]
+        now=now,
+    )
+    return refunded
 
 
 def _put_on_hold(
-    order: Order, intent: Intent, mismatches: Sequence[PaymentMismatch], now: datetime
+    store: Store,
+    order: Order,
+    intent: Intent,
+    mismatches: Sequence[PaymentMismatch],
+    now: datetime,
 ) -> None:
     fields = ",".join(m.value for m in mismatches)
-    _transact(
-        [
-            order_store.transition_op(
-                order,
-                OrderStatus.ON_HOLD,
-                now=now,
-                reason=f"payment_mismatch:{fields}",
-                payment_status=PaymentStatus.SUCCEEDED,
+
+    def stage(uow: UnitOfWork) -> Staged[Order]:
+        held = uow.orders.transition(
+            order,
+            OrderStatus.ON_HOLD,
+            now=now,
+            reason=f"payment_mismatch:{fields}",
+            payment_status=PaymentStatus.SUCCEEDED,
+        )
+        uow.outbox.announce(
+            "security.alert",
+            SecurityAlert(
+                kind="payment_mismatch",
+                order_id=order.id,
+                payment_intent_id=intent.id,
+                mismatched=[m.value for m in mismatches],
+                paid_amount=intent.amount,
+                paid_currency=intent.currency,
+                order_total=order.totals.total,
+                order_currency=order.totals.currency,
             ),
-            outbox_op(
-                "security.alert",
-                {
-                    "kind": "payment_mismatch",
-                    "order_id": order.id,
-                    "payment_intent_id": intent.id,
-                    "mismatched": [m.value for m in mismatches],
-                    "paid_amount": intent.amount,
-                    "paid_currency": intent.currency,
-                    "order_total": order.totals.total,
-                    "order_currency": order.totals.currency,
-                },
-                now=now,
-            ),
-        ]
-    )
+            now=now,
+        )
+        return held
+
+    _commit(store, stage)
     logger.warning("payment does not match its order: on hold", extra={"mismatched": fields})
 
 
@@ -343,61 +372,65 @@ def new_tickets(order: Order, event: Event, now: datetime) -> list[Ticket]:
     return tickets
 
 
-def _paid_ops(
+def _stage_paid(
+    uow: UnitOfWork,
     order: Order,
     event: Event,
     tickets: Sequence[Ticket],
     now: datetime,
     *,
-    standing: Op | None = None,
-    **changes: Any,
-) -> list[Op]:
-    """The order paid (op 0), the buyer's standing (by default: the cooldown starts), the
-    tickets and their announcements, the sale in the ledger, the order on the list of
-    the event's paid orders."""
-    sale = ledger.sale(order_party(order, event.venue_id), paid_components(order))
-    return [
-        order_store.transition_op(
-            order,
-            OrderStatus.PAID,
-            now=now,
+    retake_at: Allocation | None = None,
+) -> Staged[Order]:
+    """The order paid, the buyer's cooldown starting (for seats re-taken by a late
+    payment, ``retake_at``, its allowance counted again too), the tickets and their
+    announcements, the sale in the ledger, the order on its event's list of paid orders."""
+    paid = uow.orders.transition(
+        order,
+        OrderStatus.PAID,
+        now=now,
+        ticket_ids=[t.id for t in tickets],
+        payment_status=PaymentStatus.SUCCEEDED,
+        allocation=retake_at,
+    )
+    cooldown_until = now + PURCHASE_COOLDOWN
+    if retake_at is None:
+        uow.standings.cool_down(order.buyer_id, order.event_id, cooldown_until)
+    else:
+        uow.standings.retake(
+            order.buyer_id, order.event_id, order.quantity, cooldown_until=cooldown_until
+        )
+    for ticket in tickets:
+        uow.tickets.issue(ticket)
+    uow.outbox.announce(
+        "order.paid",
+        OrderPaid(
+            order_id=order.id,
+            order_number=order.number,
+            event_id=order.event_id,
+            buyer_id=order.buyer_id,
+            total=order.totals.total,
+            currency=order.totals.currency,
             ticket_ids=[t.id for t in tickets],
-            payment_status=PaymentStatus.SUCCEEDED,
-            **changes,
         ),
-        standing
-        or order_store.cooldown_op(order.buyer_id, order.event_id, now + PURCHASE_COOLDOWN),
-        *(ticket_store.new_ticket_op(ticket) for ticket in tickets),
-        outbox_op(
-            "order.paid",
-            {
-                "order_id": order.id,
-                "order_number": order.number,
-                "event_id": order.event_id,
-                "buyer_id": order.buyer_id,
-                "total": order.totals.total,
-                "currency": order.totals.currency,
-                "ticket_ids": [t.id for t in tickets],
-            },
+        now=now,
+    )
+    for ticket in tickets:
+        uow.outbox.announce(
+            "ticket.issued",
+            TicketIssued(
+                ticket_id=ticket.id,
+                order_id=order.id,
+                event_id=order.event_id,
+                ticket_type_id=ticket.ticket_type_id,
+                holder_id=ticket.holder_id,
+            ),
             now=now,
-        ),
-        *(
-            outbox_op(
-                "ticket.issued",
-                {
-                    "ticket_id": t.id,
-                    "order_id": order.id,
-                    "event_id": order.event_id,
-                    "ticket_type_id": t.ticket_type_id,
-                    "holder_id": t.holder_id,
-                },
-                now=now,
-            )
-            for t in tickets
-        ),
-        *ledger_store.book_ops(sale, now=now),
-        money_store.paid_order_op(order.event_id, order.id),
-    ]
+        )
+    uow.ledger.book(
+        ledger.sale(order_party(order, event.venue_id), paid_components(order)), now=now
+    )
+    uow.orders.list_as_paid(order)
+    return paid
 
 
 def _late_refund_key(order: Order) -> str:
@@ -408,20 +441,10 @@ def _amounts(order: Order) -> dict[str, Amounts]:
     return {tty: Amounts(**money) for tty, money in order.amounts.items()}
 
 
-def _event(order: Order) -> Event:
-    event = catalog.get_event(order.event_id)
+def _event(store: Store, order: Order) -> Event:
+    event = store.catalog.event(order.event_id)
     assert event is not None  # an event with orders is never deleted
     return event
-
-
-def _transact(ops: Sequence[Op]) -> None:
-    """One transaction whose first operation is the order's transition."""
-    try:
-        table.transact(ops)
-    except table.TransactionCancelled as cancelled:
-        if cancelled.failed(0):
-            raise OrderChanged from None
-        raise
 
 
 def _count(name: str) -> None:

@@ -16,21 +16,15 @@ a PaymentIntent and the sweeper expires it when its hold ends.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from admitone.adapters import stripe_payments
 from admitone.adapters.cursor_keys import cursor_key
-from admitone.adapters.dynamo import orders as order_store
-from admitone.adapters.dynamo import tickets as ticket_store
-from admitone.adapters.dynamo import vouchers as voucher_store
-from admitone.adapters.dynamo.table import TransactionCancelled
 from admitone.domain.accounts import Principal, normalize_email
-from admitone.domain.catalog import TicketType
+from admitone.domain.catalog import TicketType, Voucher
 from admitone.domain.checkout import CartItem
 from admitone.domain.codes import format_order_number
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
@@ -47,6 +41,7 @@ from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.inventory import Allocation, Stock
 from admitone.domain.jwt_tokens import Role
 from admitone.domain.orders import (
+    BuyerStanding,
     Order,
     OrderLine,
     OrderStatus,
@@ -61,25 +56,10 @@ from admitone.domain.rate_limits import Client
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger, report_error
 from admitone.ports import Ports
-from admitone.ports.unit_of_work import ChangeRefused
+from admitone.ports.unit_of_work import ChangeRefused, Staged, UnitOfWork
 from admitone.services import holds, issuance
 from admitone.services import inventory as inventory_service
-from admitone.services.quote import price_cart
-
-Op = dict[str, Any]
-# What giving a hold back may fail with (ending a hold is on the unit of work, placing
-# not yet): the sweeper ends the hold at its expiry instead.
-_STORE_FAILURES = (
-    DependencyUnavailable,
-    ChangeRefused,
-    TransactionCancelled,
-    ClientError,
-    BotoCoreError,
-)
-
-
-class _OverBuyerLimit(Exception):
-    """The order's transaction found the buyer over the limit or cooling down."""
+from admitone.services.quote import PricedCart, price_cart
 
 
 @dataclass(frozen=True)
@@ -169,31 +149,57 @@ def place_order(
     if attendee_email is not None:
         attendee_email = normalize_email(attendee_email, field_name="attendee_email")
     priced = price_cart(event_id, items, voucher_code=voucher_code, client=client, now=now)
+    return place_priced(
+        ports, buyer, priced, attendee_email=attendee_email, stripe_key=stripe_key, now=now
+    )
+
+
+@dataclass
+class _Placing:
+    """The writes of the order's unit of work whose refusal the buyer is told about."""
+
+    standing: Staged[BuyerStanding] | None = None
+    voucher: Staged[Voucher] | None = None
+
+
+def place_priced(
+    ports: Ports,
+    buyer: Principal,
+    priced: PricedCart,
+    *,
+    attendee_email: str | None,
+    stripe_key: Callable[[str], str],
+    now: datetime,
+    rng: random.Random | None = None,
+) -> PlacedOrder:
+    """Place the order of a cart priced by ``quote.price_cart``: one unit of work holds
+    the seats, creates the order, takes the buyer's allowance and redeems the voucher.
+
+    The order number is drawn before that unit of work, once the cart's own read of the
+    shards shows the seats (a sold-out refusal spends none). A number drawn for an order
+    that then loses the race for the last seats, or is refused for the buyer's limit or
+    the voucher, is a gap in the year's numbers, never a repeat.
+    """
+    store = ports.store
     event, quote = priced.event, priced.quote
     lines = _lines(quote)
     quantity = sum(line.quantity for line in lines)
-
     sold, capacity = _sold_share(priced.stock)
     limit = per_user_limit(sold, capacity)
+    by_id: Mapping[str, TicketType] = {t.id: t for t in priced.cart.ticket_types}
+    wanted = [(by_id[line.ticket_type_id], line.quantity) for line in lines]
 
+    first = inventory_service.plan(store, event.id, wanted, stock=priced.stock, rng=rng)
+    number = format_order_number(now.year, store.order_numbers.draw(now.year))
     order_id = new_id(Prefix.ORDER, now=now)
-    numbers: list[str] = []
-
-    def number() -> str:
-        # Drawn once the seats are known to be there (a sold-out refusal spends none).
-        if not numbers:
-            sequence = order_store.next_order_number_sequence(now.year)
-            numbers.append(format_order_number(now.year, sequence))
-        return numbers[0]
-
     voucher = priced.voucher
 
     def order_at(allocation: Allocation) -> Order:
         return Order(
             id=order_id,
-            number=number(),
+            number=number,
             buyer_id=buyer.user_id,
-            event_id=event_id,
+            event_id=event.id,
             status=OrderStatus.PENDING_PAYMENT,
             lines=lines,
             totals=_totals(quote),
@@ -206,48 +212,37 @@ def place_order(
             shares=_shares(quote),
         )
 
-    def extra_ops(allocation: Allocation) -> list[Op]:
-        ops = order_store.place_ops(order_at(allocation), per_user_limit=limit, now=now)
-        if voucher is not None:
-            ops.append(voucher_store.redeem_op(voucher, quote.discount, now))
-        return ops
+    placing = _Placing()
 
-    by_id: Mapping[str, TicketType] = {t.id: t for t in priced.cart.ticket_types}
+    def stage(uow: UnitOfWork, allocation: Allocation) -> None:
+        order = order_at(allocation)
+        uow.orders.place(order)
+        placing.standing = uow.standings.take(order, limit=limit, now=now)
+        if voucher is not None:
+            placing.voucher = uow.vouchers.redeem(voucher, quote.discount, now=now)
+
     try:
         allocation = inventory_service.hold(
-            event_id,
-            [(by_id[line.ticket_type_id], line.quantity) for line in lines],
-            extra_ops=extra_ops,
-            errors={
-                1: _OverBuyerLimit(),
-                2: VoucherExhausted(
-                    "The code has no uses or budget left.",
-                    errors=(FieldError("voucher_code", "exhausted", VoucherExhausted.code),),
-                ),
-            },
-            stock=priced.stock,
+            store, event.id, wanted, also=stage, first=first, rng=rng
         )
-    except _OverBuyerLimit:
-        # The transaction refused; the standing says why (limit or cooldown) precisely.
-        standing = order_store.buyer_standing(buyer.user_id, event_id)
-        check_buyer_limits(standing, quantity, limit=limit, now=now)
-        raise LimitExceeded(
-            "The per-buyer limit for this event was reached; try again shortly.",
-            errors=(FieldError("items", f"at most {limit} per buyer", "PER_BUYER_LIMIT"),),
-        ) from None
+    except ChangeRefused as refused:
+        _explain(refused, placing, quantity=quantity, limit=limit, now=now)
+        raise
     order = order_at(allocation)
     logger.append_keys(order_id=order.id)
     intent: Intent | None = None
     try:
         if order.totals.total == 0:
-            paid = issuance.settle_free(order, now=now)
-            return PlacedOrder(order=paid, client_secret=None, tickets=tuple(tickets_of(paid)))
+            paid = issuance.settle_free(ports, order, now=now)
+            return PlacedOrder(
+                order=paid, client_secret=None, tickets=tuple(tickets_of(ports, paid))
+            )
         # The order's id in the key: a retry after a timeout is a new order, whose
         # parameters Stripe would refuse under the first attempt's key.
-        intent = stripe_payments.create_payment_intent(
+        intent = ports.payments.create_payment_intent(
             order, idempotency_key=stripe_key(f"payment_intent.create:{order.id}")
         )
-        order_store.attach_payment_intent(order.id, intent.id)
+        store.orders.attach_payment_intent(order.id, intent.id)
     except DependencyUnavailable:
         _give_back(ports, order, intent, now, reason="payment_provider_unavailable")
         raise
@@ -266,6 +261,25 @@ def place_order(
     )
 
 
+def _explain(
+    refused: ChangeRefused, placing: _Placing, *, quantity: int, limit: int, now: datetime
+) -> None:
+    """The buyer's refusal, from the items as the refused unit of work found them: over
+    the limit or cooling down (the standing), or the voucher used up."""
+    if placing.standing is not None and refused.refused(placing.standing):
+        standing = refused.as_was(placing.standing) or BuyerStanding()
+        check_buyer_limits(standing, quantity, limit=limit, now=now)
+        raise LimitExceeded(
+            "The per-buyer limit for this event was reached; try again shortly.",
+            errors=(FieldError("items", f"at most {limit} per buyer", "PER_BUYER_LIMIT"),),
+        ) from None
+    if placing.voucher is not None and refused.refused(placing.voucher):
+        raise VoucherExhausted(
+            "The code has no uses or budget left.",
+            errors=(FieldError("voucher_code", "exhausted", VoucherExhausted.code),),
+        ) from None
+
+
 def _give_back(
     ports: Ports, order: Order, intent: Intent | None, now: datetime, *, reason: str
 ) -> None:
@@ -275,21 +289,23 @@ def _give_back(
     same, it is a late payment (seats re-taken or the money refunded)."""
     try:
         holds.end_hold(ports.store, order, OrderStatus.CANCELLED, reason=reason, now=now)
-    except _STORE_FAILURES:
+    except Exception as error:  # noqa: BLE001  (whatever failed, the sweeper is the guarantee)
         logger.exception("hold not given back; the sweeper releases it at expiry")
+        if not isinstance(error, DependencyUnavailable):
+            report_error(error)
     if intent is None:
         return
     try:
-        stripe_payments.cancel_payment_intent(intent.id)
+        ports.payments.cancel_payment_intent(intent.id)
     except DependencyUnavailable:
         logger.warning("payment intent of an order not placed left open", exc_info=True)
 
 
 # -------------------------------------------------------------------- reads
-def order_for(order_id: str, caller: Principal) -> Order:
+def order_for(ports: Ports, order_id: str, caller: Principal) -> Order:
     """The order if ``caller`` bought it, organizes its event, or is an admin; else 404."""
-    order = order_store.get_order(order_id, consistent=False) if _is_order_id(order_id) else None
-    if order is None or not _may_see(order, caller):
+    order = ports.store.orders.get(order_id, consistent=False) if _is_order_id(order_id) else None
+    if order is None or not _may_see(ports, order, caller):
         raise NotFound("No such order.")
     return order
 
@@ -298,19 +314,17 @@ def _is_order_id(text: str) -> bool:
     return is_id(text, Prefix.ORDER)
 
 
-def _may_see(order: Order, caller: Principal) -> bool:
+def _may_see(ports: Ports, order: Order, caller: Principal) -> bool:
     if caller.is_admin or order.buyer_id == caller.user_id:
         return True
     if not caller.has_any(Role.ORGANIZER):
         return False
-    from admitone.adapters.dynamo import catalog  # noqa: PLC0415  (organizers only)
-
-    event = catalog.event_partition(order.event_id).event
+    event = ports.store.catalog.event(order.event_id)
     return event is not None and caller.manages(event.owner_id)
 
 
-def tickets_of(order: Order) -> list[Ticket]:
-    return ticket_store.tickets_by_id(order.ticket_ids) if order.ticket_ids else []
+def tickets_of(ports: Ports, order: Order) -> list[Ticket]:
+    return ports.store.tickets.by_ids(order.ticket_ids) if order.ticket_ids else []
 
 
 @dataclass(frozen=True)
@@ -319,11 +333,13 @@ class OrderPage:
     next_cursor: str | None
 
 
-def buyer_orders(caller: Principal, *, limit: int, cursor: str | None) -> OrderPage:
+def buyer_orders(ports: Ports, caller: Principal, *, limit: int, cursor: str | None) -> OrderPage:
     """One page of the caller's orders, newest first. A cursor is bound to its buyer."""
     filters = fingerprint({"buyer": caller.user_id})
     start = decode_cursor(cursor, filters, cursor_key()) if cursor else None
-    orders, last_key = order_store.orders_page(caller.user_id, limit=limit, start_key=start)
+    orders, last_key = ports.store.orders.page_of_buyer(
+        caller.user_id, limit=limit, start_key=start
+    )
     return OrderPage(
         orders=orders,
         next_cursor=encode_cursor(last_key, filters, cursor_key()) if last_key else None,
@@ -337,14 +353,14 @@ def cancel_order(
     """The buyer gives up an unpaid order: its PaymentIntent is cancelled first (so it can
     no longer be paid), then the seats, allowance and voucher use go back."""
     now = now or datetime.now(UTC)
-    order = order_store.get_order(order_id) if _is_order_id(order_id) else None
+    order = ports.store.orders.get(order_id) if _is_order_id(order_id) else None
     if order is None or order.buyer_id != caller.user_id:
         raise NotFound("No such order.")
     if order.status is OrderStatus.CANCELLED:
         return order
     if order.status is not OrderStatus.PENDING_PAYMENT:
         raise InvalidTransition(f"An order that is {order.status.value} cannot be cancelled.")
-    if order.payment_intent_id and not stripe_payments.cancel_payment_intent(
+    if order.payment_intent_id and not ports.payments.cancel_payment_intent(
         order.payment_intent_id
     ):
         raise InvalidTransition("The payment already went through; the order cannot be cancelled.")

@@ -24,6 +24,7 @@ from admitone.domain.orders import Order, PaymentStatus, payment_moves_forward
 from admitone.domain.payments import Intent
 from admitone.observability import logger, metrics
 from admitone.services import disputes, issuance, refunds
+from admitone.services.wiring import ports
 
 _PAYMENT_INTENT_EVENT = "payment_intent."
 _REFUND_EVENT = "refund."
@@ -62,7 +63,8 @@ def settle_payment_intent(intent: Intent, *, now: datetime) -> None:
         return
     logger.append_keys(order_id=order.id)
     if intent.status is PaymentStatus.SUCCEEDED:
-        issuance.settle_success(order, intent, now=now)
+        # Bridge until this service takes its ports (data layer, step 2).
+        issuance.settle_success(ports(), order, intent, now=now)
         return
     for _ in range(MAX_ATTEMPTS):
         if not payment_moves_forward(order.payment_status, intent.status):

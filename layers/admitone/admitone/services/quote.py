@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters.dynamo import catalog, rate_counters
-from admitone.adapters.dynamo import vouchers as voucher_store
 from admitone.domain.catalog import Event, Venue, Voucher, normalize_voucher_code
 from admitone.domain.checkout import CartItem, CheckedCart, check_cart
 from admitone.domain.errors import (
@@ -129,7 +128,8 @@ def _price(
     partition = catalog.event_partition(event_id)
     event = partition.event
     code = normalize_voucher_code(voucher_code) if voucher_code else None
-    voucher = voucher_store.get_voucher(event_id, code) if code and event else None
+    # The event's partition holds its vouchers: the code needs no read of its own.
+    voucher = next((v for v in partition.vouchers if v.code == code), None) if code else None
     cart = check_cart(
         event, partition.ticket_types, items, voucher=voucher, voucher_code=code, now=now
     )

@@ -44,10 +44,11 @@ from admitone.adapters.dynamo import orders as order_store
 from admitone.adapters.dynamo import tickets as ticket_store
 from admitone.adapters.dynamo.money import Refund
 from admitone.adapters.dynamo.outbox import outbox_op
+from admitone.adapters.dynamo.store import DynamoUnitOfWork
 from admitone.domain import ledger
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event
-from admitone.domain.errors import DependencyUnavailable, NotFound
+from admitone.domain.errors import Contention, DependencyUnavailable, NotFound
 from admitone.domain.events import RefundFailed
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.inventory import Allocation
@@ -68,7 +69,8 @@ from admitone.domain.refunds import (
 )
 from admitone.domain.tickets import Ticket, TicketStatus
 from admitone.observability import logger, metrics
-from admitone.services import inventory as inventory_service
+from admitone.ports.unit_of_work import ChangeRefused
+from admitone.services.inventory import pause
 
 Op = dict[str, Any]
 MAX_ATTEMPTS = 10
@@ -152,7 +154,7 @@ def refund_order(
         )
         try:
             _ask(order, refund, plan, tickets, request_seed=request_seed, now=now)
-        except table.TransactionCancelled:
+        except (table.TransactionCancelled, ChangeRefused):
             # The order, a ticket or the event's settlement moved on, or the same
             # request was claimed meanwhile: read again and decide again.
             fresh = order_store.get_order(order.id)
@@ -202,15 +204,23 @@ def _ask(
         )
     )
     given_back = sum(restock.units for restock in plan.restock.values())
-    inventory_service.restock(
-        order.event_id,
-        seats,
-        {tty: restock.amounts for tty, restock in plan.restock.items()},
-        extra_ops=[
-            *ops,
-            order_store.release_standing_op(order.buyer_id, order.event_id, given_back),
-        ],
-    )
+    # Bridge until this service moves onto the unit of work (data layer, step 2): its op
+    # dicts join the change sets' writes in one transaction.
+    for attempt in range(MAX_ATTEMPTS):
+        uow = DynamoUnitOfWork()
+        for index, op in enumerate(ops):
+            uow.stage_legacy(f"refund op {index}", op)
+        uow.standings.give_back(order.buyer_id, order.event_id, given_back)
+        uow.inventory.restock(
+            order.event_id, seats, {tty: restock.amounts for tty, restock in plan.restock.items()}
+        )
+        try:
+            uow.commit()
+        except Contention:
+            pause(attempt)
+            continue
+        return
+    raise DependencyUnavailable("The inventory is busy; try again.")
 
 
 def _asked_ops(

@@ -40,6 +40,7 @@ from admitone.domain.errors import AlreadyExists
 from admitone.domain.inventory import Counts, Stock
 from admitone.domain.money import Currency
 from admitone.domain.pricing import FeeTier
+from admitone.ports.catalog import Catalog
 
 _NEW = "attribute_not_exists(PK)"
 
@@ -375,3 +376,11 @@ class EventPartition:
 
 def event_partition(event_id: str) -> EventPartition:
     return EventPartition(query_partition(f"EVENT#{event_id}", consistent=True))
+
+
+class DynamoCatalog(Catalog):
+    def event(self, event_id: str) -> Event | None:
+        return get_event(event_id)
+
+    def ticket_types(self, event_id: str) -> dict[str, TicketType]:
+        return event_partition(event_id).ticket_types

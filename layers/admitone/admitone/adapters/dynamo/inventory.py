@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.table import Item, TransactionCancelled, put_op, query_partition
-from admitone.adapters.dynamo.transaction import Transaction
+from admitone.adapters.dynamo.transaction import RawItem, Transaction
 from admitone.domain.errors import DependencyUnavailable, NotFound
 from admitone.domain.inventory import (
     Allocation,
@@ -32,7 +32,8 @@ from admitone.domain.inventory import (
     plan_resize,
     shard_capacities,
 )
-from admitone.ports.inventory import InventoryChanges
+from admitone.ports.inventory import Inventory, InventoryChanges, ShardWrites
+from admitone.ports.staging import Staged
 
 Op = dict[str, Any]
 ENTITY = "inventory_shard"
@@ -220,11 +221,20 @@ def _per_shard(
     amounts: Mapping[str, Amounts],
 ) -> list[Op]:
     """One ``build`` per (owner, shard) of ``allocation``; an owner's amounts go on its first."""
-    ops: list[Op] = []
+    return [op for _, _, op in _shard_ops(build, event_id, allocation, amounts)]
+
+
+def _shard_ops(
+    build: Callable[[str, str, int, int, Amounts | None], Op],
+    event_id: str,
+    allocation: Allocation,
+    amounts: Mapping[str, Amounts],
+) -> list[tuple[str, int, Op]]:
+    ops: list[tuple[str, int, Op]] = []
     for owner_id, per_shard in allocation.by_owner().items():
         money = amounts.get(owner_id)
         for shard, quantity in sorted(per_shard.items()):
-            ops.append(build(event_id, owner_id, shard, quantity, money))
+            ops.append((owner_id, shard, build(event_id, owner_id, shard, quantity, money)))
             money = None
     return ops
 
@@ -318,13 +328,51 @@ def resize(
     raise DependencyUnavailable("The inventory is busy; try again.")
 
 
+# ------------------------------------------------------------------- ports
+def _counts_of(raw: RawItem) -> Counts:
+    return shard_counts(table.from_attributes(raw))
+
+
+class DynamoInventory(Inventory):
+    def of_owner(self, event_id: str, owner_id: str) -> Stock:
+        return inventory_of_owner(event_id, owner_id)
+
+
 class DynamoInventoryChanges(InventoryChanges):
     def __init__(self, transaction: Transaction) -> None:
         self._transaction = transaction
 
-    def release(self, event_id: str, allocation: Allocation) -> None:
-        for owner_id, per_shard in allocation.by_owner().items():
-            for shard, quantity in per_shard.items():
-                self._transaction.stage(
-                    f"shard {owner_id}#{shard}", release_op(event_id, owner_id, shard, quantity)
-                )
+    def _stage(
+        self,
+        build: Callable[[str, str, int, int, Amounts | None], Op],
+        event_id: str,
+        allocation: Allocation,
+        amounts: Mapping[str, Amounts] | None,
+    ) -> ShardWrites:
+        staged: ShardWrites = []
+        for owner_id, shard, op in _shard_ops(build, event_id, allocation, amounts or {}):
+            name = f"shard {owner_id}#{shard}"
+            self._transaction.stage(name, op, decode=_counts_of)
+            staged.append(Staged(name))
+        return staged
+
+    def hold(self, event_id: str, allocation: Allocation) -> ShardWrites:
+        return self._stage(lambda e, o, s, q, _: hold_op(e, o, s, q), event_id, allocation, None)
+
+    def release(self, event_id: str, allocation: Allocation) -> ShardWrites:
+        return self._stage(lambda e, o, s, q, _: release_op(e, o, s, q), event_id, allocation, None)
+
+    def convert(
+        self, event_id: str, allocation: Allocation, amounts: Mapping[str, Amounts] | None = None
+    ) -> ShardWrites:
+        return self._stage(convert_op, event_id, allocation, amounts)
+
+    def sell(
+        self, event_id: str, allocation: Allocation, amounts: Mapping[str, Amounts] | None = None
+    ) -> ShardWrites:
+        return self._stage(sell_op, event_id, allocation, amounts)
+
+    def restock(
+        self, event_id: str, allocation: Allocation, amounts: Mapping[str, Amounts] | None = None
+    ) -> ShardWrites:
+        return self._stage(restock_op, event_id, allocation, amounts)

@@ -32,6 +32,7 @@ from admitone.adapters.dynamo.table import (
     scan_entity,
     update_op,
 )
+from admitone.adapters.dynamo.transaction import Transaction as TransactWrite
 from admitone.domain.ledger import (
     Account,
     AccountKind,
@@ -39,6 +40,7 @@ from admitone.domain.ledger import (
     TransactionKind,
     net_deltas,
 )
+from admitone.ports.ledger import Ledger, LedgerChanges
 
 Op = dict[str, Any]
 TXN_ENTITY = "ledger_txn"
@@ -269,3 +271,20 @@ def all_transactions(table_name: str | None = None) -> Iterator[Item]:
 
 def all_balance_shards(table_name: str | None = None) -> Iterator[Item]:
     return scan_entity(BALANCE_ENTITY, table_name)
+
+
+# ------------------------------------------------------------------- ports
+class DynamoLedger(Ledger):
+    def balance(self, account: Account) -> int:
+        return balance_of(account)
+
+
+class DynamoLedgerChanges(LedgerChanges):
+    def __init__(self, transaction: TransactWrite) -> None:
+        self._transaction = transaction
+
+    def book(self, transactions: Sequence[Transaction], *, now: datetime) -> None:
+        for op in book_ops(transactions, now=now):
+            (request,) = op.values()
+            key = request.get("Key") or request["Item"]
+            self._transaction.stage(f"ledger {key['PK']['S']} {key['SK']['S']}", op)

@@ -4,8 +4,8 @@ attribute today's writers store declared (a model missing one would delete it on
 
 - ``OrderRecord`` at ``keys.order``: ``orders.to_item`` and the updates of ``orders``
   (``transition_op``, ``record_payment_status``) and ``money`` (refunds, disputes);
-- ``BuyerStandingRecord`` at ``keys.buyer_standing``: ``orders.place_ops`` and the
-  standing updates beside it;
+- ``BuyerStandingRecord`` at ``keys.buyer_standing``: ``orders.take_standing_op_for`` and
+  the standing updates beside it;
 - ``OrderNumberCounterRecord`` at ``keys.order_number_counter``:
   ``orders.next_order_number_sequence``;
 - ``InventoryShardRecord`` at ``keys.inventory_shard``: ``inventory.new_inventory_ops``

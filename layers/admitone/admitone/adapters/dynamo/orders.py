@@ -24,8 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import Item, instant, put_op, update_op
-from admitone.adapters.dynamo.transaction import Transaction
+from admitone.adapters.dynamo.money import paid_order_op
+from admitone.adapters.dynamo.table import Item, from_attributes, instant, put_op, update_op
+from admitone.adapters.dynamo.transaction import RawItem, Transaction
 from admitone.domain.inventory import Allocation
 from admitone.domain.orders import (
     BuyerStanding,
@@ -34,10 +35,9 @@ from admitone.domain.orders import (
     OrderStatus,
     OrderTotals,
     PaymentStatus,
-    ended_unpaid,
 )
-from admitone.ports.buyers import StandingChanges
-from admitone.ports.orders import OrderChanges, OrderMovedOn, Orders
+from admitone.ports.orders import BuyerStandingChanges, OrderChanges, OrderNumbers, Orders
+from admitone.ports.staging import Staged
 
 Op = dict[str, Any]
 ENTITY = "order"
@@ -207,8 +207,10 @@ def held_for_event(event_id: str) -> Iterator[str]:
 
 def buyer_standing(user_id: str, event_id: str) -> BuyerStanding:
     item = table.get(keys.buyer_standing(user_id, event_id), consistent=True)
-    if not item:
-        return BuyerStanding()
+    return to_standing(item) if item else BuyerStanding()
+
+
+def to_standing(item: Mapping[str, Any]) -> BuyerStanding:
     until = item.get("cooldown_until_epoch")
     return BuyerStanding(
         tickets=item.get("tickets", 0),
@@ -231,30 +233,27 @@ def next_order_number_sequence(year: int) -> int:
     return int(item["sequence"])
 
 
-def place_ops(order: Order, *, per_user_limit: int, now: datetime) -> list[Op]:
-    """The new order (unique id) and the buyer's standing, taking ``order.quantity``
-    tickets of the ``per_user_limit`` if the buyer is not cooling down: op 0 and op 1."""
+def take_standing_op_for(order: Order, per_user_limit: int, now: datetime) -> Op:
+    """Count ``order.quantity`` against the buyer's ``per_user_limit``, if that leaves the
+    buyer within it and not cooling down at ``now``."""
     quantity = order.quantity
-    return [
-        put_op(to_item(order), condition="attribute_not_exists(PK)"),
-        update_op(
-            keys.buyer_standing(order.buyer_id, order.event_id),
-            "SET #tickets = if_not_exists(#tickets, :zero) + :q,"
-            " entity = :entity, user_id = :user, event_id = :event",
-            names={"#tickets": "tickets", "#cooldown": "cooldown_until_epoch"},
-            values={
-                ":zero": 0,
-                ":q": quantity,
-                ":room": per_user_limit - quantity,
-                ":now": int(now.timestamp()),
-                ":entity": "buyer_standing",
-                ":user": order.buyer_id,
-                ":event": order.event_id,
-            },
-            condition="(attribute_not_exists(#tickets) OR #tickets <= :room)"
-            " AND (attribute_not_exists(#cooldown) OR #cooldown <= :now)",
-        ),
-    ]
+    return update_op(
+        keys.buyer_standing(order.buyer_id, order.event_id),
+        "SET #tickets = if_not_exists(#tickets, :zero) + :q,"
+        " entity = :entity, user_id = :user, event_id = :event",
+        names={"#tickets": "tickets", "#cooldown": "cooldown_until_epoch"},
+        values={
+            ":zero": 0,
+            ":q": quantity,
+            ":room": per_user_limit - quantity,
+            ":now": int(now.timestamp()),
+            ":entity": "buyer_standing",
+            ":user": order.buyer_id,
+            ":event": order.event_id,
+        },
+        condition="(attribute_not_exists(#tickets) OR #tickets <= :room)"
+        " AND (attribute_not_exists(#cooldown) OR #cooldown <= :now)",
+    )
 
 
 def attach_payment_intent(order_id: str, payment_intent_id: str) -> None:
@@ -388,34 +387,110 @@ def take_standing_op(user_id: str, event_id: str, quantity: int, *, cooldown_unt
     )
 
 
-# ------------------------------------------------------------ the ports
+# ------------------------------------------------------------------- ports
+def _order_of(raw: RawItem) -> Order:
+    return to_order(from_attributes(raw))
+
+
+def _standing_of(raw: RawItem) -> BuyerStanding:
+    return to_standing(from_attributes(raw))
+
+
+def standing_name(buyer_id: str, event_id: str) -> str:
+    return f"standing {buyer_id} {event_id}"
+
+
 class DynamoOrders(Orders):
-    def get(self, order_id: str) -> Order | None:
-        return get_order(order_id)
+    def get(self, order_id: str, *, consistent: bool = True) -> Order | None:
+        return get_order(order_id, consistent=consistent)
+
+    def page_of_buyer(
+        self, buyer_id: str, *, limit: int, start_key: Mapping[str, str] | None
+    ) -> tuple[list[Order], dict[str, str] | None]:
+        return orders_page(buyer_id, limit=limit, start_key=start_key)
 
     def held_past(self, moment: datetime, *, limit: int) -> list[str]:
         return held_past(moment, limit=limit)
+
+    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> None:
+        attach_payment_intent(order_id, payment_intent_id)
+
+    def standing(self, buyer_id: str, event_id: str) -> BuyerStanding:
+        return buyer_standing(buyer_id, event_id)
+
+
+class DynamoOrderNumbers(OrderNumbers):
+    def draw(self, year: int) -> int:
+        return next_order_number_sequence(year)
 
 
 class DynamoOrderChanges(OrderChanges):
     def __init__(self, transaction: Transaction) -> None:
         self._transaction = transaction
 
-    def end_hold(self, order: Order, target: OrderStatus, *, reason: str, now: datetime) -> Order:
-        ended = ended_unpaid(order, target, reason=reason)
-        self._transaction.stage(
-            f"order {order.id}",
-            transition_op(order, target, now=now, release_hold=True, reason=reason),
-            error=OrderMovedOn(order.id),
+    def _stage(self, order_id: str, operation: Op) -> Staged[Order]:
+        name = f"order {order_id}"
+        self._transaction.stage(name, operation, decode=_order_of)
+        return Staged(name)
+
+    def place(self, order: Order) -> Staged[Order]:
+        return self._stage(order.id, put_op(to_item(order), condition="attribute_not_exists(PK)"))
+
+    def transition(
+        self,
+        order: Order,
+        target: OrderStatus,
+        *,
+        now: datetime,
+        release_hold: bool = False,
+        reason: str | None = None,
+        ticket_ids: Sequence[str] = (),
+        payment_status: PaymentStatus | None = None,
+        allocation: Allocation | None = None,
+    ) -> Staged[Order]:
+        return self._stage(
+            order.id,
+            transition_op(
+                order,
+                target,
+                now=now,
+                release_hold=release_hold,
+                reason=reason,
+                ticket_ids=ticket_ids,
+                payment_status=payment_status,
+                allocation=allocation,
+            ),
         )
-        return ended
+
+    def list_as_paid(self, order: Order) -> Staged[None]:
+        name = f"paid order {order.id}"
+        self._transaction.stage(name, paid_order_op(order.event_id, order.id))
+        return Staged(name)
 
 
-class DynamoStandingChanges(StandingChanges):
+class DynamoBuyerStandingChanges(BuyerStandingChanges):
     def __init__(self, transaction: Transaction) -> None:
         self._transaction = transaction
 
-    def give_back(self, buyer_id: str, event_id: str, quantity: int) -> None:
-        self._transaction.stage(
-            f"standing {buyer_id}@{event_id}", release_standing_op(buyer_id, event_id, quantity)
+    def _stage(self, buyer_id: str, event_id: str, operation: Op) -> Staged[BuyerStanding]:
+        name = standing_name(buyer_id, event_id)
+        self._transaction.stage(name, operation, decode=_standing_of)
+        return Staged(name)
+
+    def take(self, order: Order, *, limit: int, now: datetime) -> Staged[BuyerStanding]:
+        return self._stage(order.buyer_id, order.event_id, take_standing_op_for(order, limit, now))
+
+    def give_back(self, buyer_id: str, event_id: str, quantity: int) -> Staged[BuyerStanding]:
+        return self._stage(buyer_id, event_id, release_standing_op(buyer_id, event_id, quantity))
+
+    def cool_down(self, buyer_id: str, event_id: str, until: datetime) -> Staged[BuyerStanding]:
+        return self._stage(buyer_id, event_id, cooldown_op(buyer_id, event_id, until))
+
+    def retake(
+        self, buyer_id: str, event_id: str, quantity: int, *, cooldown_until: datetime
+    ) -> Staged[BuyerStanding]:
+        return self._stage(
+            buyer_id,
+            event_id,
+            take_standing_op(buyer_id, event_id, quantity, cooldown_until=cooldown_until),
         )

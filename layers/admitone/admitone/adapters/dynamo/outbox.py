@@ -111,7 +111,7 @@ class DynamoOutboxChanges(OutboxChanges):
 
     def announce(self, event_type: str, data: EventData, *, now: datetime) -> str:
         item = announcement(event_type, data, now=now)
-        self._transaction.stage(f"outbox {event_type}", _put(new_record(item, now=now)))
+        self._transaction.stage(f"outbox {item.id}", _put(new_record(item, now=now)))
         return item.id
 
 

@@ -31,6 +31,7 @@ from admitone.adapters.dynamo.transaction import Transaction
 from admitone.config import settings
 from admitone.domain.errors import Conflict
 from admitone.domain.tickets import Scan, Ticket, TicketStatus
+from admitone.ports.staging import Staged
 from admitone.ports.tickets import TicketChanges, Tickets
 
 ENTITY = "ticket"
@@ -229,10 +230,20 @@ class DynamoTickets(Tickets):
     def get(self, ticket_id: str) -> Ticket | None:
         return get_ticket(ticket_id)
 
+    def by_ids(self, ticket_ids: Sequence[str]) -> list[Ticket]:
+        return tickets_by_id(ticket_ids)
+
 
 class DynamoTicketChanges(TicketChanges):
     def __init__(self, transaction: Transaction) -> None:
         self._transaction = transaction
+
+    def issue(self, ticket: Ticket) -> Staged[Ticket]:
+        name = f"ticket {ticket.id}"
+        self._transaction.stage(
+            name, new_ticket_op(ticket), decode=lambda raw: to_ticket(from_attributes(raw))
+        )
+        return Staged(name)
 
     def void(self, ticket: Ticket, *, now: datetime) -> None:
         self._transaction.stage(

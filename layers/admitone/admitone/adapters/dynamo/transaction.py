@@ -1,15 +1,17 @@
-"""One TransactWriteItems, its items named, its cancellation turned into a domain error.
+"""One TransactWriteItems, its items named, its cancellation handed back by name.
 
 The change sets of a unit of work (``DynamoUnitOfWork``) stage each write under a name
-("order", "buyer_standing", "voucher", "shard tty_…#03") with the domain error its
-condition stands for. ``commit`` sends them as one transaction; when DynamoDB cancels it
-for a failed condition, the first failing item (in staging order) names the error to
-raise. The operations are built with ``table.put_op`` / ``update_op`` / ... so that each
-condition is exactly the expression DynamoDB evaluates.
+("order ord_…", "standing usr_… evt_…", "shard tty_…#3") with how to decode its item,
+or with the domain error its condition stands for. The items go on the wire in the
+order they were staged, so the i-th cancellation reason is the i-th staged write (what
+pynamodb's own ``TransactWrite`` does not keep: it reorders by kind of operation).
+Each decoded write asks for ``ALL_OLD``: when its condition fails, DynamoDB returns the
+item as it was and ``ChangeRefused`` carries it, decoded, under the write's name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +19,11 @@ from botocore.exceptions import ClientError
 
 from admitone.adapters.aws import client
 from admitone.domain.errors import Contention
-from admitone.ports.unit_of_work import ChangeRefused
+from admitone.ports.staging import ChangeRefused
 
 Operation = dict[str, Any]
+RawItem = dict[str, Any]
+Decode = Callable[[RawItem], object]
 # DynamoDB's limit on the items of one transaction.
 MAX_ITEMS = 100
 
@@ -29,6 +33,7 @@ class _Staged:
     name: str
     operation: Operation
     error: Exception | None
+    decode: Decode | None
 
 
 class Transaction:
@@ -38,12 +43,26 @@ class Transaction:
         self._staged: list[_Staged] = []
         self._committed = False
 
-    def stage(self, name: str, operation: Operation, *, error: Exception | None = None) -> None:
+    def stage(
+        self,
+        name: str,
+        operation: Operation,
+        *,
+        error: Exception | None = None,
+        decode: Decode | None = None,
+    ) -> None:
         """Add one write (``{"Put": ...}``, ``{"Update": ...}``, ``{"Delete": ...}`` or
-        ``{"ConditionCheck": ...}``); ``error`` is raised if its condition fails."""
+        ``{"ConditionCheck": ...}``). ``error`` is raised if its condition fails first;
+        ``decode`` turns the item as it was (DynamoDB's attribute values) into what the
+        refusal hands back."""
         if self._committed:
             raise RuntimeError("a committed unit of work takes no more writes")
-        self._staged.append(_Staged(name, operation, error))
+        if any(staged.name == name for staged in self._staged):
+            raise ValueError(f"a write named {name!r} is staged already")
+        if decode is not None:
+            ((kind, request),) = operation.items()
+            operation = {kind: {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+        self._staged.append(_Staged(name, operation, error, decode))
 
     @property
     def names(self) -> list[str]:
@@ -62,17 +81,31 @@ class Transaction:
                 TransactItems=[staged.operation for staged in self._staged]
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                if exc.response["Error"]["Code"] in _TRANSIENT:
+            code = exc.response["Error"]["Code"]
+            if code != "TransactionCanceledException":
+                if code in _TRANSIENT:
                     raise Contention("The store is busy; try again.") from exc
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            for staged, reason in zip(self._staged, reasons, strict=False):
-                if reason == "ConditionalCheckFailed":
-                    raise (staged.error or ChangeRefused(staged.name)) from None
+            self._refuse(exc.response.get("CancellationReasons", []))
+        self._committed = True
+
+    def _refuse(self, reasons: list[dict[str, Any]]) -> None:
+        failed: dict[str, object | None] = {}
+        first_error: Exception | None = None
+        for staged, reason in zip(self._staged, reasons, strict=False):
+            if reason.get("Code") != "ConditionalCheckFailed":
+                continue
+            if not failed:
+                first_error = staged.error
+            item = reason.get("Item")
+            failed[staged.name] = staged.decode(item) if staged.decode and item else None
+        if not failed:
             # No condition failed: a concurrent transaction on the same items, or a throttle.
             raise Contention("The store is busy; try again.") from None
-        self._committed = True
+        refused = ChangeRefused(failed)
+        if first_error is not None:
+            raise first_error from refused
+        raise refused from None
 
 
 _TRANSIENT = frozenset(

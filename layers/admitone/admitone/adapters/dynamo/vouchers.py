@@ -14,8 +14,10 @@ from typing import Any
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.catalog import to_voucher
-from admitone.adapters.dynamo.transaction import Transaction
+from admitone.adapters.dynamo.table import from_attributes
+from admitone.adapters.dynamo.transaction import RawItem, Transaction
 from admitone.domain.catalog import Voucher
+from admitone.ports.staging import Staged
 from admitone.ports.vouchers import VoucherChanges
 
 Op = dict[str, Any]
@@ -91,9 +93,21 @@ def unredeem_op(event_id: str, code: str, discount_cents: int) -> Op:
     )
 
 
+def _voucher_of(raw: RawItem) -> Voucher:
+    return to_voucher(from_attributes(raw))
+
+
 class DynamoVoucherChanges(VoucherChanges):
     def __init__(self, transaction: Transaction) -> None:
         self._transaction = transaction
 
-    def give_back(self, event_id: str, code: str, discount_cents: int) -> None:
-        self._transaction.stage(f"voucher {code}", unredeem_op(event_id, code, discount_cents))
+    def _stage(self, code: str, operation: Op) -> Staged[Voucher]:
+        name = f"voucher {code}"
+        self._transaction.stage(name, operation, decode=_voucher_of)
+        return Staged(name)
+
+    def redeem(self, voucher: Voucher, discount_cents: int, *, now: datetime) -> Staged[Voucher]:
+        return self._stage(voucher.code, redeem_op(voucher, discount_cents, now))
+
+    def give_back(self, event_id: str, code: str, discount_cents: int) -> Staged[Voucher]:
+        return self._stage(code, unredeem_op(event_id, code, discount_cents))
