@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import rlp
 from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
 
@@ -34,6 +35,7 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+SERVER_ERROR = -32000
 EXECUTION_REVERTED = 3
 # "Error(string)": a revert reason encoded as the EVM returns it.
 REVERT_SELECTOR = "0x08c379a0"
@@ -59,6 +61,7 @@ class Chain:
 
     def __init__(self) -> None:
         self.w3 = Web3(EthereumTesterProvider())
+        self.chain_id = self.w3.eth.chain_id
         self._lock = threading.Lock()
 
     def answer(self, request: Any) -> dict[str, Any]:
@@ -68,20 +71,48 @@ class Chain:
         params = request.get("params", [])
         if not isinstance(params, list):
             return _error(request_id, INVALID_PARAMS, "params must be a list")
+        return self._call(request_id, request["method"], params)
+
+    def _call(self, request_id: Any, method: str, params: list[Any]) -> dict[str, Any]:
         try:
+            if method == "eth_sendRawTransaction":
+                self._refuse_another_chains(params)
             with self._lock:
-                response = self.w3.manager._make_request(request["method"], params)
+                response = self.w3.manager._make_request(method, params)
         except TransactionFailed as failure:
             reason = str(failure.args[0]) if failure.args else "execution reverted"
             return _error(request_id, EXECUTION_REVERTED, reason, _revert_data(reason))
-        except (TypeError, ValueError, KeyError) as bad:
+        except (TypeError, KeyError) as bad:
             return _error(request_id, INVALID_PARAMS, f"{type(bad).__name__}: {bad}")
+        except Exception as refused:
+            # What a node says when it refuses a transaction (a used nonce, a fee under the
+            # base fee, another chain's signature): geth's code for it, with the reason.
+            return _error(request_id, SERVER_ERROR, str(refused) or type(refused).__name__)
         if "error" in response:
             error = response["error"]
             message = error.get("message", "") if isinstance(error, dict) else str(error)
             code = METHOD_NOT_FOUND if "RPC Endpoint" in message else INTERNAL_ERROR
             return _error(request_id, code, message)
         return {"jsonrpc": "2.0", "id": request_id, "result": wire(response.get("result"))}
+
+    def _refuse_another_chains(self, params: list[Any]) -> None:
+        """eth-tester executes a transaction signed for any chain; a node refuses one that
+        is not for its own (EIP-155), and so must this chain, or a misconfigured chain id
+        would pass every local test and fail on Polygon."""
+        raw = bytes.fromhex(str(params[0]).removeprefix("0x")) if params else b""
+        signed_for = _signed_chain_id(raw)
+        if signed_for is not None and signed_for != self.chain_id:
+            raise ValueError(
+                f"invalid chain id: signed for {signed_for}, this chain is {self.chain_id}"
+            )
+
+
+def _signed_chain_id(raw: bytes) -> int | None:
+    """The chain id a raw transaction was signed for (None: a pre-EIP-155 signature)."""
+    if raw and raw[0] <= 0x7F:  # typed (EIP-2718): type byte, then an RLP list led by chainId
+        return int.from_bytes(rlp.decode(raw[1:])[0])
+    v = int.from_bytes(rlp.decode(raw)[6])
+    return (v - 35) // 2 if v >= 35 else None
 
 
 def _revert_data(reason: str) -> str:
@@ -143,7 +174,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     chain = Chain()
     server = serve(args.port, chain)
-    chain_id = chain.w3.eth.chain_id
+    chain_id = chain.chain_id
     # Said once the port is bound: the stack waits for these words.
     print(
         f"chain listening on http://127.0.0.1:{server.server_port} (chain id {chain_id})",

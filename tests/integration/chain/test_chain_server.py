@@ -10,7 +10,7 @@ import pytest
 import requests
 from eth_account import Account
 from web3 import Web3
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from scripts.devstack import ticket_contract
 from scripts.devstack.chainserver import wire
@@ -95,6 +95,50 @@ def test_a_stranger_signs_and_sends_its_own_transactions(chain_url: str):
     assert receipt["status"] == 1
     assert receipt["from"] == stranger.address
     assert w3.eth.get_balance(receiver) == 12345
+    assert w3.eth.get_transaction_count(stranger.address) == 1
+
+
+def _funded_stranger(w3: Web3) -> Any:
+    stranger = Account.create()
+    funded = w3.eth.send_transaction(
+        {"from": w3.eth.accounts[3], "to": stranger.address, "value": 10**18}
+    )
+    w3.eth.wait_for_transaction_receipt(funded)
+    return stranger
+
+
+def _payment(w3: Web3, nonce: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "to": w3.eth.accounts[4],
+        "value": 1,
+        "gas": 21000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 10**9,
+        "nonce": nonce,
+        "chainId": w3.eth.chain_id,
+        **changes,
+    }
+
+
+def test_a_transaction_signed_for_another_chain_is_refused_as_a_node_refuses_it(chain_url: str):
+    w3 = Web3(Web3.HTTPProvider(chain_url))
+    stranger = _funded_stranger(w3)
+    for_polygon = stranger.sign_transaction(_payment(w3, 0, chainId=137)).raw_transaction
+    with pytest.raises(Web3RPCError, match="invalid chain id: signed for 137"):
+        w3.eth.send_raw_transaction(for_polygon)
+    assert w3.eth.get_transaction_count(stranger.address) == 0
+
+
+def test_a_used_nonce_is_refused_with_an_error_not_a_dropped_connection(chain_url: str):
+    w3 = Web3(Web3.HTTPProvider(chain_url))
+    stranger = _funded_stranger(w3)
+    first = stranger.sign_transaction(_payment(w3, 0)).raw_transaction
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(first))
+    for again in (first, stranger.sign_transaction(_payment(w3, 0, value=2)).raw_transaction):
+        with pytest.raises(Web3RPCError) as refused:
+            w3.eth.send_raw_transaction(again)
+        assert refused.value.rpc_response["error"]["code"] == -32000
+        assert "nonce" in refused.value.rpc_response["error"]["message"]
     assert w3.eth.get_transaction_count(stranger.address) == 1
 
 
