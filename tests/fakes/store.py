@@ -12,6 +12,7 @@ from admitone.domain.orders import Order
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
 from tests.fakes.inventory import FakeInventory, FakeInventoryChanges
+from tests.fakes.mints import FakeMintChanges, FakeMints
 from tests.fakes.orders import FakeOrderChanges, FakeOrders, FakeStandingChanges, FakeStandings
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
 from tests.fakes.tickets import FakeTicketChanges, FakeTickets
@@ -28,6 +29,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.standings = FakeStandingChanges(store.standings, self._transaction)
         self.tickets = FakeTicketChanges(store.tickets, self._transaction)
         self.vouchers = FakeVoucherChanges(store.vouchers, self._transaction)
+        self.mints = FakeMintChanges(store.mints, self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -37,6 +39,7 @@ class FakeStore(Store):
     orders: FakeOrders
     outbox: FakeOutbox
     tickets: FakeTickets
+    mints: FakeMints
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -47,6 +50,7 @@ class FakeStore(Store):
         self.inventory = FakeInventory()
         self.standings = FakeStandings()
         self.vouchers = FakeVouchers()
+        self.mints = FakeMints()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

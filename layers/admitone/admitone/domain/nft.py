@@ -7,17 +7,132 @@ Contract:
 - One transaction MUST mint at most ``MAX_MINT_BATCH`` tokens (the contract enforces it).
 - A transaction is signed before it is sent, so its hash is known, and MAY be recorded,
   before the chain sees it.
+- A ticket's mint has a priority fixed when it is queued, by the time left before its event
+  starts (``mint_priority``): ``urgent`` under 24 h, ``high`` under 7 days, else
+  ``standard``; the tickets of one delivery are minted urgent first.
+- A ticket's mint goes ``queued`` -> ``minting`` (a transaction sent, its hash and nonce
+  recorded first) -> ``minted`` (chain, contract, token id, tx hash) | ``failed`` (with a
+  reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` are final.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from admitone.domain.errors import DomainError
 from admitone.domain.ids import Prefix, id_to_bytes
 
 # RULES §17: at most 100 tokens per transaction on an EVM chain (polygon).
 MAX_MINT_BATCH = 100
+# RULES §17: 3 attempts, backoff from 5 s doubling.
+MAX_MINT_ATTEMPTS = 3
+FIRST_RETRY_DELAY = timedelta(seconds=5)
+REASON_MAX_LENGTH = 300
+
+
+class MintState(StrEnum):
+    QUEUED = "queued"
+    MINTING = "minting"
+    MINTED = "minted"
+    FAILED = "failed"
+
+
+FINAL_STATES = frozenset({MintState.MINTED, MintState.FAILED})
+
+
+class MintPriority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    STANDARD = "standard"
+
+
+# A ticket whose event is about to start is the one a holder may look for at the door
+# or want to resell now; one months away can wait for a quieter batch.
+URGENT_BEFORE_START = timedelta(hours=24)
+HIGH_BEFORE_START = timedelta(days=7)
+PRIORITY_RANK = {MintPriority.URGENT: 0, MintPriority.HIGH: 1, MintPriority.STANDARD: 2}
+
+
+def mint_priority(starts_at: datetime, *, now: datetime) -> MintPriority:
+    """RULES §17's priority of a ticket's mint, by the time left before its event starts
+    (an event already started is urgent)."""
+    left = starts_at - now
+    if left < URGENT_BEFORE_START:
+        return MintPriority.URGENT
+    if left < HIGH_BEFORE_START:
+        return MintPriority.HIGH
+    return MintPriority.STANDARD
+
+
+@dataclass(frozen=True)
+class MintTerms:
+    """What minting needs to know of an event: whether its tickets are NFTs, and when it
+    starts (their priority)."""
+
+    nft_enabled: bool
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketMint:
+    """A ticket's NFT: where it is minted, to whom, and how far minting it has come."""
+
+    ticket_id: str
+    order_id: str
+    event_id: str
+    chain: str
+    contract: str
+    token_id: int
+    holder_address: str
+    state: MintState
+    updated_at: datetime
+    priority: MintPriority = MintPriority.STANDARD
+    attempts: int = 0
+    tx_hash: str | None = None
+    nonce: int | None = None
+    block_number: int | None = None
+    reason: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait before attempt ``attempts + 1`` (5 s, then 10 s, ...)."""
+    return FIRST_RETRY_DELAY * (1 << max(attempts - 1, 0))
+
+
+def sending(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) -> TicketMint:
+    """One more attempt: ``transaction`` mints the token and is about to be sent."""
+    return replace(
+        mint,
+        state=MintState.MINTING,
+        attempts=mint.attempts + 1,
+        tx_hash=transaction.tx_hash,
+        nonce=transaction.nonce,
+        reason=None,
+        updated_at=now,
+    )
+
+
+def minted(mint: TicketMint, *, tx_hash: str, block_number: int, now: datetime) -> TicketMint:
+    """The chain minted the token in ``tx_hash`` (whichever attempt sent it)."""
+    return replace(
+        mint,
+        state=MintState.MINTED,
+        tx_hash=tx_hash,
+        block_number=block_number,
+        reason=None,
+        updated_at=now,
+    )
+
+
+def failed(mint: TicketMint, reason: str, *, now: datetime) -> TicketMint:
+    """Given up on: ``reason`` says why (shortened), for an operator to act on."""
+    return replace(mint, state=MintState.FAILED, reason=reason[:REASON_MAX_LENGTH], updated_at=now)
 
 
 def token_id_for(ticket_id: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from admitone.ports.mints import Mints
 from admitone.ports.orders import Orders
 from admitone.ports.outbox import Outbox
 from admitone.ports.tickets import Tickets
@@ -18,6 +19,7 @@ class Store(ABC):
     orders: Orders
     outbox: Outbox
     tickets: Tickets
+    mints: Mints
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

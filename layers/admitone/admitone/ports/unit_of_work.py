@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 
 from admitone.ports.buyers import StandingChanges
 from admitone.ports.inventory import InventoryChanges
+from admitone.ports.mints import MintChanges
 from admitone.ports.orders import OrderChanges
 from admitone.ports.outbox import OutboxChanges
 from admitone.ports.tickets import TicketChanges
@@ -38,6 +39,7 @@ class UnitOfWork(ABC):
     standings: StandingChanges
     tickets: TicketChanges
     vouchers: VoucherChanges
+    mints: MintChanges
 
     @abstractmethod
     def commit(self) -> None:

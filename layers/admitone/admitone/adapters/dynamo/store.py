@@ -9,6 +9,7 @@ work); this module composes them. Units of work are one TransactWriteItems each
 from __future__ import annotations
 
 from admitone.adapters.dynamo.inventory import DynamoInventoryChanges
+from admitone.adapters.dynamo.mints import DynamoMintChanges, DynamoMints
 from admitone.adapters.dynamo.orders import DynamoOrderChanges, DynamoOrders, DynamoStandingChanges
 from admitone.adapters.dynamo.outbox import DynamoOutbox, DynamoOutboxChanges
 from admitone.adapters.dynamo.tickets import DynamoTicketChanges, DynamoTickets
@@ -27,6 +28,7 @@ class DynamoUnitOfWork(UnitOfWork):
         self.standings = DynamoStandingChanges(self._transaction)
         self.tickets = DynamoTicketChanges(self._transaction)
         self.vouchers = DynamoVoucherChanges(self._transaction)
+        self.mints = DynamoMintChanges(self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -37,6 +39,7 @@ class DynamoStore(Store):
         self.orders = DynamoOrders()
         self.outbox = DynamoOutbox()
         self.tickets = DynamoTickets()
+        self.mints = DynamoMints()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()
