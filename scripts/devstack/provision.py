@@ -63,8 +63,8 @@ def _dev_keyset() -> dict[str, Any]:
 
 
 def _dev_chain_keys() -> dict[str, Any]:
-    # A fresh key per local stack: the local chain authorises and funds it at start.
-    return {"minter_key": "0x" + secrets.token_hex(32)}
+    # Fresh keys per local stack: the local chain authorises and funds the minter at start.
+    return {"minter_key": "0x" + secrets.token_hex(32), "custody_seed": secrets.token_hex(32)}
 
 
 # Development values for secrets, by the name in the secret's

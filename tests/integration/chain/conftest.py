@@ -17,7 +17,6 @@ from web3.exceptions import ContractLogicError
 
 from scripts.contract_build import ARTIFACT
 from tests.conftest import ROOT
-from tests.local_servers import serving
 
 BASE_URI = "https://tickets.admitone.example/nft/"
 
@@ -66,11 +65,3 @@ def reverts(reason: str) -> Iterator[None]:
     with pytest.raises((TransactionFailed, ContractLogicError)) as failure:
         yield
     assert reason in str(failure.value)
-
-
-@pytest.fixture(scope="session")
-def chain_url() -> Iterator[str]:
-    """The local stack's chain server (its own process), shared by the session's tests:
-    each test uses its own keys and contracts on it."""
-    with serving("-m", "scripts.devstack.chainserver", "--port") as url:
-        yield url

@@ -34,6 +34,7 @@ class Deployed:
             "chain_id": self.w3.eth.chain_id,
             "contract_address": self.address,
             "minter_key": self.minter_key,
+            "custody_seed": b"custody seed of this test",
             "max_gas": MAX_GAS,
             "max_fee_per_gas": MAX_FEE,
         }
@@ -239,6 +240,16 @@ def test_only_the_minter_key_mints(deployed: Deployed):
     [holder], [token] = _holders(1), _tokens(1)
     with pytest.raises(ChainRejected, match="only a minter mints"):
         outsider.prepare_mint_batch([TokenMint(token, holder)])
+
+
+def test_each_holder_has_one_custodial_address_of_its_own(deployed: Deployed):
+    chain, again = deployed.chain(), deployed.chain()
+    alice, bob = new_id(Prefix.USER), new_id(Prefix.USER)
+    assert chain.holder_address(alice) == again.holder_address(alice)  # any container
+    assert Web3.is_checksum_address(chain.holder_address(alice))
+    assert chain.holder_address(alice) != chain.holder_address(bob)
+    other_platform = deployed.chain(custody_seed=b"another platform's seed")
+    assert other_platform.holder_address(alice) != chain.holder_address(alice)
 
 
 def test_an_unreachable_chain_is_a_dependency_unavailable(deployed: Deployed):

@@ -30,6 +30,12 @@ class Chain(ABC):
     def minter_address(self) -> str: ...
 
     @abstractmethod
+    def holder_address(self, holder_id: str) -> str:
+        """The holder's custodial address: derived from the platform's custody key and the
+        holder's id (the same on every call and in every container); its key never
+        leaves the adapter."""
+
+    @abstractmethod
     def owner_of(self, token_id: int) -> str | None:
         """The token's holder, or None when it does not exist (never minted, or burned)."""
 

@@ -8,6 +8,8 @@ composes this adapter imports it (an import-linter contract keeps it here).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -42,6 +44,8 @@ GAS_HEADROOM = 1.2
 # A pool takes a replacement at the same nonce only with both fees raised by >= 10 %
 # (geth, bor); 12.5 % leaves room for rounding.
 REPLACEMENT_BUMP = 1.125
+# Private keys are the integers 1 .. n-1 of secp256k1's group order n.
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @cache
@@ -58,6 +62,7 @@ class EvmChain(Chain):
         chain_id: int,
         contract_address: str,
         minter_key: str,
+        custody_seed: bytes,
         max_gas: int,
         max_fee_per_gas: int,
         from_block: int = 0,
@@ -71,6 +76,8 @@ class EvmChain(Chain):
         self.w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
         self._chain_id = chain_id
         self._account = Account.from_key(minter_key)
+        self._custody_seed = custody_seed
+        self._holder_addresses: dict[str, str] = {}
         self._contract = self.w3.eth.contract(
             address=Web3.to_checksum_address(contract_address), abi=ticket_abi()
         )
@@ -89,6 +96,12 @@ class EvmChain(Chain):
     @property
     def minter_address(self) -> str:
         return str(self._account.address)
+
+    def holder_address(self, holder_id: str) -> str:
+        if holder_id not in self._holder_addresses:
+            key = custodial_key(self._custody_seed, holder_id)
+            self._holder_addresses[holder_id] = str(Account.from_key(key).address)
+        return self._holder_addresses[holder_id]
 
     def owner_of(self, token_id: int) -> str | None:
         with _reaching_the_chain():
@@ -252,6 +265,17 @@ class EvmChain(Chain):
         except TransactionNotFound:
             return False
         return True
+
+
+def custodial_key(seed: bytes, holder_id: str) -> bytes:
+    """The private key of a holder's custodial address: HMAC-SHA256 of the holder's id under
+    the platform's custody seed (counted on in the rare case it is not a valid key)."""
+    for counter in range(256):
+        message = f"admitone custody v1:{holder_id}:{counter}".encode()
+        candidate = hmac.new(seed, message, hashlib.sha256).digest()
+        if 0 < int.from_bytes(candidate) < SECP256K1_ORDER:
+            return candidate
+    raise ValueError("no custodial key for this holder")  # pragma: no cover  (p < 2**-30000)
 
 
 @contextmanager
