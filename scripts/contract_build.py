@@ -16,9 +16,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import vyper
-from vyper.compiler.settings import OptimizationLevel, Settings
-
 from scripts.devstack import failures
 from scripts.devstack.failures import FAILED, ToolFailure
 
@@ -32,6 +29,10 @@ EVM_VERSION = "cancun"
 
 def compile_contract(root: Path = ROOT) -> dict[str, Any]:
     """ABI and creation bytecode of the ticket contract, with what produced them."""
+    # Imported here: the local stack reads this module's paths and needs no compiler.
+    import vyper  # noqa: PLC0415
+    from vyper.compiler.settings import OptimizationLevel, Settings  # noqa: PLC0415
+
     source = (root / SOURCE).read_text()
     compiled = vyper.compile_code(
         source,

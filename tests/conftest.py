@@ -15,10 +15,10 @@ def new_container() -> None:
     from admitone.adapters.aws import client  # noqa: PLC0415
     from admitone.adapters.secrets import secrets_provider  # noqa: PLC0415
     from admitone.adapters.stripe_api import stripe_client  # noqa: PLC0415
-    from admitone.config import settings  # noqa: PLC0415
-    from admitone.services.wiring import ports  # noqa: PLC0415
+    from admitone.config import chain_settings, settings  # noqa: PLC0415
+    from admitone.services.wiring import chain, ports  # noqa: PLC0415
 
-    for cached in (settings, client, secrets_provider, stripe_client, ports):
+    for cached in (settings, chain_settings, client, secrets_provider, stripe_client, ports, chain):
         cached.cache_clear()
 
 

@@ -261,7 +261,7 @@ def main() -> int:
     )
     parser.add_argument("-n", "--buyers", type=int, default=200)
     args = parser.parse_args()
-    ports = Ports(api=free_port(), moto=free_port(), stripe=free_port())
+    ports = Ports(api=free_port(), moto=free_port(), stripe=free_port(), chain=free_port())
     with tempfile.TemporaryDirectory() as logs:
         stack = LocalStack(
             ports,

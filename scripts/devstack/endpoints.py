@@ -16,7 +16,8 @@ PORTS_HELP = f"""\
 environment (set them as for scripts/run):
   ADMITONE_API_PORT     the API's port (default {_DEFAULTS.api})
   ADMITONE_MOTO_PORT    moto's port: AWS, and the mail SES accepted (default {_DEFAULTS.moto})
-  ADMITONE_STRIPE_PORT  localstripe's port (default {_DEFAULTS.stripe})"""
+  ADMITONE_STRIPE_PORT  localstripe's port (default {_DEFAULTS.stripe})
+  ADMITONE_CHAIN_PORT   the local chain's JSON-RPC port (default {_DEFAULTS.chain})"""
 
 
 class StackNotRunning(ToolFailure):
@@ -28,6 +29,7 @@ class Endpoints:
     api: str
     moto: str
     stripe: str
+    chain: str
 
     @classmethod
     def from_environment(cls) -> Endpoints:
@@ -36,6 +38,7 @@ class Endpoints:
             api=f"http://127.0.0.1:{ports.api}",
             moto=f"http://127.0.0.1:{ports.moto}",
             stripe=f"http://127.0.0.1:{ports.stripe}",
+            chain=f"http://127.0.0.1:{ports.chain}",
         )
 
 

@@ -62,11 +62,17 @@ def _dev_keyset() -> dict[str, Any]:
     return generate_keyset_document(now=datetime.now(UTC))
 
 
+def _dev_chain_keys() -> dict[str, Any]:
+    # Fresh keys per local stack: the local chain authorises and funds the minter at start.
+    return {"minter_key": "0x" + secrets.token_hex(32), "custody_seed": secrets.token_hex(32)}
+
+
 # Development values for secrets, by the name in the secret's
 # Metadata "admitone:local-value". Deployed stacks get theirs from operators.
 LOCAL_VALUES: dict[str, Callable[[], dict[str, Any]]] = {
     "stripe-test-keys": _dev_stripe_keys,
     "ed25519-keyset": _dev_keyset,
+    "evm-chain-keys": _dev_chain_keys,
 }
 
 

@@ -1,5 +1,6 @@
-"""Start and stop the whole local stack: moto, localstripe, provisioning, the
-runtime, the gateway and every event source, all from one template."""
+"""Start and stop the whole local stack: moto, localstripe, the chain (an EVM with the
+ticket contract), provisioning, the runtime, the gateway and every event source, all from
+one template."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import requests
 
@@ -29,6 +30,9 @@ from scripts.devstack.provision import Provisioner
 from scripts.devstack.runtime import LogSink, Runtime
 from scripts.devstack.template import Stack
 
+if TYPE_CHECKING:
+    from scripts.devstack.ticket_contract import Deployment
+
 ROOT = Path(__file__).resolve().parents[2]
 STRIPE_WEBHOOK_ROUTE = "POST /webhooks/stripe"
 
@@ -38,6 +42,7 @@ class Ports:
     api: int = 3000
     moto: int = 4566
     stripe: int = 8420
+    chain: int = 8545
 
     @classmethod
     def from_environment(cls) -> Ports:
@@ -45,6 +50,7 @@ class Ports:
             api=port_setting("ADMITONE_API_PORT", cls.api),
             moto=port_setting("ADMITONE_MOTO_PORT", cls.moto),
             stripe=port_setting("ADMITONE_STRIPE_PORT", cls.stripe),
+            chain=port_setting("ADMITONE_CHAIN_PORT", cls.chain),
         )
 
     def settings(self) -> list[tuple[str, int]]:
@@ -53,6 +59,7 @@ class Ports:
             ("ADMITONE_API_PORT", self.api),
             ("ADMITONE_MOTO_PORT", self.moto),
             ("ADMITONE_STRIPE_PORT", self.stripe),
+            ("ADMITONE_CHAIN_PORT", self.chain),
         ]
 
     def require_moto(self) -> None:
@@ -137,6 +144,10 @@ class LocalStack:
         return f"http://127.0.0.1:{self.ports.stripe}"
 
     @property
+    def chain_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.chain}"
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.api}"
 
@@ -163,7 +174,16 @@ class LocalStack:
         self.sink("moto", f"listening on {self.moto_url}")
         self._spawn("localstripe", "scripts.devstack.stripeserver", self.ports.stripe)
         self.sink("localstripe", f"listening on {self.stripe_url}")
+        self._spawn("chain", "scripts.devstack.chainserver", self.ports.chain)
+        self.sink("chain", f"listening on {self.chain_url} (Ethereum JSON-RPC)")
         self.stack = self.attach(self.template_path, self.root, self.moto_url, self.stripe_url)
+        self.chain = self.attach_chain(self.stack, self.chain_url, self.api_url)
+        if self.chain is not None:
+            self.sink(
+                "chain",
+                f"ticket contract {self.chain.address} on chain id {self.chain.chain_id}; "
+                f"minter {self.chain.minter}",
+            )
         self.runtime = Runtime(self.stack, aws_endpoint=self.moto_url, sink=self.sink)
         try:
             self.server: ThreadingHTTPServer = serve(
@@ -190,6 +210,26 @@ class LocalStack:
         provisioner.provision()
         stack.secret_values = provisioner.secret_values  # type: ignore[attr-defined]
         return stack
+
+    @staticmethod
+    def attach_chain(stack: Stack, chain_url: str, api_url: str) -> Deployment | None:
+        """Deploy the ticket contract (once) with the minter key the secrets hold, and point
+        the template's chain parameters at it; None when no secret holds a minter key."""
+        values: dict[str, Any] = stack.secret_values  # type: ignore[attr-defined]
+        minter_key = next((v["minter_key"] for v in values.values() if "minter_key" in v), None)
+        if minter_key is None:
+            return None
+        # web3 costs ~1.4 s to import: only the stack's start and the chain's tools pay it.
+        from scripts.devstack import ticket_contract  # noqa: PLC0415
+
+        deployment = ticket_contract.deploy(chain_url, minter_key, f"{api_url}/nft/")
+        overrides = {
+            "ChainRpcUrl": chain_url,
+            "ChainId": str(deployment.chain_id),
+            "TicketContractAddress": deployment.address,
+        }
+        stack.parameters.update({k: v for k, v in overrides.items() if k in stack.parameters})
+        return deployment
 
     def _start_sources(self) -> None:
         provisioner = Provisioner(self.stack, self.moto_url)

@@ -45,7 +45,7 @@ class Outcome:
 @pytest.fixture
 def ports() -> Ports:
     """Free ports: nothing runs there."""
-    return Ports(api=free_port(), moto=free_port(), stripe=free_port())
+    return Ports(api=free_port(), moto=free_port(), stripe=free_port(), chain=free_port())
 
 
 RunScript = Callable[..., Outcome]
@@ -63,6 +63,7 @@ def run_script(tmp_path: Path, ports: Ports) -> RunScript:
             ADMITONE_API_PORT=str(ports.api),
             ADMITONE_MOTO_PORT=str(ports.moto),
             ADMITONE_STRIPE_PORT=str(ports.stripe),
+            ADMITONE_CHAIN_PORT=str(ports.chain),
         )
         env.update(HOME=str(home), **variables)
         done = subprocess.run(
@@ -128,7 +129,8 @@ def held_port() -> Iterator[tuple[int, socket.socket]]:
 
 
 @pytest.mark.parametrize(
-    "variable", ["ADMITONE_API_PORT", "ADMITONE_MOTO_PORT", "ADMITONE_STRIPE_PORT"]
+    "variable",
+    ["ADMITONE_API_PORT", "ADMITONE_MOTO_PORT", "ADMITONE_STRIPE_PORT", "ADMITONE_CHAIN_PORT"],
 )
 def test_run_refuses_to_start_on_a_taken_port_and_leaves_its_holder_alone(
     run_script: RunScript, held_port: tuple[int, socket.socket], variable: str
@@ -219,7 +221,12 @@ def test_help_lists_the_port_variables(run_script: RunScript, script: str):
 
     assert outcome.status == 0
     text = " ".join(outcome.stdout.split())
-    for variable in ("ADMITONE_API_PORT", "ADMITONE_MOTO_PORT", "ADMITONE_STRIPE_PORT"):
+    for variable in (
+        "ADMITONE_API_PORT",
+        "ADMITONE_MOTO_PORT",
+        "ADMITONE_STRIPE_PORT",
+        "ADMITONE_CHAIN_PORT",
+    ):
         assert variable in text
 
 

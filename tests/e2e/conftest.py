@@ -15,7 +15,7 @@ from tests.local_servers import free_port
 
 
 def free_ports() -> Ports:
-    return Ports(api=free_port(), moto=free_port(), stripe=free_port())
+    return Ports(api=free_port(), moto=free_port(), stripe=free_port(), chain=free_port())
 
 
 class LogLines:

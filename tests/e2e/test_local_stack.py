@@ -64,6 +64,7 @@ def test_the_run_command_serves_the_api_and_ctrl_c_stops_everything(tmp_path):
         "ADMITONE_API_PORT": str(ports.api),
         "ADMITONE_MOTO_PORT": str(ports.moto),
         "ADMITONE_STRIPE_PORT": str(ports.stripe),
+        "ADMITONE_CHAIN_PORT": str(ports.chain),
     }
     log = (tmp_path / "run.log").open("w+")
     process = subprocess.Popen(
@@ -86,6 +87,7 @@ def test_the_run_command_serves_the_api_and_ctrl_c_stops_everything(tmp_path):
         for url in (
             f"http://127.0.0.1:{ports.moto}",
             f"http://127.0.0.1:{ports.stripe}",
+            f"http://127.0.0.1:{ports.chain}",
             f"http://127.0.0.1:{ports.api}",
         ):
             assert url in output  # each part says where it listens
@@ -93,7 +95,7 @@ def test_the_run_command_serves_the_api_and_ctrl_c_stops_everything(tmp_path):
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
-        assert not any(_listening(p) for p in (ports.api, ports.moto, ports.stripe))
+        assert not any(_listening(p) for p in (ports.api, ports.moto, ports.stripe, ports.chain))
     finally:
         if process.poll() is None:
             process.kill()
@@ -107,6 +109,7 @@ def test_ctrl_c_in_a_terminal_stops_each_part_quietly_with_one_line_each(tmp_pat
         "ADMITONE_API_PORT": str(ports.api),
         "ADMITONE_MOTO_PORT": str(ports.moto),
         "ADMITONE_STRIPE_PORT": str(ports.stripe),
+        "ADMITONE_CHAIN_PORT": str(ports.chain),
     }
     output = tmp_path / "run.log"
     with output.open("w") as log:
@@ -138,8 +141,15 @@ def test_ctrl_c_in_a_terminal_stops_each_part_quietly_with_one_line_each(tmp_pat
     stopped = [
         line.split("|")[0].strip() for line in text.splitlines() if line.endswith("| stopped")
     ]
-    assert sorted(stopped) == ["event sources", "gateway", "localstripe", "moto", "workers"], text
-    assert not any(_listening(p) for p in (ports.api, ports.moto, ports.stripe))
+    assert sorted(stopped) == [
+        "chain",
+        "event sources",
+        "gateway",
+        "localstripe",
+        "moto",
+        "workers",
+    ], text
+    assert not any(_listening(p) for p in (ports.api, ports.moto, ports.stripe, ports.chain))
 
 
 def _healthy(port: int) -> bool:

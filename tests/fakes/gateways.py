@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from admitone.domain.errors import DependencyUnavailable
@@ -64,6 +65,8 @@ class FakeQueues(_Flaky, Queues):
         super().__init__()
         self.payment_events: dict[str, tuple[str, str]] = {}  # dedup id -> (group, body)
         self.cancellation_refunds: list[str] = []
+        self.retries: list[tuple[str, timedelta]] = []
+        self.mint_dead_letters: list[str] = []
 
     def send_payment_event(self, body: str, *, group_id: str, deduplication_id: str) -> None:
         self._maybe_fail()
@@ -72,6 +75,13 @@ class FakeQueues(_Flaky, Queues):
     def continue_cancellation_refunds(self, event_id: str) -> None:
         self._maybe_fail()
         self.cancellation_refunds.append(event_id)
+
+    def retry_message_in(self, queue_arn: str, receipt_handle: str, delay: timedelta) -> None:
+        self.retries.append((receipt_handle, delay))
+
+    def dead_letter_mint(self, body: str) -> None:
+        self._maybe_fail()
+        self.mint_dead_letters.append(body)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from admitone.ports.unit_of_work import UnitOfWork
 from tests.fakes.catalog import FakeCatalog, FakeVoucherChanges
 from tests.fakes.inventory import FakeInventory, FakeInventoryChanges
 from tests.fakes.ledger import FakeLedger, FakeLedgerChanges
+from tests.fakes.mints import FakeMintChanges, FakeMints
 from tests.fakes.orders import (
     FakeBuyerStandingChanges,
     FakeOrderChanges,
@@ -31,6 +32,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.vouchers = FakeVoucherChanges(store.catalog, self._transaction)
         self.inventory = FakeInventoryChanges(store.inventory, self._transaction)
         self.ledger = FakeLedgerChanges(store.ledger, self._transaction)
+        self.mints = FakeMintChanges(store.mints, self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -44,6 +46,7 @@ class FakeStore(Store):
     inventory: FakeInventory
     catalog: FakeCatalog
     ledger: FakeLedger
+    mints: FakeMints
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -54,6 +57,7 @@ class FakeStore(Store):
         self.inventory = FakeInventory()
         self.catalog = FakeCatalog()
         self.ledger = FakeLedger()
+        self.mints = FakeMints()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

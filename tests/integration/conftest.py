@@ -54,6 +54,15 @@ def localstripe_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def chain_url() -> Iterator[str]:
+    """The local stack's chain server (its own process), shared by the session's tests:
+    each uses keys and contracts of its own on it, or the one ticket contract
+    ``ticket_contract.deploy`` finds (with its own minter key allowed)."""
+    with serving("-m", "scripts.devstack.chainserver", "--port") as url:
+        yield url
+
+
 @dataclass
 class LambdaContext:
     """What the Lambda runtime passes as ``context``."""

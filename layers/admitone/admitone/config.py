@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from admitone import __version__
 
@@ -39,6 +39,8 @@ class Settings(BaseModel):
     cancellation_refunds_queue_url: str | None = Field(
         alias="CANCELLATION_REFUNDS_QUEUE_URL", default=None
     )
+    # Where the mint worker puts the messages of tickets it gave up minting (RULES §17).
+    mint_dlq_url: str | None = Field(alias="MINT_DLQ_URL", default=None)
     # Where the buyer-facing app lives: links in e-mails point there.
     app_base_url: str = Field(alias="APP_BASE_URL", pattern=r"^https?://")
     # Organizer webhooks may target http://127.0.0.1 (a local stack's receivers); a
@@ -66,6 +68,34 @@ class ObservabilitySettings(BaseModel):
         return not self.trace_disabled
 
 
+class ChainSettings(BaseModel):
+    """The mint worker's chain (only its function has these variables): where the JSON-RPC
+    node is, which chain and contract, the secret with the keys, and the caps."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    chain_name: str = Field(alias="CHAIN_NAME", default="polygon")
+    rpc_url: str = Field(alias="CHAIN_RPC_URL", pattern=r"^https?://")
+    chain_id: int = Field(alias="CHAIN_ID", gt=0)
+    contract_address: str = Field(alias="TICKET_CONTRACT_ADDRESS", pattern=r"^0x[0-9a-fA-F]{40}$")
+    # The block the contract was deployed in: its logs are searched from there.
+    contract_block: int = Field(alias="TICKET_CONTRACT_BLOCK", default=0, ge=0)
+    keys_secret_id: str = Field(alias="CHAIN_KEYS_SECRET_ID", min_length=1)
+    max_gas: int = Field(alias="CHAIN_MAX_GAS", default=6_000_000, gt=0)
+    max_fee_gwei: int = Field(alias="CHAIN_MAX_FEE_GWEI", default=1_000, gt=0)
+    # How long one attempt waits for its transaction's receipt before leaving it to the next.
+    receipt_wait_seconds: int = Field(alias="CHAIN_RECEIPT_WAIT_SECONDS", default=20, gt=0)
+
+    @field_validator("contract_address")
+    @classmethod
+    def _deployed(cls, address: str) -> str:
+        # The template's default until the contract is deployed: minting must stop loudly
+        # (its messages reach the DLQ and its alarm), not mint to nowhere.
+        if int(address, 16) == 0:
+            raise ValueError("the ticket contract is not deployed (zero address)")
+        return address
+
+
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     # Lambda sets AWS_REGION; local tools often only set AWS_DEFAULT_REGION.
@@ -84,6 +114,17 @@ def settings() -> Settings:
             str(error["loc"][0]) for error in exc.errors(include_url=False) if error["loc"]
         )
         raise SettingsError(f"environment is incomplete or malformed: {missing}") from None
+
+
+@cache
+def chain_settings() -> ChainSettings:
+    try:
+        return ChainSettings.model_validate(_environment())
+    except ValidationError as exc:
+        missing = ", ".join(
+            str(error["loc"][0]) for error in exc.errors(include_url=False) if error["loc"]
+        )
+        raise SettingsError(f"chain settings incomplete or malformed: {missing}") from None
 
 
 @cache

@@ -4,6 +4,7 @@ refunds a cancelled event's orders."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -47,9 +48,44 @@ def continue_cancellation_refunds(event_id: str) -> None:
         raise DependencyUnavailable("The cancellation refunds queue is unavailable.") from exc
 
 
+def retry_message_in(queue_arn: str, receipt_handle: str, delay: timedelta) -> None:
+    """Make the message visible again after ``delay``: its run is about to report it
+    failed, and the queue's own visibility timeout would wait longer than the backoff."""
+    account, name = queue_arn.split(":")[4:6]
+    sqs = client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        sqs.change_message_visibility(
+            QueueUrl=url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=int(delay.total_seconds()),
+        )
+    except (BotoCoreError, ClientError):
+        # The message still comes back, after the visibility timeout: later, not lost.
+        return
+
+
+def dead_letter_mint(body: str) -> None:
+    """Raises ``DependencyUnavailable`` when the DLQ does not take it (the run fails and
+    the message comes back, to be given up on again)."""
+    queue_url = settings().mint_dlq_url
+    if not queue_url:
+        raise DependencyUnavailable("No mint dead-letter queue is configured.")
+    try:
+        client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+    except (BotoCoreError, ClientError) as exc:
+        raise DependencyUnavailable("The mint dead-letter queue is unavailable.") from exc
+
+
 class SqsQueues(Queues):
     def send_payment_event(self, body: str, *, group_id: str, deduplication_id: str) -> None:
         send_payment_event(body, group_id=group_id, deduplication_id=deduplication_id)
 
     def continue_cancellation_refunds(self, event_id: str) -> None:
         continue_cancellation_refunds(event_id)
+
+    def retry_message_in(self, queue_arn: str, receipt_handle: str, delay: timedelta) -> None:
+        retry_message_in(queue_arn, receipt_handle, delay)
+
+    def dead_letter_mint(self, body: str) -> None:
+        dead_letter_mint(body)

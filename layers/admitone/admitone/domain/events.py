@@ -114,6 +114,19 @@ class TicketAttendeeNamed(EventData):
     version: int
 
 
+class TicketMinted(EventData):
+    """A ticket's NFT exists on the chain, held by its holder's custodial address."""
+
+    ticket_id: str
+    order_id: str
+    event_id: str
+    chain: str
+    contract: str
+    token_id: str
+    holder_address: str
+    tx_hash: str
+
+
 class TicketCheckedIn(EventData):
     ticket_id: str
     event_id: str
@@ -144,6 +157,7 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "ticket.issued": TicketIssued,
     "ticket.transferred": TicketTransferred,
     "ticket.attendee_named": TicketAttendeeNamed,
+    "ticket.minted": TicketMinted,
     "ticket.checked_in": TicketCheckedIn,
     "account.login_throttled": AccountLoginThrottled,
 }

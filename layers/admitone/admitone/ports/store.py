@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from admitone.ports.catalog import Catalog
 from admitone.ports.inventory import Inventory
 from admitone.ports.ledger import Ledger
+from admitone.ports.mints import Mints
 from admitone.ports.orders import OrderNumbers, Orders
 from admitone.ports.outbox import Outbox
 from admitone.ports.tickets import Tickets
@@ -25,6 +26,7 @@ class Store(ABC):
     inventory: Inventory
     catalog: Catalog
     ledger: Ledger
+    mints: Mints
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

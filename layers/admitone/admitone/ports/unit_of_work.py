@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 
 from admitone.ports.inventory import InventoryChanges
 from admitone.ports.ledger import LedgerChanges
+from admitone.ports.mints import MintChanges
 from admitone.ports.orders import BuyerStandingChanges, OrderChanges
 from admitone.ports.outbox import OutboxChanges
 from admitone.ports.staging import ChangeRefused, Staged
@@ -39,6 +40,7 @@ class UnitOfWork(ABC):
     vouchers: VoucherChanges
     inventory: InventoryChanges
     ledger: LedgerChanges
+    mints: MintChanges
 
     @abstractmethod
     def commit(self) -> None:

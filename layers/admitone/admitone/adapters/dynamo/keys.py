@@ -145,6 +145,11 @@ def ticket(ticket_id: str) -> Key:
     return {"PK": f"TICKET#{ticket_id}", "SK": "TICKET"}
 
 
+def ticket_mint(ticket_id: str) -> Key:
+    """A ticket's NFT mint record, beside the ticket in its partition."""
+    return {"PK": f"TICKET#{ticket_id}", "SK": "NFT"}
+
+
 def tickets_of_holder(user_id: str) -> str:
     """GSI1PK of the tickets a user holds (GSI1SK: TICKET#<issued at>#<ticket id>)."""
     return f"HOLDER#{user_id}"

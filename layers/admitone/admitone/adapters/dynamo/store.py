@@ -12,6 +12,7 @@ from typing import Any
 from admitone.adapters.dynamo.catalog import DynamoCatalog
 from admitone.adapters.dynamo.inventory import DynamoInventory, DynamoInventoryChanges
 from admitone.adapters.dynamo.ledger import DynamoLedger, DynamoLedgerChanges
+from admitone.adapters.dynamo.mints import DynamoMintChanges, DynamoMints
 from admitone.adapters.dynamo.orders import (
     DynamoBuyerStandingChanges,
     DynamoOrderChanges,
@@ -45,6 +46,7 @@ class DynamoUnitOfWork(UnitOfWork):
         For services on the import-linter allow-list until step 2 of the data layer
         (refunds' restock); deleted then."""
         self._transaction.stage(name, operation, error=error)
+        self.mints = DynamoMintChanges(self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -59,6 +61,7 @@ class DynamoStore(Store):
         self.inventory = DynamoInventory()
         self.catalog = DynamoCatalog()
         self.ledger = DynamoLedger()
+        self.mints = DynamoMints()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()

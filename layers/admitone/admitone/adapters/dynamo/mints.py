@@ -1,0 +1,124 @@
+"""Tickets' NFT mint records in the single table.
+
+Item (``keys.ticket_mint``, beside its ticket): ``entity = ticket_mint``, ``ticket_id``,
+``order_id``, ``event_id``, ``chain``, ``contract``, ``token_id`` (decimal text: a 128-bit
+integer needs 39 digits, one more than a DynamoDB number keeps), ``holder_address``,
+``state``, ``priority``, ``attempts``, ``tx_hash``, ``nonce``, ``block_number``, ``reason``,
+``updated_at``. Apart from the ticket's own item, so that a
+transfer rewriting the ticket never overwrites a mint's progress, nor the reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from admitone.adapters.aws import client
+from admitone.adapters.dynamo import catalog, keys, table
+from admitone.adapters.dynamo.table import Item, from_attributes, instant, put_op, to_attributes
+from admitone.adapters.dynamo.transaction import Transaction
+from admitone.config import settings
+from admitone.domain.errors import Conflict
+from admitone.domain.nft import MintPriority, MintState, MintTerms, TicketMint
+from admitone.ports.mints import EventMintTerms, MintChanges, Mints
+
+ENTITY = "ticket_mint"
+_BATCH_GET_LIMIT = 100
+
+
+def to_item(mint: TicketMint) -> Item:
+    return {
+        **keys.ticket_mint(mint.ticket_id),
+        "entity": ENTITY,
+        "ticket_id": mint.ticket_id,
+        "order_id": mint.order_id,
+        "event_id": mint.event_id,
+        "chain": mint.chain,
+        "contract": mint.contract,
+        "token_id": str(mint.token_id),
+        "holder_address": mint.holder_address,
+        "state": mint.state.value,
+        "priority": mint.priority.value,
+        "attempts": mint.attempts,
+        "tx_hash": mint.tx_hash,
+        "nonce": mint.nonce,
+        "block_number": mint.block_number,
+        "reason": mint.reason,
+        "updated_at": instant(mint.updated_at),
+    }
+
+
+def to_mint(item: Mapping[str, Any]) -> TicketMint:
+    return TicketMint(
+        ticket_id=item["ticket_id"],
+        order_id=item["order_id"],
+        event_id=item["event_id"],
+        chain=item["chain"],
+        contract=item["contract"],
+        token_id=int(item["token_id"]),
+        holder_address=item["holder_address"],
+        state=MintState(item["state"]),
+        priority=MintPriority(item["priority"]),
+        attempts=int(item["attempts"]),
+        tx_hash=item.get("tx_hash"),
+        nonce=item.get("nonce"),
+        block_number=item.get("block_number"),
+        reason=item.get("reason"),
+        updated_at=datetime.fromisoformat(item["updated_at"]),
+    )
+
+
+def record_op(mint: TicketMint, *, as_read: TicketMint | None) -> dict[str, Any]:
+    """A Put of the record that holds only if the stored one is still as read."""
+    if as_read is None:
+        return put_op(to_item(mint), condition="attribute_not_exists(PK)")
+    condition = "#state = :state AND attempts = :attempts"
+    values: dict[str, Any] = {":state": as_read.state.value, ":attempts": as_read.attempts}
+    if as_read.tx_hash is None:
+        condition += " AND attribute_not_exists(tx_hash)"
+    else:
+        condition += " AND tx_hash = :tx_hash"
+        values[":tx_hash"] = as_read.tx_hash
+    return put_op(to_item(mint), condition=condition, values=values, names={"#state": "state"})
+
+
+class DynamoMints(Mints):
+    def get(self, ticket_id: str) -> TicketMint | None:
+        item = table.get(keys.ticket_mint(ticket_id), consistent=True)
+        return to_mint(item) if item else None
+
+    def of_tickets(self, ticket_ids: Sequence[str]) -> list[TicketMint]:
+        found: dict[str, TicketMint] = {}
+        pending = [to_attributes(keys.ticket_mint(t)) for t in dict.fromkeys(ticket_ids)]
+        table_name = settings().table_name
+        while pending:
+            batch, pending = pending[:_BATCH_GET_LIMIT], pending[_BATCH_GET_LIMIT:]
+            request: dict[str, Any] = {table_name: {"Keys": batch, "ConsistentRead": True}}
+            while request:
+                response = client("dynamodb").batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(table_name, []):
+                    mint = to_mint(from_attributes(raw))
+                    found[mint.ticket_id] = mint
+                request = response.get("UnprocessedKeys") or {}
+        return [found[t] for t in ticket_ids if t in found]
+
+
+class DynamoMintChanges(MintChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def record(self, mint: TicketMint, *, as_read: TicketMint | None) -> None:
+        self._transaction.stage(
+            f"mint {mint.ticket_id}",
+            record_op(mint, as_read=as_read),
+            error=Conflict("The ticket's mint moved on meanwhile; read it again."),
+        )
+
+
+class DynamoEventMintTerms(EventMintTerms):
+    def of_event(self, event_id: str) -> MintTerms | None:
+        event = catalog.get_event(event_id)
+        if event is None:
+            return None
+        return MintTerms(nft_enabled=event.nft_enabled, starts_at=event.starts_at)

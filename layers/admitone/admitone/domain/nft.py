@@ -1,0 +1,207 @@
+"""NFT tickets on an EVM chain (SPEC §11, RULES §17): which token a ticket is, and the
+transactions, receipts and nonces the chain answers in.
+
+Contract:
+- A ticket's token id MUST be its id's 128-bit ULID as an integer (``token_id_for``): fixed
+  by the ticket, so minting it again reverts on the contract instead of minting twice.
+- One transaction MUST mint at most ``MAX_MINT_BATCH`` tokens (the contract enforces it).
+- A transaction is signed before it is sent, so its hash is known, and MAY be recorded,
+  before the chain sees it.
+- A ticket's mint has a priority fixed when it is queued, by the time left before its event
+  starts (``mint_priority``): ``urgent`` under 24 h, ``high`` under 7 days, else
+  ``standard``; the tickets of one delivery are minted urgent first.
+- A ticket's mint goes ``queued`` -> ``minting`` (a transaction sent, its hash and nonce
+  recorded first) -> ``minted`` (chain, contract, token id, tx hash) | ``failed`` (with a
+  reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` are final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from admitone.domain.errors import DomainError
+from admitone.domain.ids import Prefix, id_to_bytes
+
+# RULES §17: at most 100 tokens per transaction on an EVM chain (polygon).
+MAX_MINT_BATCH = 100
+# RULES §17: 3 attempts, backoff from 5 s doubling.
+MAX_MINT_ATTEMPTS = 3
+FIRST_RETRY_DELAY = timedelta(seconds=5)
+REASON_MAX_LENGTH = 300
+
+
+class MintState(StrEnum):
+    QUEUED = "queued"
+    MINTING = "minting"
+    MINTED = "minted"
+    FAILED = "failed"
+
+
+FINAL_STATES = frozenset({MintState.MINTED, MintState.FAILED})
+
+
+class MintPriority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    STANDARD = "standard"
+
+
+# A ticket whose event is about to start is the one a holder may look for at the door
+# or want to resell now; one months away can wait for a quieter batch.
+URGENT_BEFORE_START = timedelta(hours=24)
+HIGH_BEFORE_START = timedelta(days=7)
+PRIORITY_RANK = {MintPriority.URGENT: 0, MintPriority.HIGH: 1, MintPriority.STANDARD: 2}
+
+
+def mint_priority(starts_at: datetime, *, now: datetime) -> MintPriority:
+    """RULES §17's priority of a ticket's mint, by the time left before its event starts
+    (an event already started is urgent)."""
+    left = starts_at - now
+    if left < URGENT_BEFORE_START:
+        return MintPriority.URGENT
+    if left < HIGH_BEFORE_START:
+        return MintPriority.HIGH
+    return MintPriority.STANDARD
+
+
+@dataclass(frozen=True)
+class MintTerms:
+    """What minting needs to know of an event: whether its tickets are NFTs, and when it
+    starts (their priority)."""
+
+    nft_enabled: bool
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketMint:
+    """A ticket's NFT: where it is minted, to whom, and how far minting it has come."""
+
+    ticket_id: str
+    order_id: str
+    event_id: str
+    chain: str
+    contract: str
+    token_id: int
+    holder_address: str
+    state: MintState
+    updated_at: datetime
+    priority: MintPriority = MintPriority.STANDARD
+    attempts: int = 0
+    tx_hash: str | None = None
+    nonce: int | None = None
+    block_number: int | None = None
+    reason: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait before attempt ``attempts + 1`` (5 s, then 10 s, ...)."""
+    return FIRST_RETRY_DELAY * (1 << max(attempts - 1, 0))
+
+
+def sending(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) -> TicketMint:
+    """One more attempt: ``transaction`` mints the token and is about to be sent."""
+    return replace(
+        mint,
+        state=MintState.MINTING,
+        attempts=mint.attempts + 1,
+        tx_hash=transaction.tx_hash,
+        nonce=transaction.nonce,
+        reason=None,
+        updated_at=now,
+    )
+
+
+def minted(mint: TicketMint, *, tx_hash: str, block_number: int, now: datetime) -> TicketMint:
+    """The chain minted the token in ``tx_hash`` (whichever attempt sent it)."""
+    return replace(
+        mint,
+        state=MintState.MINTED,
+        tx_hash=tx_hash,
+        block_number=block_number,
+        reason=None,
+        updated_at=now,
+    )
+
+
+def failed(mint: TicketMint, reason: str, *, now: datetime) -> TicketMint:
+    """Given up on: ``reason`` says why (shortened), for an operator to act on."""
+    return replace(mint, state=MintState.FAILED, reason=reason[:REASON_MAX_LENGTH], updated_at=now)
+
+
+def token_id_for(ticket_id: str) -> int:
+    """The token id of a ticket (raises ``InvalidId`` for anything but a ticket id)."""
+    return int.from_bytes(id_to_bytes(ticket_id, Prefix.TICKET))
+
+
+@dataclass(frozen=True)
+class TokenMint:
+    """Mint ``token_id`` to ``holder`` (a 0x address)."""
+
+    token_id: int
+    holder: str
+
+
+@dataclass(frozen=True)
+class SignedTransaction:
+    """A transaction signed by the platform's key and not yet known to be mined. Its hash
+    is final: a replacement at the same nonce is another transaction with another hash."""
+
+    tx_hash: str
+    nonce: int
+    raw: bytes
+    to: str
+    data: str
+    gas: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class ChainReceipt:
+    """A mined transaction: ``succeeded`` False means it reverted (and still used its nonce)."""
+
+    tx_hash: str
+    succeeded: bool
+    block_number: int
+    gas_used: int
+    effective_gas_price: int
+
+
+@dataclass(frozen=True)
+class Nonces:
+    """The platform key's transaction counts: mined, and mined or waiting in the pool."""
+
+    confirmed: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class MintRecord:
+    """Where the chain says a token was minted (its Transfer from the zero address)."""
+
+    token_id: int
+    holder: str
+    tx_hash: str
+    block_number: int
+
+
+class ChainRejected(DomainError):
+    """The chain would refuse the transaction (the contract reverts, or its gas is over the
+    cap): sending it again as it is cannot succeed."""
+
+    code = "CHAIN_REJECTED"
+    title = "The chain refused the transaction"
+
+
+class GasPriceOverCap(DomainError):
+    """The chain's base fee is above what the platform pays per gas: try again later."""
+
+    code = "GAS_PRICE_OVER_CAP"
+    title = "Gas is too expensive right now"

@@ -1,0 +1,339 @@
+"""Minting tickets' NFTs (SPEC §11, RULES §17) from ``order.paid``, exactly once per ticket
+however often the queue delivers the event.
+
+For each ticket of an NFT-enabled event a mint record is created ``queued`` (once: a
+conditional create) with its priority. Then the tickets of every order in the delivery,
+urgent first, are cut into batches of at most ``MAX_MINT_BATCH`` tokens: per batch one transaction
+is prepared (signed, so its hash is known) and every ticket in it is recorded ``minting``
+with that hash and nonce **before** it is sent; once its receipt shows it mined, each
+ticket is recorded ``minted`` together with its ``ticket.minted`` outbox item.
+
+A worker that dies between sending and recording leaves ``minting`` records naming the
+transaction: the next delivery asks the chain for that receipt, or for the token's mint
+(its Transfer from the zero address, whichever transaction made it), and records what
+the chain says. It cannot mint twice: a ticket's token id is fixed by the ticket and the
+contract refuses an id minted before. An attempt that cannot finish (not mined within the
+wait, the chain unavailable, a revert) hands the message back to the queue with a backoff
+from 5 s doubling; after ``MAX_MINT_ATTEMPTS`` sends the tickets are ``failed`` with the
+reason, and the message goes on to the dead-letter queue for an operator.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from admitone.domain.errors import Conflict, DependencyUnavailable
+from admitone.domain.events import OrderPaid, TicketMinted
+from admitone.domain.nft import (
+    MAX_MINT_ATTEMPTS,
+    MAX_MINT_BATCH,
+    PRIORITY_RANK,
+    ChainReceipt,
+    ChainRejected,
+    GasPriceOverCap,
+    MintPriority,
+    MintState,
+    TicketMint,
+    TokenMint,
+    failed,
+    mint_priority,
+    minted,
+    retry_delay,
+    sending,
+    token_id_for,
+)
+from admitone.domain.tickets import Ticket, TicketStatus
+from admitone.observability import logger
+from admitone.ports.chain import Chain
+from admitone.ports.mints import EventMintTerms
+from admitone.ports.queues import Queues
+from admitone.ports.store import Store
+
+RECEIPT_POLL_SECONDS = 0.25
+
+
+class MintPending(Exception):
+    """Some tickets are not minted yet and are worth another attempt after ``retry_in``."""
+
+    def __init__(self, reason: str, retry_in: timedelta) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_in = retry_in
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message of the mint queue, as the queue delivered it (to hand back for a later
+    attempt by its receipt handle)."""
+
+    message_id: str
+    body: str
+    queue_arn: str
+    receipt_handle: str
+
+
+@dataclass
+class MintOutcome:
+    minted: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    # Failed in this run (their last attempt was spent): their messages go to the DLQ.
+    gave_up: list[str] = field(default_factory=list)
+    # Messages that come back later (after their backoff): the run reports them failed.
+    retried: list[str] = field(default_factory=list)
+    # Messages that mint nothing (another event type, an event without NFTs).
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Minting:
+    """What minting needs besides the messages: the store, the events' terms, the chain
+    and the clock."""
+
+    store: Store
+    events: EventMintTerms
+    chain: Chain
+    chain_name: str
+    receipt_wait: timedelta
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    delivery: Delivery
+    order: OrderPaid
+    priority: MintPriority
+
+
+def mint_deliveries(
+    deliveries: Sequence[Delivery], minting: Minting, queues: Queues
+) -> MintOutcome:
+    """One delivery of the mint queue (``order.paid`` bus events): every ticket of the
+    NFT-enabled orders minted in as few transactions as ``MAX_MINT_BATCH`` allows, urgent
+    tickets first. A message with a ticket still pending comes back after its backoff;
+    one with a ticket given up on goes to the dead-letter queue."""
+    outcome = MintOutcome()
+    wanted: list[_Wanted] = []
+    for delivery in deliveries:
+        try:
+            bus_event = json.loads(delivery.body)
+            if bus_event.get("detail-type") != "order.paid":
+                outcome.skipped.append(delivery.message_id)
+                continue
+            order = OrderPaid.model_validate(bus_event["detail"]["data"])
+        except (ValueError, KeyError, TypeError):
+            # Not an event this worker can read: the queue's redrive dead-letters it.
+            logger.error("unreadable mint message", extra={"message_id": delivery.message_id})
+            outcome.retried.append(delivery.message_id)
+            continue
+        terms = minting.events.of_event(order.event_id)
+        if terms is None or not terms.nft_enabled:
+            outcome.skipped.append(delivery.message_id)
+            continue
+        wanted.append(_Wanted(delivery, order, mint_priority(terms.starts_at, now=minting.now())))
+    pending = _mint(wanted, minting, outcome)
+    for want in wanted:
+        waits = [pending[t] for t in want.order.ticket_ids if t in pending]
+        if waits:
+            retry_in = max(waits)
+            queues.retry_message_in(want.delivery.queue_arn, want.delivery.receipt_handle, retry_in)
+            outcome.retried.append(want.delivery.message_id)
+        if any(t in outcome.gave_up for t in want.order.ticket_ids):
+            queues.dead_letter_mint(want.delivery.body)
+    return outcome
+
+
+def _mint(
+    wanted: Sequence[_Wanted], minting: Minting, outcome: MintOutcome
+) -> dict[str, timedelta]:
+    """Mint the orders' tickets (see the module docstring); the tickets still on their way,
+    with the backoff before their next attempt."""
+    records: list[TicketMint] = []
+    seen: set[str] = set()  # an order delivered twice in one batch is minted once
+    for want in sorted(wanted, key=lambda w: PRIORITY_RANK[w.priority]):
+        tickets = [
+            ticket
+            for ticket in (minting.store.tickets.get(t) for t in want.order.ticket_ids)
+            if ticket is not None and ticket.status is TicketStatus.VALID and ticket.id not in seen
+        ]
+        seen.update(t.id for t in tickets)
+        records += _queued(tickets, want.priority, minting)
+    outcome.minted += [m.ticket_id for m in records if m.state is MintState.MINTED]
+    outcome.failed += [m.ticket_id for m in records if m.state is MintState.FAILED]
+    receipts: dict[str, ChainReceipt | None] = {}
+    open_records = [_settled(m, minting, receipts) for m in records if not m.final]
+    outcome.minted += [m.ticket_id for m in open_records if m.state is MintState.MINTED]
+    # Stable: urgent tickets first, each priority in the order its messages came.
+    to_mint = sorted(
+        (m for m in open_records if not m.final), key=lambda m: PRIORITY_RANK[m.priority]
+    )
+    pending: dict[str, timedelta] = {}
+    for start in range(0, len(to_mint), MAX_MINT_BATCH):
+        batch = to_mint[start : start + MAX_MINT_BATCH]
+        outcome.gave_up += _give_up(batch, minting)
+        attempted = [m for m in batch if m.attempts < MAX_MINT_ATTEMPTS]
+        try:
+            outcome.minted += _mint_batch(attempted, minting)
+        except MintPending as later:
+            logger.warning("NFT mint pending", extra={"reason": later.reason})
+            pending.update((m.ticket_id, later.retry_in) for m in attempted)
+    outcome.failed += outcome.gave_up
+    return pending
+
+
+def _queued(
+    tickets: Sequence[Ticket], priority: MintPriority, minting: Minting
+) -> list[TicketMint]:
+    """Every ticket's mint record, created ``queued`` where there is none yet."""
+    existing = {m.ticket_id: m for m in minting.store.mints.of_tickets([t.id for t in tickets])}
+    records: list[TicketMint] = []
+    for ticket in tickets:
+        record = existing.get(ticket.id)
+        if record is None:
+            record = TicketMint(
+                ticket_id=ticket.id,
+                order_id=ticket.order_id,
+                event_id=ticket.event_id,
+                chain=minting.chain_name,
+                contract=minting.chain.contract_address,
+                token_id=token_id_for(ticket.id),
+                holder_address=minting.chain.holder_address(ticket.holder_id),
+                state=MintState.QUEUED,
+                priority=priority,
+                updated_at=minting.now(),
+            )
+            try:
+                _commit(minting.store, [(record, None)])
+            except Conflict:  # another delivery created it first: take theirs
+                record = minting.store.mints.get(ticket.id) or record
+        records.append(record)
+    return records
+
+
+def _settled(
+    record: TicketMint, minting: Minting, receipts: dict[str, ChainReceipt | None]
+) -> TicketMint:
+    """A ``minting`` record as the chain has it now: ``minted`` if its transaction (or any
+    other) minted the token, else unchanged."""
+    if record.state is not MintState.MINTING:
+        return record
+    chain = minting.chain
+    receipt = None
+    if record.tx_hash:
+        # One batch's tickets share their transaction: ask the chain once.
+        if record.tx_hash not in receipts:
+            receipts[record.tx_hash] = chain.receipt(record.tx_hash)
+        receipt = receipts[record.tx_hash]
+    if receipt is not None and receipt.succeeded:
+        return _record_minted(record, receipt.tx_hash, receipt.block_number, minting)
+    found = chain.find_mint(record.token_id)
+    if found is not None:
+        return _record_minted(record, found.tx_hash, found.block_number, minting)
+    return record
+
+
+def _give_up(batch: Sequence[TicketMint], minting: Minting) -> list[str]:
+    """Record ``failed`` for the records whose attempts are spent; their ids."""
+    given_up = []
+    for record in batch:
+        if record.attempts < MAX_MINT_ATTEMPTS:
+            continue
+        try:
+            _commit(minting.store, [(failed(record, _gave_up(record), now=minting.now()), record)])
+        except Conflict:  # another delivery settled it meanwhile
+            continue
+        logger.error("NFT mint failed for good", extra={"ticket_id": record.ticket_id})
+        given_up.append(record.ticket_id)
+    return given_up
+
+
+def _mint_batch(batch: list[TicketMint], minting: Minting) -> list[str]:
+    """Send one transaction minting ``batch`` and record the outcome; the ids minted."""
+    if not batch:
+        return []
+    retry_in = retry_delay(max(m.attempts for m in batch) + 1)
+    chain = minting.chain
+    try:
+        signed = chain.prepare_mint_batch([TokenMint(m.token_id, m.holder_address) for m in batch])
+    except (ChainRejected, GasPriceOverCap, DependencyUnavailable) as refused:
+        _note_failure(batch, refused.detail, minting)
+        raise MintPending(refused.detail, retry_in) from refused
+    in_flight = [sending(m, signed, now=minting.now()) for m in batch]
+    try:
+        _commit(minting.store, list(zip(in_flight, batch, strict=True)))
+    except Conflict:
+        raise MintPending("another delivery is minting these tickets", retry_in) from None
+    try:
+        chain.send(signed)
+        receipt = _await_receipt(signed.tx_hash, minting)
+    except (ChainRejected, DependencyUnavailable) as lost:
+        raise MintPending(lost.detail, retry_in) from lost
+    if receipt is None:
+        raise MintPending(f"{signed.tx_hash} is not mined yet", retry_in)
+    if not receipt.succeeded:
+        raise MintPending(f"{signed.tx_hash} reverted", retry_in)
+    return [
+        _record_minted(m, receipt.tx_hash, receipt.block_number, minting).ticket_id
+        for m in in_flight
+    ]
+
+
+def _await_receipt(tx_hash: str, minting: Minting) -> ChainReceipt | None:
+    deadline = minting.now() + minting.receipt_wait
+    while True:
+        receipt = minting.chain.receipt(tx_hash)
+        if receipt is not None or minting.now() >= deadline:
+            return receipt
+        minting.sleep(RECEIPT_POLL_SECONDS)
+
+
+def _record_minted(record: TicketMint, tx_hash: str, block: int, minting: Minting) -> TicketMint:
+    done = minted(record, tx_hash=tx_hash, block_number=block, now=minting.now())
+    uow = minting.store.unit_of_work()
+    uow.mints.record(done, as_read=record)
+    uow.outbox.announce(
+        "ticket.minted",
+        TicketMinted(
+            ticket_id=done.ticket_id,
+            order_id=done.order_id,
+            event_id=done.event_id,
+            chain=done.chain,
+            contract=done.contract,
+            token_id=str(done.token_id),
+            holder_address=done.holder_address,
+            tx_hash=tx_hash,
+        ),
+        now=done.updated_at,
+    )
+    try:
+        uow.commit()
+    except Conflict:  # another delivery recorded it first
+        return minting.store.mints.get(record.ticket_id) or done
+    logger.info("NFT minted", extra={"ticket_id": done.ticket_id, "tx_hash": tx_hash})
+    return done
+
+
+def _note_failure(batch: Sequence[TicketMint], reason: str, minting: Minting) -> None:
+    """An attempt that could not even be sent still counts (RULES §17: 3 attempts)."""
+    for record in batch:
+        tried = replace(record, attempts=record.attempts + 1, reason=reason[:300])
+        try:
+            _commit(minting.store, [(replace(tried, updated_at=minting.now()), record)])
+        except Conflict:
+            continue
+
+
+def _gave_up(record: TicketMint) -> str:
+    last = record.reason or f"transaction {record.tx_hash} did not mint the token"
+    return f"{MAX_MINT_ATTEMPTS} attempts: {last}"
+
+
+def _commit(store: Store, changes: Sequence[tuple[TicketMint, TicketMint | None]]) -> None:
+    uow = store.unit_of_work()
+    for record, as_read in changes:
+        uow.mints.record(record, as_read=as_read)
+    uow.commit()

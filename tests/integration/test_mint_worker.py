@@ -1,0 +1,299 @@
+"""The mint worker (issue 20) on moto and the local chain: a paid order of an NFT-enabled
+event travels outbox -> bus -> the worker's rule and queue -> one batch transaction on a
+real EVM; each ticket ends ``minted`` with its token held by its holder's custodial
+address, once, whatever the queue redelivers and wherever the worker dies."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from web3 import Web3
+
+from admitone.adapters.chain.evm import EvmChain
+from admitone.adapters.queues import SqsQueues
+from admitone.domain.nft import MintPriority, MintState, token_id_for
+from admitone.services import nft_minting
+from admitone.services.wiring import chain, ports
+from scripts.devstack.pollers import SqsPoller, sqs_event
+from scripts.devstack.stack import LocalStack
+from scripts.devstack.ticket_contract import Deployment, artifact
+from tests.integration.conftest import Api, AwsStack, InProcessRuntime
+from tests.integration.gate_kit import Holder
+from tests.integration.shop import Shop, iso, open_shop
+from tests.integration.test_notifier import bought_by_account, publish_outbox
+
+MINT_WORKER = "MintWorkerFunction"
+ZERO = "0x" + "00" * 20
+
+
+class Killed(BaseException):
+    """The worker's process dying: no handler catches it, nothing after it runs."""
+
+
+@pytest.fixture
+def deployment(aws: AwsStack, chain_url: str) -> Deployment:
+    """The ticket contract on the local chain, the stack's minter key allowed to mint, and
+    the worker's environment pointing at both (as scripts/run provisions them)."""
+    aws.stack.secret_values = aws.provisioner.secret_values  # type: ignore[attr-defined]
+    deployed = LocalStack.attach_chain(aws.stack, chain_url, "http://127.0.0.1:3000")
+    assert deployed is not None
+    return deployed
+
+
+def _source(aws: AwsStack) -> Any:
+    return next(s for s in aws.stack.sqs_sources() if s.function_id == MINT_WORKER)
+
+
+def _queued(aws: AwsStack, queue_url: str | None = None) -> list[dict[str, Any]]:
+    sqs = aws.client("sqs")
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url or _source(aws).queue_url,
+        MaxNumberOfMessages=10,
+        AttributeNames=["All"],
+    ).get("Messages", []):
+        messages += batch
+    return messages
+
+
+def _run_worker(aws: AwsStack) -> None:
+    aws.use_function(MINT_WORKER)
+    poller = SqsPoller(_source(aws), InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
+    while poller.poll_once():
+        pass
+
+
+def _nft_shop(api: Api, aws: AwsStack, nft: bool = True) -> Shop:
+    return open_shop(api, aws, event={"nft_enabled": nft})
+
+
+def _contract(deployed: Deployment) -> Any:
+    w3 = Web3(Web3.HTTPProvider(deployed.rpc_url))
+    return w3, w3.eth.contract(address=deployed.address, abi=artifact()["abi"])
+
+
+def _mints_of(deployed: Deployment, token_id: int) -> list[Any]:
+    _, contract = _contract(deployed)
+    return contract.events.Transfer().get_logs(
+        from_block=0, argument_filters={"sender": ZERO, "token_id": token_id}
+    )
+
+
+def _minter_nonce(deployed: Deployment) -> int:
+    w3, _ = _contract(deployed)
+    return int(w3.eth.get_transaction_count(deployed.minter))
+
+
+@pytest.fixture
+def bought(api: Api, aws: AwsStack, deployment: Deployment) -> Holder:
+    shop = _nft_shop(api, aws)
+    holder = bought_by_account(shop, "nft-buyer@example.com", 3)
+    publish_outbox(aws)
+    return holder
+
+
+def test_a_paid_order_of_an_nft_event_mints_each_ticket_to_its_holders_custodial_address(
+    aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    nonce_before = _minter_nonce(deployment)
+    _run_worker(aws)
+
+    _, contract = _contract(deployment)
+    custodial = chain().holder_address(bought.user_id)
+    records = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert [r.state for r in records] == [MintState.MINTED] * 3
+    assert len({r.tx_hash for r in records}) == 1  # one batch transaction
+    for record in records:
+        assert record.token_id == token_id_for(record.ticket_id)
+        assert record.holder_address == custodial
+        assert record.contract == deployment.address
+        assert (record.chain, record.attempts) == ("polygon", 1)
+        assert contract.functions.ownerOf(record.token_id).call() == custodial
+    assert _minter_nonce(deployment) == nonce_before + 1
+    minted_events = [
+        item
+        for item in ports().store.outbox.pending(limit=100)
+        if item.event_type == "ticket.minted"
+    ]
+    assert sorted(e.detail["data"]["ticket_id"] for e in minted_events) == sorted(
+        t["id"] for t in bought.tickets
+    )
+
+
+def test_the_same_message_delivered_again_and_again_mints_nothing_more(
+    aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    (message,) = _queued(aws)
+    for _ in range(3):
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {
+            "batchItemFailures": []
+        }
+    nonce = _minter_nonce(deployment)
+    records = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    assert _minter_nonce(deployment) == nonce
+    assert ports().store.mints.of_tickets([t["id"] for t in bought.tickets]) == records
+    for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
+
+
+def test_a_worker_killed_between_sending_and_recording_leaves_one_token_per_ticket(
+    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    (message,) = _queued(aws)
+    real_send = EvmChain.send
+
+    def send_then_die(self: EvmChain, transaction: Any) -> None:
+        real_send(self, transaction)
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", send_then_die)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+    ticket_ids = [t["id"] for t in bought.tickets]
+    in_flight = ports().store.mints.of_tickets(ticket_ids)
+    assert [r.state for r in in_flight] == [MintState.MINTING] * 3
+    sent_hash = in_flight[0].tx_hash
+    monkeypatch.setattr(EvmChain, "send", real_send)
+    nonce = _minter_nonce(deployment)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    records = ports().store.mints.of_tickets(ticket_ids)
+    assert [r.state for r in records] == [MintState.MINTED] * 3
+    assert {r.tx_hash for r in records} == {sent_hash}  # the transaction the dead worker sent
+    assert _minter_nonce(deployment) == nonce  # nothing sent again
+    for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
+
+
+def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_dead_letter(
+    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    (message,) = _queued(aws)
+    monkeypatch.setattr(EvmChain, "_market", lambda self: (10**15, 10**9))  # 1M gwei base fee
+    backoffs: list[timedelta] = []
+    real_retry = SqsQueues.retry_message_in
+
+    def retry_in(self: SqsQueues, queue_arn: str, handle: str, delay: timedelta) -> None:
+        backoffs.append(delay)
+        real_retry(self, queue_arn, handle, delay)
+
+    monkeypatch.setattr(SqsQueues, "retry_message_in", retry_in)
+    failures, attempts = [], []
+    for _ in range(4):
+        result = aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+        failures.append(result["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}])
+        record = ports().store.mints.get(bought.tickets[0]["id"])
+        assert record is not None
+        attempts.append(record.attempts)
+
+    assert failures == [True, True, True, False]
+    assert attempts == [1, 2, 3, 3]
+    assert backoffs == [timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)]
+    ticket_ids = [t["id"] for t in bought.tickets]
+    records = ports().store.mints.of_tickets(ticket_ids)
+    assert [r.state for r in records] == [MintState.FAILED] * 3
+    assert all("3 attempts" in (r.reason or "") and "base fee" in (r.reason or "") for r in records)
+    dead = _queued(aws, aws.stack.get_att("MintDLQ", "QueueUrl"))
+    assert [json.loads(m["Body"])["detail"]["data"]["order_id"] for m in dead] == [bought.order_id]
+
+
+def _urgent_shop(api: Api, aws: AwsStack) -> Shop:
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=12)
+    return _nft_shop_starting(api, aws, soon)
+
+
+def _nft_shop_starting(api: Api, aws: AwsStack, starts_at: datetime) -> Shop:
+    return open_shop(
+        api,
+        aws,
+        event={
+            "nft_enabled": True,
+            "starts_at": iso(starts_at),
+            "ends_at": iso(starts_at + timedelta(hours=2)),
+            "sales_end": iso(starts_at),
+        },
+    )
+
+
+def _message_of(messages: list[dict[str, Any]], holder: Holder) -> dict[str, Any]:
+    return next(
+        m
+        for m in messages
+        if json.loads(m["Body"])["detail"]["data"]["order_id"] == holder.order_id
+    )
+
+
+def test_orders_delivered_together_are_minted_in_one_transaction(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    other = bought_by_account(_nft_shop(api, aws), "second-buyer@example.com", 2)
+    publish_outbox(aws)
+    messages = _queued(aws)
+    assert len(messages) == 2
+    nonce = _minter_nonce(deployment)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), messages)) == {"batchItemFailures": []}
+
+    records = ports().store.mints.of_tickets([t["id"] for t in bought.tickets + other.tickets])
+    assert [r.state for r in records] == [MintState.MINTED] * 5
+    assert len({r.tx_hash for r in records}) == 1
+    assert _minter_nonce(deployment) == nonce + 1
+
+
+def test_urgent_tickets_go_into_the_first_transaction_whatever_order_they_came_in(
+    api: Api,
+    aws: AwsStack,
+    deployment: Deployment,
+    bought: Holder,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    urgent = bought_by_account(_urgent_shop(api, aws), "tonight@example.com", 3)
+    high = bought_by_account(
+        _nft_shop_starting(api, aws, datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)),
+        "soon@example.com",
+        1,
+    )
+    publish_outbox(aws)
+    messages = _queued(aws)
+    # Standard first, then high, then urgent: the order a queue may well deliver them in.
+    delivered = [_message_of(messages, h) for h in (bought, high, urgent)]
+    monkeypatch.setattr(nft_minting, "MAX_MINT_BATCH", 3)
+    nonce = _minter_nonce(deployment)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), delivered)) == {"batchItemFailures": []}
+
+    def minted_of(holder: Holder) -> list[Any]:
+        return ports().store.mints.of_tickets([t["id"] for t in holder.tickets])
+
+    assert {(r.priority, r.nonce) for r in minted_of(urgent)} == {(MintPriority.URGENT, nonce)}
+    assert {(r.priority, r.nonce) for r in minted_of(high)} == {(MintPriority.HIGH, nonce + 1)}
+    assert {(r.priority, r.nonce) for r in minted_of(bought)} == {
+        (MintPriority.STANDARD, nonce + 1),
+        (MintPriority.STANDARD, nonce + 2),
+    }
+    assert all(r.state is MintState.MINTED for h in (urgent, high, bought) for r in minted_of(h))
+
+
+def test_an_order_of_an_event_without_nfts_mints_nothing(
+    api: Api, aws: AwsStack, deployment: Deployment
+):
+    shop = _nft_shop(api, aws, nft=False)
+    holder = bought_by_account(shop, "plain@example.com", 2)
+    publish_outbox(aws)
+    nonce = _minter_nonce(deployment)
+
+    _run_worker(aws)
+
+    assert ports().store.mints.of_tickets([t["id"] for t in holder.tickets]) == []
+    assert _minter_nonce(deployment) == nonce
+
+
+def test_the_sample_event_names_an_event_that_mints_nothing(aws: AwsStack, deployment: Deployment):
+    assert aws.invoke_sample("MintWorkerFunction", "unknown_event") == {"batchItemFailures": []}
