@@ -172,8 +172,45 @@ def test_a_worker_killed_between_sending_and_recording_leaves_one_token_per_tick
         assert len(_mints_of(deployment, record.token_id)) == 1
 
 
+def test_the_holder_reads_each_mint_state_on_the_ticket(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    ticket_id = bought.tickets[0]["id"]
+
+    def nft() -> Any:
+        response = api.get(f"/tickets/{ticket_id}", token=bought.token)
+        assert response.status == 200, response.body
+        return response.json()["nft"]
+
+    assert nft() is None  # paid, the worker not run yet
+    (message,) = _queued(aws)
+    real_send = EvmChain.send
+
+    def send_then_die(self: EvmChain, transaction: Any) -> None:
+        real_send(self, transaction)
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", send_then_die)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+    in_flight = nft()
+    assert (in_flight["state"], in_flight["priority"]) == ("minting", "standard")
+    assert in_flight["token_id"] == str(token_id_for(ticket_id))
+    assert in_flight["tx_hash"].startswith("0x")
+    monkeypatch.setattr(EvmChain, "send", real_send)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    done = nft()
+    assert done["state"] == "minted"
+    assert (done["tx_hash"], done["token_id"]) == (in_flight["tx_hash"], in_flight["token_id"])
+    assert done["contract"] == deployment.address
+    _, contract = _contract(deployment)
+    assert contract.functions.ownerOf(int(done["token_id"])).call() == done["holder_address"]
+
+
 def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_dead_letter(
-    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
 ):
     (message,) = _queued(aws)
     monkeypatch.setattr(EvmChain, "_market", lambda self: (10**15, 10**9))  # 1M gwei base fee
@@ -200,6 +237,9 @@ def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_d
     records = ports().store.mints.of_tickets(ticket_ids)
     assert [r.state for r in records] == [MintState.FAILED] * 3
     assert all("3 attempts" in (r.reason or "") and "base fee" in (r.reason or "") for r in records)
+    shown = api.get(f"/tickets/{ticket_ids[0]}", token=bought.token).json()["nft"]
+    assert shown["state"] == "failed"
+    assert "base fee" in shown["reason"]
     dead = _queued(aws, aws.stack.get_att("MintDLQ", "QueueUrl"))
     assert [json.loads(m["Body"])["detail"]["data"]["order_id"] for m in dead] == [bought.order_id]
 
