@@ -132,10 +132,11 @@ class _Wanted:
 def mint_deliveries(
     deliveries: Sequence[Delivery], minting: Minting, queues: Queues
 ) -> MintOutcome:
-    """One delivery of the mint queue (``order.paid`` bus events): every ticket of the
-    NFT-enabled orders minted in as few transactions as ``MAX_MINT_BATCH`` allows, urgent
-    tickets first. A message with a ticket still pending comes back after its backoff;
-    one with a ticket given up on goes to the dead-letter queue."""
+    """One delivery of the mint queue (bus events): every ticket of the NFT-enabled paid
+    orders minted in as few transactions as ``MAX_MINT_BATCH`` allows, urgent tickets
+    first, then the tokens of transferred or voided tickets followed. A message with a
+    ticket still pending comes back after its backoff; one with a ticket given up on goes
+    to the dead-letter queue."""
     outcome = MintOutcome()
     wanted: list[_Wanted] = []
     to_follow: list[tuple[Delivery, list[str]]] = []
@@ -188,6 +189,9 @@ def _follow_deliveries(
             except MintPending as later:
                 logger.warning("NFT custody pending", extra={"reason": later.reason})
                 waits.append(later.retry_in)
+            except DependencyUnavailable as unavailable:  # the chain: the others may still move
+                logger.warning("NFT custody pending", extra={"reason": unavailable.detail})
+                waits.append(FIRST_RETRY_DELAY)
         if waits:
             queues.retry_message_in(delivery.queue_arn, delivery.receipt_handle, max(waits))
             outcome.retried.append(delivery.message_id)
