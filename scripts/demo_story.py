@@ -4,9 +4,11 @@ An organizer puts an event on sale; a buyer registers (the verification link com
 the stack's mail), quotes two tickets, orders them, and pays with a test card the way
 Stripe.js would (attach the card, confirm). localstripe sends the signed webhook, the
 payment worker issues the tickets, and one ticket's QR code is written to a PNG. The
-token in it is verified against the API's published keys.
+token in it is verified against the API's published keys. The event mints NFT tickets:
+the mint worker mints each to the buyer's custodial address, and the token's owner is
+read back from the local chain.
 
-Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--out DIR]
+Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--chain URL] [--out DIR]
 (the URLs default to the ports the ADMITONE_*_PORT variables choose, as scripts/run)
 """
 
@@ -43,6 +45,8 @@ CARD = "4242424242424242"
 PAID_WITHIN_SECONDS = 60
 # The mail goes out through SES in moto at once; a busy machine may still take a while.
 MAIL_WITHIN_SECONDS = 120
+# Issue 20's acceptance: each ticket shows minted within 30 s of the payment.
+MINTED_WITHIN_SECONDS = 30
 
 
 class DemoFailed(ToolFailure):
@@ -124,9 +128,16 @@ class Story:
     buyer_email: str
     paid_seen: float  # time.monotonic() when the buyer first saw the order paid
     organizer_token: str = field(repr=False)
+    # Each ticket's NFT as GET /tickets/{id} shows it, and ownerOf(token id) on the chain.
+    nfts: list[dict[str, Any]] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    minted_seen: float | None = None  # time.monotonic() when every ticket showed minted
 
 
-def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
+def run(
+    api_url: str, moto_url: str, stripe_url: str, out: Path, chain_url: str | None = None
+) -> Story:
+    """The story; with ``chain_url``, the NFT chapter reads each token's owner there."""
     now = datetime.now(UTC).replace(microsecond=0)
     source = fresh_source(api_url)
     organizer = Api(api_url, source)
@@ -160,6 +171,7 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
             "ends_at": iso(now + timedelta(hours=6)),
             "sales_start": iso(now - timedelta(minutes=1)),
             "sales_end": iso(now + timedelta(hours=3)),
+            "nft_enabled": True,
         },
     )
     ticket_type = organizer.call(
@@ -235,6 +247,12 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
         f"ticket {first['id']} ({first['code']}) written to {png}",
     )
 
+    nfts, owners, minted_seen = (
+        nft_chapter(buyer, current["tickets"], paid_seen, chain_url)
+        if chain_url
+        else ([], [], None)
+    )
+
     device = pair_gate_device(organizer, venue["id"], "North gate 1")
     scans = []
     for attempt in ("first", "second"):
@@ -256,6 +274,9 @@ def run(api_url: str, moto_url: str, stripe_url: str, out: Path) -> Story:
         buyer_email=address,
         paid_seen=paid_seen,
         organizer_token=organizer.token,
+        nfts=nfts,
+        owners=owners,
+        minted_seen=minted_seen,
     )
 
 
@@ -271,6 +292,48 @@ def wait_until_paid(buyer: Api, order_id: str) -> tuple[dict[str, Any], float]:
                 f"the order is still {current['status']} after {PAID_WITHIN_SECONDS} s"
             )
         time.sleep(0.5)
+
+
+def nft_chapter(
+    buyer: Api, tickets: list[dict[str, Any]], paid_seen: float, chain_url: str
+) -> tuple[list[dict[str, Any]], list[str], float]:
+    """Each ticket's NFT once minted, its token's owner as the chain says, and when every
+    ticket was first seen minted (``time.monotonic()``)."""
+    nfts = wait_until_minted(buyer, [t["id"] for t in tickets], paid_seen)
+    minted_seen = time.monotonic()
+    owners = [owner_of(chain_url, nft["contract"], int(nft["token_id"])) for nft in nfts]
+    for ticket, nft, owner in zip(tickets, nfts, owners, strict=True):
+        whose = "the buyer's" if owner == nft["holder_address"] else "NOT the buyer's"
+        say(
+            f"Ticket {ticket['code']} is an NFT ({nft['priority']} priority)",
+            f"token {nft['token_id']} on {nft['chain']} contract {nft['contract']}, "
+            f"tx {nft['tx_hash']}; ownerOf on {chain_url}: {owner} ({whose} custodial address)",
+        )
+    return nfts, owners, minted_seen
+
+
+def wait_until_minted(buyer: Api, ticket_ids: list[str], paid_seen: float) -> list[dict[str, Any]]:
+    """Each ticket's NFT once the mint worker has recorded it minted."""
+    deadline = paid_seen + MINTED_WITHIN_SECONDS
+    while True:
+        nfts = [buyer.call("GET", f"/tickets/{t}")["nft"] for t in ticket_ids]
+        if all(nft and nft["state"] == "minted" for nft in nfts):
+            return nfts
+        if time.monotonic() > deadline:
+            states = [nft["state"] if nft else "not queued" for nft in nfts]
+            raise DemoFailed(f"the NFTs are {states} {MINTED_WITHIN_SECONDS} s after payment")
+        time.sleep(0.5)
+
+
+def owner_of(chain_url: str, contract: str, token_id: int) -> str:
+    # web3 costs ~1.4 s to import: only this chapter pays it.
+    from web3 import Web3  # noqa: PLC0415
+
+    from scripts.devstack.ticket_contract import artifact  # noqa: PLC0415
+
+    w3 = Web3(Web3.HTTPProvider(chain_url, request_kwargs={"timeout": 10}))
+    ticket = w3.eth.contract(address=Web3.to_checksum_address(contract), abi=artifact()["abi"])
+    return str(ticket.functions.ownerOf(token_id).call())
 
 
 def pair_gate_device(organizer: Api, venue_id: str, name: str) -> str:
@@ -306,14 +369,16 @@ def _main() -> int:
     parser.add_argument("--api", default=endpoints.api)
     parser.add_argument("--moto", default=endpoints.moto)
     parser.add_argument("--stripe", default=endpoints.stripe)
+    parser.add_argument("--chain", default=endpoints.chain)
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
     args = parser.parse_args()
     # Every part answers before the demo creates anything.
     require(args.api, "the API", "ADMITONE_API_PORT (or --api)", "/health")
     require(args.moto, "moto", "ADMITONE_MOTO_PORT (or --moto)")
     require(args.stripe, "localstripe", "ADMITONE_STRIPE_PORT (or --stripe)")
+    require(args.chain, "the local chain", "ADMITONE_CHAIN_PORT (or --chain)")
     try:
-        run(args.api, args.moto, args.stripe, args.out)
+        run(args.api, args.moto, args.stripe, args.out, chain_url=args.chain)
     except DemoFailed as failure:
         raise ToolFailure(f"the demo failed: {failure}", FAILED) from None
     print("\nDone.")

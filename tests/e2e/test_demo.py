@@ -1,7 +1,8 @@
 """Issues 6 and 7 on a fresh local stack: the demo ends with two valid tickets, a QR PNG
 that decodes to a token the shared layer verifies, and a gate that admits it once; two
 gate devices racing over HTTP (each invocation its own process, as in Lambda) admit a
-ticket exactly once."""
+ticket exactly once. Issue 20: each ticket is minted within 30 s of the payment, and the
+chain says its token is held by the buyer's custodial address."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def stack(start_stack: StartStack) -> LocalStack:
 @pytest.fixture(scope="module")
 def story(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> demo_story.Story:
     out = tmp_path_factory.mktemp("demo")
-    return demo_story.run(stack.api_url, stack.moto_url, stack.stripe_url, out)
+    return demo_story.run(
+        stack.api_url, stack.moto_url, stack.stripe_url, out, chain_url=stack.chain_url
+    )
 
 
 def test_the_demo_ends_with_two_tickets_and_a_qr_that_verifies(
@@ -52,6 +55,19 @@ def test_the_demo_ends_with_two_tickets_and_a_qr_that_verifies(
     )
     verified = verify_ticket_token(token, keys, event_id=story.event_id, now=datetime.now(UTC))
     assert verified.ticket_id == tickets[0]["id"]
+
+
+def test_each_ticket_is_minted_to_the_buyers_custodial_address_within_30_seconds(
+    story: demo_story.Story,
+):
+    # demo_story.wait_until_minted fails the story past 30 s after the payment was seen.
+    tickets = story.order["tickets"]
+    assert [nft["state"] for nft in story.nfts] == ["minted", "minted"]
+    assert len({nft["token_id"] for nft in story.nfts}) == 2
+    assert all(nft["tx_hash"].startswith("0x") for nft in story.nfts)
+    assert story.owners == [nft["holder_address"] for nft in story.nfts]
+    assert len(set(story.owners)) == 1  # one buyer, one custodial address
+    assert len(tickets) == len(story.nfts)
 
 
 def test_the_confirmation_email_arrives_within_five_seconds(

@@ -31,11 +31,7 @@ class FakeMintChanges(MintChanges):
             stored = self._mints.get(mint.ticket_id)
             if as_read is None or stored is None:
                 return stored is None and as_read is None
-            return (stored.state, stored.attempts, stored.tx_hash) == (
-                as_read.state,
-                as_read.attempts,
-                as_read.tx_hash,
-            )
+            return _guarded(stored) == _guarded(as_read)
 
         def apply() -> None:
             self._mints.by_ticket[mint.ticket_id] = mint
@@ -46,3 +42,8 @@ class FakeMintChanges(MintChanges):
             apply=apply,
             error=Conflict("The ticket's mint moved on meanwhile; read it again."),
         )
+
+
+def _guarded(mint: TicketMint) -> tuple[object, ...]:
+    """What a change is conditioned on (as the DynamoDB adapter's condition)."""
+    return (mint.state, mint.attempts, mint.holder_address, mint.tx_hash, mint.move_tx_hash)

@@ -22,6 +22,7 @@ from scripts.devstack.stack import LocalStack
 from scripts.devstack.ticket_contract import Deployment, artifact
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder
+from tests.integration.money_kit import ask_refund
 from tests.integration.shop import Shop, iso, open_shop
 from tests.integration.test_notifier import bought_by_account, publish_outbox
 
@@ -172,8 +173,45 @@ def test_a_worker_killed_between_sending_and_recording_leaves_one_token_per_tick
         assert len(_mints_of(deployment, record.token_id)) == 1
 
 
+def test_the_holder_reads_each_mint_state_on_the_ticket(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    ticket_id = bought.tickets[0]["id"]
+
+    def nft() -> Any:
+        response = api.get(f"/tickets/{ticket_id}", token=bought.token)
+        assert response.status == 200, response.body
+        return response.json()["nft"]
+
+    assert nft() is None  # paid, the worker not run yet
+    (message,) = _queued(aws)
+    real_send = EvmChain.send
+
+    def send_then_die(self: EvmChain, transaction: Any) -> None:
+        real_send(self, transaction)
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", send_then_die)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+    in_flight = nft()
+    assert (in_flight["state"], in_flight["priority"]) == ("minting", "standard")
+    assert in_flight["token_id"] == str(token_id_for(ticket_id))
+    assert in_flight["tx_hash"].startswith("0x")
+    monkeypatch.setattr(EvmChain, "send", real_send)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    done = nft()
+    assert done["state"] == "minted"
+    assert (done["tx_hash"], done["token_id"]) == (in_flight["tx_hash"], in_flight["token_id"])
+    assert done["contract"] == deployment.address
+    _, contract = _contract(deployment)
+    assert contract.functions.ownerOf(int(done["token_id"])).call() == done["holder_address"]
+
+
 def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_dead_letter(
-    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
 ):
     (message,) = _queued(aws)
     monkeypatch.setattr(EvmChain, "_market", lambda self: (10**15, 10**9))  # 1M gwei base fee
@@ -200,6 +238,9 @@ def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_d
     records = ports().store.mints.of_tickets(ticket_ids)
     assert [r.state for r in records] == [MintState.FAILED] * 3
     assert all("3 attempts" in (r.reason or "") and "base fee" in (r.reason or "") for r in records)
+    shown = api.get(f"/tickets/{ticket_ids[0]}", token=bought.token).json()["nft"]
+    assert shown["state"] == "failed"
+    assert "base fee" in shown["reason"]
     dead = _queued(aws, aws.stack.get_att("MintDLQ", "QueueUrl"))
     assert [json.loads(m["Body"])["detail"]["data"]["order_id"] for m in dead] == [bought.order_id]
 
@@ -279,6 +320,77 @@ def test_urgent_tickets_go_into_the_first_transaction_whatever_order_they_came_i
         (MintPriority.STANDARD, nonce + 2),
     }
     assert all(r.state is MintState.MINTED for h in (urgent, high, bought) for r in minted_of(h))
+
+
+def _of_kind(aws: AwsStack, detail_type: str) -> list[dict[str, Any]]:
+    return [m for m in _queued(aws) if json.loads(m["Body"])["detail-type"] == detail_type]
+
+
+def test_a_transferred_tickets_token_moves_to_the_recipient_once_though_the_worker_died(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    _run_worker(aws)
+    ticket_id = bought.tickets[0]["id"]
+    moved = api.post(
+        f"/tickets/{ticket_id}/transfer",
+        {"email": "friend@example.com", "name": "Friend"},
+        token=bought.token,
+    )
+    assert moved.status == 200, moved.body
+    publish_outbox(aws)
+    (message,) = _of_kind(aws, "ticket.transferred")
+    recipient = ports().store.tickets.get(ticket_id)
+    assert recipient is not None
+    friend = chain().holder_address(recipient.holder_id)
+    assert friend != chain().holder_address(bought.user_id)
+    real_send = EvmChain.send
+
+    def send_then_die(self: EvmChain, transaction: Any) -> None:
+        real_send(self, transaction)
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", send_then_die)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+    monkeypatch.setattr(EvmChain, "send", real_send)
+    nonce = _minter_nonce(deployment)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    _, contract = _contract(deployment)
+    record = ports().store.mints.get(ticket_id)
+    assert record is not None
+    assert contract.functions.ownerOf(record.token_id).call() == friend
+    assert (record.state, record.holder_address, record.move_tx_hash) == (
+        MintState.MINTED,
+        friend,
+        None,
+    )
+    assert _minter_nonce(deployment) == nonce  # the dead worker's transfer was the only one
+    others = ports().store.mints.of_tickets([t["id"] for t in bought.tickets[1:]])
+    assert {contract.functions.ownerOf(r.token_id).call() for r in others} == {
+        chain().holder_address(bought.user_id)
+    }
+
+
+def test_a_refunded_tickets_token_is_burned_and_the_ticket_says_so(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    _run_worker(aws)
+    refunded, kept = bought.tickets[0]["id"], bought.tickets[1]["id"]
+    asked = ask_refund(api, bought.order_id, bought.token, {"ticket_ids": [refunded]})
+    assert asked.status == 201, asked.body
+    publish_outbox(aws)
+    (message,) = _of_kind(aws, "order.refunded")
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    assert chain().owner_of(token_id_for(refunded)) is None
+    assert chain().owner_of(token_id_for(kept)) == chain().holder_address(bought.user_id)
+    shown = api.get(f"/tickets/{refunded}", token=bought.token).json()["nft"]
+    assert (shown["state"], shown["token_id"]) == ("burned", str(token_id_for(refunded)))
+    assert api.get(f"/tickets/{kept}", token=bought.token).json()["nft"]["state"] == "minted"
 
 
 def test_an_order_of_an_event_without_nfts_mints_nothing(

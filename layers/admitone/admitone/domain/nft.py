@@ -12,7 +12,10 @@ Contract:
   ``standard``; the tickets of one delivery are minted urgent first.
 - A ticket's mint goes ``queued`` -> ``minting`` (a transaction sent, its hash and nonce
   recorded first) -> ``minted`` (chain, contract, token id, tx hash) | ``failed`` (with a
-  reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` are final.
+  reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` end minting.
+- A minted token follows its ticket: held by the custodial address of the ticket's holder
+  (``safeTransferFrom`` after a transfer), ``burned`` once the ticket is void. A custody
+  transaction is recorded (``move_tx_hash``) before it is sent, like a mint.
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ class MintState(StrEnum):
     MINTING = "minting"
     MINTED = "minted"
     FAILED = "failed"
+    # The ticket was voided (refunded, charged back, its event cancelled) after its NFT
+    # was minted: the token is burned and exists no more.
+    BURNED = "burned"
 
 
-FINAL_STATES = frozenset({MintState.MINTED, MintState.FAILED})
+FINAL_STATES = frozenset({MintState.MINTED, MintState.FAILED, MintState.BURNED})
 
 
 class MintPriority(StrEnum):
@@ -94,6 +100,8 @@ class TicketMint:
     nonce: int | None = None
     block_number: int | None = None
     reason: str | None = None
+    # A custody transaction (transfer or burn) sent and not yet recorded as done.
+    move_tx_hash: str | None = None
 
     @property
     def final(self) -> bool:
@@ -133,6 +141,18 @@ def minted(mint: TicketMint, *, tx_hash: str, block_number: int, now: datetime) 
 def failed(mint: TicketMint, reason: str, *, now: datetime) -> TicketMint:
     """Given up on: ``reason`` says why (shortened), for an operator to act on."""
     return replace(mint, state=MintState.FAILED, reason=reason[:REASON_MAX_LENGTH], updated_at=now)
+
+
+def moving(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) -> TicketMint:
+    """``transaction`` moves (or burns) the minted token and is about to be sent."""
+    return replace(mint, move_tx_hash=transaction.tx_hash, updated_at=now)
+
+
+def followed(mint: TicketMint, holder_address: str | None, *, now: datetime) -> TicketMint:
+    """The token is where its ticket says: held by ``holder_address``, or burned (None)."""
+    if holder_address is None:
+        return replace(mint, state=MintState.BURNED, move_tx_hash=None, updated_at=now)
+    return replace(mint, holder_address=holder_address, move_tx_hash=None, updated_at=now)
 
 
 def token_id_for(ticket_id: str) -> int:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from admitone.adapters.dynamo.scans import ScanEntry
 from admitone.domain.gate_access import Device, DeviceStatus, RevocationReason, StaffMember
+from admitone.domain.nft import TicketMint
 from admitone.domain.tickets import Scan, Ticket
 from admitone.services.checkin import Checkins, OfflineOutcome, ScanOutcome
 from admitone.services.gate_access import DevicePage, DeviceState, PairedDevice, PairingCode
@@ -23,6 +24,37 @@ class ScanView(BaseModel):
     @classmethod
     def of(cls, scan: Scan | None) -> ScanView | None:
         return cls(at=scan.at, gate=scan.gate, device=scan.device_id) if scan else None
+
+
+class NftView(BaseModel):
+    """A ticket's NFT: ``queued`` -> ``minting`` -> ``minted`` | ``failed`` (with a reason)."""
+
+    state: str
+    priority: str
+    chain: str
+    contract: str
+    # Decimal text: a 128-bit id is too wide for a JSON number.
+    token_id: str
+    holder_address: str
+    tx_hash: str | None
+    reason: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, mint: TicketMint | None) -> NftView | None:
+        if mint is None:
+            return None
+        return cls(
+            state=mint.state.value,
+            priority=mint.priority.value,
+            chain=mint.chain,
+            contract=mint.contract,
+            token_id=str(mint.token_id),
+            holder_address=mint.holder_address,
+            tx_hash=mint.tx_hash,
+            reason=mint.reason,
+            updated_at=mint.updated_at,
+        )
 
 
 class TicketView(BaseModel):
@@ -40,9 +72,11 @@ class TicketView(BaseModel):
     issued_at: datetime
     # The signed QR payload, for the ticket's holder only (it admits whoever shows it).
     qr_token: str | None = None
+    # The ticket's NFT, shown where one ticket is read (GET /tickets/{id}).
+    nft: NftView | None = None
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer_id: str) -> TicketView:
+    def of(cls, ticket: Ticket, *, viewer_id: str, mint: TicketMint | None = None) -> TicketView:
         return cls(
             id=ticket.id,
             code=ticket.code,
@@ -57,6 +91,7 @@ class TicketView(BaseModel):
             first_scan=ScanView.of(ticket.first_scan),
             issued_at=ticket.issued_at,
             qr_token=ticket.token if viewer_id == ticket.holder_id else None,
+            nft=NftView.of(mint),
         )
 
 

@@ -1,9 +1,9 @@
 """Tickets' NFT mints: reading where each stands, and the changes a unit of work stages.
 
 A mint record changes only from the state it was read in: the write holds while the
-stored record still has the state, attempts and transaction it was read with (or, for a
-new record, while there is none), so two workers on the same ticket never both advance
-it; the loser's commit raises ``Conflict``.
+stored record still has the state, attempts, holder address and transactions it was read
+with (or, for a new record, while there is none), so two workers on the same ticket never
+both advance it; the loser's commit raises ``Conflict``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,14 @@ contract refuses an id minted before. An attempt that cannot finish (not mined w
 wait, the chain unavailable, a revert) hands the message back to the queue with a backoff
 from 5 s doubling; after ``MAX_MINT_ATTEMPTS`` sends the tickets are ``failed`` with the
 reason, and the message goes on to the dead-letter queue for an operator.
+
+A minted token follows its ticket (``ticket.transferred``, ``order.refunded``,
+``order.charged_back``): the worker reads the ticket as it is now, not the event, so
+events arriving out of order still end with the token held by the custodial address of
+the ticket's current holder, or burned once the ticket is void. The custody transaction
+is recorded before it is sent; after a crash the token's owner on the chain (or that
+transaction's receipt) says whether it happened. A token still being minted is followed
+on a later attempt.
 """
 
 from __future__ import annotations
@@ -25,10 +33,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from admitone.domain.errors import Conflict, DependencyUnavailable
-from admitone.domain.events import OrderPaid, TicketMinted
+from admitone.domain.events import (
+    OrderChargedBack,
+    OrderPaid,
+    OrderRefunded,
+    TicketMinted,
+    TicketTransferred,
+)
 from admitone.domain.nft import (
+    FIRST_RETRY_DELAY,
     MAX_MINT_ATTEMPTS,
     MAX_MINT_BATCH,
     PRIORITY_RANK,
@@ -40,8 +56,10 @@ from admitone.domain.nft import (
     TicketMint,
     TokenMint,
     failed,
+    followed,
     mint_priority,
     minted,
+    moving,
     retry_delay,
     sending,
     token_id_for,
@@ -86,6 +104,8 @@ class MintOutcome:
     retried: list[str] = field(default_factory=list)
     # Messages that mint nothing (another event type, an event without NFTs).
     skipped: list[str] = field(default_factory=list)
+    # Tickets whose tokens were brought where the ticket is (moved, burned, or already there).
+    followed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,19 +132,25 @@ class _Wanted:
 def mint_deliveries(
     deliveries: Sequence[Delivery], minting: Minting, queues: Queues
 ) -> MintOutcome:
-    """One delivery of the mint queue (``order.paid`` bus events): every ticket of the
-    NFT-enabled orders minted in as few transactions as ``MAX_MINT_BATCH`` allows, urgent
-    tickets first. A message with a ticket still pending comes back after its backoff;
-    one with a ticket given up on goes to the dead-letter queue."""
+    """One delivery of the mint queue (bus events): every ticket of the NFT-enabled paid
+    orders minted in as few transactions as ``MAX_MINT_BATCH`` allows, urgent tickets
+    first, then the tokens of transferred or voided tickets followed. A message with a
+    ticket still pending comes back after its backoff; one with a ticket given up on goes
+    to the dead-letter queue."""
     outcome = MintOutcome()
     wanted: list[_Wanted] = []
+    to_follow: list[tuple[Delivery, list[str]]] = []
     for delivery in deliveries:
         try:
             bus_event = json.loads(delivery.body)
-            if bus_event.get("detail-type") != "order.paid":
+            kind, data = bus_event.get("detail-type"), bus_event["detail"]["data"]
+            if kind in CUSTODY_EVENTS:
+                to_follow.append((delivery, _tickets_to_follow(kind, data, minting.store)))
+                continue
+            if kind != "order.paid":
                 outcome.skipped.append(delivery.message_id)
                 continue
-            order = OrderPaid.model_validate(bus_event["detail"]["data"])
+            order = OrderPaid.model_validate(data)
         except (ValueError, KeyError, TypeError):
             # Not an event this worker can read: the queue's redrive dead-letters it.
             logger.error("unreadable mint message", extra={"message_id": delivery.message_id})
@@ -144,7 +170,113 @@ def mint_deliveries(
             outcome.retried.append(want.delivery.message_id)
         if any(t in outcome.gave_up for t in want.order.ticket_ids):
             queues.dead_letter_mint(want.delivery.body)
+    # After the mints: a transfer delivered with its ticket's order.paid follows the token.
+    _follow_deliveries(to_follow, minting, queues, outcome)
     return outcome
+
+
+def _follow_deliveries(
+    to_follow: Sequence[tuple[Delivery, list[str]]],
+    minting: Minting,
+    queues: Queues,
+    outcome: MintOutcome,
+) -> None:
+    for delivery, ticket_ids in to_follow:
+        waits = []
+        for ticket_id in ticket_ids:
+            try:
+                _follow(ticket_id, minting)
+            except MintPending as later:
+                logger.warning("NFT custody pending", extra={"reason": later.reason})
+                waits.append(later.retry_in)
+            except DependencyUnavailable as unavailable:  # the chain: the others may still move
+                logger.warning("NFT custody pending", extra={"reason": unavailable.detail})
+                waits.append(FIRST_RETRY_DELAY)
+        if waits:
+            queues.retry_message_in(delivery.queue_arn, delivery.receipt_handle, max(waits))
+            outcome.retried.append(delivery.message_id)
+        else:
+            outcome.followed += ticket_ids
+
+
+CUSTODY_EVENTS = frozenset({"ticket.transferred", "order.refunded", "order.charged_back"})
+
+
+def _tickets_to_follow(kind: str, data: dict[str, Any], store: Store) -> list[str]:
+    """The tickets whose tokens a custody event may have moved on."""
+    if kind == "ticket.transferred":
+        return [TicketTransferred.model_validate(data).ticket_id]
+    if kind == "order.charged_back":
+        return OrderChargedBack.model_validate(data).void_ticket_ids
+    # A refund does not name its tickets: those of the order that are void now.
+    order = store.orders.get(OrderRefunded.model_validate(data).order_id)
+    return list(order.ticket_ids) if order else []
+
+
+def _follow(ticket_id: str, minting: Minting) -> None:
+    """Bring the ticket's token where the ticket is now (see the module docstring); raises
+    ``MintPending`` when that has to wait for a later attempt."""
+    store, chain = minting.store, minting.chain
+    record, ticket = store.mints.get(ticket_id), store.tickets.get(ticket_id)
+    if record is None or ticket is None or record.state in (MintState.FAILED, MintState.BURNED):
+        return  # nothing on the chain to move: a mint queued later mints to the holder
+    target = None if ticket.status is TicketStatus.VOID else chain.holder_address(ticket.holder_id)
+    if record.state is MintState.QUEUED:
+        if target is None:
+            change = failed(
+                record, "the ticket was voided before its NFT was minted", now=minting.now()
+            )
+        else:
+            change = replace(record, holder_address=target, updated_at=minting.now())
+        _commit_or_retry(store, change, record)
+        return
+    if record.state is MintState.MINTING:
+        raise MintPending("its NFT is still being minted", FIRST_RETRY_DELAY)
+    if record.move_tx_hash is None and target is not None and record.holder_address == target:
+        return
+    _move(record, target, minting)
+
+
+def _move(record: TicketMint, target: str | None, minting: Minting) -> None:
+    """Move the minted token to ``target`` (burn it for None), once."""
+    store, chain = minting.store, minting.chain
+    owner = chain.owner_of(record.token_id)
+    if owner == target:  # done (or done by a worker that died before recording it)
+        _commit_or_retry(store, followed(record, target, now=minting.now()), record)
+        return
+    if record.move_tx_hash is not None and chain.receipt(record.move_tx_hash) is None:
+        raise MintPending(f"{record.move_tx_hash} is not mined yet", FIRST_RETRY_DELAY)
+    if owner is None and target is not None:  # burned, yet its ticket is valid: an operator's case
+        raise MintPending(f"token {record.token_id} was burned", FIRST_RETRY_DELAY)
+    try:
+        if owner is None or target is None:
+            signed = chain.prepare_burn(record.token_id)
+        else:
+            signed = chain.prepare_transfer(record.token_id, sender=owner, receiver=target)
+    except (ChainRejected, GasPriceOverCap, DependencyUnavailable) as refused:
+        raise MintPending(refused.detail, FIRST_RETRY_DELAY) from refused
+    in_flight = moving(record, signed, now=minting.now())
+    _commit_or_retry(store, in_flight, record)
+    try:
+        chain.send(signed)
+        receipt = _await_receipt(signed.tx_hash, minting)
+    except (ChainRejected, DependencyUnavailable) as lost:
+        raise MintPending(lost.detail, FIRST_RETRY_DELAY) from lost
+    if receipt is None or not receipt.succeeded:
+        raise MintPending(f"{signed.tx_hash} did not move the token", FIRST_RETRY_DELAY)
+    _commit_or_retry(store, followed(in_flight, target, now=minting.now()), in_flight)
+    logger.info(
+        "NFT followed its ticket", extra={"ticket_id": record.ticket_id, "tx_hash": signed.tx_hash}
+    )
+
+
+def _commit_or_retry(store: Store, change: TicketMint, as_read: TicketMint) -> None:
+    try:
+        _commit(store, [(change, as_read)])
+    except Conflict:
+        raise MintPending(
+            "another delivery changed the mint meanwhile", FIRST_RETRY_DELAY
+        ) from None
 
 
 def _mint(

@@ -23,9 +23,11 @@ from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import Conflict, NotFound
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.keys import KeyPurpose
+from admitone.domain.nft import TicketMint
 from admitone.domain.tickets import Ticket, check_recipient, check_transferable, transferred
 from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
 from admitone.observability import logger
+from admitone.ports.mints import Mints
 from admitone.services import accounts_by_email
 
 
@@ -57,6 +59,19 @@ def ticket_for(ticket_id: str, caller: Principal) -> Ticket:
     if event is not None and caller.manages(event.owner_id):
         return ticket
     raise NotFound("No such ticket.")
+
+
+@dataclass(frozen=True)
+class TicketWithNft:
+    ticket: Ticket
+    # None: the ticket's event mints no NFTs, or its mint is not queued yet.
+    nft: TicketMint | None
+
+
+def ticket_with_nft(ticket_id: str, caller: Principal, mints: Mints) -> TicketWithNft:
+    """The ticket (as ``ticket_for``) and how far minting its NFT has come."""
+    ticket = ticket_for(ticket_id, caller)
+    return TicketWithNft(ticket, mints.get(ticket.id))
 
 
 def held_ticket(ticket_id: str, caller: Principal) -> Ticket:

@@ -4,7 +4,7 @@ Item (``keys.ticket_mint``, beside its ticket): ``entity = ticket_mint``, ``tick
 ``order_id``, ``event_id``, ``chain``, ``contract``, ``token_id`` (decimal text: a 128-bit
 integer needs 39 digits, one more than a DynamoDB number keeps), ``holder_address``,
 ``state``, ``priority``, ``attempts``, ``tx_hash``, ``nonce``, ``block_number``, ``reason``,
-``updated_at``. Apart from the ticket's own item, so that a
+``move_tx_hash``, ``updated_at``. Apart from the ticket's own item, so that a
 transfer rewriting the ticket never overwrites a mint's progress, nor the reverse.
 """
 
@@ -45,6 +45,7 @@ def to_item(mint: TicketMint) -> Item:
         "nonce": mint.nonce,
         "block_number": mint.block_number,
         "reason": mint.reason,
+        "move_tx_hash": mint.move_tx_hash,
         "updated_at": instant(mint.updated_at),
     }
 
@@ -65,6 +66,7 @@ def to_mint(item: Mapping[str, Any]) -> TicketMint:
         nonce=item.get("nonce"),
         block_number=item.get("block_number"),
         reason=item.get("reason"),
+        move_tx_hash=item.get("move_tx_hash"),
         updated_at=datetime.fromisoformat(item["updated_at"]),
     )
 
@@ -73,13 +75,18 @@ def record_op(mint: TicketMint, *, as_read: TicketMint | None) -> dict[str, Any]
     """A Put of the record that holds only if the stored one is still as read."""
     if as_read is None:
         return put_op(to_item(mint), condition="attribute_not_exists(PK)")
-    condition = "#state = :state AND attempts = :attempts"
-    values: dict[str, Any] = {":state": as_read.state.value, ":attempts": as_read.attempts}
-    if as_read.tx_hash is None:
-        condition += " AND attribute_not_exists(tx_hash)"
-    else:
-        condition += " AND tx_hash = :tx_hash"
-        values[":tx_hash"] = as_read.tx_hash
+    condition = "#state = :state AND attempts = :attempts AND holder_address = :holder"
+    values: dict[str, Any] = {
+        ":state": as_read.state.value,
+        ":attempts": as_read.attempts,
+        ":holder": as_read.holder_address,
+    }
+    for attribute, value in (("tx_hash", as_read.tx_hash), ("move_tx_hash", as_read.move_tx_hash)):
+        if value is None:
+            condition += f" AND attribute_not_exists({attribute})"
+        else:
+            condition += f" AND {attribute} = :{attribute}"
+            values[f":{attribute}"] = value
     return put_op(to_item(mint), condition=condition, values=values, names={"#state": "state"})
 
 
