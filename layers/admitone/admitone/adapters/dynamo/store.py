@@ -37,6 +37,7 @@ class DynamoUnitOfWork(UnitOfWork):
         self.vouchers = DynamoVoucherChanges(self._transaction)
         self.inventory = DynamoInventoryChanges(self._transaction)
         self.ledger = DynamoLedgerChanges(self._transaction)
+        self.mints = DynamoMintChanges(self._transaction)
 
     def stage_legacy(
         self, name: str, operation: dict[str, Any], *, error: Exception | None = None
@@ -46,7 +47,6 @@ class DynamoUnitOfWork(UnitOfWork):
         For services on the import-linter allow-list until step 2 of the data layer
         (refunds' restock); deleted then."""
         self._transaction.stage(name, operation, error=error)
-        self.mints = DynamoMintChanges(self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
