@@ -89,6 +89,24 @@ def test_reconcile_ingests_the_events_stripe_sent_that_never_arrived(aws: AwsSta
     assert receive_all(aws) == []
 
 
+def test_reconcile_catches_up_missed_events_past_the_first_page(
+    aws: AwsStack, shop: Shop, monkeypatch: pytest.MonkeyPatch
+):
+    # One event a page: two missed payments need two pages (100 a page in production).
+    monkeypatch.setattr("admitone.services.reconcile.LIMIT", 1)
+    orders = [shop.placed(), shop.placed()]
+    for order in orders:
+        pay(order["payment"]["payment_intent_id"])
+
+    assert reconcile(ports(), datetime.now(UTC))["missed_events_ingested"] >= 2
+    drain(aws)
+
+    for order in orders:
+        paid = order_store.get_order(order["order_id"])
+        assert paid is not None
+        assert paid.status is OrderStatus.PAID
+
+
 def test_reconcile_refreshes_a_payment_processing_for_ten_minutes(api: Api, aws: AwsStack):
     # A 30-minute hold: at +11 min the order is still held, only its payment is stale.
     shop = open_shop(api, aws, hold_minutes=30)

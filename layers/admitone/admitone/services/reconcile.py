@@ -82,9 +82,11 @@ def _refresh_processing(now: datetime) -> int:
 
 def _ingest_missed(now: datetime) -> int:
     since = int((now - MISSED_WINDOW).timestamp())
+    # Every page of the window, not the first: on a busy hour the event we missed may be
+    # the hundred-and-first.
     events = stripe_client().v1.events.list(params={"created": {"gte": since}, "limit": LIMIT})
     ingested = 0
-    for event in events.data:
+    for event in events.auto_paging_iter():
         if not is_handled(event.type) or stripe_inbox.known(event.id):
             continue
         payload = json.dumps(event.to_dict(), indent=2)
