@@ -210,23 +210,15 @@ def index_page(
     """One page of an index partition (optionally narrowed by ONE sort-key condition)
     and the position to resume after it: the index key as plain strings, what a
     pagination cursor carries; None on the last page."""
-    conditions = [
-        (f"begins_with({index}SK, :sort)", sort_prefix),
-        (f"{index}SK < :sort", sort_below),
-        (f"{index}SK > :sort", sort_above),
-    ]
-    chosen = [(condition, value) for condition, value in conditions if value is not None]
-    if len(chosen) > 1:
-        raise ValueError("a query takes one sort-key condition at most")
-    condition = " AND ".join([f"{index}PK = :pk", *(c for c, _ in chosen)])
-    values = {":pk": partition, ":sort": chosen[0][1] if chosen else None}
-    request: dict[str, Any] = {
-        "IndexName": index,
-        "KeyConditionExpression": condition,
-        "ExpressionAttributeValues": to_attributes(values),
-        "ScanIndexForward": not newest_first,
-        "Limit": limit,
-    }
+    request = _index_request(
+        index,
+        partition,
+        sort_prefix=sort_prefix,
+        sort_below=sort_below,
+        sort_above=sort_above,
+        newest_first=newest_first,
+    )
+    request["Limit"] = limit
     if start_key:
         request["ExclusiveStartKey"] = to_attributes(start_key)
     for page, last_key in query_pages(request):
@@ -237,6 +229,97 @@ def index_page(
         )
         return page, resume
     return [], None  # pragma: no cover  (query_pages yields at least one page)
+
+
+def _index_request(
+    index: str,
+    partition: str,
+    *,
+    sort_prefix: str | None = None,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
+    newest_first: bool = False,
+) -> dict[str, Any]:
+    conditions = [
+        (f"begins_with({index}SK, :sort)", sort_prefix),
+        (f"{index}SK < :sort", sort_below),
+        (f"{index}SK > :sort", sort_above),
+    ]
+    chosen = [(condition, value) for condition, value in conditions if value is not None]
+    if len(chosen) > 1:
+        raise ValueError("a query takes one sort-key condition at most")
+    condition = " AND ".join([f"{index}PK = :pk", *(c for c, _ in chosen)])
+    values = {":pk": partition, ":sort": chosen[0][1] if chosen else None}
+    return {
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": to_attributes(values),
+        "ScanIndexForward": not newest_first,
+    }
+
+
+# A list sharded over several partitions of an index (keys.*_LIST_SHARDS) is read as one:
+# its sort key orders all of it, so a merge by that key keeps its order.
+def first_of_sharded_raw(
+    index: str,
+    partitions: Sequence[str],
+    *,
+    limit: int,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[Item], bool]:
+    """The first ``limit`` items of a sharded list in sort-key order (newest first:
+    descending), as DynamoDB attribute values, and whether more may follow. Each shard
+    gives its own first ``limit``, which hold the first ``limit`` of all of them."""
+    found: list[Item] = []
+    more = False
+    for partition in partitions:
+        request = _index_request(
+            index,
+            partition,
+            sort_below=sort_below,
+            sort_above=sort_above,
+            newest_first=newest_first,
+        )
+        request["Limit"] = limit
+        page, last_key = next(raw_pages(request))
+        found.extend(page)
+        more = more or last_key is not None
+    found.sort(key=lambda raw: str(raw[f"{index}SK"]["S"]), reverse=newest_first)
+    return found[:limit], more or len(found) > limit
+
+
+def first_of_sharded(
+    index: str,
+    partitions: Sequence[str],
+    *,
+    limit: int,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[Item], bool]:
+    """As ``first_of_sharded_raw``, the items as plain values."""
+    raw, more = first_of_sharded_raw(
+        index,
+        partitions,
+        limit=limit,
+        sort_below=sort_below,
+        sort_above=sort_above,
+        newest_first=newest_first,
+    )
+    return [from_attributes(item) for item in raw], more
+
+
+def all_of_sharded(index: str, partitions: Sequence[str]) -> list[Item]:
+    """Every item of a sharded list (all pages of every shard), in sort-key order."""
+    found = [
+        item
+        for partition in partitions
+        for page, _ in query_pages(_index_request(index, partition))
+        for item in page
+    ]
+    return sorted(found, key=lambda item: str(item[f"{index}SK"]))
 
 
 # ------------------------------------------------------------- transactions
