@@ -8,9 +8,10 @@ merging them by their sort key, shows the wrong items or the wrong order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,19 @@ def aws(aws: AwsStack) -> AwsStack:
 def newest_first_by_shard(count: int) -> list[datetime]:
     """The moment of each shard's item: the first shard's is the newest."""
     return [NOW - timedelta(minutes=n) for n in range(count)]
+
+
+def _ticket(ticket_id: str, issued_at: datetime) -> Ticket:
+    return Ticket(
+        id=ticket_id,
+        code=f"C{ticket_id}",
+        order_id="ord_1",
+        event_id=EVENT,
+        ticket_type_id="tty_1",
+        holder_id="usr_1",
+        token="token",
+        issued_at=issued_at,
+    )
 
 
 def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
@@ -123,17 +137,7 @@ def test_the_bundle_changes_read_every_shard_in_change_order(aws: AwsStack):
     )
     moments = newest_first_by_shard(len(ids))
     for ticket_id, moment in zip(ids, moments, strict=True):
-        ticket = Ticket(
-            id=ticket_id,
-            code=f"C{ticket_id}",
-            order_id="ord_1",
-            event_id=EVENT,
-            ticket_type_id="tty_1",
-            holder_id="usr_1",
-            token="token",
-            issued_at=moment,
-        )
-        table.put(tickets.to_item(ticket))
+        table.put(tickets.to_item(_ticket(ticket_id, moment)))
     oldest_first = list(reversed(ids))
 
     assert [t.id for t in tickets.tickets_of_event(EVENT)] == oldest_first
@@ -141,3 +145,50 @@ def test_the_bundle_changes_read_every_shard_in_change_order(aws: AwsStack):
     assert ([t.id for t in first], more) == (oldest_first[:4], True)
     rest, more = tickets.changed_since(EVENT, after=tickets.change_position(first[-1]), limit=100)
     assert ([t.id for t in rest], more) == (oldest_first[4:], False)
+
+
+def test_a_shard_cut_short_by_the_page_size_limit_loses_no_change_to_a_bundle(
+    aws: AwsStack, monkeypatch: pytest.MonkeyPatch
+):
+    """DynamoDB ends a page at 1 MB, however many items ``Limit`` allows: the merge must
+    not return items past where a shard stopped, or the next cursor would skip its rest."""
+    ids = one_id_per_shard(
+        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
+    )
+    # Three tickets in the first shard: the oldest, one in the middle, the newest.
+    crowded = keys.tickets_of_event(EVENT, ids[0])
+    extra = [
+        candidate
+        for candidate in (f"tkt_x{n:04d}" for n in range(500))
+        if keys.tickets_of_event(EVENT, candidate) == crowded
+    ][:2]
+    moments = {ticket_id: NOW + timedelta(minutes=n) for n, ticket_id in enumerate(ids)}
+    moments[extra[0]] = NOW - timedelta(minutes=1)
+    moments[extra[1]] = NOW + timedelta(minutes=7, seconds=30)
+    for ticket_id, moment in moments.items():
+        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+    in_change_order = sorted(moments, key=moments.__getitem__)
+
+    real_pages = table.raw_pages
+
+    def first_shard_stops_after_one_item(request: Mapping[str, Any]) -> Any:
+        pages = real_pages(request)
+        partition = request["ExpressionAttributeValues"][":pk"]["S"]
+        if partition != crowded:
+            return pages
+        page, last_key = next(pages)
+        if len(page) <= 1:
+            return iter([(page, last_key)])
+        stopped_at = {name: page[0][name] for name in ("PK", "SK", "GSI3PK", "GSI3SK")}
+        return iter([(page[:1], stopped_at)])
+
+    monkeypatch.setattr(table, "raw_pages", first_shard_stops_after_one_item)
+    seen: list[str] = []
+    after = ""
+    for _ in range(len(moments)):
+        changed, more = tickets.changed_since(EVENT, after=after, limit=100)
+        seen += [t.id for t in changed]
+        if not more:
+            break
+        after = tickets.change_position(changed[-1])
+    assert seen == in_change_order

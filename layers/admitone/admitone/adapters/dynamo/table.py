@@ -270,10 +270,19 @@ def first_of_sharded_raw(
     newest_first: bool = False,
 ) -> tuple[list[Item], bool]:
     """The first ``limit`` items of a sharded list in sort-key order (newest first:
-    descending), as DynamoDB attribute values, and whether more may follow. Each shard
-    gives its own first ``limit``, which hold the first ``limit`` of all of them."""
+    descending), as DynamoDB attribute values, and whether more may follow.
+
+    Each shard gives its own first ``limit``, which hold the first ``limit`` of all of
+    them. A shard whose page stops short (at ``limit``, or at DynamoDB's 1 MB) may hold
+    more items past its last one, so nothing past the earliest such stop is returned:
+    a caller resuming after the last item returned skips nothing."""
+
+    def position(raw: Item) -> str:
+        return str(raw[f"{index}SK"]["S"])
+
     found: list[Item] = []
-    more = False
+    stops: list[str] = []
+    stopped = False
     for partition in partitions:
         request = _index_request(
             index,
@@ -285,9 +294,18 @@ def first_of_sharded_raw(
         request["Limit"] = limit
         page, last_key = next(raw_pages(request))
         found.extend(page)
-        more = more or last_key is not None
-    found.sort(key=lambda raw: str(raw[f"{index}SK"]["S"]), reverse=newest_first)
-    return found[:limit], more or len(found) > limit
+        if last_key is not None:
+            stopped = True
+            stops.extend(position(raw) for raw in page[-1:])
+    found.sort(key=position, reverse=newest_first)
+    if stops:
+        stop = max(stops) if newest_first else min(stops)
+        found = [raw for raw in found if _not_past(position(raw), stop, descending=newest_first)]
+    return found[:limit], stopped or len(found) > limit
+
+
+def _not_past(position: str, stop: str, *, descending: bool) -> bool:
+    return position >= stop if descending else position <= stop
 
 
 def first_of_sharded(
