@@ -192,3 +192,37 @@ def test_a_shard_cut_short_by_the_page_size_limit_loses_no_change_to_a_bundle(
             break
         after = tickets.change_position(changed[-1])
     assert seen == in_change_order
+
+
+def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aws: AwsStack):
+    """Each shard is asked for about twice its share of a page: a crowded shard stops
+    first, and the pages that follow take up its rest, none lost or repeated."""
+    ids = one_id_per_shard(
+        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
+    )
+    crowded = keys.tickets_of_event(EVENT, ids[0])
+    extra = [
+        candidate
+        for candidate in (f"tkt_x{n:05d}" for n in range(2000))
+        if keys.tickets_of_event(EVENT, candidate) == crowded
+    ][:30]
+    everyone = ids + extra
+    moments = {
+        ticket_id: NOW + timedelta(seconds=7 * n % 101) for n, ticket_id in enumerate(everyone)
+    }
+    for ticket_id, moment in moments.items():
+        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+    in_change_order = sorted(everyone, key=lambda t: (moments[t], t))
+
+    seen: list[str] = []
+    pages = 0
+    after = ""
+    while True:
+        changed, more = tickets.changed_since(EVENT, after=after, limit=40)
+        pages += 1
+        seen += [t.id for t in changed]
+        if not more:
+            break
+        after = tickets.change_position(changed[-1])
+    assert seen == in_change_order
+    assert pages > 1  # 46 tickets, 31 in one shard: more than one page

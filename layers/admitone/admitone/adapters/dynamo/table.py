@@ -6,6 +6,7 @@ Repositories build on these few functions; none of them talks to boto3 directly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -260,6 +261,9 @@ def _index_request(
 
 # A list sharded over several partitions of an index (keys.*_LIST_SHARDS) is read as one:
 # its sort key orders all of it, so a merge by that key keeps its order.
+_SHARD_PAGE_FLOOR = 10  # items asked of each shard at least: small lists in one round
+
+
 def first_of_sharded_raw(
     index: str,
     partitions: Sequence[str],
@@ -269,13 +273,16 @@ def first_of_sharded_raw(
     sort_above: str | None = None,
     newest_first: bool = False,
 ) -> tuple[list[Item], bool]:
-    """The first ``limit`` items of a sharded list in sort-key order (newest first:
-    descending), as DynamoDB attribute values, and whether more may follow.
+    """At most the first ``limit`` items of a sharded list in sort-key order (newest
+    first: descending), as DynamoDB attribute values, and whether more may follow.
 
-    Each shard gives its own first ``limit``, which hold the first ``limit`` of all of
-    them. A shard whose page stops short (at ``limit``, or at DynamoDB's 1 MB) may hold
-    more items past its last one, so nothing past the earliest such stop is returned:
-    a caller resuming after the last item returned skips nothing."""
+    Ids spread items evenly, so each shard is asked for twice its share of ``limit``
+    (not ``limit`` itself: that would read shards x ``limit`` items for ``limit``). A
+    shard whose page stops (at that, or at DynamoDB's 1 MB) may hold more items past its
+    last one, so nothing past the earliest such stop is returned: the answer can be
+    shorter than ``limit`` with more to follow, and a caller resuming after its last item
+    skips nothing."""
+    per_shard = min(limit, max(_SHARD_PAGE_FLOOR, math.ceil(2 * limit / len(partitions))))
 
     def position(raw: Item) -> str:
         return str(raw[f"{index}SK"]["S"])
@@ -291,7 +298,7 @@ def first_of_sharded_raw(
             sort_above=sort_above,
             newest_first=newest_first,
         )
-        request["Limit"] = limit
+        request["Limit"] = per_shard
         page, last_key = next(raw_pages(request))
         found.extend(page)
         if last_key is not None:
