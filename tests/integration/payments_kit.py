@@ -8,7 +8,7 @@ import json
 import random
 from typing import Any
 
-from admitone.adapters.dynamo import table
+from admitone.adapters.dynamo import keys, table
 from admitone.adapters.stripe_api import stripe_client
 from scripts.devstack.pollers import SqsPoller, sqs_event
 from tests.integration.conftest import AwsStack, InProcessRuntime
@@ -66,12 +66,7 @@ def deliver_all(aws: AwsStack, bodies: list[str], *, times: int = 1, seed: int =
 
 def outbox_of(order_id: str) -> list[str]:
     """Event types of the outbox items about ``order_id``, oldest first."""
-    request = {
-        "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk",
-        "ExpressionAttributeValues": table.to_attributes({":pk": "OUTBOX#pending"}),
-    }
-    items = [item for page, _ in table.query_pages(request) for item in page]
+    items = table.all_of_sharded("GSI3", keys.outbox_pending_lists())
     return [
         item["event_type"] for item in items if item["detail"]["data"].get("order_id") == order_id
     ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from admitone.adapters.dynamo import keys
 from admitone.domain.ids import Prefix, new_id
 from tests.integration.conftest import Api, AwsStack
 
@@ -309,12 +310,16 @@ def test_cancelling_announces_event_cancelled_in_the_same_write(api, organizer, 
     api.post(f"/events/{event_id}/publish", token=organizer)
     cancelled = api.post(f"/events/{event_id}/cancel", {"reason": "storm"}, token=organizer)
     assert cancelled.json()["status"] == "cancelled"
-    items = aws.client("dynamodb").query(
-        TableName=aws.stack.physical_name("Table"),
-        IndexName="GSI3",
-        KeyConditionExpression="GSI3PK = :p",
-        ExpressionAttributeValues={":p": {"S": "OUTBOX#pending"}},
-    )["Items"]
+    items = [
+        item
+        for pending in keys.outbox_pending_lists()
+        for item in aws.client("dynamodb").query(
+            TableName=aws.stack.physical_name("Table"),
+            IndexName="GSI3",
+            KeyConditionExpression="GSI3PK = :p",
+            ExpressionAttributeValues={":p": {"S": pending}},
+        )["Items"]
+    ]
     announced = [
         json.loads(json.dumps(i["detail"]["M"]["data"]["M"]))
         for i in items

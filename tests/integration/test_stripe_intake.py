@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from admitone.adapters import queues
-from admitone.adapters.dynamo import stripe_inbox
+from admitone.adapters.dynamo import keys, stripe_inbox
 from admitone.adapters.dynamo.table import from_attributes
 from tests.conftest import sample_event
 from tests.integration.conftest import Api, AwsStack
@@ -110,14 +110,17 @@ def inbox_item(aws: AwsStack, event_id: str) -> dict[str, Any] | None:
 
 
 def pending_event_ids(aws: AwsStack) -> list[str]:
-    """The reconcile job's work list: handled events the queue has not taken."""
-    response = aws.client("dynamodb").query(
-        TableName=aws.stack.physical_name("Table"),
-        IndexName="GSI3",
-        KeyConditionExpression="GSI3PK = :pending",
-        ExpressionAttributeValues={":pending": {"S": stripe_inbox.PENDING}},
-    )
-    return [from_attributes(item)["event_id"] for item in response["Items"]]
+    """The reconcile job's work list: handled events the queue has not taken (every shard)."""
+    return [
+        from_attributes(item)["event_id"]
+        for pending in keys.stripe_inbox_pending_lists()
+        for item in aws.client("dynamodb").query(
+            TableName=aws.stack.physical_name("Table"),
+            IndexName="GSI3",
+            KeyConditionExpression="GSI3PK = :pending",
+            ExpressionAttributeValues={":pending": {"S": pending}},
+        )["Items"]
+    ]
 
 
 @pytest.fixture

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import zlib
+
 Key = dict[str, str]
+
+# A GSI partition takes about 1,000 write units a second. A list that every payment or
+# scan of the platform enters and leaves (a job's work list) is spread over
+# PLATFORM_LIST_SHARDS partitions, one that every scan of an event does (read on gate and
+# organizer requests) over EVENT_LIST_SHARDS; each item lands in the shard its own id
+# picks, and readers query every shard and merge them by the list's sort key.
+PLATFORM_LIST_SHARDS = 32
+EVENT_LIST_SHARDS = 16
+
+
+def _shard(item_id: str, shards: int) -> str:
+    """The shard of ``item_id``: stable (crc32, not ``hash``, which changes per process),
+    so every writer and the item's later updates agree."""
+    return f"{zlib.crc32(item_id.encode()) % shards:02d}"
+
+
+def _every_shard(prefix: str, shards: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}#{shard:02d}" for shard in range(shards))
 
 
 def user(user_id: str) -> Key:
@@ -95,7 +115,15 @@ def outbox(item_id: str) -> Key:
     return {"PK": f"OUTBOX#{item_id}", "SK": "OUTBOX"}
 
 
-OUTBOX_PENDING = "OUTBOX#pending"  # GSI3PK of unpublished items
+def outbox_pending(item_id: str) -> str:
+    """GSI3PK of an unpublished item (one of ``outbox_pending_lists()``)."""
+    return f"OUTBOX#pending#{_shard(item_id, PLATFORM_LIST_SHARDS)}"
+
+
+def outbox_pending_lists() -> tuple[str, ...]:
+    return _every_shard("OUTBOX#pending", PLATFORM_LIST_SHARDS)
+
+
 OUTBOX_DEAD = "OUTBOX#dead"  # GSI3PK of items that failed every attempt
 
 
@@ -109,7 +137,13 @@ def stripe_event(event_id: str) -> Key:
     return {"PK": f"STRIPE_EVENT#{event_id}", "SK": "STRIPE_EVENT"}
 
 
-STRIPE_INBOX_PENDING = "STRIPE_INBOX#pending"  # GSI3PK of events not yet queued
+def stripe_inbox_pending(event_id: str) -> str:
+    """GSI3PK of a Stripe event not yet queued (one of ``stripe_inbox_pending_lists()``)."""
+    return f"STRIPE_INBOX#pending#{_shard(event_id, PLATFORM_LIST_SHARDS)}"
+
+
+def stripe_inbox_pending_lists() -> tuple[str, ...]:
+    return _every_shard("STRIPE_INBOX#pending", PLATFORM_LIST_SHARDS)
 
 
 # -------------------------------------------------------------------- orders
@@ -160,10 +194,15 @@ def ticket_code(code: str) -> str:
     return f"TICKET_CODE#{code}"
 
 
-def tickets_of_event(event_id: str) -> str:
-    """GSI3PK of an event's tickets in change order (GSI3SK: <changed at>#<ticket id>):
-    what a scanner bundle sends since its cursor."""
-    return f"EVENT_TICKETS#{event_id}"
+def tickets_of_event(event_id: str, ticket_id: str) -> str:
+    """GSI3PK of a ticket among its event's tickets in change order (GSI3SK: <changed
+    at>#<ticket id>): what a scanner bundle sends since its cursor. One of
+    ``tickets_of_event_lists(event_id)``: a door rush moves every ticket it admits."""
+    return f"EVENT_TICKETS#{event_id}#{_shard(ticket_id, EVENT_LIST_SHARDS)}"
+
+
+def tickets_of_event_lists(event_id: str) -> tuple[str, ...]:
+    return _every_shard(f"EVENT_TICKETS#{event_id}", EVENT_LIST_SHARDS)
 
 
 # ------------------------------------------------------------------- gates
@@ -189,9 +228,14 @@ def scan(event_id: str, scan_id: str) -> Key:
     return {"PK": f"SCAN#{event_id}#{scan_id}", "SK": "SCAN"}
 
 
-def scan_log(event_id: str) -> str:
-    """GSI1PK of an event's scans (GSI1SK: <scanned at>#<scan id>)."""
-    return f"SCANLOG#{event_id}"
+def scan_log(event_id: str, scan_id: str) -> str:
+    """GSI1PK of one of an event's scans (GSI1SK: <scanned at>#<scan id>), one of
+    ``scan_logs(event_id)``: every gate of a door rush writes to all of them."""
+    return f"SCANLOG#{event_id}#{_shard(scan_id, EVENT_LIST_SHARDS)}"
+
+
+def scan_logs(event_id: str) -> tuple[str, ...]:
+    return _every_shard(f"SCANLOG#{event_id}", EVENT_LIST_SHARDS)
 
 
 # ------------------------------------------------------------- notifications

@@ -4,8 +4,9 @@ announce, published to the bus by outbox_drain (events/README.md has the schemas
 Item (``keys.outbox``): ``outbox_id``, ``event_type``, ``detail`` (what the bus carries),
 ``status`` (pending | published | dead), ``attempts`` (failed publishes), ``created_at``,
 ``next_attempt_at`` and ``lease_until`` (ISO 8601; absent until needed), ``last_error``,
-``published_at``. GSI3 ``OUTBOX#pending`` (then ``OUTBOX#dead``) / ``<occurred at>#<id>``:
-the drain's work list, oldest first; a published item leaves the index.
+``published_at``. GSI3 ``OUTBOX#pending#<shard of the id>`` (then ``OUTBOX#dead``) /
+``<occurred at>#<id>``: the drain's work list, oldest first over every shard; a published
+item leaves the index.
 
 A publisher first takes a short lease on the item (one conditional update), so the
 stream and the sweep do not publish it at the same moment; a publisher that dies
@@ -81,7 +82,7 @@ def new_record(item: OutboxItem, *, now: datetime) -> OutboxRecord:
         status=item.status,
         attempts=item.attempts,
         created_at=int(now.timestamp()),
-        GSI3PK=keys.OUTBOX_PENDING,
+        GSI3PK=keys.outbox_pending(item.id),
         GSI3SK=keys.outbox_pending_position(item.occurred_at, item.id),
     )
 
@@ -173,23 +174,13 @@ class DynamoOutbox(Outbox):
         )
 
     def pending(self, *, limit: int, occurred_before: datetime | None = None) -> list[OutboxItem]:
-        request: dict[str, Any] = {
-            "IndexName": "GSI3",
-            "KeyConditionExpression": "GSI3PK = :pk"
-            + (" AND GSI3SK < :before" if occurred_before else ""),
-            "ExpressionAttributeValues": table.to_attributes(
-                {
-                    ":pk": keys.OUTBOX_PENDING,
-                    ":before": occurred_before.strftime(OCCURRED_FORMAT)
-                    if occurred_before
-                    else None,
-                }
-            ),
-            "Limit": limit,
-        }
-        for page, _ in table.raw_pages(request):
-            return [_to_domain(OutboxRecord.from_raw(raw)) for raw in page]
-        return []  # pragma: no cover  (raw_pages yields at least one page)
+        page, _ = table.first_of_sharded_raw(
+            "GSI3",
+            keys.outbox_pending_lists(),
+            limit=limit,
+            sort_below=occurred_before.strftime(OCCURRED_FORMAT) if occurred_before else None,
+        )
+        return [_to_domain(OutboxRecord.from_raw(raw)) for raw in page]
 
 
 def _get(outbox_id: str) -> dict[str, Any] | None:

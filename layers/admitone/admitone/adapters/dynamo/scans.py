@@ -4,7 +4,9 @@ Item (``keys.scan``): ``entity = scan``, ``scan_id``, ``event_id``, ``result``,
 ``ticket_id``, ``ticket_type_id``, ``code`` (when the token named a ticket), ``gate``,
 ``device_id``, ``staff_id``, ``scanned_at``, ``recorded_at``, ``offline``, ``nonce``
 and, for an offline admission that lost, ``conflict_with`` (the scan that won). GSI1
-``SCANLOG#<event>`` / ``<scanned at>#<scan id>``: an event's log in time order.
+``SCANLOG#<event>#<shard of the scan id>`` / ``<scanned at>#<scan id>``: an event's log,
+spread so that a door rush does not write one partition, read in time order over every
+shard.
 
 An online scan is keyed by its fresh id; an offline one by device and nonce, so an
 upload repeated after a lost answer finds its scans already there.
@@ -58,7 +60,7 @@ def _item(entry: ScanEntry, recorded_at: datetime) -> Item:
         "recorded_at": instant(recorded_at),
         "offline": entry.offline,
         "conflict_with": entry.conflict_with,
-        "GSI1PK": keys.scan_log(entry.event_id),
+        "GSI1PK": keys.scan_log(entry.event_id, entry.scan_id),
         "GSI1SK": f"{instant(entry.scanned_at)}#{entry.scan_id}",
     }
 
@@ -101,19 +103,20 @@ def scan(event_id: str, scan_id: str) -> ScanEntry | None:
 
 def scan_log(event_id: str) -> list[ScanEntry]:
     """Every scan of the event, oldest first."""
-    request = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": table.to_attributes({":pk": keys.scan_log(event_id)}),
-    }
-    return [to_entry(item) for page, _ in table.query_pages(request) for item in page]
+    return [to_entry(item) for item in table.all_of_sharded("GSI1", keys.scan_logs(event_id))]
 
 
 def scan_log_page(
     event_id: str, *, limit: int, start_key: Mapping[str, str] | None
 ) -> tuple[list[ScanEntry], dict[str, str] | None]:
-    """One page of the event's scans, newest first, and where the next page starts."""
-    items, resume = table.index_page(
-        "GSI1", keys.scan_log(event_id), limit=limit, start_key=start_key, newest_first=True
+    """One page of the event's scans, newest first, and where the next page starts: the
+    position of its last scan (``GSI1SK``), which orders the scans of every shard."""
+    items, more = table.first_of_sharded(
+        "GSI1",
+        keys.scan_logs(event_id),
+        limit=limit,
+        sort_below=start_key["GSI1SK"] if start_key else None,
+        newest_first=True,
     )
+    resume = {"GSI1SK": items[-1]["GSI1SK"]} if more and items else None
     return [to_entry(item) for item in items], resume

@@ -3,8 +3,9 @@
 Item: ``PK = STRIPE_EVENT#<event id>``, ``SK = STRIPE_EVENT``, the body exactly as Stripe
 signed it, ``handled``, and ``expires_at`` (TTL). A handled event also has its FIFO
 ``group_id`` and ``enqueued``: false when written, true once the queue has it. While
-false it sits under ``GSI3PK = STRIPE_INBOX#pending`` (``GSI3SK = <received at>#<event
-id>``), the work list a reconcile job re-drives; marking it enqueued removes it.
+false it sits under ``GSI3PK = STRIPE_INBOX#pending#<shard of the event id>`` (``GSI3SK =
+<received at>#<event id>``), the work list a reconcile job re-drives; marking it enqueued
+removes it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from admitone.adapters.aws import client
 from admitone.adapters.dynamo import keys
 from admitone.adapters.dynamo.table import (
     Item,
+    first_of_sharded,
     from_attributes,
     get,
-    index_page,
     to_attributes,
     update,
 )
@@ -29,8 +30,6 @@ from admitone.config import settings
 from admitone.domain.stripe_events import RETENTION_SECONDS, ReceivedEvent
 
 ENTITY = "stripe_event"
-# GSI3PK of handled events the queue has not taken yet (GSI3SK: received_at#event_id).
-PENDING = keys.STRIPE_INBOX_PENDING
 # A live item blocks the write; one past its TTL that DynamoDB has not deleted yet
 # (it deletes late, moto never) counts as gone.
 _NEW_OR_EXPIRED = "attribute_not_exists(PK) OR expires_at < :now"
@@ -85,7 +84,7 @@ def _new_item(event: ReceivedEvent, payload: str, now: datetime) -> Item:
         item |= {
             "group_id": event.group_id,
             "enqueued": False,
-            "GSI3PK": PENDING,
+            "GSI3PK": keys.stripe_inbox_pending(event.event_id),
             "GSI3SK": f"{now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}#{event.event_id}",
         }
     return item
@@ -125,9 +124,13 @@ def mark_enqueued(event_id: str, *, now: datetime) -> None:
 
 
 def pending_since(before: datetime, *, limit: int) -> list[InboxItem]:
-    """Handled events stored before ``before`` and never queued, oldest first (GSI3)."""
-    items, _ = index_page(
-        "GSI3", PENDING, limit=limit, sort_below=f"{before.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    """Handled events stored before ``before`` and never queued, oldest first over every
+    shard of the list (GSI3)."""
+    items, _ = first_of_sharded(
+        "GSI3",
+        keys.stripe_inbox_pending_lists(),
+        limit=limit,
+        sort_below=f"{before.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
     )
     return [InboxItem.from_item(item) for item in items]
 

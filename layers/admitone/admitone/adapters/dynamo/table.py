@@ -6,6 +6,7 @@ Repositories build on these few functions; none of them talks to boto3 directly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -210,23 +211,15 @@ def index_page(
     """One page of an index partition (optionally narrowed by ONE sort-key condition)
     and the position to resume after it: the index key as plain strings, what a
     pagination cursor carries; None on the last page."""
-    conditions = [
-        (f"begins_with({index}SK, :sort)", sort_prefix),
-        (f"{index}SK < :sort", sort_below),
-        (f"{index}SK > :sort", sort_above),
-    ]
-    chosen = [(condition, value) for condition, value in conditions if value is not None]
-    if len(chosen) > 1:
-        raise ValueError("a query takes one sort-key condition at most")
-    condition = " AND ".join([f"{index}PK = :pk", *(c for c, _ in chosen)])
-    values = {":pk": partition, ":sort": chosen[0][1] if chosen else None}
-    request: dict[str, Any] = {
-        "IndexName": index,
-        "KeyConditionExpression": condition,
-        "ExpressionAttributeValues": to_attributes(values),
-        "ScanIndexForward": not newest_first,
-        "Limit": limit,
-    }
+    request = _index_request(
+        index,
+        partition,
+        sort_prefix=sort_prefix,
+        sort_below=sort_below,
+        sort_above=sort_above,
+        newest_first=newest_first,
+    )
+    request["Limit"] = limit
     if start_key:
         request["ExclusiveStartKey"] = to_attributes(start_key)
     for page, last_key in query_pages(request):
@@ -237,6 +230,121 @@ def index_page(
         )
         return page, resume
     return [], None  # pragma: no cover  (query_pages yields at least one page)
+
+
+def _index_request(
+    index: str,
+    partition: str,
+    *,
+    sort_prefix: str | None = None,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
+    newest_first: bool = False,
+) -> dict[str, Any]:
+    conditions = [
+        (f"begins_with({index}SK, :sort)", sort_prefix),
+        (f"{index}SK < :sort", sort_below),
+        (f"{index}SK > :sort", sort_above),
+    ]
+    chosen = [(condition, value) for condition, value in conditions if value is not None]
+    if len(chosen) > 1:
+        raise ValueError("a query takes one sort-key condition at most")
+    condition = " AND ".join([f"{index}PK = :pk", *(c for c, _ in chosen)])
+    values = {":pk": partition, ":sort": chosen[0][1] if chosen else None}
+    return {
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": to_attributes(values),
+        "ScanIndexForward": not newest_first,
+    }
+
+
+# A list sharded over several partitions of an index (keys.*_LIST_SHARDS) is read as one:
+# its sort key orders all of it, so a merge by that key keeps its order.
+_SHARD_PAGE_FLOOR = 10  # items asked of each shard at least: small lists in one round
+
+
+def first_of_sharded_raw(
+    index: str,
+    partitions: Sequence[str],
+    *,
+    limit: int,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[Item], bool]:
+    """At most the first ``limit`` items of a sharded list in sort-key order (newest
+    first: descending), as DynamoDB attribute values, and whether more may follow.
+
+    Ids spread items evenly, so each shard is asked for twice its share of ``limit``
+    (not ``limit`` itself: that would read shards x ``limit`` items for ``limit``). A
+    shard whose page stops (at that, or at DynamoDB's 1 MB) may hold more items past its
+    last one, so nothing past the earliest such stop is returned: the answer can be
+    shorter than ``limit`` with more to follow, and a caller resuming after its last item
+    skips nothing."""
+    per_shard = min(limit, max(_SHARD_PAGE_FLOOR, math.ceil(2 * limit / len(partitions))))
+
+    def position(raw: Item) -> str:
+        return str(raw[f"{index}SK"]["S"])
+
+    found: list[Item] = []
+    stops: list[str] = []
+    stopped = False
+    for partition in partitions:
+        request = _index_request(
+            index,
+            partition,
+            sort_below=sort_below,
+            sort_above=sort_above,
+            newest_first=newest_first,
+        )
+        request["Limit"] = per_shard
+        page, last_key = next(raw_pages(request))
+        found.extend(page)
+        if last_key is not None:
+            stopped = True
+            stops.extend(position(raw) for raw in page[-1:])
+    found.sort(key=position, reverse=newest_first)
+    if stops:
+        stop = max(stops) if newest_first else min(stops)
+        found = [raw for raw in found if _not_past(position(raw), stop, descending=newest_first)]
+    return found[:limit], stopped or len(found) > limit
+
+
+def _not_past(position: str, stop: str, *, descending: bool) -> bool:
+    return position >= stop if descending else position <= stop
+
+
+def first_of_sharded(
+    index: str,
+    partitions: Sequence[str],
+    *,
+    limit: int,
+    sort_below: str | None = None,
+    sort_above: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[Item], bool]:
+    """As ``first_of_sharded_raw``, the items as plain values."""
+    raw, more = first_of_sharded_raw(
+        index,
+        partitions,
+        limit=limit,
+        sort_below=sort_below,
+        sort_above=sort_above,
+        newest_first=newest_first,
+    )
+    return [from_attributes(item) for item in raw], more
+
+
+def all_of_sharded(index: str, partitions: Sequence[str]) -> list[Item]:
+    """Every item of a sharded list (all pages of every shard), in sort-key order."""
+    found = [
+        item
+        for partition in partitions
+        for page, _ in query_pages(_index_request(index, partition))
+        for item in page
+    ]
+    return sorted(found, key=lambda item: str(item[f"{index}SK"]))
 
 
 # ------------------------------------------------------------- transactions

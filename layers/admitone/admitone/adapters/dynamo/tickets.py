@@ -6,8 +6,9 @@ signed QR payload of that version), ``issued_at``, ``changed_at``, ``attendee_na
 ``attendee_email``, ``scans`` and ``first_scan`` (a map: ``scan_id``, ``at``, ``gate``,
 ``device_id``). GSI1 ``HOLDER#<user>`` / ``TICKET#<issued at>#<id>`` (a holder's
 tickets); GSI2 ``TICKET_CODE#<code>`` / ``TICKET`` (a ticket by its code); GSI3
-``EVENT_TICKETS#<event>`` / ``<changed at>#<id>`` (what changed since a scanner
-bundle's cursor: every write that a gate must learn of moves ``changed_at``).
+``EVENT_TICKETS#<event>#<shard of the id>`` / ``<changed at>#<id>`` (what changed since a
+scanner bundle's cursor, in change order over every shard: every write that a gate must
+learn of moves ``changed_at``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def to_item(ticket: Ticket) -> Item:
         "GSI1SK": f"TICKET#{issued}#{ticket.id}",
         "GSI2PK": keys.ticket_code(ticket.code),
         "GSI2SK": "TICKET",
-        "GSI3PK": keys.tickets_of_event(ticket.event_id),
+        "GSI3PK": keys.tickets_of_event(ticket.event_id, ticket.id),
         "GSI3SK": change_position(ticket),
     }
 
@@ -193,20 +194,16 @@ def holder_page(
 def changed_since(event_id: str, *, after: str, limit: int) -> tuple[list[Ticket], bool]:
     """The event's tickets changed after position ``after`` (oldest change first, at
     most ``limit``), and whether more follow."""
-    items, resume = table.index_page(
-        "GSI3", keys.tickets_of_event(event_id), limit=limit, sort_above=after or None
+    items, more = table.first_of_sharded(
+        "GSI3", keys.tickets_of_event_lists(event_id), limit=limit, sort_above=after or None
     )
-    return [to_ticket(item) for item in items], resume is not None
+    return [to_ticket(item) for item in items], more
 
 
 def tickets_of_event(event_id: str) -> list[Ticket]:
-    """Every ticket of the event (all pages of its change index)."""
-    request = {
-        "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk",
-        "ExpressionAttributeValues": to_attributes({":pk": keys.tickets_of_event(event_id)}),
-    }
-    return [to_ticket(item) for page, _ in table.query_pages(request) for item in page]
+    """Every ticket of the event (all pages of every shard of its change index)."""
+    items = table.all_of_sharded("GSI3", keys.tickets_of_event_lists(event_id))
+    return [to_ticket(item) for item in items]
 
 
 def tickets_by_id(ticket_ids: Sequence[str]) -> list[Ticket]:

@@ -1,0 +1,228 @@
+"""Lists spread over several index partitions (keys.*_LIST_SHARDS) read as one list.
+
+Each test writes one item into every shard, the newest into the first shard and the
+oldest into the last, so a reader that queried one shard, or joined the shards without
+merging them by their sort key, shows the wrong items or the wrong order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from admitone.adapters.dynamo import keys, outbox, scans, stripe_inbox, table, tickets
+from admitone.adapters.dynamo.outbox import DynamoOutbox
+from admitone.adapters.dynamo.scans import ScanEntry
+from admitone.domain.events import OrderEnded
+from admitone.domain.outbox import announcement
+from admitone.domain.stripe_events import ReceivedEvent
+from admitone.domain.tickets import Ticket
+from tests.integration.conftest import AwsStack
+
+NOW = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+EVENT = "evt_sharded"
+
+
+def one_id_per_shard(prefix: str, shard_of: Callable[[str], str], shards: int) -> list[str]:
+    """An id in each of ``shards`` shards, ordered by shard: the first id lands in the
+    first shard."""
+    chosen: dict[str, str] = {}
+    for n in itertools.count():
+        candidate = f"{prefix}{n:06d}"
+        chosen.setdefault(shard_of(candidate), candidate)
+        if len(chosen) == shards:
+            return [chosen[shard] for shard in sorted(chosen)]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@pytest.fixture
+def aws(aws: AwsStack) -> AwsStack:
+    aws.use_function("ReconcileFunction")  # its readers and writers all share the table
+    return aws
+
+
+def newest_first_by_shard(count: int) -> list[datetime]:
+    """The moment of each shard's item: the first shard's is the newest."""
+    return [NOW - timedelta(minutes=n) for n in range(count)]
+
+
+def _ticket(ticket_id: str, issued_at: datetime) -> Ticket:
+    return Ticket(
+        id=ticket_id,
+        code=f"C{ticket_id}",
+        order_id="ord_1",
+        event_id=EVENT,
+        ticket_type_id="tty_1",
+        holder_id="usr_1",
+        token="token",
+        issued_at=issued_at,
+    )
+
+
+def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
+    platform, event = keys.PLATFORM_LIST_SHARDS, keys.EVENT_LIST_SHARDS
+    for shard_of, lists, shards in [
+        (keys.outbox_pending, keys.outbox_pending_lists(), platform),
+        (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists(), platform),
+        (lambda i: keys.scan_log(EVENT, i), keys.scan_logs(EVENT), event),
+        (lambda i: keys.tickets_of_event(EVENT, i), keys.tickets_of_event_lists(EVENT), event),
+    ]:
+        ids = one_id_per_shard("id_", shard_of, shards)
+        assert [shard_of(i) for i in ids] == sorted(lists)
+        assert len(set(lists)) == shards
+
+
+def test_the_outbox_sweep_reads_every_shard_oldest_first(aws: AwsStack):
+    ids = one_id_per_shard("obx_", keys.outbox_pending, keys.PLATFORM_LIST_SHARDS)
+    moments = newest_first_by_shard(len(ids))
+    for item_id, moment in zip(ids, moments, strict=True):
+        ended = OrderEnded(order_id=f"ord_{item_id}", event_id=EVENT, reason="hold_expired")
+        item = replace(announcement("order.expired", ended, now=moment), id=item_id)
+        table.transact([outbox._put(outbox.new_record(item, now=moment))])
+    oldest_first = list(reversed(ids))
+
+    assert [i.id for i in DynamoOutbox().pending(limit=100)] == oldest_first
+    assert [i.id for i in DynamoOutbox().pending(limit=3)] == oldest_first[:3]
+    before = moments[1]  # every item but the newest two occurred before it
+    assert [i.id for i in DynamoOutbox().pending(limit=100, occurred_before=before)] == (
+        oldest_first[:-2]
+    )
+
+
+def test_the_stripe_inbox_work_list_reads_every_shard_oldest_first(aws: AwsStack):
+    ids = one_id_per_shard("evt_", keys.stripe_inbox_pending, keys.PLATFORM_LIST_SHARDS)
+    moments = newest_first_by_shard(len(ids))
+    for event_id, moment in zip(ids, moments, strict=True):
+        received = ReceivedEvent(event_id, "payment_intent.succeeded", group_id="pi_1")
+        stripe_inbox.record(received, "{}", now=moment)
+    oldest_first = list(reversed(ids))
+
+    later = NOW + timedelta(minutes=1)
+    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=100)] == oldest_first
+    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=2)] == oldest_first[:2]
+    stripe_inbox.mark_enqueued(oldest_first[0], now=NOW)
+    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=100)] == (oldest_first[1:])
+
+
+def test_the_scan_log_reads_every_shard_for_counts_and_pages_newest_first(aws: AwsStack):
+    ids = one_id_per_shard(
+        "scn_", lambda scan_id: keys.scan_log(EVENT, scan_id), keys.EVENT_LIST_SHARDS
+    )
+    moments = newest_first_by_shard(len(ids))
+    for scan_id, moment in zip(ids, moments, strict=True):
+        entry = ScanEntry(scan_id, EVENT, "admitted", moment, "dev_1", gate="North")
+        assert scans.log_scan(entry, recorded_at=moment)
+
+    assert [e.scan_id for e in scans.scan_log(EVENT)] == list(reversed(ids))
+    paged: list[str] = []
+    start = None
+    for _ in range(len(ids)):
+        page, start = scans.scan_log_page(EVENT, limit=5, start_key=start)
+        assert len(page) <= 5
+        paged += [e.scan_id for e in page]
+        if start is None:
+            break
+    assert paged == ids  # newest first, each scan once
+    assert scans.scan_log("evt_other") == []
+
+
+def test_the_bundle_changes_read_every_shard_in_change_order(aws: AwsStack):
+    ids = one_id_per_shard(
+        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
+    )
+    moments = newest_first_by_shard(len(ids))
+    for ticket_id, moment in zip(ids, moments, strict=True):
+        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+    oldest_first = list(reversed(ids))
+
+    assert [t.id for t in tickets.tickets_of_event(EVENT)] == oldest_first
+    first, more = tickets.changed_since(EVENT, after="", limit=4)
+    assert ([t.id for t in first], more) == (oldest_first[:4], True)
+    rest, more = tickets.changed_since(EVENT, after=tickets.change_position(first[-1]), limit=100)
+    assert ([t.id for t in rest], more) == (oldest_first[4:], False)
+
+
+def test_a_shard_cut_short_by_the_page_size_limit_loses_no_change_to_a_bundle(
+    aws: AwsStack, monkeypatch: pytest.MonkeyPatch
+):
+    """DynamoDB ends a page at 1 MB, however many items ``Limit`` allows: the merge must
+    not return items past where a shard stopped, or the next cursor would skip its rest."""
+    ids = one_id_per_shard(
+        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
+    )
+    # Three tickets in the first shard: the oldest, one in the middle, the newest.
+    crowded = keys.tickets_of_event(EVENT, ids[0])
+    extra = [
+        candidate
+        for candidate in (f"tkt_x{n:04d}" for n in range(500))
+        if keys.tickets_of_event(EVENT, candidate) == crowded
+    ][:2]
+    moments = {ticket_id: NOW + timedelta(minutes=n) for n, ticket_id in enumerate(ids)}
+    moments[extra[0]] = NOW - timedelta(minutes=1)
+    moments[extra[1]] = NOW + timedelta(minutes=7, seconds=30)
+    for ticket_id, moment in moments.items():
+        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+    in_change_order = sorted(moments, key=moments.__getitem__)
+
+    real_pages = table.raw_pages
+
+    def first_shard_stops_after_one_item(request: Mapping[str, Any]) -> Any:
+        pages = real_pages(request)
+        partition = request["ExpressionAttributeValues"][":pk"]["S"]
+        if partition != crowded:
+            return pages
+        page, last_key = next(pages)
+        if len(page) <= 1:
+            return iter([(page, last_key)])
+        stopped_at = {name: page[0][name] for name in ("PK", "SK", "GSI3PK", "GSI3SK")}
+        return iter([(page[:1], stopped_at)])
+
+    monkeypatch.setattr(table, "raw_pages", first_shard_stops_after_one_item)
+    seen: list[str] = []
+    after = ""
+    for _ in range(len(moments)):
+        changed, more = tickets.changed_since(EVENT, after=after, limit=100)
+        seen += [t.id for t in changed]
+        if not more:
+            break
+        after = tickets.change_position(changed[-1])
+    assert seen == in_change_order
+
+
+def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aws: AwsStack):
+    """Each shard is asked for about twice its share of a page: a crowded shard stops
+    first, and the pages that follow take up its rest, none lost or repeated."""
+    ids = one_id_per_shard(
+        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
+    )
+    crowded = keys.tickets_of_event(EVENT, ids[0])
+    extra = [
+        candidate
+        for candidate in (f"tkt_x{n:05d}" for n in range(2000))
+        if keys.tickets_of_event(EVENT, candidate) == crowded
+    ][:30]
+    everyone = ids + extra
+    moments = {
+        ticket_id: NOW + timedelta(seconds=7 * n % 101) for n, ticket_id in enumerate(everyone)
+    }
+    for ticket_id, moment in moments.items():
+        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+    in_change_order = sorted(everyone, key=lambda t: (moments[t], t))
+
+    seen: list[str] = []
+    pages = 0
+    after = ""
+    while True:
+        changed, more = tickets.changed_since(EVENT, after=after, limit=40)
+        pages += 1
+        seen += [t.id for t in changed]
+        if not more:
+            break
+        after = tickets.change_position(changed[-1])
+    assert seen == in_change_order
+    assert pages > 1  # 46 tickets, 31 in one shard: more than one page
