@@ -14,17 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from admitone.adapters.aws import client
 from admitone.adapters.dynamo import catalog, keys, table
-from admitone.adapters.dynamo.table import Item, from_attributes, instant, put_op, to_attributes
+from admitone.adapters.dynamo.table import Item, instant, put_op
 from admitone.adapters.dynamo.transaction import Transaction
-from admitone.config import settings
 from admitone.domain.errors import Conflict
 from admitone.domain.nft import MintPriority, MintState, MintTerms, TicketMint
 from admitone.ports.mints import EventMintTerms, MintChanges, Mints
 
 ENTITY = "ticket_mint"
-_BATCH_GET_LIMIT = 100
 
 
 def to_item(mint: TicketMint) -> Item:
@@ -96,18 +93,8 @@ class DynamoMints(Mints):
         return to_mint(item) if item else None
 
     def of_tickets(self, ticket_ids: Sequence[str]) -> list[TicketMint]:
-        found: dict[str, TicketMint] = {}
-        pending = [to_attributes(keys.ticket_mint(t)) for t in dict.fromkeys(ticket_ids)]
-        table_name = settings().table_name
-        while pending:
-            batch, pending = pending[:_BATCH_GET_LIMIT], pending[_BATCH_GET_LIMIT:]
-            request: dict[str, Any] = {table_name: {"Keys": batch, "ConsistentRead": True}}
-            while request:
-                response = client("dynamodb").batch_get_item(RequestItems=request)
-                for raw in response.get("Responses", {}).get(table_name, []):
-                    mint = to_mint(from_attributes(raw))
-                    found[mint.ticket_id] = mint
-                request = response.get("UnprocessedKeys") or {}
+        items = table.get_many([keys.ticket_mint(t) for t in dict.fromkeys(ticket_ids)])
+        found = {mint.ticket_id: mint for mint in map(to_mint, items)}
         return [found[t] for t in ticket_ids if t in found]
 
 

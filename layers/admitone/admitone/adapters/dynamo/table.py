@@ -93,6 +93,25 @@ def get(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
     return from_attributes(response["Item"]) if "Item" in response else None
 
 
+_BATCH_GET_LIMIT = 100  # keys per BatchGetItem request, DynamoDB's ceiling
+
+
+def get_many(keys: Sequence[Mapping[str, str]]) -> list[Item]:
+    """The items at ``keys`` that exist (strongly consistent), in no particular order:
+    a hundred keys a request, until DynamoDB has returned every unprocessed one."""
+    table_name = _table()
+    pending = [to_attributes(key) for key in keys]
+    found: list[Item] = []
+    while pending:
+        batch, pending = pending[:_BATCH_GET_LIMIT], pending[_BATCH_GET_LIMIT:]
+        request: dict[str, Any] = {table_name: {"Keys": batch, "ConsistentRead": True}}
+        while request:
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            found += map(from_attributes, response.get("Responses", {}).get(table_name, []))
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
 def update(
     key: Mapping[str, str],
     expression: str,

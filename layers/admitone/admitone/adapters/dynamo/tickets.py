@@ -18,25 +18,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from admitone.adapters.aws import client
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.table import (
     Item,
     from_attributes,
     instant,
     put_op,
-    to_attributes,
     update_op,
 )
 from admitone.adapters.dynamo.transaction import Transaction
-from admitone.config import settings
 from admitone.domain.errors import Conflict
 from admitone.domain.tickets import Scan, Ticket, TicketStatus
 from admitone.ports.staging import Staged
 from admitone.ports.tickets import TicketChanges, Tickets
 
 ENTITY = "ticket"
-_BATCH_GET_LIMIT = 100
 
 
 def change_position_at(moment: datetime) -> str:
@@ -208,18 +204,8 @@ def tickets_of_event(event_id: str) -> list[Ticket]:
 
 def tickets_by_id(ticket_ids: Sequence[str]) -> list[Ticket]:
     """The tickets with these ids, in that order (missing ones left out)."""
-    found: dict[str, Ticket] = {}
-    pending = [to_attributes(keys.ticket(ticket_id)) for ticket_id in dict.fromkeys(ticket_ids)]
-    table_name = settings().table_name
-    while pending:
-        batch, pending = pending[:_BATCH_GET_LIMIT], pending[_BATCH_GET_LIMIT:]
-        request: dict[str, Any] = {table_name: {"Keys": batch, "ConsistentRead": True}}
-        while request:
-            response = client("dynamodb").batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(table_name, []):
-                ticket = to_ticket(from_attributes(raw))
-                found[ticket.id] = ticket
-            request = response.get("UnprocessedKeys") or {}
+    items = table.get_many([keys.ticket(ticket_id) for ticket_id in dict.fromkeys(ticket_ids)])
+    found = {ticket.id: ticket for ticket in map(to_ticket, items)}
     return [found[ticket_id] for ticket_id in ticket_ids if ticket_id in found]
 
 
