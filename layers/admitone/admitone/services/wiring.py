@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from admitone.adapters.bus import EventBridgeBus
-from admitone.adapters.dynamo.mints import DynamoEventMintTerms
 from admitone.adapters.dynamo.store import DynamoStore
 from admitone.adapters.mail import SesMail
 from admitone.adapters.queues import SqsQueues
@@ -19,8 +19,10 @@ from admitone.adapters.secrets import secret_json
 from admitone.adapters.stripe_payments import StripePayments
 from admitone.config import chain_settings
 from admitone.ports import Ports
-from admitone.ports.chain import Chain
-from admitone.services.nft_minting import Minting
+
+if TYPE_CHECKING:  # only the mint worker builds these: every other function skips the imports
+    from admitone.ports.chain import Chain
+    from admitone.services.nft_minting import Minting
 
 
 @cache
@@ -55,6 +57,9 @@ def chain() -> Chain:
 
 
 def minting() -> Minting:
+    from admitone.adapters.dynamo.mints import DynamoEventMintTerms  # noqa: PLC0415
+    from admitone.services.nft_minting import Minting  # noqa: PLC0415
+
     config = chain_settings()
     return Minting(
         store=ports().store,
