@@ -15,14 +15,17 @@ from typing import Any
 
 import pytest
 
-from admitone.adapters.dynamo import keys, outbox, scans, stripe_inbox, table, tickets
+from admitone.adapters.dynamo import keys, orders, outbox, scans, stripe_inbox, table, tickets
+from admitone.adapters.dynamo.orders import DynamoOrders
 from admitone.adapters.dynamo.outbox import DynamoOutbox
 from admitone.adapters.dynamo.scans import ScanEntry
 from admitone.domain.events import OrderEnded
+from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.outbox import announcement
 from admitone.domain.stripe_events import ReceivedEvent
 from admitone.domain.tickets import Ticket
 from tests.integration.conftest import AwsStack
+from tests.integration.ports.given import an_order
 
 NOW = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
 EVENT = "evt_sharded"
@@ -64,6 +67,10 @@ def _ticket(ticket_id: str, issued_at: datetime) -> Ticket:
     )
 
 
+def _order(order_id: str, hold_expires_at: datetime, event_id: str = EVENT) -> Order:
+    return replace(an_order(event_id=event_id), id=order_id, hold_expires_at=hold_expires_at)
+
+
 def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
     platform, event = keys.PLATFORM_LIST_SHARDS, keys.EVENT_LIST_SHARDS
     for shard_of, lists, shards in [
@@ -71,6 +78,8 @@ def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
         (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists(), platform),
         (lambda i: keys.scan_log(EVENT, i), keys.scan_logs(EVENT), event),
         (lambda i: keys.tickets_of_event(EVENT, i), keys.tickets_of_event_lists(EVENT), event),
+        (keys.holds_active, keys.holds_active_lists(), platform),
+        (keys.payments_processing, keys.payments_processing_lists(), platform),
     ]:
         ids = one_id_per_shard("id_", shard_of, shards)
         assert [shard_of(i) for i in ids] == sorted(lists)
@@ -226,3 +235,63 @@ def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aw
         after = tickets.change_position(changed[-1])
     assert seen == in_change_order
     assert pages > 1  # 46 tickets, 31 in one shard: more than one page
+
+
+def test_the_sweepers_list_reads_every_shard_longest_overdue_first(aws: AwsStack):
+    ids = one_id_per_shard("ord_", keys.holds_active, keys.PLATFORM_LIST_SHARDS)
+    moments = newest_first_by_shard(len(ids))
+    for order_id, moment in zip(ids, moments, strict=True):
+        table.put(orders.to_item(_order(order_id, hold_expires_at=moment)))
+    table.put(orders.to_item(_order("ord_elsewhere", NOW, event_id="evt_other")))
+    oldest_first = list(reversed(ids))
+
+    later = NOW + timedelta(minutes=1)
+    assert DynamoOrders().held_past(later, limit=100) == [*oldest_first, "ord_elsewhere"]
+    assert DynamoOrders().held_past(later, limit=3) == oldest_first[:3]
+    # every hold but the newest two ended before it
+    assert DynamoOrders().held_past(moments[1], limit=100) == oldest_first[:-2]
+    assert sorted(orders.held_for_event(EVENT)) == sorted(ids)
+
+
+def test_the_sweepers_page_is_the_whole_page_when_one_shard_holds_the_longest_overdue(
+    aws: AwsStack,
+):
+    """The sweeper starts over from the first overdue hold after each page: a page cut
+    short where a crowded shard stopped would end its run on orders it cannot settle
+    (still paying) while overdue holds in other shards wait behind them."""
+    ids = one_id_per_shard("ord_", keys.holds_active, keys.PLATFORM_LIST_SHARDS)
+    crowded = keys.holds_active(ids[0])
+    extra = [
+        candidate
+        for candidate in (f"ord_x{n:05d}" for n in range(2000))
+        if keys.holds_active(candidate) == crowded
+    ][:15]
+    # The crowded shard's orders are overdue longest, then one order of every shard.
+    in_overdue_order = extra + ids
+    for n, order_id in enumerate(in_overdue_order):
+        expired = NOW - timedelta(hours=1) + timedelta(minutes=n)
+        table.put(orders.to_item(_order(order_id, hold_expires_at=expired)))
+
+    assert DynamoOrders().held_past(NOW, limit=25) == in_overdue_order[:25]
+    assert DynamoOrders().held_past(NOW, limit=100) == in_overdue_order
+
+
+def test_reconciliations_processing_list_reads_every_shard_longest_processing_first(
+    aws: AwsStack,
+):
+    ids = one_id_per_shard("ord_", keys.payments_processing, keys.PLATFORM_LIST_SHARDS)
+    placed = {order_id: _order(order_id, hold_expires_at=NOW) for order_id in ids}
+    for order in placed.values():
+        table.put(orders.to_item(order))
+    # The last shard's payment starts processing first: the first shard's is the newest.
+    for order_id in reversed(ids):
+        orders.record_payment_status(placed[order_id], PaymentStatus.PROCESSING, error=None)
+    longest_first = list(reversed(ids))
+
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert orders.processing_since(later, limit=100) == longest_first
+    assert orders.processing_since(later, limit=2) == longest_first[:2]
+    processing = orders.get_order(longest_first[0])
+    assert processing is not None
+    orders.record_payment_status(processing, PaymentStatus.SUCCEEDED, error=None)
+    assert orders.processing_since(later, limit=100) == longest_first[1:]

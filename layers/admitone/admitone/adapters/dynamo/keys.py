@@ -6,8 +6,8 @@ import zlib
 
 Key = dict[str, str]
 
-# A GSI partition takes about 1,000 write units a second. A list that every payment or
-# scan of the platform enters and leaves (a job's work list) is spread over
+# A GSI partition takes about 1,000 write units a second. A list that every order,
+# payment or scan of the platform enters and leaves (a job's work list) is spread over
 # PLATFORM_LIST_SHARDS partitions, one that every scan of an event does (read on gate and
 # organizer requests) over EVENT_LIST_SHARDS; each item lands in the shard its own id
 # picks, and readers query every shard and merge them by the list's sort key.
@@ -161,8 +161,25 @@ def payment_intent(payment_intent_id: str) -> str:
     return f"PAYMENT_INTENT#{payment_intent_id}"
 
 
-PAYMENTS_PROCESSING = "PAYMENTS#processing"  # GSI4PK of orders paying (GSI4SK: since#id)
-HOLDS_ACTIVE = "HOLDS#active"  # GSI3PK of pending orders (GSI3SK: hold_expires_at#order_id)
+def payments_processing(order_id: str) -> str:
+    """GSI4PK of an order whose payment is processing (GSI4SK: <since>#<order id>), one of
+    ``payments_processing_lists()``."""
+    return f"PAYMENTS#processing#{_shard(order_id, PLATFORM_LIST_SHARDS)}"
+
+
+def payments_processing_lists() -> tuple[str, ...]:
+    return _every_shard("PAYMENTS#processing", PLATFORM_LIST_SHARDS)
+
+
+def holds_active(order_id: str) -> str:
+    """GSI3PK of a pending order holding seats (GSI3SK: <hold expires at>#<order id>): the
+    sweeper's work list, which every order of the platform enters and leaves; one of
+    ``holds_active_lists()``."""
+    return f"HOLDS#active#{_shard(order_id, PLATFORM_LIST_SHARDS)}"
+
+
+def holds_active_lists() -> tuple[str, ...]:
+    return _every_shard("HOLDS#active", PLATFORM_LIST_SHARDS)
 
 
 def buyer_standing(user_id: str, event_id: str) -> Key:

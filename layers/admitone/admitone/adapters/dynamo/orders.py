@@ -7,8 +7,12 @@ Order item (``keys.order``): ``entity = order``, ids, ``status``, ``lines``, ``t
 ``hold_expires_epoch``, ``hold_released``, payment fields, ``ticket_ids``, ``version``.
 Indexes: GSI1 ``BUYER#<user>`` / ``ORDER#<created at>#<id>`` (a buyer's orders),
 GSI2 ``PAYMENT_INTENT#<pi>`` / ``ORDER`` (the order a PaymentIntent pays), GSI3
-``HOLDS#active`` / ``<hold expires at>#<id>`` while its seats are held (the sweeper's
-work list; removed when the order is paid, expires or is cancelled).
+``HOLDS#active#<shard of the id>`` / ``<hold expires at>#<id>`` while its seats are held
+(the sweeper's work list; removed when the order is paid, expires or is cancelled), GSI4
+``PAYMENTS#processing#<shard of the id>`` / ``<since>#<id>`` while its payment is
+processing (reconciliation's). Every order enters and leaves the first, every payment
+that processes the second, so each is spread over ``keys.PLATFORM_LIST_SHARDS``
+partitions and read over all of them.
 
 Standing item (``keys.buyer_standing``): ``tickets`` held or owned by the buyer for the
 event and ``cooldown_until_epoch``; checked and changed in the order's transaction.
@@ -101,7 +105,7 @@ def to_item(order: Order) -> Item:
         item["GSI2PK"] = keys.payment_intent(order.payment_intent_id)
         item["GSI2SK"] = _ORDER_SK
     if order.status is OrderStatus.PENDING_PAYMENT and not order.hold_released:
-        item["GSI3PK"] = keys.HOLDS_ACTIVE
+        item["GSI3PK"] = keys.holds_active(order.id)
         item["GSI3SK"] = f"{instant(order.hold_expires_at)}#{order.id}"
     return item
 
@@ -185,24 +189,37 @@ def orders_page(
 
 
 def held_past(now: datetime, *, limit: int) -> list[str]:
-    """Ids of pending orders whose hold ended before ``now``, oldest first (GSI3)."""
-    items, _ = table.index_page("GSI3", keys.HOLDS_ACTIVE, limit=limit, sort_below=instant(now))
+    """Ids of pending orders whose hold ended before ``now``, longest overdue first over
+    every shard of the sweeper's list (GSI3), at most ``limit``.
+
+    Exactly the first ``limit`` (each shard is asked for as many): the sweeper starts over
+    from the first after each page, so a short page of orders it cannot settle yet (still
+    paying) would end its run before the overdue holds behind them."""
+    items, _ = table.first_of_sharded(
+        "GSI3",
+        keys.holds_active_lists(),
+        limit=limit,
+        sort_below=instant(now),
+        whole_page_per_shard=True,
+    )
     return [item["order_id"] for item in items]
 
 
 def held_for_event(event_id: str) -> Iterator[str]:
     """Ids of the event's pending orders whose seats are still held (GSI3, every live
-    hold read and filtered by event): for the cancellation job, never a request path."""
-    request = {
-        "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk",
-        "FilterExpression": "event_id = :event",
-        "ExpressionAttributeValues": table.to_attributes(
-            {":pk": keys.HOLDS_ACTIVE, ":event": event_id}
-        ),
-    }
-    for page, _ in table.query_pages(request):
-        yield from (item["order_id"] for item in page)
+    hold of every shard read and filtered by event; in no particular order): for the
+    cancellation job, never a request path."""
+    for partition in keys.holds_active_lists():
+        request = {
+            "IndexName": "GSI3",
+            "KeyConditionExpression": "GSI3PK = :pk",
+            "FilterExpression": "event_id = :event",
+            "ExpressionAttributeValues": table.to_attributes(
+                {":pk": partition, ":event": event_id}
+            ),
+        }
+        for page, _ in table.query_pages(request):
+            yield from (item["order_id"] for item in page)
 
 
 def buyer_standing(user_id: str, event_id: str) -> BuyerStanding:
@@ -327,7 +344,7 @@ def record_payment_status(order: Order, status: PaymentStatus, *, error: str | N
     """Mirror the PaymentIntent's status on the order, if the order is as it was read.
 
     A ``processing`` payment goes on reconciliation's work list (GSI4
-    ``PAYMENTS#processing`` / ``<since>#<order id>``) until it moves on.
+    ``PAYMENTS#processing#<shard of the id>`` / ``<since>#<order id>``) until it moves on.
     """
     values: dict[str, Any] = {
         ":status": status.value,
@@ -340,7 +357,7 @@ def record_payment_status(order: Order, status: PaymentStatus, *, error: str | N
     )
     if status is PaymentStatus.PROCESSING:
         expression += ", GSI4PK = :processing, GSI4SK = :since"
-        values[":processing"] = keys.PAYMENTS_PROCESSING
+        values[":processing"] = keys.payments_processing(order.id)
         values[":since"] = f"{instant(datetime.now(UTC))}#{order.id}"
     else:
         expression += " REMOVE GSI4PK, GSI4SK"
@@ -348,9 +365,14 @@ def record_payment_status(order: Order, status: PaymentStatus, *, error: str | N
 
 
 def processing_since(before: datetime, *, limit: int) -> list[str]:
-    """Ids of orders whose payment has been ``processing`` since before ``before`` (GSI4)."""
-    items, _ = table.index_page(
-        "GSI4", keys.PAYMENTS_PROCESSING, limit=limit, sort_below=instant(before)
+    """Ids of orders whose payment has been ``processing`` since before ``before``, the
+    longest processing first over every shard of the list (GSI4), at most ``limit``.
+
+    Fewer than ``limit`` may come while more wait (``table.first_of_sharded``): each one
+    reconciliation refreshes leaves the list or, still processing, is recorded again and
+    goes to its end, so the next run reaches the rest."""
+    items, _ = table.first_of_sharded(
+        "GSI4", keys.payments_processing_lists(), limit=limit, sort_below=instant(before)
     )
     return [item["order_id"] for item in items]
 

@@ -291,6 +291,7 @@ def first_of_sharded_raw(
     sort_below: str | None = None,
     sort_above: str | None = None,
     newest_first: bool = False,
+    whole_page_per_shard: bool = False,
 ) -> tuple[list[Item], bool]:
     """At most the first ``limit`` items of a sharded list in sort-key order (newest
     first: descending), as DynamoDB attribute values, and whether more may follow.
@@ -300,8 +301,16 @@ def first_of_sharded_raw(
     shard whose page stops (at that, or at DynamoDB's 1 MB) may hold more items past its
     last one, so nothing past the earliest such stop is returned: the answer can be
     shorter than ``limit`` with more to follow, and a caller resuming after its last item
-    skips nothing."""
-    per_shard = min(limit, max(_SHARD_PAGE_FLOOR, math.ceil(2 * limit / len(partitions))))
+    skips nothing.
+
+    ``whole_page_per_shard`` asks each shard for ``limit``: the answer is then exactly
+    the first ``limit`` of all (short only where a shard's page stops at 1 MB first), for
+    a reader that cannot resume after a position and starts over from the first item."""
+    per_shard = (
+        limit
+        if whole_page_per_shard
+        else min(limit, max(_SHARD_PAGE_FLOOR, math.ceil(2 * limit / len(partitions))))
+    )
 
     def position(raw: Item) -> str:
         return str(raw[f"{index}SK"]["S"])
@@ -342,6 +351,7 @@ def first_of_sharded(
     sort_below: str | None = None,
     sort_above: str | None = None,
     newest_first: bool = False,
+    whole_page_per_shard: bool = False,
 ) -> tuple[list[Item], bool]:
     """As ``first_of_sharded_raw``, the items as plain values."""
     raw, more = first_of_sharded_raw(
@@ -351,6 +361,7 @@ def first_of_sharded(
         sort_below=sort_below,
         sort_above=sort_above,
         newest_first=newest_first,
+        whole_page_per_shard=whole_page_per_shard,
     )
     return [from_attributes(item) for item in raw], more
 
