@@ -7,16 +7,34 @@ so a fake that drifts fails there first.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from admitone.ports import Ports
 from tests.fakes.gateways import FakeBus, FakeMail, FakePayments, FakeQueues
 from tests.fakes.store import FakeStore
 
 
-def fake_ports() -> Ports:
-    return Ports(
-        store=FakeStore(),
-        payments=FakePayments(),
-        mail=FakeMail(),
-        bus=FakeBus(),
-        queues=FakeQueues(),
-    )
+class FakePorts(Ports):
+    @cached_property
+    def store(self) -> FakeStore:
+        return FakeStore()
+
+    @cached_property
+    def payments(self) -> FakePayments:
+        return FakePayments()
+
+    @cached_property
+    def mail(self) -> FakeMail:
+        return FakeMail()
+
+    @cached_property
+    def bus(self) -> FakeBus:
+        return FakeBus()
+
+    @cached_property
+    def queues(self) -> FakeQueues:
+        return FakeQueues()
+
+
+def fake_ports() -> FakePorts:
+    return FakePorts()

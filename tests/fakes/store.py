@@ -4,6 +4,7 @@ that a unit of work is as atomic here as a DynamoDB transaction."""
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
@@ -24,40 +25,80 @@ from tests.fakes.transaction import FakeTransaction
 
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore) -> None:
+        self._store = store
         self._transaction = FakeTransaction(store.lock)
-        self.outbox = FakeOutboxChanges(store.outbox, self._transaction)
-        self.tickets = FakeTicketChanges(store.tickets, self._transaction)
-        self.orders = FakeOrderChanges(store.orders, self._transaction)
-        self.standings = FakeBuyerStandingChanges(store.orders, self._transaction)
-        self.vouchers = FakeVoucherChanges(store.catalog, self._transaction)
-        self.inventory = FakeInventoryChanges(store.inventory, self._transaction)
-        self.ledger = FakeLedgerChanges(store.ledger, self._transaction)
-        self.mints = FakeMintChanges(store.mints, self._transaction)
+
+    @cached_property
+    def outbox(self) -> FakeOutboxChanges:
+        return FakeOutboxChanges(self._store.outbox, self._transaction)
+
+    @cached_property
+    def tickets(self) -> FakeTicketChanges:
+        return FakeTicketChanges(self._store.tickets, self._transaction)
+
+    @cached_property
+    def orders(self) -> FakeOrderChanges:
+        return FakeOrderChanges(self._store.orders, self._transaction)
+
+    @cached_property
+    def standings(self) -> FakeBuyerStandingChanges:
+        return FakeBuyerStandingChanges(self._store.orders, self._transaction)
+
+    @cached_property
+    def vouchers(self) -> FakeVoucherChanges:
+        return FakeVoucherChanges(self._store.catalog, self._transaction)
+
+    @cached_property
+    def inventory(self) -> FakeInventoryChanges:
+        return FakeInventoryChanges(self._store.inventory, self._transaction)
+
+    @cached_property
+    def ledger(self) -> FakeLedgerChanges:
+        return FakeLedgerChanges(self._store.ledger, self._transaction)
+
+    @cached_property
+    def mints(self) -> FakeMintChanges:
+        return FakeMintChanges(self._store.mints, self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
 
 
 class FakeStore(Store):
-    outbox: FakeOutbox
-    tickets: FakeTickets
-    orders: FakeOrders
-    order_numbers: FakeOrderNumbers
-    inventory: FakeInventory
-    catalog: FakeCatalog
-    ledger: FakeLedger
-    mints: FakeMints
-
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.outbox = FakeOutbox(self.lock)
-        self.tickets = FakeTickets()
-        self.orders = FakeOrders()
-        self.order_numbers = FakeOrderNumbers()
-        self.inventory = FakeInventory()
-        self.catalog = FakeCatalog()
-        self.ledger = FakeLedger()
-        self.mints = FakeMints()
+
+    @cached_property
+    def outbox(self) -> FakeOutbox:
+        return FakeOutbox(self.lock)
+
+    @cached_property
+    def tickets(self) -> FakeTickets:
+        return FakeTickets()
+
+    @cached_property
+    def orders(self) -> FakeOrders:
+        return FakeOrders()
+
+    @cached_property
+    def order_numbers(self) -> FakeOrderNumbers:
+        return FakeOrderNumbers()
+
+    @cached_property
+    def inventory(self) -> FakeInventory:
+        return FakeInventory()
+
+    @cached_property
+    def catalog(self) -> FakeCatalog:
+        return FakeCatalog()
+
+    @cached_property
+    def ledger(self) -> FakeLedger:
+        return FakeLedger()
+
+    @cached_property
+    def mints(self) -> FakeMints:
+        return FakeMints()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
