@@ -7,33 +7,38 @@ so a fake that drifts fails there first.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from admitone.ports import Ports
 from tests.fakes.gateways import FakeBus, FakeMail, FakePayments, FakeQueues
 from tests.fakes.store import FakeStore
 
 
 class FakePorts(Ports):
-    @cached_property
+    def __init__(self) -> None:
+        self._store = FakeStore()
+        self._payments = FakePayments()
+        self._mail = FakeMail()
+        self._bus = FakeBus()
+        self._queues = FakeQueues()
+
+    @property
     def store(self) -> FakeStore:
-        return FakeStore()
+        return self._store
 
-    @cached_property
+    @property
     def payments(self) -> FakePayments:
-        return FakePayments()
+        return self._payments
 
-    @cached_property
+    @property
     def mail(self) -> FakeMail:
-        return FakeMail()
+        return self._mail
 
-    @cached_property
+    @property
     def bus(self) -> FakeBus:
-        return FakeBus()
+        return self._bus
 
-    @cached_property
+    @property
     def queues(self) -> FakeQueues:
-        return FakeQueues()
+        return self._queues
 
 
 def fake_ports() -> FakePorts:

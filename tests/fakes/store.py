@@ -4,7 +4,6 @@ that a unit of work is as atomic here as a DynamoDB transaction."""
 from __future__ import annotations
 
 import threading
-from functools import cached_property
 
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
@@ -25,80 +24,98 @@ from tests.fakes.transaction import FakeTransaction
 
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore) -> None:
-        self._store = store
         self._transaction = FakeTransaction(store.lock)
+        self._outbox = FakeOutboxChanges(store.outbox, self._transaction)
+        self._tickets = FakeTicketChanges(store.tickets, self._transaction)
+        self._orders = FakeOrderChanges(store.orders, self._transaction)
+        self._standings = FakeBuyerStandingChanges(store.orders, self._transaction)
+        self._vouchers = FakeVoucherChanges(store.catalog, self._transaction)
+        self._inventory = FakeInventoryChanges(store.inventory, self._transaction)
+        self._ledger = FakeLedgerChanges(store.ledger, self._transaction)
+        self._mints = FakeMintChanges(store.mints, self._transaction)
 
-    @cached_property
+    @property
     def outbox(self) -> FakeOutboxChanges:
-        return FakeOutboxChanges(self._store.outbox, self._transaction)
+        return self._outbox
 
-    @cached_property
+    @property
     def tickets(self) -> FakeTicketChanges:
-        return FakeTicketChanges(self._store.tickets, self._transaction)
+        return self._tickets
 
-    @cached_property
+    @property
     def orders(self) -> FakeOrderChanges:
-        return FakeOrderChanges(self._store.orders, self._transaction)
+        return self._orders
 
-    @cached_property
+    @property
     def standings(self) -> FakeBuyerStandingChanges:
-        return FakeBuyerStandingChanges(self._store.orders, self._transaction)
+        return self._standings
 
-    @cached_property
+    @property
     def vouchers(self) -> FakeVoucherChanges:
-        return FakeVoucherChanges(self._store.catalog, self._transaction)
+        return self._vouchers
 
-    @cached_property
+    @property
     def inventory(self) -> FakeInventoryChanges:
-        return FakeInventoryChanges(self._store.inventory, self._transaction)
+        return self._inventory
 
-    @cached_property
+    @property
     def ledger(self) -> FakeLedgerChanges:
-        return FakeLedgerChanges(self._store.ledger, self._transaction)
+        return self._ledger
 
-    @cached_property
+    @property
     def mints(self) -> FakeMintChanges:
-        return FakeMintChanges(self._store.mints, self._transaction)
+        return self._mints
 
     def commit(self) -> None:
         self._transaction.commit()
 
 
 class FakeStore(Store):
+    # Every repository is built with the store (not on first use, as the DynamoDB
+    # adapter's are): two threads touching a repository for the first time at once must
+    # not each get one of their own.
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self._outbox = FakeOutbox(self.lock)
+        self._tickets = FakeTickets()
+        self._orders = FakeOrders()
+        self._order_numbers = FakeOrderNumbers()
+        self._inventory = FakeInventory()
+        self._catalog = FakeCatalog()
+        self._ledger = FakeLedger()
+        self._mints = FakeMints()
 
-    @cached_property
+    @property
     def outbox(self) -> FakeOutbox:
-        return FakeOutbox(self.lock)
+        return self._outbox
 
-    @cached_property
+    @property
     def tickets(self) -> FakeTickets:
-        return FakeTickets()
+        return self._tickets
 
-    @cached_property
+    @property
     def orders(self) -> FakeOrders:
-        return FakeOrders()
+        return self._orders
 
-    @cached_property
+    @property
     def order_numbers(self) -> FakeOrderNumbers:
-        return FakeOrderNumbers()
+        return self._order_numbers
 
-    @cached_property
+    @property
     def inventory(self) -> FakeInventory:
-        return FakeInventory()
+        return self._inventory
 
-    @cached_property
+    @property
     def catalog(self) -> FakeCatalog:
-        return FakeCatalog()
+        return self._catalog
 
-    @cached_property
+    @property
     def ledger(self) -> FakeLedger:
-        return FakeLedger()
+        return self._ledger
 
-    @cached_property
+    @property
     def mints(self) -> FakeMints:
-        return FakeMints()
+        return self._mints
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

@@ -15,7 +15,9 @@ from admitone.adapters.secrets import secret_json
 from admitone.config import chain_settings
 from admitone.ports import Ports
 
-if TYPE_CHECKING:  # only the mint worker builds these: every other function skips the imports
+# For the annotations only: each adapter is imported on first use (AwsPorts), and only
+# the mint worker builds a chain and the minting service.
+if TYPE_CHECKING:
     from admitone.ports.bus import Bus
     from admitone.ports.chain import Chain
     from admitone.ports.mail import Mail
