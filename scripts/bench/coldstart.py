@@ -19,8 +19,11 @@ Tracer and the X-Ray SDK loaded at cold start), ``--tracing both`` each function
 ways, one row per mode.
 
 ``--against REV`` measures a commit's functions and layer too (its tree exported from
-git, the same venv), each function's two versions one after the other so that the
-machine's load drifts alike on both, and prints before, after and the change.
+git, the same venv) and prints before, after and the change. The two versions'
+processes alternate run by run (before, after, after, before, ...), so a load that
+comes and goes on a shared machine falls on both alike; besides the wall-clock init it
+gives the CPU time the init process spent, which another process's load stretches far
+less than the wall clock (the figure to trust on a busy machine).
 
 Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.coldstart``.
 """
@@ -73,13 +76,13 @@ if mode == "no-pyc":
         return cache_from_source(path, *args, **kwargs)
 
     external.cache_from_source = no_bytecode
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 __import__(module_name)
 handler = getattr(sys.modules[module_name], handler_name)
-elapsed = time.perf_counter() - start
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 if not callable(handler):
     raise SystemExit(f"{module_name}.{handler_name} is not callable")
-print(f"{elapsed * 1000:.3f} {len(sys.modules)}")
+print(f"{elapsed * 1000:.3f} {len(sys.modules)} {cpu * 1000:.3f}")
 """
 _IMPORTTIME = re.compile(r"^import time:\s*(\d+) \|\s*(\d+) \| ( *)(\S+)\s*$")
 
@@ -145,6 +148,7 @@ class Run:
     init_ms: float
     modules: int
     stderr: str
+    cpu_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -180,8 +184,8 @@ def _probe(
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise ToolFailure(f"{spec.logical_id}: its handler does not import ({last})", FAILED)
-    init_ms, modules = done.stdout.split()
-    return Run(float(init_ms), int(modules), done.stderr)
+    init_ms, modules, cpu_ms = done.stdout.split()
+    return Run(float(init_ms), int(modules), done.stderr, float(cpu_ms))
 
 
 def heaviest_imports(importtime: str, root: str, top: int = TOP) -> list[tuple[str, float, float]]:
@@ -214,24 +218,65 @@ def heaviest_imports(importtime: str, root: str, top: int = TOP) -> list[tuple[s
     return [(package, own[package], cumulative[package]) for package in ranked]
 
 
+class _Subject:
+    """One version of one function, ready to start fresh interpreters on."""
+
+    def __init__(self, spec: FunctionSpec, scratch: Path, layer: Path) -> None:
+        self.spec = spec
+        self.paths = [spec.code_uri, layer, *_site_packages()]
+        self.env = lambda_environment(spec)
+        # A private cache: nothing is written into the repository or the venv.
+        self.with_pyc = ["-X", f"pycache_prefix={scratch / 'pycache'}"]
+
+    def start(self, mode: str) -> Run:
+        flags = self.with_pyc if mode == "pyc" else ["-B"]
+        return _probe(mode, self.spec, self.paths, flags, self.env)
+
+    def result(self, label: str, warm: list[Run], cold: list[Run]) -> Result:
+        traced = _probe("no-pyc", self.spec, self.paths, ["-B", "-X", "importtime"], self.env)
+        heaviest = heaviest_imports(traced.stderr, self.spec.handler_module)
+        return Result(self.spec, label or self.spec.logical_id, warm, cold, heaviest)
+
+
 def measure(
     spec: FunctionSpec, runs: int, scratch: Path, label: str = "", *, layer: Path = LAYER
 ) -> Result:
-    paths = [spec.code_uri, layer, *_site_packages()]
-    env = lambda_environment(spec)
-    # A private cache: nothing is written into the repository or the venv.
-    with_pyc = ["-X", f"pycache_prefix={scratch / 'pycache'}"]
-    _probe("pyc", spec, paths, with_pyc, env)  # fills the cache; not timed
-    warm = [_probe("pyc", spec, paths, with_pyc, env) for _ in range(runs + 1)][1:]
+    subject = _Subject(spec, scratch, layer)
+    subject.start("pyc")  # fills the cache; not timed
+    warm = [subject.start("pyc") for _ in range(runs + 1)][1:]
     # The first run of each mode is dropped: it pays for cold disk reads, not imports.
-    cold = [_probe("no-pyc", spec, paths, ["-B"], env) for _ in range(runs + 1)][1:]
-    traced = _probe("no-pyc", spec, paths, ["-B", "-X", "importtime"], env)
-    heaviest = heaviest_imports(traced.stderr, spec.handler_module)
-    return Result(spec, label or spec.logical_id, warm, cold, heaviest)
+    cold = [subject.start("no-pyc") for _ in range(runs + 1)][1:]
+    return subject.result(label, warm, cold)
+
+
+def measure_pair(
+    before: FunctionSpec, before_layer: Path, after: FunctionSpec, runs: int, scratch: Path
+) -> tuple[Result, Result]:
+    """Both versions of a function, their processes alternating run by run (ABBA...)."""
+    subjects = (_Subject(before, scratch, before_layer), _Subject(after, scratch, LAYER))
+    figures: tuple[dict[str, list[Run]], ...] = (
+        {"pyc": [], "no-pyc": []},
+        {"pyc": [], "no-pyc": []},
+    )
+    for mode in ("pyc", "no-pyc"):
+        for subject in subjects:  # fill the cache and pay for cold disk reads: not timed
+            subject.start(mode)
+            subject.start(mode)
+        for run in range(runs):
+            for which in (0, 1) if run % 2 == 0 else (1, 0):
+                figures[which][mode].append(subjects[which].start(mode))
+    return (
+        subjects[0].result("", figures[0]["pyc"], figures[0]["no-pyc"]),
+        subjects[1].result("", figures[1]["pyc"], figures[1]["no-pyc"]),
+    )
 
 
 def _median(runs: list[Run]) -> float:
     return statistics.median(run.init_ms for run in runs)
+
+
+def _median_cpu(runs: list[Run]) -> float:
+    return statistics.median(run.cpu_ms for run in runs)
 
 
 def report(results: list[Result], runs: int, seconds: float) -> str:
@@ -288,14 +333,29 @@ def comparison(pairs: list[tuple[Result, Result]], revision: str, runs: int) -> 
     """Each function before (at ``revision``) and after (this tree), medians in ms."""
     lines = [
         f"Cold start at {revision} (before) and in this tree (after): import + init of each",
-        f"handler, median of {runs} fresh processes (python {platform.python_version()}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs)",
+        f"handler, median of {runs} fresh processes each, before and after alternating "
+        f"(python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"load average {' '.join(f'{load:.1f}' for load in os.getloadavg())} at the end).",
+        "Wall clock, and the init process's CPU time (what another process's load stretches",
+        "least); change = after against before, no .pyc.",
         "",
     ]
-    header = ("function", "pyc before", "pyc after", "no-pyc before", "no-pyc after", "change")
+    header = (
+        "function",
+        "pyc before",
+        "pyc after",
+        "no-pyc before",
+        "no-pyc after",
+        "change",
+        "no-pyc CPU before",
+        "no-pyc CPU after",
+        "CPU change",
+        "modules",
+    )
     table = [header]
     for before, after in pairs:
         cold_before, cold_after = _median(before.cold), _median(after.cold)
+        cpu_before, cpu_after = _median_cpu(before.cold), _median_cpu(after.cold)
         table.append(
             (
                 after.label,
@@ -304,6 +364,10 @@ def comparison(pairs: list[tuple[Result, Result]], revision: str, runs: int) -> 
                 f"{cold_before:.0f} ms",
                 f"{cold_after:.0f} ms",
                 f"{(cold_after - cold_before) / cold_before:+.0%}",
+                f"{cpu_before:.0f} ms",
+                f"{cpu_after:.0f} ms",
+                f"{(cpu_after - cpu_before) / cpu_before:+.0%}",
+                f"{before.cold[0].modules} -> {after.cold[0].modules}",
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -397,13 +461,15 @@ def _compare(revision: str, function_ids: list[str], runs: int, tracing: str) ->
                 print(f"{function_id}: not at {revision}; skipped", file=sys.stderr)
                 continue
             print(f"measuring {function_id} before and after ...", file=sys.stderr, flush=True)
-            before = measure(
-                before_stack.function(function_id),
-                runs,
-                scratch,
-                layer=tree / "layers" / "admitone",
+            pairs.append(
+                measure_pair(
+                    before_stack.function(function_id),
+                    tree / "layers" / "admitone",
+                    after_stack.function(function_id),
+                    runs,
+                    scratch,
+                )
             )
-            pairs.append((before, measure(after_stack.function(function_id), runs, scratch)))
     print(comparison(pairs, revision, runs))
     print(f"\n({len(pairs)} functions in {time.perf_counter() - started:.0f} s)")
     return 0

@@ -12,11 +12,34 @@ from tests.fakes.gateways import FakeBus, FakeMail, FakePayments, FakeQueues
 from tests.fakes.store import FakeStore
 
 
-def fake_ports() -> Ports:
-    return Ports(
-        store=FakeStore(),
-        payments=FakePayments(),
-        mail=FakeMail(),
-        bus=FakeBus(),
-        queues=FakeQueues(),
-    )
+class FakePorts(Ports):
+    def __init__(self) -> None:
+        self._store = FakeStore()
+        self._payments = FakePayments()
+        self._mail = FakeMail()
+        self._bus = FakeBus()
+        self._queues = FakeQueues()
+
+    @property
+    def store(self) -> FakeStore:
+        return self._store
+
+    @property
+    def payments(self) -> FakePayments:
+        return self._payments
+
+    @property
+    def mail(self) -> FakeMail:
+        return self._mail
+
+    @property
+    def bus(self) -> FakeBus:
+        return self._bus
+
+    @property
+    def queues(self) -> FakeQueues:
+        return self._queues
+
+
+def fake_ports() -> FakePorts:
+    return FakePorts()

@@ -25,39 +25,97 @@ from tests.fakes.transaction import FakeTransaction
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore) -> None:
         self._transaction = FakeTransaction(store.lock)
-        self.outbox = FakeOutboxChanges(store.outbox, self._transaction)
-        self.tickets = FakeTicketChanges(store.tickets, self._transaction)
-        self.orders = FakeOrderChanges(store.orders, self._transaction)
-        self.standings = FakeBuyerStandingChanges(store.orders, self._transaction)
-        self.vouchers = FakeVoucherChanges(store.catalog, self._transaction)
-        self.inventory = FakeInventoryChanges(store.inventory, self._transaction)
-        self.ledger = FakeLedgerChanges(store.ledger, self._transaction)
-        self.mints = FakeMintChanges(store.mints, self._transaction)
+        self._outbox = FakeOutboxChanges(store.outbox, self._transaction)
+        self._tickets = FakeTicketChanges(store.tickets, self._transaction)
+        self._orders = FakeOrderChanges(store.orders, self._transaction)
+        self._standings = FakeBuyerStandingChanges(store.orders, self._transaction)
+        self._vouchers = FakeVoucherChanges(store.catalog, self._transaction)
+        self._inventory = FakeInventoryChanges(store.inventory, self._transaction)
+        self._ledger = FakeLedgerChanges(store.ledger, self._transaction)
+        self._mints = FakeMintChanges(store.mints, self._transaction)
+
+    @property
+    def outbox(self) -> FakeOutboxChanges:
+        return self._outbox
+
+    @property
+    def tickets(self) -> FakeTicketChanges:
+        return self._tickets
+
+    @property
+    def orders(self) -> FakeOrderChanges:
+        return self._orders
+
+    @property
+    def standings(self) -> FakeBuyerStandingChanges:
+        return self._standings
+
+    @property
+    def vouchers(self) -> FakeVoucherChanges:
+        return self._vouchers
+
+    @property
+    def inventory(self) -> FakeInventoryChanges:
+        return self._inventory
+
+    @property
+    def ledger(self) -> FakeLedgerChanges:
+        return self._ledger
+
+    @property
+    def mints(self) -> FakeMintChanges:
+        return self._mints
 
     def commit(self) -> None:
         self._transaction.commit()
 
 
 class FakeStore(Store):
-    outbox: FakeOutbox
-    tickets: FakeTickets
-    orders: FakeOrders
-    order_numbers: FakeOrderNumbers
-    inventory: FakeInventory
-    catalog: FakeCatalog
-    ledger: FakeLedger
-    mints: FakeMints
-
+    # Every repository is built with the store (not on first use, as the DynamoDB
+    # adapter's are): two threads touching a repository for the first time at once must
+    # not each get one of their own.
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.outbox = FakeOutbox(self.lock)
-        self.tickets = FakeTickets()
-        self.orders = FakeOrders()
-        self.order_numbers = FakeOrderNumbers()
-        self.inventory = FakeInventory()
-        self.catalog = FakeCatalog()
-        self.ledger = FakeLedger()
-        self.mints = FakeMints()
+        self._outbox = FakeOutbox(self.lock)
+        self._tickets = FakeTickets()
+        self._orders = FakeOrders()
+        self._order_numbers = FakeOrderNumbers()
+        self._inventory = FakeInventory()
+        self._catalog = FakeCatalog()
+        self._ledger = FakeLedger()
+        self._mints = FakeMints()
+
+    @property
+    def outbox(self) -> FakeOutbox:
+        return self._outbox
+
+    @property
+    def tickets(self) -> FakeTickets:
+        return self._tickets
+
+    @property
+    def orders(self) -> FakeOrders:
+        return self._orders
+
+    @property
+    def order_numbers(self) -> FakeOrderNumbers:
+        return self._order_numbers
+
+    @property
+    def inventory(self) -> FakeInventory:
+        return self._inventory
+
+    @property
+    def catalog(self) -> FakeCatalog:
+        return self._catalog
+
+    @property
+    def ledger(self) -> FakeLedger:
+        return self._ledger
+
+    @property
+    def mints(self) -> FakeMints:
+        return self._mints
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

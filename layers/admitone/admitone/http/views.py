@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -14,8 +15,12 @@ from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
 from admitone.domain.refunds import refunded_total
 from admitone.domain.tickets import Ticket
-from admitone.services.event_stats import EventStats
-from admitone.services.ticket_types import OfferedTicketType
+
+# Named by two views' constructors only: the services (and the storage behind them) are
+# loaded by the functions that call them, not by every function that shows an order.
+if TYPE_CHECKING:
+    from admitone.services.event_stats import EventStats
+    from admitone.services.ticket_types import OfferedTicketType
 
 
 class UserView(BaseModel):

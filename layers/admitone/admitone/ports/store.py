@@ -7,26 +7,55 @@ stand alone; a change that must hold together with others goes through a unit of
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-from admitone.ports.catalog import Catalog
-from admitone.ports.inventory import Inventory
-from admitone.ports.ledger import Ledger
-from admitone.ports.mints import Mints
-from admitone.ports.orders import OrderNumbers, Orders
-from admitone.ports.outbox import Outbox
-from admitone.ports.tickets import Tickets
-from admitone.ports.unit_of_work import UnitOfWork
+# For the annotations only: the store's adapter imports each repository's module when
+# it is first used, and so each port's (with the domain modules it speaks in).
+if TYPE_CHECKING:
+    from admitone.ports.catalog import Catalog
+    from admitone.ports.inventory import Inventory
+    from admitone.ports.ledger import Ledger
+    from admitone.ports.mints import Mints
+    from admitone.ports.orders import OrderNumbers, Orders
+    from admitone.ports.outbox import Outbox
+    from admitone.ports.tickets import Tickets
+    from admitone.ports.unit_of_work import UnitOfWork
 
 
 class Store(ABC):
-    outbox: Outbox
-    tickets: Tickets
-    orders: Orders
-    order_numbers: OrderNumbers
-    inventory: Inventory
-    catalog: Catalog
-    ledger: Ledger
-    mints: Mints
+    # Read-only, so that an adapter may build each repository on first use (a function
+    # pays at cold start only for the ones it touches).
+    @property
+    @abstractmethod
+    def outbox(self) -> Outbox: ...
+
+    @property
+    @abstractmethod
+    def tickets(self) -> Tickets: ...
+
+    @property
+    @abstractmethod
+    def orders(self) -> Orders: ...
+
+    @property
+    @abstractmethod
+    def order_numbers(self) -> OrderNumbers: ...
+
+    @property
+    @abstractmethod
+    def inventory(self) -> Inventory: ...
+
+    @property
+    @abstractmethod
+    def catalog(self) -> Catalog: ...
+
+    @property
+    @abstractmethod
+    def ledger(self) -> Ledger: ...
+
+    @property
+    @abstractmethod
+    def mints(self) -> Mints: ...
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

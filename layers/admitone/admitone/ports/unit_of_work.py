@@ -19,28 +19,57 @@ change may be retried.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-from admitone.ports.inventory import InventoryChanges
-from admitone.ports.ledger import LedgerChanges
-from admitone.ports.mints import MintChanges
-from admitone.ports.orders import BuyerStandingChanges, OrderChanges
-from admitone.ports.outbox import OutboxChanges
 from admitone.ports.staging import ChangeRefused, Staged
-from admitone.ports.tickets import TicketChanges
-from admitone.ports.vouchers import VoucherChanges
+
+# For the annotations only: the adapter imports each change set's module when it is
+# first staged into, and so each port's (with the domain modules it speaks in).
+if TYPE_CHECKING:
+    from admitone.ports.inventory import InventoryChanges
+    from admitone.ports.ledger import LedgerChanges
+    from admitone.ports.mints import MintChanges
+    from admitone.ports.orders import BuyerStandingChanges, OrderChanges
+    from admitone.ports.outbox import OutboxChanges
+    from admitone.ports.tickets import TicketChanges
+    from admitone.ports.vouchers import VoucherChanges
 
 __all__ = ["ChangeRefused", "Staged", "UnitOfWork"]
 
 
 class UnitOfWork(ABC):
-    outbox: OutboxChanges
-    tickets: TicketChanges
-    orders: OrderChanges
-    standings: BuyerStandingChanges
-    vouchers: VoucherChanges
-    inventory: InventoryChanges
-    ledger: LedgerChanges
-    mints: MintChanges
+    # Read-only, so that an adapter may create each change set when it is first staged into.
+    @property
+    @abstractmethod
+    def outbox(self) -> OutboxChanges: ...
+
+    @property
+    @abstractmethod
+    def tickets(self) -> TicketChanges: ...
+
+    @property
+    @abstractmethod
+    def orders(self) -> OrderChanges: ...
+
+    @property
+    @abstractmethod
+    def standings(self) -> BuyerStandingChanges: ...
+
+    @property
+    @abstractmethod
+    def vouchers(self) -> VoucherChanges: ...
+
+    @property
+    @abstractmethod
+    def inventory(self) -> InventoryChanges: ...
+
+    @property
+    @abstractmethod
+    def ledger(self) -> LedgerChanges: ...
+
+    @property
+    @abstractmethod
+    def mints(self) -> MintChanges: ...
 
     @abstractmethod
     def commit(self) -> None:

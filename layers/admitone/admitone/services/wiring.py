@@ -8,39 +8,73 @@ swap it for fakes (``tests/fakes``) or clear it with the rest of a container's c
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
-from admitone.adapters.bus import EventBridgeBus
-from admitone.adapters.dynamo.store import DynamoStore
-from admitone.adapters.mail import SesMail
-from admitone.adapters.queues import SqsQueues
 from admitone.adapters.secrets import secret_json
-from admitone.adapters.stripe_payments import StripePayments
 from admitone.config import chain_settings
 from admitone.ports import Ports
 
-if TYPE_CHECKING:  # only the mint worker builds these: every other function skips the imports
+# For the annotations only: each adapter is imported on first use (AwsPorts), and only
+# the mint worker builds a chain and the minting service.
+if TYPE_CHECKING:
+    from admitone.ports.bus import Bus
     from admitone.ports.chain import Chain
+    from admitone.ports.mail import Mail
+    from admitone.ports.payments import Payments
+    from admitone.ports.queues import Queues
+    from admitone.ports.store import Store
     from admitone.services.nft_minting import Minting
+
+# The imports inside the properties below are the point of them (see AwsPorts).
+# ruff: noqa: PLC0415
+
+
+class AwsPorts(Ports):
+    """Each adapter is imported and built when a service first asks for it: a function
+    that only reads a ticket never loads the mail, bus, queue or Stripe adapters."""
+
+    @cached_property
+    def store(self) -> Store:
+        from admitone.adapters.dynamo.store import DynamoStore
+
+        return DynamoStore()
+
+    @cached_property
+    def payments(self) -> Payments:
+        from admitone.adapters.stripe_payments import StripePayments
+
+        return StripePayments()
+
+    @cached_property
+    def mail(self) -> Mail:
+        from admitone.adapters.mail import SesMail
+
+        return SesMail()
+
+    @cached_property
+    def bus(self) -> Bus:
+        from admitone.adapters.bus import EventBridgeBus
+
+        return EventBridgeBus()
+
+    @cached_property
+    def queues(self) -> Queues:
+        from admitone.adapters.queues import SqsQueues
+
+        return SqsQueues()
 
 
 @cache
 def ports() -> Ports:
-    return Ports(
-        store=DynamoStore(),
-        payments=StripePayments(),
-        mail=SesMail(),
-        bus=EventBridgeBus(),
-        queues=SqsQueues(),
-    )
+    return AwsPorts()
 
 
 @cache
 def chain() -> Chain:
     """The chain the mint worker mints on. Only its function calls this: web3 ships in
     that function's own requirements, not in the layer."""
-    from admitone.adapters.chain.evm import EvmChain  # noqa: PLC0415
+    from admitone.adapters.chain.evm import EvmChain
 
     config = chain_settings()
     keys = secret_json(config.keys_secret_id)
@@ -57,8 +91,8 @@ def chain() -> Chain:
 
 
 def minting() -> Minting:
-    from admitone.adapters.dynamo.mints import DynamoEventMintTerms  # noqa: PLC0415
-    from admitone.services.nft_minting import Minting  # noqa: PLC0415
+    from admitone.adapters.dynamo.mints import DynamoEventMintTerms
+    from admitone.services.nft_minting import Minting
 
     config = chain_settings()
     return Minting(

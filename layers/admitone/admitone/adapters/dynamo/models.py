@@ -15,7 +15,7 @@ attribute today's writers store declared (a model missing one would delete it on
 - ``TicketRecord`` at ``keys.ticket``: ``tickets.to_item`` and ``admit_op``;
 - ``LedgerTransactionRecord`` at ``keys.ledger_transaction`` and ``BalanceShardRecord``
   at ``keys.account_balance``: ``ledger.book_ops``;
-- ``PaidOrderRecord`` at ``keys.paid_order_of_event``: ``money.paid_order_op`` (issuance
+- ``PaidOrderRecord`` at ``keys.paid_order_of_event``: ``orders.paid_order_op`` (issuance
   writes it with the tickets).
 
 The outbox item's model is ``outbox.OutboxRecord``. A voucher's redemption is no item

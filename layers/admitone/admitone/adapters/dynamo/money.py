@@ -314,17 +314,6 @@ def flag_dispute_op(order_id: str, dispute_id: str | None) -> Op:
 
 
 # ---------------------------------------------------------- paid orders
-def paid_order_op(event_id: str, order_id: str) -> Op:
-    return put_op(
-        {
-            **keys.paid_order_of_event(event_id, order_id),
-            "entity": "event_order",
-            "order_id": order_id,
-        },
-        condition="attribute_not_exists(PK)",
-    )
-
-
 def paid_orders_after(event_id: str, after: str | None, *, limit: int) -> list[str]:
     """The event's paid orders, by id, after ``after`` (a stable order to resume in)."""
     request: dict[str, Any] = {

@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.money import paid_order_op
 from admitone.adapters.dynamo.table import Item, from_attributes, instant, put_op, update_op
 from admitone.adapters.dynamo.transaction import RawItem, Transaction
 from admitone.domain.inventory import Allocation
@@ -420,6 +419,21 @@ def _standing_of(raw: RawItem) -> BuyerStanding:
 
 def standing_name(buyer_id: str, event_id: str) -> str:
     return f"standing {buyer_id} {event_id}"
+
+
+def paid_order_op(event_id: str, order_id: str) -> Op:
+    """The order on its event's list of paid orders (``money.paid_orders_after`` reads it).
+
+    Written here with the order's other changes rather than beside its reader: money.py
+    is a large module most functions that read an order never need."""
+    return put_op(
+        {
+            **keys.paid_order_of_event(event_id, order_id),
+            "entity": "event_order",
+            "order_id": order_id,
+        },
+        condition="attribute_not_exists(PK)",
+    )
 
 
 class DynamoOrders(Orders):
