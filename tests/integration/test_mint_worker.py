@@ -6,6 +6,7 @@ address, once, whatever the queue redelivers and wherever the worker dies."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from admitone.services.wiring import chain, ports
 from scripts.devstack.pollers import SqsPoller, sqs_event
 from scripts.devstack.stack import LocalStack
 from scripts.devstack.ticket_contract import Deployment, artifact
+from tests.integration.chain.pool import held_in_the_pool, mine
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder
 from tests.integration.money_kit import ask_refund
@@ -243,6 +245,106 @@ def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_d
     assert "base fee" in shown["reason"]
     dead = _queued(aws, aws.stack.get_att("MintDLQ", "QueueUrl"))
     assert [json.loads(m["Body"])["detail"]["data"]["order_id"] for m in dead] == [bought.order_id]
+
+
+def _waits(aws: AwsStack, monkeypatch: pytest.MonkeyPatch, *, receipt: int, replace: int) -> None:
+    """The worker's waits (seconds): for a receipt within an attempt, and before it replaces
+    a transaction still unmined (settings the template leaves at their defaults)."""
+    assert "CHAIN_REPLACE_AFTER_SECONDS" not in aws.stack.function(MINT_WORKER).environment
+    monkeypatch.setenv("CHAIN_RECEIPT_WAIT_SECONDS", str(receipt))
+    monkeypatch.setenv("CHAIN_REPLACE_AFTER_SECONDS", str(replace))
+
+
+def _stuck_mint(
+    aws: AwsStack, deployment: Deployment, bought: Holder, message: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The worker sends the order's mint and the chain holds it unmined: its hash, and the
+    transaction as the pool holds it."""
+    failed = {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+    records = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert {(r.state, r.attempts) for r in records} == {(MintState.MINTING, 1)}
+    (stuck,) = {r.tx_hash for r in records}
+    assert stuck is not None
+    w3, _ = _contract(deployment)
+    pooled = dict(w3.eth.get_transaction(stuck))
+    assert pooled["blockNumber"] is None
+    return stuck, pooled
+
+
+def test_a_stuck_mint_is_replaced_after_the_timeout_with_a_higher_fee_and_mints_once(
+    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    (message,) = _queued(aws)
+    ticket_ids = [t["id"] for t in bought.tickets]
+    nonce = _minter_nonce(deployment)
+    w3, _ = _contract(deployment)
+    failed = {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    _waits(aws, monkeypatch, receipt=1, replace=3600)
+    with held_in_the_pool(deployment.rpc_url):
+        stuck, pooled = _stuck_mint(aws, deployment, bought, message)
+
+        # Before the timeout the worker waits for it: nothing new is sent beside it.
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        assert {r.tx_hash for r in ports().store.mints.of_tickets(ticket_ids)} == {stuck}
+        assert w3.eth.get_transaction_count(deployment.minter, "pending") == nonce + 1
+        assert w3.eth.get_transaction(stuck)["blockNumber"] is None
+
+        _waits(aws, monkeypatch, receipt=1, replace=1)
+        time.sleep(1)  # the stuck transaction is older than the timeout now
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        replacing = ports().store.mints.of_tickets(ticket_ids)
+        (replacement,) = {r.tx_hash for r in replacing}
+        assert replacement not in (None, stuck)
+        assert {(r.state, r.nonce, r.attempts) for r in replacing} == {
+            (MintState.MINTING, nonce, 1)
+        }
+        sent = w3.eth.get_transaction(replacement)
+        assert sent["nonce"] == pooled["nonce"] == nonce
+        assert sent["maxFeePerGas"] * 10 >= pooled["maxFeePerGas"] * 11
+        assert sent["maxPriorityFeePerGas"] * 10 >= pooled["maxPriorityFeePerGas"] * 11
+        mine(deployment.rpc_url)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    records = ports().store.mints.of_tickets(ticket_ids)
+    assert {(r.state, r.tx_hash) for r in records} == {(MintState.MINTED, replacement)}
+    assert _minter_nonce(deployment) == nonce + 1  # one transaction mined, at one nonce
+    for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
+
+
+def test_a_stuck_mint_mined_after_all_is_recognised_though_its_replacement_was_recorded(
+    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    (message,) = _queued(aws)
+    ticket_ids = [t["id"] for t in bought.tickets]
+    nonce = _minter_nonce(deployment)
+    _waits(aws, monkeypatch, receipt=1, replace=1)
+    with held_in_the_pool(deployment.rpc_url):
+        stuck, _ = _stuck_mint(aws, deployment, bought, message)
+        time.sleep(1)
+
+        real_send = EvmChain.send
+
+        def die_before_sending(self: EvmChain, transaction: Any) -> None:
+            raise Killed
+
+        monkeypatch.setattr(EvmChain, "send", die_before_sending)
+        with pytest.raises(Killed):  # the replacement recorded, never sent
+            aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+        monkeypatch.setattr(EvmChain, "send", real_send)
+        replacing = ports().store.mints.of_tickets(ticket_ids)
+        assert {r.tx_hash for r in replacing} != {stuck}
+        mine(deployment.rpc_url)  # the stuck transaction is the one the chain mines
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    records = ports().store.mints.of_tickets(ticket_ids)
+    assert {(r.state, r.tx_hash) for r in records} == {(MintState.MINTED, stuck)}
+    assert _minter_nonce(deployment) == nonce + 1
+    for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
 
 
 def _urgent_shop(api: Api, aws: AwsStack) -> Shop:

@@ -13,6 +13,10 @@ Contract:
 - A ticket's mint goes ``queued`` -> ``minting`` (a transaction sent, its hash and nonce
   recorded first) -> ``minted`` (chain, contract, token id, tx hash) | ``failed`` (with a
   reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` end minting.
+- A transaction still unmined ``replace_after`` it was recorded is replaced at its nonce
+  with fees raised enough for the pool to take it (``replaced``): not another attempt, the
+  same one outbidding itself. Only one of the two can be mined (one nonce), and the
+  token's mint is recognised by whichever was.
 - A minted token follows its ticket: held by the custodial address of the ticket's holder
   (``safeTransferFrom`` after a transfer), ``burned`` once the ticket is void. A custody
   transaction is recorded (``move_tx_hash``) before it is sent, like a mint.
@@ -126,6 +130,12 @@ def sending(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) 
     )
 
 
+def replaced(mint: TicketMint, replacement: SignedTransaction, *, now: datetime) -> TicketMint:
+    """``replacement`` takes the nonce of the mint's stuck transaction and is about to be
+    sent (the attempt is the same one: its count stays)."""
+    return replace(mint, tx_hash=replacement.tx_hash, nonce=replacement.nonce, updated_at=now)
+
+
 def minted(mint: TicketMint, *, tx_hash: str, block_number: int, now: datetime) -> TicketMint:
     """The chain minted the token in ``tx_hash`` (whichever attempt sent it)."""
     return replace(
@@ -176,6 +186,20 @@ class SignedTransaction:
     tx_hash: str
     nonce: int
     raw: bytes
+    to: str
+    data: str
+    gas: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class UnminedTransaction:
+    """A transaction the chain holds but has not mined (in its pool): what a replacement at
+    its nonce must outbid."""
+
+    tx_hash: str
+    nonce: int
     to: str
     data: str
     gas: int
