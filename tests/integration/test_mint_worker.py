@@ -185,7 +185,9 @@ def test_the_holder_reads_each_mint_state_on_the_ticket(
         assert response.status == 200, response.body
         return response.json()["nft"]
 
-    assert nft() is None  # paid, the worker not run yet
+    queued = nft()  # paid, the worker not run yet
+    assert (queued["state"], queued["token_id"]) == ("queued", str(token_id_for(ticket_id)))
+    assert (queued["chain"], queued["holder_address"], queued["tx_hash"]) == (None, None, None)
     (message,) = _queued(aws)
     real_send = EvmChain.send
 
@@ -507,6 +509,10 @@ def test_an_order_of_an_event_without_nfts_mints_nothing(
 
     assert ports().store.mints.of_tickets([t["id"] for t in holder.tickets]) == []
     assert _minter_nonce(deployment) == nonce
+    for ticket in holder.tickets:
+        shown = api.get(f"/tickets/{ticket['id']}", token=holder.token)
+        assert shown.status == 200, shown.body
+        assert shown.json()["nft"] is None
 
 
 def test_the_sample_event_names_an_event_that_mints_nothing(aws: AwsStack, deployment: Deployment):

@@ -10,6 +10,9 @@ Contract:
 - A ticket's mint has a priority fixed when it is queued, by the time left before its event
   starts (``mint_priority``): ``urgent`` under 24 h, ``high`` under 7 days, else
   ``standard``; the tickets of one delivery are minted urgent first.
+- A valid ticket of an NFT-enabled event with no mint record yet is ``queued``
+  (``mint_standing``): its order's ``order.paid`` is on its way to the worker, which
+  records the mint when it takes it up.
 - A ticket's mint goes ``queued`` -> ``minting`` (a transaction sent, its hash and nonce
   recorded first) -> ``minted`` (chain, contract, token id, tx hash) | ``failed`` (with a
   reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` end minting.
@@ -30,6 +33,7 @@ from enum import StrEnum
 
 from admitone.domain.errors import DomainError
 from admitone.domain.ids import Prefix, id_to_bytes
+from admitone.domain.tickets import Ticket, TicketStatus
 
 # RULES §17: at most 100 tokens per transaction on an EVM chain (polygon).
 MAX_MINT_BATCH = 100
@@ -110,6 +114,31 @@ class TicketMint:
     @property
     def final(self) -> bool:
         return self.state in FINAL_STATES
+
+
+@dataclass(frozen=True)
+class AwaitedMint:
+    """A ticket's NFT before the worker has taken it up: ``queued``. Its token id is fixed
+    by the ticket; its chain, contract, holder address and priority are recorded when the
+    worker takes it up."""
+
+    ticket_id: str
+    token_id: int
+    since: datetime
+    state: MintState = MintState.QUEUED
+
+
+def mint_standing(
+    ticket: Ticket, record: TicketMint | None, *, nft_enabled: bool
+) -> TicketMint | AwaitedMint | None:
+    """How far the ticket's NFT has come: its mint record once the worker has one, else
+    ``queued`` for a valid ticket of an NFT-enabled event (the worker mints exactly those),
+    else None (no NFT)."""
+    if record is not None:
+        return record
+    if nft_enabled and ticket.status is TicketStatus.VALID:
+        return AwaitedMint(ticket.id, token_id_for(ticket.id), since=ticket.issued_at)
+    return None
 
 
 def retry_delay(attempts: int) -> timedelta:

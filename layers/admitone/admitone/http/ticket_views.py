@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from admitone.adapters.dynamo.scans import ScanEntry
 from admitone.domain.gate_access import Device, DeviceStatus, RevocationReason, StaffMember
-from admitone.domain.nft import TicketMint
+from admitone.domain.nft import AwaitedMint, TicketMint
 from admitone.domain.tickets import Scan, Ticket
 from admitone.services.checkin import Checkins, OfflineOutcome, ScanOutcome
 from admitone.services.gate_access import DevicePage, DeviceState, PairedDevice, PairingCode
@@ -27,23 +27,37 @@ class ScanView(BaseModel):
 
 
 class NftView(BaseModel):
-    """A ticket's NFT: ``queued`` -> ``minting`` -> ``minted`` | ``failed`` (with a reason)."""
+    """A ticket's NFT: ``queued`` -> ``minting`` -> ``minted`` | ``failed`` (with a reason);
+    ``burned`` once its ticket is void. Priority, chain, contract and holder address are
+    null while it is ``queued`` and the mint worker has not taken it up yet."""
 
     state: str
-    priority: str
-    chain: str
-    contract: str
+    priority: str | None
+    chain: str | None
+    contract: str | None
     # Decimal text: a 128-bit id is too wide for a JSON number.
     token_id: str
-    holder_address: str
+    holder_address: str | None
     tx_hash: str | None
     reason: str | None
     updated_at: datetime
 
     @classmethod
-    def of(cls, mint: TicketMint | None) -> NftView | None:
+    def of(cls, mint: TicketMint | AwaitedMint | None) -> NftView | None:
         if mint is None:
             return None
+        if isinstance(mint, AwaitedMint):
+            return cls(
+                state=mint.state.value,
+                priority=None,
+                chain=None,
+                contract=None,
+                token_id=str(mint.token_id),
+                holder_address=None,
+                tx_hash=None,
+                reason=None,
+                updated_at=mint.since,
+            )
         return cls(
             state=mint.state.value,
             priority=mint.priority.value,
@@ -76,7 +90,9 @@ class TicketView(BaseModel):
     nft: NftView | None = None
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer_id: str, mint: TicketMint | None = None) -> TicketView:
+    def of(
+        cls, ticket: Ticket, *, viewer_id: str, mint: TicketMint | AwaitedMint | None = None
+    ) -> TicketView:
         return cls(
             id=ticket.id,
             code=ticket.code,
