@@ -214,6 +214,45 @@ def test_the_holder_reads_each_mint_state_on_the_ticket(
     assert contract.functions.ownerOf(int(done["token_id"])).call() == done["holder_address"]
 
 
+def _order_nfts(api: Api, holder: Holder) -> dict[str, Any]:
+    shown = api.get(f"/orders/{holder.order_id}", token=holder.token)
+    assert shown.status == 200, shown.body
+    return {t["id"]: t["nft"] for t in shown.json()["tickets"]}
+
+
+def test_the_order_shows_each_tickets_mint_state(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    ticket_ids = [t["id"] for t in bought.tickets]
+    queued = _order_nfts(api, bought)
+    assert sorted(queued) == sorted(ticket_ids)
+    assert {t: (n["state"], n["token_id"]) for t, n in queued.items()} == {
+        t: ("queued", str(token_id_for(t))) for t in ticket_ids
+    }
+
+    _run_worker(aws)
+
+    minted = _order_nfts(api, bought)
+    custodial = chain().holder_address(bought.user_id)
+    (tx_hash,) = {n["tx_hash"] for n in minted.values()}
+    assert {(n["state"], n["holder_address"], n["contract"]) for n in minted.values()} == {
+        ("minted", custodial, deployment.address)
+    }
+    _, contract = _contract(deployment)
+    assert all(
+        contract.functions.ownerOf(int(n["token_id"])).call() == custodial for n in minted.values()
+    )
+    assert tx_hash.startswith("0x")
+    refunded = ticket_ids[0]
+    asked = ask_refund(api, bought.order_id, bought.token, {"ticket_ids": [refunded]})
+    assert asked.status == 201, asked.body
+    publish_outbox(aws)
+    _run_worker(aws)
+    after = _order_nfts(api, bought)
+    assert after[refunded]["state"] == "burned"
+    assert {after[t]["state"] for t in ticket_ids[1:]} == {"minted"}
+
+
 def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_dead_letter(
     api: Api, aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
 ):
@@ -513,6 +552,7 @@ def test_an_order_of_an_event_without_nfts_mints_nothing(
         shown = api.get(f"/tickets/{ticket['id']}", token=holder.token)
         assert shown.status == 200, shown.body
         assert shown.json()["nft"] is None
+    assert _order_nfts(api, holder) == {t["id"]: None for t in holder.tickets}
 
 
 def test_the_sample_event_names_an_event_that_mints_nothing(aws: AwsStack, deployment: Deployment):

@@ -11,6 +11,7 @@ from admitone.adapters.dynamo.scans import ScanEntry
 from admitone.domain.gate_access import Device, DeviceStatus, RevocationReason, StaffMember
 from admitone.domain.nft import AwaitedMint, TicketMint
 from admitone.domain.tickets import Scan, Ticket
+from admitone.http.nft_views import NftView
 from admitone.services.checkin import Checkins, OfflineOutcome, ScanOutcome
 from admitone.services.gate_access import DevicePage, DeviceState, PairedDevice, PairingCode
 from admitone.services.registration import Registration
@@ -24,51 +25,6 @@ class ScanView(BaseModel):
     @classmethod
     def of(cls, scan: Scan | None) -> ScanView | None:
         return cls(at=scan.at, gate=scan.gate, device=scan.device_id) if scan else None
-
-
-class NftView(BaseModel):
-    """A ticket's NFT: ``queued`` -> ``minting`` -> ``minted`` | ``failed`` (with a reason);
-    ``burned`` once its ticket is void. Priority, chain, contract and holder address are
-    null while it is ``queued`` and the mint worker has not taken it up yet."""
-
-    state: str
-    priority: str | None
-    chain: str | None
-    contract: str | None
-    # Decimal text: a 128-bit id is too wide for a JSON number.
-    token_id: str
-    holder_address: str | None
-    tx_hash: str | None
-    reason: str | None
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, mint: TicketMint | AwaitedMint | None) -> NftView | None:
-        if mint is None:
-            return None
-        if isinstance(mint, AwaitedMint):
-            return cls(
-                state=mint.state.value,
-                priority=None,
-                chain=None,
-                contract=None,
-                token_id=str(mint.token_id),
-                holder_address=None,
-                tx_hash=None,
-                reason=None,
-                updated_at=mint.since,
-            )
-        return cls(
-            state=mint.state.value,
-            priority=mint.priority.value,
-            chain=mint.chain,
-            contract=mint.contract,
-            token_id=str(mint.token_id),
-            holder_address=mint.holder_address,
-            tx_hash=mint.tx_hash,
-            reason=mint.reason,
-            updated_at=mint.updated_at,
-        )
 
 
 class TicketView(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 
@@ -10,10 +10,12 @@ from pydantic import BaseModel
 
 from admitone.domain.accounts import NotificationPreferences, User
 from admitone.domain.catalog import CapacityPool, Event, Venue, Voucher
+from admitone.domain.nft import AwaitedMint, TicketMint
 from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
 from admitone.domain.refunds import refunded_total
 from admitone.domain.tickets import Ticket
+from admitone.http.nft_views import NftView
 from admitone.services.event_stats import EventStats
 from admitone.services.ticket_types import OfferedTicketType
 
@@ -257,6 +259,8 @@ class OrderTicketView(BaseModel):
     status: str
     # The signed QR payload, for the ticket's holder only (it admits whoever shows it).
     qr_token: str | None = None
+    # The ticket's NFT, where the order is read alone (GET /orders/{id}).
+    nft: NftView | None = None
 
 
 class RegistrationLinkView(BaseModel):
@@ -298,6 +302,7 @@ class OrderView(BaseModel):
         viewer_id: str | None = None,
         client_secret: str | None = None,
         registration: RegistrationLinkView | None = None,
+        mints: Mapping[str, TicketMint | AwaitedMint] | None = None,
     ) -> OrderView:
         totals = order.totals
         return cls(
@@ -344,6 +349,7 @@ class OrderView(BaseModel):
                     ticket_type_id=t.ticket_type_id,
                     status=t.status.value,
                     qr_token=t.token if viewer_id == t.holder_id else None,
+                    nft=NftView.of((mints or {}).get(t.id)),
                 )
                 for t in tickets
             ],
