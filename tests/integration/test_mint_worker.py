@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
 from web3 import Web3
 
 from admitone.adapters.chain.evm import EvmChain
@@ -27,6 +28,7 @@ from tests.integration.gate_kit import Holder
 from tests.integration.money_kit import ask_refund
 from tests.integration.shop import Shop, iso, open_shop
 from tests.integration.test_notifier import bought_by_account, publish_outbox
+from tests.integration.test_webhooks import Receiver, subscribe
 
 MINT_WORKER = "MintWorkerFunction"
 ZERO = "0x" + "00" * 20
@@ -251,6 +253,44 @@ def test_the_order_shows_each_tickets_mint_state(
     after = _order_nfts(api, bought)
     assert after[refunded]["state"] == "burned"
     assert {after[t]["state"] for t in ticket_ids[1:]} == {"minted"}
+
+
+def test_a_subscribed_webhook_endpoint_receives_ticket_minted_once_per_ticket(
+    api: Api, aws: AwsStack, deployment: Deployment
+):
+    receiver = Receiver()
+    try:
+        shop = _nft_shop(api, aws)
+        endpoint = subscribe(shop, receiver.url, ["ticket.minted"])
+        holder = bought_by_account(shop, "hooked@example.com", 2)
+        publish_outbox(aws)
+        _run_worker(aws)
+        publish_outbox(aws)  # the worker's ticket.minted items, onto the bus
+
+        dispatcher = next(
+            s for s in aws.stack.sqs_sources() if s.function_id == "WebhookDispatcherFunction"
+        )
+        delivered = _queued(aws, dispatcher.queue_url)  # every event the webhooks rule routed
+        assert "ticket.minted" in {json.loads(m["Body"])["detail-type"] for m in delivered}
+        for _ in range(2):  # the queue delivering everything twice
+            result = aws.invoke("WebhookDispatcherFunction", sqs_event(dispatcher, delivered))
+            assert result == {"batchItemFailures": []}
+
+        bodies = [Webhook(endpoint["secret"]).verify(b, h) for h, b in receiver.received]
+        assert [b["type"] for b in bodies] == ["ticket.minted"] * 2
+        records = {
+            r.ticket_id: r
+            for r in ports().store.mints.of_tickets([t["id"] for t in holder.tickets])
+        }
+        assert {b["data"]["ticket_id"] for b in bodies} == set(records)
+        for body in bodies:
+            minted = records[body["data"]["ticket_id"]]
+            assert body["data"]["order_id"] == holder.order_id
+            assert body["data"]["token_id"] == str(minted.token_id)
+            assert body["data"]["tx_hash"] == minted.tx_hash
+            assert body["data"]["holder_address"] == chain().holder_address(holder.user_id)
+    finally:
+        receiver.server.shutdown()
 
 
 def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_dead_letter(
