@@ -16,6 +16,7 @@ from web3 import Web3
 
 from admitone.adapters.chain.evm import EvmChain
 from admitone.adapters.queues import SqsQueues
+from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.nft import MintPriority, MintState, token_id_for
 from admitone.services import nft_minting
 from admitone.services.wiring import chain, ports
@@ -425,6 +426,51 @@ def test_a_stuck_mint_mined_after_all_is_recognised_though_its_replacement_was_r
     assert {(r.state, r.tx_hash) for r in records} == {(MintState.MINTED, stuck)}
     assert _minter_nonce(deployment) == nonce + 1
     for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
+
+
+def test_the_chain_failing_on_one_orders_earlier_attempt_retries_that_order_alone(
+    api: Api,
+    aws: AwsStack,
+    deployment: Deployment,
+    bought: Holder,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    other = bought_by_account(_nft_shop(api, aws), "unaffected@example.com", 2)
+    publish_outbox(aws)
+    messages = _queued(aws)
+    earlier, unaffected = _message_of(messages, bought), _message_of(messages, other)
+    real_send, real_receipt = EvmChain.send, EvmChain.receipt
+
+    def send_then_die(self: EvmChain, transaction: Any) -> None:
+        real_send(self, transaction)
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", send_then_die)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [earlier]))
+    monkeypatch.setattr(EvmChain, "send", real_send)
+    (sent,) = {r.tx_hash for r in ports().store.mints.of_tickets([t["id"] for t in bought.tickets])}
+
+    def receipt_unreachable_for_the_earlier_attempt(self: EvmChain, tx_hash: str) -> Any:
+        if tx_hash == sent:
+            raise DependencyUnavailable("The chain is unavailable.")
+        return real_receipt(self, tx_hash)
+
+    monkeypatch.setattr(EvmChain, "receipt", receipt_unreachable_for_the_earlier_attempt)
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [earlier, unaffected])) == {
+        "batchItemFailures": [{"itemIdentifier": earlier["MessageId"]}]
+    }
+    others = ports().store.mints.of_tickets([t["id"] for t in other.tickets])
+    assert {r.state for r in others} == {MintState.MINTED}
+    waiting = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert {(r.state, r.tx_hash) for r in waiting} == {(MintState.MINTING, sent)}
+
+    monkeypatch.setattr(EvmChain, "receipt", real_receipt)
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [earlier])) == {"batchItemFailures": []}
+    settled = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert {(r.state, r.tx_hash) for r in settled} == {(MintState.MINTED, sent)}
+    for record in settled + others:
         assert len(_mints_of(deployment, record.token_id)) == 1
 
 

@@ -307,9 +307,18 @@ def _mint(
     outcome.minted += [m.ticket_id for m in records if m.state is MintState.MINTED]
     outcome.failed += [m.ticket_id for m in records if m.state is MintState.FAILED]
     receipts: dict[str, ChainReceipt | None] = {}
-    open_records = [_settled(m, minting, receipts) for m in records if not m.final]
-    outcome.minted += [m.ticket_id for m in open_records if m.state is MintState.MINTED]
     pending: dict[str, timedelta] = {}
+    open_records = []
+    for record in (m for m in records if not m.final):
+        try:
+            open_records.append(_settled(record, minting, receipts))
+        except DependencyUnavailable as lost:
+            # Only this ticket's message comes back; the others of the delivery go on.
+            logger.warning(
+                "NFT mint pending", extra={"ticket_id": record.ticket_id, "reason": lost.detail}
+            )
+            pending[record.ticket_id] = FIRST_RETRY_DELAY
+    outcome.minted += [m.ticket_id for m in open_records if m.state is MintState.MINTED]
     unsent = _unstick([m for m in open_records if not m.final], minting, outcome, pending)
     # Stable: urgent tickets first, each priority in the order its messages came.
     to_mint = sorted(unsent, key=lambda m: PRIORITY_RANK[m.priority])
