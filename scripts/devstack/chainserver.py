@@ -13,6 +13,13 @@ framing (single and batch requests, errors with codes) and Ethereum's wire encod
 (quantities and byte strings as 0x-hex). Ten development accounts are funded and
 unlocked (``eth_accounts``, ``eth_sendTransaction``) as on any development chain; every
 other key signs its own transactions (``eth_sendRawTransaction``).
+
+Like anvil and hardhat it can hold transactions unmined: ``evm_setAutomine`` [false]
+keeps what is sent in a pool until ``evm_mine`` (or ``evm_setAutomine`` [true]) mines
+the pool into one block, so that a stuck transaction and its replacement can be played
+out. While held, the pool behaves as a node's: a transaction at a nonce already pooled
+replaces it only with both fees raised by at least 10 % (geth's "replacement transaction
+underpriced" otherwise), and the ``pending`` transaction count includes what is pooled.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import rlp
+from eth_account import Account
 from eth_tester.exceptions import TransactionFailed
+from eth_tester.utils.transactions import extract_valid_transaction_params
 from web3 import EthereumTesterProvider, Web3
 
 # JSON-RPC 2.0 error codes, and the one Ethereum nodes answer for a revert.
@@ -39,6 +48,9 @@ SERVER_ERROR = -32000
 EXECUTION_REVERTED = 3
 # "Error(string)": a revert reason encoded as the EVM returns it.
 REVERT_SELECTOR = "0x08c379a0"
+# A pooled transaction is replaced only by one paying at least this much more (geth's
+# default price bump, 10 %).
+REPLACEMENT_BUMP_PERCENT = 110
 
 
 def wire(value: Any) -> Any:
@@ -62,6 +74,7 @@ class Chain:
     def __init__(self) -> None:
         self.w3 = Web3(EthereumTesterProvider())
         self.chain_id = self.w3.eth.chain_id
+        self._tester = self.w3.provider.ethereum_tester  # type: ignore[attr-defined]
         self._lock = threading.Lock()
 
     def answer(self, request: Any) -> dict[str, Any]:
@@ -71,6 +84,10 @@ class Chain:
         params = request.get("params", [])
         if not isinstance(params, list):
             return _error(request_id, INVALID_PARAMS, "params must be a list")
+        if request["method"] == "evm_setAutomine":
+            return self._set_automine(request_id, params)
+        if request["method"] == "evm_mine":
+            return self._mine(request_id)
         return self._call(request_id, request["method"], params)
 
     def _call(self, request_id: Any, method: str, params: list[Any]) -> dict[str, Any]:
@@ -78,7 +95,13 @@ class Chain:
             if method == "eth_sendRawTransaction":
                 self._refuse_another_chains(params)
             with self._lock:
-                response = self.w3.manager._make_request(method, params)
+                if method == "eth_sendRawTransaction" and not self._tester.auto_mine_transactions:
+                    self._refuse_an_underpriced_replacement(params)
+                    response = self._send_behind_the_pool(params)
+                else:
+                    response = self.w3.manager._make_request(method, params)
+                if method == "eth_getTransactionCount" and "result" in response:
+                    response["result"] = self._counting_the_pool(params, response["result"])
         except TransactionFailed as failure:
             reason = str(failure.args[0]) if failure.args else "execution reverted"
             return _error(request_id, EXECUTION_REVERTED, reason, _revert_data(reason))
@@ -94,6 +117,66 @@ class Chain:
             code = METHOD_NOT_FOUND if "RPC Endpoint" in message else INTERNAL_ERROR
             return _error(request_id, code, message)
         return {"jsonrpc": "2.0", "id": request_id, "result": wire(response.get("result"))}
+
+    def _set_automine(self, request_id: Any, params: list[Any]) -> dict[str, Any]:
+        if len(params) != 1 or not isinstance(params[0], bool):
+            return _error(request_id, INVALID_PARAMS, "evm_setAutomine takes [true] or [false]")
+        with self._lock:
+            if params[0]:
+                self._tester.enable_auto_mine_transactions()  # mines what the pool holds
+            else:
+                self._tester.disable_auto_mine_transactions()
+        return {"jsonrpc": "2.0", "id": request_id, "result": True}
+
+    def _mine(self, request_id: Any) -> dict[str, Any]:
+        with self._lock:
+            # Each sender's in nonce order, as a node builds a block (a replacement joins
+            # the pool after the transactions sent behind the one it replaced).
+            self._tester._pending_transactions.sort(key=lambda t: (t["from"], t["nonce"]))
+            self._tester.mine_blocks(1)
+        return {"jsonrpc": "2.0", "id": request_id, "result": "0x0"}
+
+    def _pooled(self, sender: str) -> list[dict[str, Any]]:
+        pool: list[dict[str, Any]] = self._tester._pending_transactions
+        return [t for t in pool if str(t["from"]).lower() == sender.lower()]
+
+    def _refuse_an_underpriced_replacement(self, params: list[Any]) -> None:
+        raw = bytes.fromhex(str(params[0]).removeprefix("0x")) if params else b""
+        sender = Account.recover_transaction(raw)
+        nonce, max_fee, priority = _nonce_and_fees(raw)
+        for pooled in self._pooled(sender):
+            if pooled["nonce"] != nonce:
+                continue
+            old_fee = pooled.get("max_fee_per_gas", pooled.get("gas_price", 0))
+            old_priority = pooled.get("max_priority_fee_per_gas", old_fee)
+            if (
+                max_fee * 100 < old_fee * REPLACEMENT_BUMP_PERCENT
+                or priority * 100 < old_priority * REPLACEMENT_BUMP_PERCENT
+            ):
+                raise ValueError("replacement transaction underpriced")
+
+    def _send_behind_the_pool(self, params: list[Any]) -> Any:
+        """Send a held transaction, checked against the state after its sender's pooled
+        ones, as a node queues it behind them (eth-tester alone checks it against the
+        mined state, refusing a second pooled nonce)."""
+        raw = bytes.fromhex(str(params[0]).removeprefix("0x"))
+        nonce = _nonce_and_fees(raw)[0]
+        earlier = [t for t in self._pooled(Account.recover_transaction(raw)) if t["nonce"] < nonce]
+        snapshot = self._tester.take_snapshot()
+        try:
+            for pooled in sorted(earlier, key=lambda t: int(t["nonce"])):
+                self._tester._add_transaction_to_pending_block(
+                    extract_valid_transaction_params(pooled), txn_internal_type="send_signed"
+                )
+            return self.w3.manager._make_request("eth_sendRawTransaction", params)
+        finally:
+            self._tester.revert_to_snapshot(snapshot)
+
+    def _counting_the_pool(self, params: list[Any], mined_count: Any) -> Any:
+        if len(params) < 2 or params[1] != "pending":  # [address, block]
+            return mined_count
+        mined = int(mined_count, 16) if isinstance(mined_count, str) else int(mined_count)
+        return max([mined, *(int(t["nonce"]) + 1 for t in self._pooled(str(params[0])))])
 
     def _refuse_another_chains(self, params: list[Any]) -> None:
         """eth-tester executes a transaction signed for any chain; a node refuses one that
@@ -113,6 +196,17 @@ def _signed_chain_id(raw: bytes) -> int | None:
         return int.from_bytes(rlp.decode(raw[1:])[0])
     v = int.from_bytes(rlp.decode(raw)[6])
     return (v - 35) // 2 if v >= 35 else None
+
+
+def _nonce_and_fees(raw: bytes) -> tuple[int, int, int]:
+    """A raw transaction's nonce, fee cap and tip (a legacy one's gas price is both)."""
+    if raw and raw[0] == 2:  # EIP-1559: chainId, nonce, tip, fee cap, ...
+        _chain_id, nonce, tip, fee_cap = rlp.decode(raw[1:])[:4]
+        return int.from_bytes(nonce), int.from_bytes(fee_cap), int.from_bytes(tip)
+    typed = bool(raw) and raw[0] <= 0x7F  # EIP-2930 leads with chainId
+    fields = rlp.decode(raw[1:])[1:] if typed else rlp.decode(raw)
+    price = int.from_bytes(fields[1])
+    return int.from_bytes(fields[0]), price, price
 
 
 def _revert_data(reason: str) -> str:

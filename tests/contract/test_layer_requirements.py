@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from typing import Any
 
 from tests.conftest import ROOT
 
@@ -35,3 +36,30 @@ def test_every_direct_runtime_dependency_is_pinned_in_the_layer():
     for requirement in project["dependencies"]:
         name = re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
         assert name in pins, f"{name} is a runtime dependency but the layer does not ship it"
+
+
+MINT_WORKER_REQUIREMENTS = "functions/nft/mint_worker/requirements.txt"
+
+
+def _locked_closure(lock: dict[str, Any], root: str) -> set[str]:
+    """``root`` and everything it installs on Lambda (Linux) by uv.lock."""
+    found: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for dependency in lock[name].get("dependencies", []):
+            if "win32" not in dependency.get("marker", ""):
+                todo.append(dependency["name"])
+    return found
+
+
+def test_the_mint_workers_requirements_pin_all_it_installs_at_the_lock_files_versions():
+    pins = _pins((ROOT / MINT_WORKER_REQUIREMENTS).read_text())
+    lock = {p["name"]: p for p in tomllib.loads((ROOT / "uv.lock").read_text())["package"]}
+    for name, version in pins.items():
+        assert lock[name]["version"] == version, f"{name}=={version}, uv.lock: {lock[name]}"
+    # Unpinned, a package the layer ships too resolves newer here and shadows the layer's.
+    assert set(pins) == _locked_closure(lock, "web3")

@@ -6,25 +6,30 @@ address, once, whatever the queue redelivers and wherever the worker dies."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
 from web3 import Web3
 
 from admitone.adapters.chain.evm import EvmChain
 from admitone.adapters.queues import SqsQueues
+from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.nft import MintPriority, MintState, token_id_for
 from admitone.services import nft_minting
 from admitone.services.wiring import chain, ports
 from scripts.devstack.pollers import SqsPoller, sqs_event
 from scripts.devstack.stack import LocalStack
 from scripts.devstack.ticket_contract import Deployment, artifact
+from tests.integration.chain.pool import held_in_the_pool, mine
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder
 from tests.integration.money_kit import ask_refund
 from tests.integration.shop import Shop, iso, open_shop
 from tests.integration.test_notifier import bought_by_account, publish_outbox
+from tests.integration.test_webhooks import Receiver, subscribe
 
 MINT_WORKER = "MintWorkerFunction"
 ZERO = "0x" + "00" * 20
@@ -183,7 +188,9 @@ def test_the_holder_reads_each_mint_state_on_the_ticket(
         assert response.status == 200, response.body
         return response.json()["nft"]
 
-    assert nft() is None  # paid, the worker not run yet
+    queued = nft()  # paid, the worker not run yet
+    assert (queued["state"], queued["token_id"]) == ("queued", str(token_id_for(ticket_id)))
+    assert (queued["chain"], queued["holder_address"], queued["tx_hash"]) == (None, None, None)
     (message,) = _queued(aws)
     real_send = EvmChain.send
 
@@ -208,6 +215,83 @@ def test_the_holder_reads_each_mint_state_on_the_ticket(
     assert done["contract"] == deployment.address
     _, contract = _contract(deployment)
     assert contract.functions.ownerOf(int(done["token_id"])).call() == done["holder_address"]
+
+
+def _order_nfts(api: Api, holder: Holder) -> dict[str, Any]:
+    shown = api.get(f"/orders/{holder.order_id}", token=holder.token)
+    assert shown.status == 200, shown.body
+    return {t["id"]: t["nft"] for t in shown.json()["tickets"]}
+
+
+def test_the_order_shows_each_tickets_mint_state(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    ticket_ids = [t["id"] for t in bought.tickets]
+    queued = _order_nfts(api, bought)
+    assert sorted(queued) == sorted(ticket_ids)
+    assert {t: (n["state"], n["token_id"]) for t, n in queued.items()} == {
+        t: ("queued", str(token_id_for(t))) for t in ticket_ids
+    }
+
+    _run_worker(aws)
+
+    minted = _order_nfts(api, bought)
+    custodial = chain().holder_address(bought.user_id)
+    (tx_hash,) = {n["tx_hash"] for n in minted.values()}
+    assert {(n["state"], n["holder_address"], n["contract"]) for n in minted.values()} == {
+        ("minted", custodial, deployment.address)
+    }
+    _, contract = _contract(deployment)
+    assert all(
+        contract.functions.ownerOf(int(n["token_id"])).call() == custodial for n in minted.values()
+    )
+    assert tx_hash.startswith("0x")
+    refunded = ticket_ids[0]
+    asked = ask_refund(api, bought.order_id, bought.token, {"ticket_ids": [refunded]})
+    assert asked.status == 201, asked.body
+    publish_outbox(aws)
+    _run_worker(aws)
+    after = _order_nfts(api, bought)
+    assert after[refunded]["state"] == "burned"
+    assert {after[t]["state"] for t in ticket_ids[1:]} == {"minted"}
+
+
+def test_a_subscribed_webhook_endpoint_receives_ticket_minted_once_per_ticket(
+    api: Api, aws: AwsStack, deployment: Deployment
+):
+    receiver = Receiver()
+    try:
+        shop = _nft_shop(api, aws)
+        endpoint = subscribe(shop, receiver.url, ["ticket.minted"])
+        holder = bought_by_account(shop, "hooked@example.com", 2)
+        publish_outbox(aws)
+        _run_worker(aws)
+        publish_outbox(aws)  # the worker's ticket.minted items, onto the bus
+
+        dispatcher = next(
+            s for s in aws.stack.sqs_sources() if s.function_id == "WebhookDispatcherFunction"
+        )
+        delivered = _queued(aws, dispatcher.queue_url)  # every event the webhooks rule routed
+        assert "ticket.minted" in {json.loads(m["Body"])["detail-type"] for m in delivered}
+        for _ in range(2):  # the queue delivering everything twice
+            result = aws.invoke("WebhookDispatcherFunction", sqs_event(dispatcher, delivered))
+            assert result == {"batchItemFailures": []}
+
+        bodies = [Webhook(endpoint["secret"]).verify(b, h) for h, b in receiver.received]
+        assert [b["type"] for b in bodies] == ["ticket.minted"] * 2
+        records = {
+            r.ticket_id: r
+            for r in ports().store.mints.of_tickets([t["id"] for t in holder.tickets])
+        }
+        assert {b["data"]["ticket_id"] for b in bodies} == set(records)
+        for body in bodies:
+            minted = records[body["data"]["ticket_id"]]
+            assert body["data"]["order_id"] == holder.order_id
+            assert body["data"]["token_id"] == str(minted.token_id)
+            assert body["data"]["tx_hash"] == minted.tx_hash
+            assert body["data"]["holder_address"] == chain().holder_address(holder.user_id)
+    finally:
+        receiver.server.shutdown()
 
 
 def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_dead_letter(
@@ -243,6 +327,151 @@ def test_a_chain_refusing_three_attempts_fails_the_tickets_with_a_reason_and_a_d
     assert "base fee" in shown["reason"]
     dead = _queued(aws, aws.stack.get_att("MintDLQ", "QueueUrl"))
     assert [json.loads(m["Body"])["detail"]["data"]["order_id"] for m in dead] == [bought.order_id]
+
+
+def _waits(aws: AwsStack, monkeypatch: pytest.MonkeyPatch, *, receipt: int, replace: int) -> None:
+    """The worker's waits (seconds): for a receipt within an attempt, and before it replaces
+    a transaction still unmined (settings the template leaves at their defaults)."""
+    assert "CHAIN_REPLACE_AFTER_SECONDS" not in aws.stack.function(MINT_WORKER).environment
+    monkeypatch.setenv("CHAIN_RECEIPT_WAIT_SECONDS", str(receipt))
+    monkeypatch.setenv("CHAIN_REPLACE_AFTER_SECONDS", str(replace))
+
+
+def _stuck_mint(
+    aws: AwsStack, deployment: Deployment, bought: Holder, message: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The worker sends the order's mint and the chain holds it unmined: its hash, and the
+    transaction as the pool holds it."""
+    failed = {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+    records = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert {(r.state, r.attempts) for r in records} == {(MintState.MINTING, 1)}
+    (stuck,) = {r.tx_hash for r in records}
+    assert stuck is not None
+    w3, _ = _contract(deployment)
+    pooled = dict(w3.eth.get_transaction(stuck))
+    assert pooled["blockNumber"] is None
+    return stuck, pooled
+
+
+def test_a_stuck_mint_is_replaced_after_the_timeout_with_a_higher_fee_and_mints_once(
+    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    (message,) = _queued(aws)
+    ticket_ids = [t["id"] for t in bought.tickets]
+    nonce = _minter_nonce(deployment)
+    w3, _ = _contract(deployment)
+    failed = {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    _waits(aws, monkeypatch, receipt=1, replace=3600)
+    with held_in_the_pool(deployment.rpc_url):
+        stuck, pooled = _stuck_mint(aws, deployment, bought, message)
+
+        # Before the timeout the worker waits for it: nothing new is sent beside it.
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        assert {r.tx_hash for r in ports().store.mints.of_tickets(ticket_ids)} == {stuck}
+        assert w3.eth.get_transaction_count(deployment.minter, "pending") == nonce + 1
+        assert w3.eth.get_transaction(stuck)["blockNumber"] is None
+
+        _waits(aws, monkeypatch, receipt=1, replace=1)
+        time.sleep(1)  # the stuck transaction is older than the timeout now
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        replacing = ports().store.mints.of_tickets(ticket_ids)
+        (replacement,) = {r.tx_hash for r in replacing}
+        assert replacement not in (None, stuck)
+        assert {(r.state, r.nonce, r.attempts) for r in replacing} == {
+            (MintState.MINTING, nonce, 1)
+        }
+        sent = w3.eth.get_transaction(replacement)
+        assert sent["nonce"] == pooled["nonce"] == nonce
+        assert sent["maxFeePerGas"] * 10 >= pooled["maxFeePerGas"] * 11
+        assert sent["maxPriorityFeePerGas"] * 10 >= pooled["maxPriorityFeePerGas"] * 11
+        mine(deployment.rpc_url)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    records = ports().store.mints.of_tickets(ticket_ids)
+    assert {(r.state, r.tx_hash) for r in records} == {(MintState.MINTED, replacement)}
+    assert _minter_nonce(deployment) == nonce + 1  # one transaction mined, at one nonce
+    for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
+
+
+def test_a_stuck_mint_mined_after_all_is_recognised_though_its_replacement_was_recorded(
+    aws: AwsStack, deployment: Deployment, bought: Holder, monkeypatch: pytest.MonkeyPatch
+):
+    (message,) = _queued(aws)
+    ticket_ids = [t["id"] for t in bought.tickets]
+    nonce = _minter_nonce(deployment)
+    _waits(aws, monkeypatch, receipt=1, replace=1)
+    with held_in_the_pool(deployment.rpc_url):
+        stuck, _ = _stuck_mint(aws, deployment, bought, message)
+        time.sleep(1)
+
+        real_send = EvmChain.send
+
+        def die_before_sending(self: EvmChain, transaction: Any) -> None:
+            raise Killed
+
+        monkeypatch.setattr(EvmChain, "send", die_before_sending)
+        with pytest.raises(Killed):  # the replacement recorded, never sent
+            aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+        monkeypatch.setattr(EvmChain, "send", real_send)
+        replacing = ports().store.mints.of_tickets(ticket_ids)
+        assert {r.tx_hash for r in replacing} != {stuck}
+        mine(deployment.rpc_url)  # the stuck transaction is the one the chain mines
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    records = ports().store.mints.of_tickets(ticket_ids)
+    assert {(r.state, r.tx_hash) for r in records} == {(MintState.MINTED, stuck)}
+    assert _minter_nonce(deployment) == nonce + 1
+    for record in records:
+        assert len(_mints_of(deployment, record.token_id)) == 1
+
+
+def test_the_chain_failing_on_one_orders_earlier_attempt_retries_that_order_alone(
+    api: Api,
+    aws: AwsStack,
+    deployment: Deployment,
+    bought: Holder,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    other = bought_by_account(_nft_shop(api, aws), "unaffected@example.com", 2)
+    publish_outbox(aws)
+    messages = _queued(aws)
+    earlier, unaffected = _message_of(messages, bought), _message_of(messages, other)
+    real_send, real_receipt = EvmChain.send, EvmChain.receipt
+
+    def send_then_die(self: EvmChain, transaction: Any) -> None:
+        real_send(self, transaction)
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", send_then_die)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [earlier]))
+    monkeypatch.setattr(EvmChain, "send", real_send)
+    (sent,) = {r.tx_hash for r in ports().store.mints.of_tickets([t["id"] for t in bought.tickets])}
+
+    def receipt_unreachable_for_the_earlier_attempt(self: EvmChain, tx_hash: str) -> Any:
+        if tx_hash == sent:
+            raise DependencyUnavailable("The chain is unavailable.")
+        return real_receipt(self, tx_hash)
+
+    monkeypatch.setattr(EvmChain, "receipt", receipt_unreachable_for_the_earlier_attempt)
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [earlier, unaffected])) == {
+        "batchItemFailures": [{"itemIdentifier": earlier["MessageId"]}]
+    }
+    others = ports().store.mints.of_tickets([t["id"] for t in other.tickets])
+    assert {r.state for r in others} == {MintState.MINTED}
+    waiting = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert {(r.state, r.tx_hash) for r in waiting} == {(MintState.MINTING, sent)}
+
+    monkeypatch.setattr(EvmChain, "receipt", real_receipt)
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [earlier])) == {"batchItemFailures": []}
+    settled = ports().store.mints.of_tickets([t["id"] for t in bought.tickets])
+    assert {(r.state, r.tx_hash) for r in settled} == {(MintState.MINTED, sent)}
+    for record in settled + others:
+        assert len(_mints_of(deployment, record.token_id)) == 1
 
 
 def _urgent_shop(api: Api, aws: AwsStack) -> Shop:
@@ -405,6 +634,11 @@ def test_an_order_of_an_event_without_nfts_mints_nothing(
 
     assert ports().store.mints.of_tickets([t["id"] for t in holder.tickets]) == []
     assert _minter_nonce(deployment) == nonce
+    for ticket in holder.tickets:
+        shown = api.get(f"/tickets/{ticket['id']}", token=holder.token)
+        assert shown.status == 200, shown.body
+        assert shown.json()["nft"] is None
+    assert _order_nfts(api, holder) == {t["id"]: None for t in holder.tickets}
 
 
 def test_the_sample_event_names_an_event_that_mints_nothing(aws: AwsStack, deployment: Deployment):

@@ -4,7 +4,11 @@ its queue (SPEC §11, RULES §17), minted in batches on the EVM chain, once per 
 The delivery is handled as one batch, not message by message: tickets of several orders
 share a transaction, urgent ones first. A message whose tickets are not all minted yet
 is reported failed and comes back after its backoff (5 s, doubling); tickets given up on
-after 3 attempts are ``failed`` with the reason, and their message goes to the mint DLQ."""
+after 3 attempts are ``failed`` with the reason, and their message goes to the mint DLQ.
+The answer is a partial batch response (ReportBatchItemFailures) built from the outcome,
+not Powertools' per-record processor, which would mint each message on its own: the
+chain failing on one order's tickets (an earlier attempt's receipt unreadable, a send
+refused) returns that order's message alone."""
 
 from __future__ import annotations
 

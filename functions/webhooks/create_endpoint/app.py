@@ -8,6 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from admitone.domain.events import SCHEMAS
 from admitone.domain.webhooks import URL_MAX_LENGTH
 from admitone.http.principal import principal
 from admitone.http.problems import documented
@@ -17,13 +18,21 @@ from admitone.services.webhooks import create_endpoint
 
 app = http_resolver()
 
+# The catalogue a subscriber chooses from: the domain events about an event (an organizer
+# receives those of their own events); events/README.md has each one's data.
+DELIVERED_EVENT_TYPES = sorted(
+    name for name, schema in SCHEMAS.items() if "event_id" in schema.model_fields
+)
+
 
 class CreateEndpointRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=8, max_length=URL_MAX_LENGTH)
     events: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=32
+        min_length=1,
+        max_length=32,
+        description="Event types to deliver: " + ", ".join(DELIVERED_EVENT_TYPES) + ".",
     )
 
 

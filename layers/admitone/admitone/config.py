@@ -85,6 +85,9 @@ class ChainSettings(BaseModel):
     max_fee_gwei: int = Field(alias="CHAIN_MAX_FEE_GWEI", default=1_000, gt=0)
     # How long one attempt waits for its transaction's receipt before leaving it to the next.
     receipt_wait_seconds: int = Field(alias="CHAIN_RECEIPT_WAIT_SECONDS", default=20, gt=0)
+    # How long a sent transaction may stay unmined before it is replaced with a higher fee
+    # (Polygon mines a block every ~2 s: minutes unmined means its fee is too low).
+    replace_after_seconds: int = Field(alias="CHAIN_REPLACE_AFTER_SECONDS", default=120, gt=0)
 
     @field_validator("contract_address")
     @classmethod

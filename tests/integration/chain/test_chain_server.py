@@ -1,6 +1,7 @@
 """The local chain as web3.py and any Ethereum JSON-RPC client see it over HTTP: the wire
 encoding, JSON-RPC framing and errors, reverts with their reasons, signed transactions
-from keys of our own, and the ticket contract deployed once at start."""
+from keys of our own, the ticket contract deployed once at start, and transactions held
+in a pool (replaced there as a node replaces them) until mined."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import pytest
 import requests
 from eth_account import Account
 from web3 import Web3
-from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
 from scripts.devstack import ticket_contract
 from scripts.devstack.chainserver import wire
+from tests.integration.chain.pool import held_in_the_pool, mine
 
 
 def _rpc(url: str, body: Any) -> Any:
@@ -165,3 +167,61 @@ def test_a_revert_comes_back_as_the_contracts_reason(chain_url: str):
         contract.functions.ownerOf(2**200).call()
     with pytest.raises(ContractLogicError, match="only a minter mints"):
         contract.functions.mint(w3.eth.accounts[5], 1).transact({"from": w3.eth.accounts[5]})
+
+
+def test_held_transactions_wait_in_the_pool_until_mined_and_count_as_pending(chain_url: str):
+    w3 = Web3(Web3.HTTPProvider(chain_url))
+    stranger = _funded_stranger(w3)
+    with held_in_the_pool(chain_url):
+        first = w3.eth.send_raw_transaction(
+            stranger.sign_transaction(_payment(w3, 0)).raw_transaction
+        )
+        second = w3.eth.send_raw_transaction(
+            stranger.sign_transaction(_payment(w3, 1)).raw_transaction
+        )
+        assert w3.eth.get_transaction(first)["blockNumber"] is None
+        with pytest.raises(TransactionNotFound):
+            w3.eth.get_transaction_receipt(first)
+        assert w3.eth.get_transaction_count(stranger.address) == 0
+        assert w3.eth.get_transaction_count(stranger.address, "pending") == 2
+
+        mine(chain_url)
+
+        mined = [w3.eth.get_transaction_receipt(h) for h in (first, second)]
+        assert [r["status"] for r in mined] == [1, 1]
+        assert mined[0]["blockNumber"] == mined[1]["blockNumber"]  # one block
+        assert w3.eth.get_transaction_count(stranger.address) == 2
+    assert (
+        w3.eth.get_transaction_receipt(
+            w3.eth.send_raw_transaction(stranger.sign_transaction(_payment(w3, 2)).raw_transaction)
+        )["status"]
+        == 1
+    )  # mined at once again
+
+
+def test_a_pooled_transaction_is_replaced_only_by_one_paying_ten_percent_more(chain_url: str):
+    w3 = Web3(Web3.HTTPProvider(chain_url))
+    stranger = _funded_stranger(w3)
+    fees = {"maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9}
+    with held_in_the_pool(chain_url):
+        stuck = w3.eth.send_raw_transaction(
+            stranger.sign_transaction(_payment(w3, 0, **fees)).raw_transaction
+        )
+        for cheap in (
+            {"maxFeePerGas": 10**10 + 10**8, "maxPriorityFeePerGas": 2 * 10**9},  # cap +1 %
+            {"maxFeePerGas": 2 * 10**10, "maxPriorityFeePerGas": 10**9 + 10**7},  # tip +1 %
+        ):
+            underpriced = stranger.sign_transaction(_payment(w3, 0, value=2, **cheap))
+            with pytest.raises(Web3RPCError, match="replacement transaction underpriced"):
+                w3.eth.send_raw_transaction(underpriced.raw_transaction)
+        bumped = {"maxFeePerGas": 11 * 10**9, "maxPriorityFeePerGas": 11 * 10**8}
+        replacement = w3.eth.send_raw_transaction(
+            stranger.sign_transaction(_payment(w3, 0, value=3, **bumped)).raw_transaction
+        )
+        mine(chain_url)
+
+    assert w3.eth.get_transaction_receipt(replacement)["status"] == 1
+    assert w3.eth.get_transaction(replacement)["value"] == 3
+    with pytest.raises(TransactionNotFound):
+        w3.eth.get_transaction_receipt(stuck)
+    assert w3.eth.get_transaction_count(stranger.address) == 1

@@ -14,8 +14,15 @@ from web3 import Web3
 from admitone.adapters.chain.evm import EvmChain
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.ids import Prefix, new_id
-from admitone.domain.nft import ChainRejected, GasPriceOverCap, TokenMint, token_id_for
+from admitone.domain.nft import (
+    ChainRejected,
+    GasPriceOverCap,
+    TokenMint,
+    UnminedTransaction,
+    token_id_for,
+)
 from scripts.devstack import ticket_contract
+from tests.integration.chain.pool import held_in_the_pool, mine
 from tests.local_servers import free_port
 
 MAX_GAS = 5_000_000
@@ -220,6 +227,42 @@ def test_a_replacement_takes_the_nonce_with_higher_fees_and_the_original_can_no_
     with pytest.raises(ChainRejected, match=f"nonce {stuck.nonce} is taken"):
         chain.send(stuck)
     assert chain.receipt(stuck.tx_hash) is None
+
+
+def test_a_transaction_stuck_in_the_pool_is_read_back_and_replaced_there(
+    deployed: Deployed, chain_url: str
+):
+    chain = deployed.chain()
+    [holder], [token] = _holders(1), _tokens(1)
+    with held_in_the_pool(chain_url):
+        stuck = chain.prepare_mint_batch([TokenMint(token, holder)])
+        chain.send(stuck)
+
+        pooled = chain.unmined(stuck.tx_hash)
+        assert pooled == UnminedTransaction(
+            tx_hash=stuck.tx_hash,
+            nonce=stuck.nonce,
+            to=stuck.to,
+            data=stuck.data,
+            gas=stuck.gas,
+            max_fee_per_gas=stuck.max_fee_per_gas,
+            max_priority_fee_per_gas=stuck.max_priority_fee_per_gas,
+        )
+        assert chain.receipt(stuck.tx_hash) is None
+        replacement = chain.prepare_replacement(pooled)
+        chain.send(replacement)  # the pool takes it: fees raised past its 10 %
+        assert chain.unmined(stuck.tx_hash) is None  # out of the pool, never to be mined
+        assert chain.unmined(replacement.tx_hash) is not None
+        assert chain.owner_of(token) is None
+        mine(chain_url)
+
+    receipt = chain.receipt(replacement.tx_hash)
+    assert receipt is not None
+    assert receipt.succeeded
+    assert chain.unmined(replacement.tx_hash) is None  # mined
+    assert chain.receipt(stuck.tx_hash) is None
+    assert chain.owner_of(token) == holder
+    assert chain.nonces().confirmed == stuck.nonce + 1
 
 
 def test_a_replacement_over_the_fee_cap_is_refused(deployed: Deployed):

@@ -10,9 +10,16 @@ Contract:
 - A ticket's mint has a priority fixed when it is queued, by the time left before its event
   starts (``mint_priority``): ``urgent`` under 24 h, ``high`` under 7 days, else
   ``standard``; the tickets of one delivery are minted urgent first.
+- A valid ticket of an NFT-enabled event with no mint record yet is ``queued``
+  (``mint_standing``): its order's ``order.paid`` is on its way to the worker, which
+  records the mint when it takes it up.
 - A ticket's mint goes ``queued`` -> ``minting`` (a transaction sent, its hash and nonce
   recorded first) -> ``minted`` (chain, contract, token id, tx hash) | ``failed`` (with a
   reason, after ``MAX_MINT_ATTEMPTS`` attempts). ``minted`` and ``failed`` end minting.
+- A transaction still unmined ``replace_after`` it was recorded is replaced at its nonce
+  with fees raised enough for the pool to take it (``replaced``): not another attempt, the
+  same one outbidding itself. Only one of the two can be mined (one nonce), and the
+  token's mint is recognised by whichever was.
 - A minted token follows its ticket: held by the custodial address of the ticket's holder
   (``safeTransferFrom`` after a transfer), ``burned`` once the ticket is void. A custody
   transaction is recorded (``move_tx_hash``) before it is sent, like a mint.
@@ -26,6 +33,7 @@ from enum import StrEnum
 
 from admitone.domain.errors import DomainError
 from admitone.domain.ids import Prefix, id_to_bytes
+from admitone.domain.tickets import Ticket, TicketStatus
 
 # RULES §17: at most 100 tokens per transaction on an EVM chain (polygon).
 MAX_MINT_BATCH = 100
@@ -108,6 +116,31 @@ class TicketMint:
         return self.state in FINAL_STATES
 
 
+@dataclass(frozen=True)
+class AwaitedMint:
+    """A ticket's NFT before the worker has taken it up: ``queued``. Its token id is fixed
+    by the ticket; its chain, contract, holder address and priority are recorded when the
+    worker takes it up."""
+
+    ticket_id: str
+    token_id: int
+    since: datetime
+    state: MintState = MintState.QUEUED
+
+
+def mint_standing(
+    ticket: Ticket, record: TicketMint | None, *, nft_enabled: bool
+) -> TicketMint | AwaitedMint | None:
+    """How far the ticket's NFT has come: its mint record once the worker has one, else
+    ``queued`` for a valid ticket of an NFT-enabled event (the worker mints exactly those),
+    else None (no NFT)."""
+    if record is not None:
+        return record
+    if nft_enabled and ticket.status is TicketStatus.VALID:
+        return AwaitedMint(ticket.id, token_id_for(ticket.id), since=ticket.issued_at)
+    return None
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait before attempt ``attempts + 1`` (5 s, then 10 s, ...)."""
     return FIRST_RETRY_DELAY * (1 << max(attempts - 1, 0))
@@ -124,6 +157,12 @@ def sending(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) 
         reason=None,
         updated_at=now,
     )
+
+
+def replaced(mint: TicketMint, replacement: SignedTransaction, *, now: datetime) -> TicketMint:
+    """``replacement`` takes the nonce of the mint's stuck transaction and is about to be
+    sent (the attempt is the same one: its count stays)."""
+    return replace(mint, tx_hash=replacement.tx_hash, nonce=replacement.nonce, updated_at=now)
 
 
 def minted(mint: TicketMint, *, tx_hash: str, block_number: int, now: datetime) -> TicketMint:
@@ -176,6 +215,20 @@ class SignedTransaction:
     tx_hash: str
     nonce: int
     raw: bytes
+    to: str
+    data: str
+    gas: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class UnminedTransaction:
+    """A transaction the chain holds but has not mined (in its pool): what a replacement at
+    its nonce must outbid."""
+
+    tx_hash: str
+    nonce: int
     to: str
     data: str
     gas: int

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from admitone.adapters.dynamo.scans import ScanEntry
 from admitone.domain.gate_access import Device, DeviceStatus, RevocationReason, StaffMember
-from admitone.domain.nft import TicketMint
+from admitone.domain.nft import AwaitedMint, TicketMint
 from admitone.domain.tickets import Scan, Ticket
+from admitone.http.nft_views import NftView
 from admitone.services.checkin import Checkins, OfflineOutcome, ScanOutcome
 from admitone.services.gate_access import DevicePage, DeviceState, PairedDevice, PairingCode
 from admitone.services.registration import Registration
@@ -24,37 +25,6 @@ class ScanView(BaseModel):
     @classmethod
     def of(cls, scan: Scan | None) -> ScanView | None:
         return cls(at=scan.at, gate=scan.gate, device=scan.device_id) if scan else None
-
-
-class NftView(BaseModel):
-    """A ticket's NFT: ``queued`` -> ``minting`` -> ``minted`` | ``failed`` (with a reason)."""
-
-    state: str
-    priority: str
-    chain: str
-    contract: str
-    # Decimal text: a 128-bit id is too wide for a JSON number.
-    token_id: str
-    holder_address: str
-    tx_hash: str | None
-    reason: str | None
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, mint: TicketMint | None) -> NftView | None:
-        if mint is None:
-            return None
-        return cls(
-            state=mint.state.value,
-            priority=mint.priority.value,
-            chain=mint.chain,
-            contract=mint.contract,
-            token_id=str(mint.token_id),
-            holder_address=mint.holder_address,
-            tx_hash=mint.tx_hash,
-            reason=mint.reason,
-            updated_at=mint.updated_at,
-        )
 
 
 class TicketView(BaseModel):
@@ -76,7 +46,9 @@ class TicketView(BaseModel):
     nft: NftView | None = None
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer_id: str, mint: TicketMint | None = None) -> TicketView:
+    def of(
+        cls, ticket: Ticket, *, viewer_id: str, mint: TicketMint | AwaitedMint | None = None
+    ) -> TicketView:
         return cls(
             id=ticket.id,
             code=ticket.code,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,10 +11,12 @@ from pydantic import BaseModel
 
 from admitone.domain.accounts import NotificationPreferences, User
 from admitone.domain.catalog import CapacityPool, Event, Venue, Voucher
+from admitone.domain.nft import AwaitedMint, TicketMint
 from admitone.domain.orders import Order
 from admitone.domain.pricing import Quote
 from admitone.domain.refunds import refunded_total
 from admitone.domain.tickets import Ticket
+from admitone.http.nft_views import NftView
 
 # Named by two views' constructors only: the services (and the storage behind them) are
 # loaded by the functions that call them, not by every function that shows an order.
@@ -262,6 +264,8 @@ class OrderTicketView(BaseModel):
     status: str
     # The signed QR payload, for the ticket's holder only (it admits whoever shows it).
     qr_token: str | None = None
+    # The ticket's NFT, where the order is read alone (GET /orders/{id}).
+    nft: NftView | None = None
 
 
 class RegistrationLinkView(BaseModel):
@@ -303,6 +307,7 @@ class OrderView(BaseModel):
         viewer_id: str | None = None,
         client_secret: str | None = None,
         registration: RegistrationLinkView | None = None,
+        mints: Mapping[str, TicketMint | AwaitedMint] | None = None,
     ) -> OrderView:
         totals = order.totals
         return cls(
@@ -349,6 +354,7 @@ class OrderView(BaseModel):
                     ticket_type_id=t.ticket_type_id,
                     status=t.status.value,
                     qr_token=t.token if viewer_id == t.holder_id else None,
+                    nft=NftView.of((mints or {}).get(t.id)),
                 )
                 for t in tickets
             ],

@@ -13,7 +13,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from admitone.domain.nft import ChainReceipt, MintRecord, Nonces, SignedTransaction, TokenMint
+from admitone.domain.nft import (
+    ChainReceipt,
+    MintRecord,
+    Nonces,
+    SignedTransaction,
+    TokenMint,
+    UnminedTransaction,
+)
 
 
 class Chain(ABC):
@@ -61,7 +68,9 @@ class Chain(ABC):
     def prepare_burn(self, token_id: int, *, nonce: int | None = None) -> SignedTransaction: ...
 
     @abstractmethod
-    def prepare_replacement(self, stuck: SignedTransaction) -> SignedTransaction:
+    def prepare_replacement(
+        self, stuck: SignedTransaction | UnminedTransaction
+    ) -> SignedTransaction:
         """The same call at the same nonce with fees raised enough for the pool to take it
         in place of ``stuck`` (raises ``GasPriceOverCap`` past the cap)."""
 
@@ -73,6 +82,11 @@ class Chain(ABC):
     @abstractmethod
     def receipt(self, tx_hash: str) -> ChainReceipt | None:
         """The transaction's receipt, or None while it is not mined (or unknown)."""
+
+    @abstractmethod
+    def unmined(self, tx_hash: str) -> UnminedTransaction | None:
+        """The transaction while the chain holds it unmined; None once it is mined, or when
+        the chain does not know it (never sent, dropped from the pool, or replaced)."""
 
     @abstractmethod
     def find_mint(self, token_id: int) -> MintRecord | None:

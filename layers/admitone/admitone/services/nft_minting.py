@@ -17,6 +17,12 @@ wait, the chain unavailable, a revert) hands the message back to the queue with 
 from 5 s doubling; after ``MAX_MINT_ATTEMPTS`` sends the tickets are ``failed`` with the
 reason, and the message goes on to the dead-letter queue for an operator.
 
+A transaction the chain still holds unmined is not sent again beside itself (a second
+transaction at the next nonce would wait behind it): the tickets wait for it, and once it
+is ``replace_after`` old it is replaced at its own nonce with fees raised past what the
+pool requires (capped), recorded before it is sent. One nonce mines one of the two, and
+the receipts of both (later, the token's mint) say which.
+
 A minted token follows its ticket (``ticket.transferred``, ``order.refunded``,
 ``order.charged_back``): the worker reads the ticket as it is now, not the event, so
 events arriving out of order still end with the token held by the custodial address of
@@ -55,11 +61,13 @@ from admitone.domain.nft import (
     MintState,
     TicketMint,
     TokenMint,
+    UnminedTransaction,
     failed,
     followed,
     mint_priority,
     minted,
     moving,
+    replaced,
     retry_delay,
     sending,
     token_id_for,
@@ -118,6 +126,8 @@ class Minting:
     chain: Chain
     chain_name: str
     receipt_wait: timedelta
+    # A transaction unmined this long after it was recorded is replaced with a higher fee.
+    replace_after: timedelta
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = time.sleep
 
@@ -297,13 +307,21 @@ def _mint(
     outcome.minted += [m.ticket_id for m in records if m.state is MintState.MINTED]
     outcome.failed += [m.ticket_id for m in records if m.state is MintState.FAILED]
     receipts: dict[str, ChainReceipt | None] = {}
-    open_records = [_settled(m, minting, receipts) for m in records if not m.final]
-    outcome.minted += [m.ticket_id for m in open_records if m.state is MintState.MINTED]
-    # Stable: urgent tickets first, each priority in the order its messages came.
-    to_mint = sorted(
-        (m for m in open_records if not m.final), key=lambda m: PRIORITY_RANK[m.priority]
-    )
     pending: dict[str, timedelta] = {}
+    open_records = []
+    for record in (m for m in records if not m.final):
+        try:
+            open_records.append(_settled(record, minting, receipts))
+        except DependencyUnavailable as lost:
+            # Only this ticket's message comes back; the others of the delivery go on.
+            logger.warning(
+                "NFT mint pending", extra={"ticket_id": record.ticket_id, "reason": lost.detail}
+            )
+            pending[record.ticket_id] = FIRST_RETRY_DELAY
+    outcome.minted += [m.ticket_id for m in open_records if m.state is MintState.MINTED]
+    unsent = _unstick([m for m in open_records if not m.final], minting, outcome, pending)
+    # Stable: urgent tickets first, each priority in the order its messages came.
+    to_mint = sorted(unsent, key=lambda m: PRIORITY_RANK[m.priority])
     for start in range(0, len(to_mint), MAX_MINT_BATCH):
         batch = to_mint[start : start + MAX_MINT_BATCH]
         outcome.gave_up += _give_up(batch, minting)
@@ -366,6 +384,79 @@ def _settled(
     if found is not None:
         return _record_minted(record, found.tx_hash, found.block_number, minting)
     return record
+
+
+def _unstick(
+    records: Sequence[TicketMint],
+    minting: Minting,
+    outcome: MintOutcome,
+    pending: dict[str, timedelta],
+) -> list[TicketMint]:
+    """Tickets whose transaction the chain still holds unmined wait for it, or past
+    ``replace_after`` have it replaced (adding them to ``pending`` while they are still on
+    their way); the records to mint in a new transaction."""
+    unsent: list[TicketMint] = []
+    by_transaction: dict[str, list[TicketMint]] = {}
+    for record in records:
+        if record.state is MintState.MINTING and record.tx_hash:
+            by_transaction.setdefault(record.tx_hash, []).append(record)
+        else:
+            unsent.append(record)
+    for tx_hash, sent in by_transaction.items():
+        try:
+            stuck = minting.chain.unmined(tx_hash)
+            if stuck is None:  # never reached the chain, dropped, or reverted: mint anew
+                unsent += sent
+                continue
+            outcome.minted += _replace(stuck, sent, minting)
+        except MintPending as later:
+            logger.warning("NFT mint pending", extra={"reason": later.reason})
+            pending.update((m.ticket_id, later.retry_in) for m in sent)
+        except DependencyUnavailable as lost:
+            logger.warning("NFT mint pending", extra={"reason": lost.detail})
+            pending.update((m.ticket_id, FIRST_RETRY_DELAY) for m in sent)
+    return unsent
+
+
+def _replace(stuck: UnminedTransaction, sent: Sequence[TicketMint], minting: Minting) -> list[str]:
+    """Once ``stuck`` has waited ``replace_after``, replace it at its nonce with higher fees
+    and record whichever of the two the chain mines; the ids minted."""
+    waited = minting.now() - max(m.updated_at for m in sent)
+    if waited < minting.replace_after:
+        raise MintPending(f"{stuck.tx_hash} is not mined yet", minting.replace_after - waited)
+    chain = minting.chain
+    try:
+        replacement = chain.prepare_replacement(stuck)
+    except GasPriceOverCap as refused:
+        raise MintPending(refused.detail, minting.replace_after) from refused
+    in_flight = [replaced(m, replacement, now=minting.now()) for m in sent]
+    try:
+        _commit(minting.store, list(zip(in_flight, sent, strict=True)))
+    except Conflict:
+        replacing = "another delivery is replacing the transaction"
+        raise MintPending(replacing, FIRST_RETRY_DELAY) from None
+    logger.warning(
+        "stuck NFT mint transaction replaced",
+        extra={"tx_hash": stuck.tx_hash, "replacement": replacement.tx_hash, "nonce": stuck.nonce},
+    )
+    try:
+        chain.send(replacement)
+        receipt = _await_receipt(replacement.tx_hash, minting)
+    except ChainRejected:  # its nonce is taken: by the stuck transaction, mined meanwhile?
+        receipt = None
+    # One nonce: the stuck transaction may be the one the chain mined.
+    receipt = receipt or chain.receipt(stuck.tx_hash)
+    if receipt is None:
+        raise MintPending(
+            f"neither {stuck.tx_hash} nor its replacement {replacement.tx_hash} is mined yet",
+            minting.replace_after,
+        )
+    if not receipt.succeeded:
+        raise MintPending(f"{receipt.tx_hash} reverted", FIRST_RETRY_DELAY)
+    return [
+        _record_minted(m, receipt.tx_hash, receipt.block_number, minting).ticket_id
+        for m in in_flight
+    ]
 
 
 def _give_up(batch: Sequence[TicketMint], minting: Minting) -> list[str]:

@@ -40,6 +40,7 @@ from admitone.domain.errors import (
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.inventory import Allocation, Stock
 from admitone.domain.jwt_tokens import Role
+from admitone.domain.nft import AwaitedMint, TicketMint, mint_standing
 from admitone.domain.orders import (
     BuyerStanding,
     Order,
@@ -325,6 +326,23 @@ def _may_see(ports: Ports, order: Order, caller: Principal) -> bool:
 
 def tickets_of(ports: Ports, order: Order) -> list[Ticket]:
     return ports.store.tickets.by_ids(order.ticket_ids) if order.ticket_ids else []
+
+
+def mints_of(
+    ports: Ports, order: Order, tickets: Sequence[Ticket]
+) -> dict[str, TicketMint | AwaitedMint]:
+    """How far each ticket's NFT has come (tickets without one left out)."""
+    if not tickets:
+        return {}
+    records = {m.ticket_id: m for m in ports.store.mints.of_tickets([t.id for t in tickets])}
+    nft_enabled = False
+    if len(records) < len(tickets):  # the event matters only to tickets not taken up yet
+        event = ports.store.catalog.event(order.event_id)
+        nft_enabled = event is not None and event.nft_enabled
+    standings = {
+        t.id: mint_standing(t, records.get(t.id), nft_enabled=nft_enabled) for t in tickets
+    }
+    return {ticket_id: mint for ticket_id, mint in standings.items() if mint is not None}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import Conflict, NotFound
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.keys import KeyPurpose
-from admitone.domain.nft import TicketMint
+from admitone.domain.nft import AwaitedMint, TicketMint, mint_standing
 from admitone.domain.tickets import Ticket, check_recipient, check_transferable, transferred
 from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
 from admitone.observability import logger
@@ -64,14 +64,18 @@ def ticket_for(ticket_id: str, caller: Principal) -> Ticket:
 @dataclass(frozen=True)
 class TicketWithNft:
     ticket: Ticket
-    # None: the ticket's event mints no NFTs, or its mint is not queued yet.
-    nft: TicketMint | None
+    # None: the ticket has no NFT (its event mints none, or it was void before its mint).
+    nft: TicketMint | AwaitedMint | None
 
 
 def ticket_with_nft(ticket_id: str, caller: Principal, mints: Mints) -> TicketWithNft:
     """The ticket (as ``ticket_for``) and how far minting its NFT has come."""
     ticket = ticket_for(ticket_id, caller)
-    return TicketWithNft(ticket, mints.get(ticket.id))
+    record = mints.get(ticket.id)
+    # The event is read only while the worker has no record of the ticket yet.
+    event = catalog.get_event(ticket.event_id) if record is None else None
+    nft_enabled = event is not None and event.nft_enabled
+    return TicketWithNft(ticket, mint_standing(ticket, record, nft_enabled=nft_enabled))
 
 
 def held_ticket(ticket_id: str, caller: Principal) -> Ticket:

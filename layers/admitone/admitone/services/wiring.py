@@ -101,4 +101,5 @@ def minting() -> Minting:
         chain=chain(),
         chain_name=config.chain_name,
         receipt_wait=timedelta(seconds=config.receipt_wait_seconds),
+        replace_after=timedelta(seconds=config.replace_after_seconds),
     )

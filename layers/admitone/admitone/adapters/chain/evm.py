@@ -34,6 +34,7 @@ from admitone.domain.nft import (
     Nonces,
     SignedTransaction,
     TokenMint,
+    UnminedTransaction,
 )
 from admitone.ports.chain import Chain
 
@@ -137,7 +138,9 @@ class EvmChain(Chain):
     def prepare_burn(self, token_id: int, *, nonce: int | None = None) -> SignedTransaction:
         return self._prepare(self._contract.functions.burn(token_id), nonce)
 
-    def prepare_replacement(self, stuck: SignedTransaction) -> SignedTransaction:
+    def prepare_replacement(
+        self, stuck: SignedTransaction | UnminedTransaction
+    ) -> SignedTransaction:
         with _reaching_the_chain():
             base_fee, priority = self._market()
         priority = max(priority, math.ceil(stuck.max_priority_fee_per_gas * REPLACEMENT_BUMP))
@@ -180,6 +183,24 @@ class EvmChain(Chain):
             block_number=found["blockNumber"],
             gas_used=found["gasUsed"],
             effective_gas_price=found["effectiveGasPrice"],
+        )
+
+    def unmined(self, tx_hash: str) -> UnminedTransaction | None:
+        with _reaching_the_chain():
+            try:
+                found = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return None
+        if found.get("blockNumber") is not None:
+            return None
+        return UnminedTransaction(
+            tx_hash=_hex(found["hash"]),
+            nonce=found["nonce"],
+            to=str(found["to"]),
+            data=_hex(found["input"]),
+            gas=found["gas"],
+            max_fee_per_gas=found["maxFeePerGas"],
+            max_priority_fee_per_gas=found["maxPriorityFeePerGas"],
         )
 
     def find_mint(self, token_id: int) -> MintRecord | None:
