@@ -21,14 +21,14 @@ attribute today's writers store declared (a model missing one would delete it on
 The outbox item's model is ``outbox.OutboxRecord``. A voucher's redemption is no item
 of its own: it is the ``uses``/``spent_cents`` update of the voucher item.
 
-Declared here, not in each area's module: ``inventory`` is imported by the catalog and
-so by 19 functions (the public event page and search among them) that do not import
-pynamodb today; their cold start does not pay for it until a store that uses these
-models moves onto them. And one import registers every kind of the purchase path at
-once. Its partitions hold kinds not modelled yet (``EVENT#``: the event, ticket types,
-pools, the settlement; ``ORDER#``: refunds, disputes): read those by key, or query
-with a sort-key prefix of one modelled kind (``INV#``, ``VOUCHER#``), never a model
-query over a whole partition, which would drop the unmodelled items after ``Limit``.
+Declared here, not in each area's module: ``inventory`` is imported by many functions
+(the public event page among them) that do not import pynamodb today; their cold start
+does not pay for it until a store that uses these models moves onto them. And one
+import registers every kind of the purchase path at once. Its partitions hold kinds not
+modelled yet (``EVENT#``: the event, ticket types, pools, the settlement; ``ORDER#``:
+refunds, disputes): read those by key, or query with a sort-key prefix of one modelled
+kind (``VOUCHER#``), never a model query over a whole partition, which would drop the
+unmodelled items after ``Limit``.
 
 Today's writers and readers still speak op dicts (``to_item``, ``to_order`` ...); these
 models read and write exactly the same items (tests/integration/test_models.py).
