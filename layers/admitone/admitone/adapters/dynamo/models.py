@@ -7,7 +7,7 @@ attribute today's writers store declared (a model missing one would delete it on
 - ``BuyerStandingRecord`` at ``keys.buyer_standing``: ``orders.take_standing_op_for`` and
   the standing updates beside it;
 - ``OrderNumberCounterRecord`` at ``keys.order_number_counter``:
-  ``orders.next_order_number_sequence``;
+  ``orders.claim_order_numbers``;
 - ``InventoryShardRecord`` at ``keys.inventory_shard``: ``inventory.new_inventory_ops``
   and the hold/release/convert/restock/resize updates;
 - ``VoucherRecord`` at ``keys.voucher``: ``catalog.create_voucher``, redeemed and given
@@ -89,7 +89,7 @@ class BuyerStandingRecord(TableItem, discriminator="buyer_standing"):
 
 
 class OrderNumberCounterRecord(TableItem, discriminator="order_number_counter"):
-    """One year's order numbers drawn so far.
+    """The highest of one year's order numbers claimed so far (containers claim blocks).
 
     Counters drawn before the writer stored an ``entity`` have none: read by key
     (``from_raw``), such an item loads as this kind, and its next draw stamps the
