@@ -11,8 +11,8 @@ GSI2 ``PAYMENT_INTENT#<pi>`` / ``ORDER`` (the order a PaymentIntent pays), GSI3
 (the sweeper's work list; removed when the order is paid, expires or is cancelled), GSI4
 ``PAYMENTS#processing#<shard of the id>`` / ``<since>#<id>`` while its payment is
 processing (reconciliation's). Every order enters and leaves the first, every payment
-that processes the second, so each is spread over ``keys.PLATFORM_LIST_SHARDS``
-partitions and read over all of them.
+that processes the second, so each is spread over partitions (``keys.HOLD_LIST_SHARDS``,
+``keys.PLATFORM_LIST_SHARDS``) and read over all of them.
 
 Standing item (``keys.buyer_standing``): ``tickets`` held or owned by the buyer for the
 event and ``cooldown_until_epoch``; checked and changed in the order's transaction.
