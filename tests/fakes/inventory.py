@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from admitone.domain.inventory import Allocation, Amounts, Counts, Stock, shard_capacities
-from admitone.ports.inventory import Inventory, InventoryChanges, ShardWrites
+from admitone.ports.inventory import Inventory, InventoryChanges, ShardCounts, ShardWrites
 from admitone.ports.staging import Staged
 from tests.fakes.transaction import FakeTransaction
 
@@ -22,11 +22,18 @@ class FakeInventory(Inventory):
         for number, share in enumerate(shard_capacities(capacity, shards)):
             self.shards[(event_id, owner_id, number)] = Counts(capacity=share, available=share)
 
-    def of_owner(self, event_id: str, owner_id: str) -> Stock:
-        return Stock(
-            owner_id,
-            {n: c for (e, o, n), c in self.shards.items() if (e, o) == (event_id, owner_id)},
-        )
+    def of_owners(self, event_id: str, owners: ShardCounts) -> dict[str, Stock]:
+        return {
+            owner_id: Stock(
+                owner_id,
+                {
+                    n: c
+                    for (e, o, n), c in self.shards.items()
+                    if (e, o) == (event_id, owner_id) and (count is None or n < count)
+                },
+            )
+            for owner_id, count in owners.items()
+        }
 
 
 class FakeInventoryChanges(InventoryChanges):

@@ -157,7 +157,9 @@ def shard_items(event_id: str, owner_id: str, *available: int) -> list[dict[str,
         {
             **keys.inventory_shard(event_id, owner_id, n),
             "entity": "inventory_shard",
+            "event_id": event_id,
             "owner_id": owner_id,
+            "shard": n,
             "available": left,
             "held": 1,
             "sold": 2,
@@ -506,6 +508,15 @@ def test_detail_shows_visible_ticket_types_with_live_availability(api: Api, cata
     child = ticket_type_item(event_id, "Child", 1500, pool_id=pool_id)
     gone = ticket_type_item(event_id, "Early bird", 2000, sales_end=SOON - timedelta(days=5))
     secret = ticket_type_item(event_id, "Backstage", 9900, hidden=True)
+    pool = {
+        **keys.capacity_pool(event_id, pool_id),
+        "entity": "capacity_pool",
+        "pool_id": pool_id,
+        "event_id": event_id,
+        "name": "Family",
+        "capacity": 10,
+        "shards": 2,
+    }
     catalog.put(
         event,
         general,
@@ -513,6 +524,7 @@ def test_detail_shows_visible_ticket_types_with_live_availability(api: Api, cata
         child,
         gone,
         secret,
+        pool,
         {**event, **{"PK": f"EVENT#{event_id}", "SK": "VOUCHER#FRIENDS", "entity": "voucher"}},
         *shard_items(event_id, general["ticket_type_id"], 3, 4),
         *shard_items(event_id, adult["ticket_type_id"], 10),

@@ -42,6 +42,7 @@ from admitone.domain.inventory import (
 )
 from admitone.domain.money import Currency
 from admitone.domain.orders import Order, OrderLine, OrderStatus, OrderTotals
+from admitone.ports.inventory import ShardCounts
 from admitone.ports.unit_of_work import ChangeRefused, UnitOfWork
 from admitone.services import holds, inventory
 from admitone.services.inventory import AlsoStage
@@ -81,6 +82,24 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def create(owner_id: str, capacity: int, shards: int = 1) -> None:
     table.transact(store.new_inventory_ops(EVENT, owner_id, capacity, shards))
+
+
+# The catalog knows an event's ticket types and pools; these tests have none, so they ask
+# for every owner any of them creates (each as many shards as an owner may have).
+OWNERS = (
+    "tty_1",
+    "tty_10",
+    "tty_ga",
+    "tty_missing",
+    "tty_pit",
+    "tty_unknown",
+    "tty_vip",
+    "pool_floor",
+)
+
+
+def event_counts(event_id: str) -> dict[str, Counts]:
+    return store.counts(event_id, dict.fromkeys(OWNERS))
 
 
 def shards_of(owner_id: str) -> dict[int, Counts]:
@@ -159,7 +178,7 @@ def test_inventory_cannot_be_created_twice(ddb: AwsStack):
 
     with pytest.raises(TransactionCancelled):
         create("tty_ga", 50, shards=2)
-    assert store.counts(EVENT)["tty_ga"].capacity == 10
+    assert event_counts(EVENT)["tty_ga"].capacity == 10
 
 
 def test_counts_sum_each_owners_shards_and_keep_owners_apart(ddb: AwsStack):
@@ -169,7 +188,7 @@ def test_counts_sum_each_owners_shards_and_keep_owners_apart(ddb: AwsStack):
     table.transact(store.new_inventory_ops("evt_other", "tty_1", 99, 1))
     hold([(ticket_type("tty_1"), 4)])
 
-    counts = store.counts(EVENT)
+    counts = event_counts(EVENT)
 
     assert counts == {
         "tty_1": Counts(capacity=10, available=6, held=4),
@@ -191,7 +210,7 @@ def test_a_hold_moves_units_from_available_to_held_on_the_shards_it_names(ddb: A
     shards = shards_of("tty_ga")
     held = {number: counts.held for number, counts in shards.items() if counts.held}
     assert held == allocation.by_owner()["tty_ga"]
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=20, available=17, held=3)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=20, available=17, held=3)
     assert_consistent("tty_ga")
 
 
@@ -201,20 +220,20 @@ def test_hold_release_convert_restock_round_trips_keep_every_shard_consistent(dd
 
     first = hold([(ga, 6)])
     move("release", first)
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=20, available=20)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=20, available=20)
     assert_consistent("tty_ga")
 
     second = hold([(ga, 5)])
     amounts = {"tty_ga": Amounts(gross_cents=25000, discount_cents=2500, fee_cents=1845)}
     move("convert", second, amounts)
-    assert store.counts(EVENT)["tty_ga"] == Counts(20, 15, 0, 5, 25000, 2500, 1845)
+    assert event_counts(EVENT)["tty_ga"] == Counts(20, 15, 0, 5, 25000, 2500, 1845)
     assert_consistent("tty_ga")
 
     (line,) = second.lines
     refund = Allocation((line.portion(2),))
     refunded = {"tty_ga": Amounts(gross_cents=10000, discount_cents=1000)}
     move("restock", refund, refunded)
-    assert store.counts(EVENT)["tty_ga"] == Counts(20, 17, 0, 3, 15000, 1500, 1845)
+    assert event_counts(EVENT)["tty_ga"] == Counts(20, 17, 0, 3, 15000, 1500, 1845)
     assert_consistent("tty_ga")
 
 
@@ -225,7 +244,7 @@ def test_releasing_a_hold_twice_is_refused_by_the_shards(ddb: AwsStack):
 
     with pytest.raises(ChangeRefused):
         move("release", allocation)
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=5, available=5)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=5, available=5)
 
 
 def test_converting_more_than_is_held_or_restocking_more_than_is_sold_is_refused(ddb: AwsStack):
@@ -236,7 +255,7 @@ def test_converting_more_than_is_held_or_restocking_more_than_is_sold_is_refused
         move("convert", too_much)
     with pytest.raises(ChangeRefused):
         move("restock", too_much)
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=5, available=5)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=5, available=5)
 
 
 def test_a_hold_without_enough_stock_is_sold_out_and_writes_nothing(ddb: AwsStack):
@@ -246,7 +265,7 @@ def test_a_hold_without_enough_stock_is_sold_out_and_writes_nothing(ddb: AwsStac
         hold([(ticket_type("tty_ga", shards=2), 4)], also=with_order("1"))
 
     assert raised.value.ticket_type_id == "tty_ga"
-    assert store.counts(EVENT)["tty_ga"].available == 3
+    assert event_counts(EVENT)["tty_ga"].available == 3
     assert order_item("1") is None
 
 
@@ -262,12 +281,12 @@ def test_a_pooled_type_debits_its_pool_in_the_same_transaction(ddb: AwsStack):
 
     allocation = hold([(vip, 3), (pit, 4)])
 
-    counts = store.counts(EVENT)
+    counts = event_counts(EVENT)
     assert counts["tty_vip"].held == 3
     assert counts["tty_pit"].held == 4
     assert counts["pool_floor"] == Counts(capacity=12, available=5, held=7)
     move("convert", allocation, {"tty_vip": Amounts(gross_cents=300)})
-    counts = store.counts(EVENT)
+    counts = event_counts(EVENT)
     assert counts["pool_floor"] == Counts(capacity=12, available=5, sold=7)
     assert counts["tty_vip"].gross_cents == 300
     assert counts["pool_floor"].gross_cents == 0  # money is counted once, on the type
@@ -286,7 +305,7 @@ def test_a_pool_running_dry_stops_a_type_that_still_has_stock(ddb: AwsStack):
         hold([(vip, 2)])
 
     assert raised.value.ticket_type_id == "tty_vip"
-    counts = store.counts(EVENT)
+    counts = event_counts(EVENT)
     assert counts["tty_vip"] == Counts(capacity=10, available=10)
     assert counts["pool_floor"].available == 1
 
@@ -303,7 +322,7 @@ def test_the_order_item_joins_the_hold_and_records_where_the_units_came_from(ddb
     assert item is not None
     assert Allocation.from_plain(item["allocation"]) == allocation
     move("release", Allocation.from_plain(item["allocation"]))
-    assert store.counts(EVENT)["tty_ga"].available == 8
+    assert event_counts(EVENT)["tty_ga"].available == 8
 
 
 def test_a_failed_caller_write_raises_the_error_staged_with_it_and_holds_nothing(
@@ -319,7 +338,7 @@ def test_a_failed_caller_write_raises_the_error_staged_with_it_and_holds_nothing
     with pytest.raises(VoucherExhausted):
         hold([(ticket_type("tty_ga"), 2)], also=two_orders)
 
-    assert store.counts(EVENT)["tty_ga"].available == 8
+    assert event_counts(EVENT)["tty_ga"].available == 8
     assert order_item("2") is None
 
 
@@ -331,7 +350,7 @@ def test_a_refused_caller_write_comes_back_by_its_name_not_its_position(ddb: Aws
         hold([(ticket_type("tty_ga"), 2)], also=with_order("1"))
 
     assert list(raised.value.failed) == ["order 1"]
-    assert store.counts(EVENT)["tty_ga"].available == 8
+    assert event_counts(EVENT)["tty_ga"].available == 8
 
 
 def test_release_convert_and_restock_take_the_callers_operations_too(ddb: AwsStack):
@@ -344,7 +363,7 @@ def test_release_convert_and_restock_take_the_callers_operations_too(ddb: AwsSta
     move("convert", allocation, ops=[(order_op("2"), None)])
 
     assert order_item("2") is not None
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=4, available=3, sold=1)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=4, available=3, sold=1)
 
 
 # the guard, and retries
@@ -365,18 +384,21 @@ def test_a_plan_made_from_a_stale_read_is_refused_by_the_write(ddb: AwsStack):
     assert shards_of("tty_ga")[0] == Counts(capacity=1, available=0, held=1)
 
 
-def stale_first_read(monkeypatch: pytest.MonkeyPatch, stale: Stock) -> Callable[[str, str], Stock]:
+def stale_first_read(
+    monkeypatch: pytest.MonkeyPatch, stale: Stock
+) -> Callable[[str, ShardCounts], dict[str, Stock]]:
     """The first read of ``stale.owner_id`` returns ``stale``, as if others wrote since."""
-    real = store.inventory_of_owner
+    real = store.inventory_of
     served: list[str] = []
 
-    def read(event_id: str, owner_id: str) -> Stock:
-        if owner_id == stale.owner_id and not served:
-            served.append(owner_id)
-            return stale
-        return real(event_id, owner_id)
+    def read(event_id: str, owners: ShardCounts) -> dict[str, Stock]:
+        found = real(event_id, owners)
+        if stale.owner_id in owners and not served:
+            served.append(stale.owner_id)
+            found[stale.owner_id] = stale
+        return found
 
-    monkeypatch.setattr(store, "inventory_of_owner", read)
+    monkeypatch.setattr(store, "inventory_of", read)
     return read
 
 
@@ -393,7 +415,7 @@ def test_a_shard_that_ran_dry_since_the_read_is_re_read_and_another_one_used(
 
     assert allocation.by_owner() == {"tty_ga": {1: 2}}
     assert len(no_sleep) == 1
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=4, available=0, held=4)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=4, available=0, held=4)
 
 
 def test_sold_out_after_a_lost_race_only_when_the_re_read_shows_no_stock(
@@ -439,7 +461,7 @@ def test_a_conflict_on_ending_a_hold_is_retried_with_the_same_writes(
     assert [n for n in calls[0] if not n.startswith("outbox")] == [
         n for n in calls[1] if not n.startswith("outbox")
     ]
-    assert store.counts(EVENT)["tty_ga"].available == 5
+    assert event_counts(EVENT)["tty_ga"].available == 5
     again = placed_order(hold([(ticket_type("tty_ga"), 2)]))
     contending(monkeypatch)
     with pytest.raises(DependencyUnavailable):
@@ -560,7 +582,7 @@ def test_more_capacity_is_spread_over_the_shards(ddb: AwsStack):
     after = store.resize(EVENT, "tty_ga", 17)
 
     assert after == Counts(capacity=17, available=14, sold=3)
-    assert store.counts(EVENT)["tty_ga"] == after
+    assert event_counts(EVENT)["tty_ga"] == after
     assert [c.capacity for _, c in sorted(shards_of("tty_ga").items())] == [
         5,
         5,
@@ -579,7 +601,7 @@ def test_less_capacity_comes_out_of_available_only(ddb: AwsStack):
     after = store.resize(EVENT, "tty_ga", 10)
 
     assert after == Counts(capacity=10, available=0, held=4, sold=6)
-    assert store.counts(EVENT)["tty_ga"] == after
+    assert event_counts(EVENT)["tty_ga"] == after
     assert_consistent("tty_ga")
 
 
@@ -591,7 +613,7 @@ def test_capacity_below_sold_and_held_is_refused(ddb: AwsStack):
 
     with pytest.raises(CapacityBelowCommitted):
         store.resize(EVENT, "tty_ga", 9)
-    assert store.counts(EVENT)["tty_ga"].capacity == 20
+    assert event_counts(EVENT)["tty_ga"].capacity == 20
 
 
 def test_a_resize_joins_the_callers_operations_and_is_a_no_op_when_equal(ddb: AwsStack):
@@ -608,7 +630,7 @@ def test_a_resize_joins_the_callers_operations_and_is_a_no_op_when_equal(ddb: Aw
             extra_ops=[order_op("ticket-type-item")],
             errors={0: VoucherExhausted("x")},
         )
-    assert store.counts(EVENT)["tty_ga"].capacity == 12
+    assert event_counts(EVENT)["tty_ga"].capacity == 12
 
 
 def test_resizing_an_owner_without_inventory_is_not_found(ddb: AwsStack):
@@ -641,7 +663,7 @@ def test_a_resize_that_loses_every_race_gives_up_as_busy(
     with pytest.raises(DependencyUnavailable):
         store.resize(EVENT, "tty_ga", 12)
     assert len(no_sleep) == store.MAX_ATTEMPTS
-    assert store.counts(EVENT)["tty_ga"].capacity == 10
+    assert event_counts(EVENT)["tty_ga"].capacity == 10
 
 
 def test_two_resizes_racing_cannot_both_apply(ddb: AwsStack):
@@ -651,7 +673,7 @@ def test_two_resizes_racing_cannot_both_apply(ddb: AwsStack):
     store.transact(store.resize_ops(EVENT, "tty_ga", plan_resize(snapshot, 20)))
     with pytest.raises(TransactionCancelled):
         store.transact(store.resize_ops(EVENT, "tty_ga", plan_resize(snapshot, 30)))
-    assert store.counts(EVENT)["tty_ga"].capacity == 20
+    assert event_counts(EVENT)["tty_ga"].capacity == 20
 
 
 # real concurrency
@@ -697,7 +719,7 @@ def last_twenty_of_four_shards(ddb: AwsStack) -> TicketType:
     create("tty_ga", 60, shards=4)
     for quantity in (7, 3, 9, 1, 10, 4, 6):
         sell(ga, quantity)
-    assert store.counts(EVENT)["tty_ga"].available == 20
+    assert event_counts(EVENT)["tty_ga"].available == 20
     return ga
 
 
@@ -711,7 +733,7 @@ def test_64_buyers_of_one_unit_for_the_last_20_sell_exactly_20(
     shards = shards_of("tty_ga")
     assert all(counts.available == 0 for counts in shards.values())
     assert all(counts.consistent for counts in shards.values())
-    assert store.counts(EVENT)["tty_ga"] == Counts(capacity=60, available=0, held=20, sold=40)
+    assert event_counts(EVENT)["tty_ga"] == Counts(capacity=60, available=0, held=20, sold=40)
 
 
 def test_64_buyers_of_two_units_for_the_last_20_sell_exactly_10_holds(
@@ -724,7 +746,7 @@ def test_64_buyers_of_two_units_for_the_last_20_sell_exactly_10_holds(
     shards = shards_of("tty_ga")
     assert all(counts.available == 0 for counts in shards.values())
     assert all(counts.consistent for counts in shards.values())
-    assert store.counts(EVENT)["tty_ga"].held == 20
+    assert event_counts(EVENT)["tty_ga"].held == 20
 
 
 def test_40_buyers_of_two_types_sharing_a_pool_of_10_sell_exactly_10(ddb: AwsStack):
@@ -744,7 +766,7 @@ def test_40_buyers_of_two_types_sharing_a_pool_of_10_sell_exactly_10(ddb: AwsSta
     outcomes = race(40, buy)
 
     assert outcomes.count("held") == 10
-    counts = store.counts(EVENT)
+    counts = event_counts(EVENT)
     assert counts["pool_floor"] == Counts(capacity=10, available=0, held=10)
     assert counts["tty_vip"].held + counts["tty_pit"].held == 10
     assert_consistent("tty_vip", "tty_pit", "pool_floor")

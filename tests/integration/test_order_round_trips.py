@@ -17,8 +17,11 @@ from tests.integration.conftest import Api, AwsStack
 from tests.integration.shop import Shop, open_shop
 
 # 16 before the purchase path moved onto the unit of work: the voucher was read twice
-# (the event partition's Query holds it; a GetItem read it again).
-MOST_CALLS = 15
+# (the event partition's Query holds it; a GetItem read it again). 15 then; 16 since the
+# inventory shards left the event's partition for partitions of their own (issue 18: the
+# holds of an event no longer share one partition's ~1,000 write units a second), read
+# in one BatchGetItem of the keys the partition's ticket types and pools name.
+MOST_CALLS = 16
 
 
 @pytest.fixture

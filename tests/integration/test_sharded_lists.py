@@ -78,7 +78,7 @@ def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
         (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists(), platform),
         (lambda i: keys.scan_log(EVENT, i), keys.scan_logs(EVENT), event),
         (lambda i: keys.tickets_of_event(EVENT, i), keys.tickets_of_event_lists(EVENT), event),
-        (keys.holds_active, keys.holds_active_lists(), platform),
+        (keys.holds_active, keys.holds_active_lists(), keys.HOLD_LIST_SHARDS),
         (keys.payments_processing, keys.payments_processing_lists(), platform),
     ]:
         ids = one_id_per_shard("id_", shard_of, shards)
@@ -238,7 +238,7 @@ def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aw
 
 
 def test_the_sweepers_list_reads_every_shard_longest_overdue_first(aws: AwsStack):
-    ids = one_id_per_shard("ord_", keys.holds_active, keys.PLATFORM_LIST_SHARDS)
+    ids = one_id_per_shard("ord_", keys.holds_active, keys.HOLD_LIST_SHARDS)
     moments = newest_first_by_shard(len(ids))
     for order_id, moment in zip(ids, moments, strict=True):
         table.put(orders.to_item(_order(order_id, hold_expires_at=moment)))
@@ -246,10 +246,11 @@ def test_the_sweepers_list_reads_every_shard_longest_overdue_first(aws: AwsStack
     oldest_first = list(reversed(ids))
 
     later = NOW + timedelta(minutes=1)
-    assert DynamoOrders().held_past(later, limit=100) == [*oldest_first, "ord_elsewhere"]
+    everything = len(ids) + 1
+    assert DynamoOrders().held_past(later, limit=everything) == [*oldest_first, "ord_elsewhere"]
     assert DynamoOrders().held_past(later, limit=3) == oldest_first[:3]
     # every hold but the newest two ended before it
-    assert DynamoOrders().held_past(moments[1], limit=100) == oldest_first[:-2]
+    assert DynamoOrders().held_past(moments[1], limit=everything) == oldest_first[:-2]
     assert sorted(orders.held_for_event(EVENT)) == sorted(ids)
 
 
@@ -259,21 +260,22 @@ def test_the_sweepers_page_is_the_whole_page_when_one_shard_holds_the_longest_ov
     """The sweeper starts over from the first overdue hold after each page: a page cut
     short where a crowded shard stopped would end its run on orders it cannot settle
     (still paying) while overdue holds in other shards wait behind them."""
-    ids = one_id_per_shard("ord_", keys.holds_active, keys.PLATFORM_LIST_SHARDS)
+    ids = one_id_per_shard("ord_", keys.holds_active, keys.HOLD_LIST_SHARDS)
     crowded = keys.holds_active(ids[0])
     extra = [
         candidate
-        for candidate in (f"ord_x{n:05d}" for n in range(2000))
+        for candidate in (f"ord_x{n:05d}" for n in range(20 * keys.HOLD_LIST_SHARDS))
         if keys.holds_active(candidate) == crowded
     ][:15]
+    assert len(extra) == 15
     # The crowded shard's orders are overdue longest, then one order of every shard.
     in_overdue_order = extra + ids
     for n, order_id in enumerate(in_overdue_order):
-        expired = NOW - timedelta(hours=1) + timedelta(minutes=n)
+        expired = NOW - timedelta(hours=1) + timedelta(seconds=n)
         table.put(orders.to_item(_order(order_id, hold_expires_at=expired)))
 
     assert DynamoOrders().held_past(NOW, limit=25) == in_overdue_order[:25]
-    assert DynamoOrders().held_past(NOW, limit=100) == in_overdue_order
+    assert DynamoOrders().held_past(NOW, limit=len(in_overdue_order)) == in_overdue_order
 
 
 def test_reconciliations_processing_list_reads_every_shard_longest_processing_first(

@@ -244,7 +244,7 @@ def test_an_exhausted_voucher_fails_the_hold_it_joined_and_nothing_is_held(ddb: 
     assert exhausted is not None
     assert exhausted.uses == 1
 
-    assert store.counts(EVENT)["tty_ga"].held == 2
+    assert store.inventory_of_owner(EVENT, "tty_ga").totals.held == 2
     assert stored().uses == 1
 
 

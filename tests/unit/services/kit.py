@@ -96,16 +96,13 @@ class Shop:
             currency=self.event.currency,
             voucher=cart.discount,
         )
-        stock = {
-            t.id: self.store.inventory.of_owner(self.event.id, t.id) for t in self.types.values()
-        }
         return PricedCart(
             event=self.event,
             cart=cart,
             quote=priced,
             voucher_code=voucher_code,
             voucher=voucher,
-            stock=stock,
+            inventory_owners={t.id: t.shards for t in self.types.values()},
         )
 
     def seats(self, name: str) -> tuple[int, int, int]:

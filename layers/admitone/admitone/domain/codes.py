@@ -1,8 +1,10 @@
 """Human-facing codes: order numbers ``A1-{year}-{sequence}`` and ticket codes ``TKT-…``.
 
 Contract:
-- An order number MUST be ``A1-`` + a four-digit year + ``-`` + a six-digit, zero-padded
-  sequence in 1..999999. The sequence is unique per year; this module only formats it.
+- An order number MUST be ``A1-`` + a four-digit year + ``-`` + the sequence in
+  1..``MAX_ORDER_SEQUENCE``, zero-padded to six digits (past 999999 it simply has more:
+  ``A1-2026-1000000``, never with a leading zero). The sequence is unique per year;
+  this module only formats it.
 - A ticket code MUST be ``TKT-`` + 12 characters from ``TICKET_CODE_ALPHABET`` (digits
   and capitals without the look-alikes 0, O, 1, I, L), drawn with ``secrets``.
 - Input typed by people MAY differ in case, spaces and hyphens, and MAY omit the
@@ -21,7 +23,9 @@ from admitone.domain.errors import FieldError, InvalidOrderNumber, InvalidTicket
 ORDER_NUMBER_PREFIX = "A1"
 MIN_ORDER_YEAR = 1000
 MAX_ORDER_YEAR = 9999
-MAX_ORDER_SEQUENCE = 999_999
+# Containers claim numbers in blocks and leave gaps, so a busy year may pass 999,999:
+# twelve digits last a year at 20,000 orders a second.
+MAX_ORDER_SEQUENCE = 999_999_999_999
 
 TICKET_CODE_PREFIX = "TKT"
 TICKET_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -29,7 +33,8 @@ TICKET_CODE_LENGTH = 12
 
 # Whitespace of any kind and the hyphen/dash characters phones and word processors type.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
-_ORDER_DIGITS = re.compile(r"[0-9]{10}")
+# A year, then six digits, or more without a leading zero (the canonical form only).
+_ORDER_DIGITS = re.compile(r"([0-9]{4})([0-9]{6}|[1-9][0-9]{6,11})")
 _TICKET_BODY = re.compile(f"[{TICKET_CODE_ALPHABET}]{{{TICKET_CODE_LENGTH}}}")
 
 
@@ -44,14 +49,17 @@ class OrderNumber:
         if not MIN_ORDER_YEAR <= self.year <= MAX_ORDER_YEAR:
             raise ValueError(f"order number year must have four digits: {self.year}")
         if not 1 <= self.sequence <= MAX_ORDER_SEQUENCE:
-            raise ValueError(f"order number sequence must be 1..999999: {self.sequence}")
+            raise ValueError(
+                f"order number sequence must be 1..{MAX_ORDER_SEQUENCE}: {self.sequence}"
+            )
 
     def __str__(self) -> str:
         return f"{ORDER_NUMBER_PREFIX}-{self.year:04d}-{self.sequence:06d}"
 
 
 def format_order_number(year: int, sequence: int) -> str:
-    """``A1-{year}-{sequence:06d}``; ``ValueError`` if the sequence is exhausted or invalid."""
+    """``A1-{year}-{sequence:06d}`` (six digits or more); ``ValueError`` if the sequence is
+    exhausted or invalid."""
     return str(OrderNumber(year, sequence))
 
 
@@ -62,12 +70,13 @@ def _compact(text: str) -> str:
 def parse_order_number(text: str) -> OrderNumber:
     """Read an order number as typed: ``a1 2025 000042`` and ``2025-000042`` both work.
 
-    Raises ``InvalidOrderNumber`` unless the text holds exactly a year and a six-digit
-    sequence in 1..999999, optionally after the ``A1`` prefix.
+    Raises ``InvalidOrderNumber`` unless the text holds exactly a year and a sequence as
+    ``str(OrderNumber)`` writes it (six digits, or more without a leading zero),
+    optionally after the ``A1`` prefix.
     """
     compact = _compact(text).removeprefix(ORDER_NUMBER_PREFIX)
-    if _ORDER_DIGITS.fullmatch(compact):
-        year, sequence = int(compact[:4]), int(compact[4:])
+    if found := _ORDER_DIGITS.fullmatch(compact):
+        year, sequence = int(found[1]), int(found[2])
         if year >= MIN_ORDER_YEAR and sequence >= 1:
             return OrderNumber(year, sequence)
     raise InvalidOrderNumber(

@@ -10,12 +10,21 @@ from admitone.domain.inventory import Allocation, Amounts, Counts, Stock
 from admitone.ports.staging import Staged
 
 ShardWrites = list[Staged[Counts]]
+# Ticket type or pool id -> how many shards it has, as its catalog item says (``None``:
+# the caller does not know; every shard number an owner may have is asked for).
+ShardCounts = Mapping[str, int | None]
 
 
 class Inventory(ABC):
     @abstractmethod
-    def of_owner(self, event_id: str, owner_id: str) -> Stock:
+    def of_owners(self, event_id: str, owners: ShardCounts) -> dict[str, Stock]:
+        """The shards of every owner in ``owners``, read consistently in as few requests
+        as the store needs (each shard is an item of its own); an owner without shards
+        has an empty ``Stock``."""
+
+    def of_owner(self, event_id: str, owner_id: str, shards: int | None = None) -> Stock:
         """One ticket type's or pool's shards, read consistently (none: no shards)."""
+        return self.of_owners(event_id, {owner_id: shards})[owner_id]
 
 
 class InventoryChanges(ABC):

@@ -39,8 +39,10 @@ class Orders(ABC):
 class OrderNumbers(ABC):
     @abstractmethod
     def draw(self, year: int) -> int:
-        """The next number of ``year`` (1, 2, ...), spent whether or not an order gets it:
-        an order that is not placed leaves a gap, never a repeat."""
+        """A number of ``year`` (from 1) no other draw anywhere gets, spent whether or not
+        an order gets it: an order that is not placed leaves a gap, never a repeat.
+        Increasing within one container (one store); across containers only roughly
+        ordered (README, "Order numbers")."""
 
 
 class OrderChanges(ABC):

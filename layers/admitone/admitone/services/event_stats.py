@@ -40,7 +40,7 @@ class EventStats:
 
 def event_stats(event_id: str, caller: Principal) -> EventStats:
     partition = owned_event(event_id, caller)
-    counts = inventory_store.counts(event_id)
+    counts = inventory_store.counts(event_id, partition.inventory_owners)
     rows = []
     for ticket_type in sorted(partition.ticket_types.values(), key=lambda t: t.id):
         own = counts.get(ticket_type.id)

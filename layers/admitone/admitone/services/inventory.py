@@ -32,8 +32,14 @@ AlsoStage = Callable[[UnitOfWork, Allocation], object]
 _random = SystemRandom()
 
 
-def _owners(lines: Lines) -> list[str]:
-    return list(dict.fromkeys(owner for tt, _ in lines for owner in (tt.id, tt.pool_id) if owner))
+def _owners(lines: Lines) -> dict[str, int | None]:
+    """The types' and their pools' shard counts: a type carries its own, not its pool's."""
+    owners: dict[str, int | None] = {}
+    for ticket_type, _ in lines:
+        owners[ticket_type.id] = ticket_type.shards
+        if ticket_type.pool_id:
+            owners.setdefault(ticket_type.pool_id, None)
+    return owners
 
 
 def plan(
@@ -49,7 +55,7 @@ def plan(
     ``SoldOut`` when the read shows the units are not there."""
     owners = _owners(lines)
     if stock is None or not all(owner in stock for owner in owners):
-        stock = {owner: store.inventory.of_owner(event_id, owner) for owner in owners}
+        stock = store.inventory.of_owners(event_id, owners)
     return plan_hold(lines, stock, rng=rng or _random)
 
 

@@ -185,12 +185,15 @@ def place_priced(
     event, quote = priced.event, priced.quote
     lines = _lines(quote)
     quantity = sum(line.quantity for line in lines)
-    sold, capacity = _sold_share(priced.stock)
+    # Every shard of the event in one read: the buyer's limit follows the whole event's
+    # sales, and the hold plans from the same read first.
+    stock = store.inventory.of_owners(event.id, priced.inventory_owners)
+    sold, capacity = _sold_share(stock)
     limit = per_user_limit(sold, capacity)
     by_id: Mapping[str, TicketType] = {t.id: t for t in priced.cart.ticket_types}
     wanted = [(by_id[line.ticket_type_id], line.quantity) for line in lines]
 
-    first = inventory_service.plan(store, event.id, wanted, stock=priced.stock, rng=rng)
+    first = inventory_service.plan(store, event.id, wanted, stock=stock, rng=rng)
     number = format_order_number(now.year, store.order_numbers.draw(now.year))
     order_id = new_id(Prefix.ORDER, now=now)
     voucher = priced.voucher

@@ -28,7 +28,6 @@ from admitone.domain.errors import (
     NotFound,
     VoucherAttemptsExceeded,
 )
-from admitone.domain.inventory import Stock
 from admitone.domain.money import check_chargeable
 from admitone.domain.pricing import FeeTier, Quote, quote, tier_for_trailing_gross
 from admitone.domain.rate_limits import (
@@ -48,8 +47,9 @@ class PricedCart:
     quote: Quote
     voucher_code: str | None
     voucher: Voucher | None
-    # The event's shards as the same read saw them: the hold plans from them first.
-    stock: Mapping[str, Stock]
+    # Every ticket type's and pool's shard count (the catalog's): the keys an order reads
+    # the event's inventory at.
+    inventory_owners: Mapping[str, int]
 
 
 def clock() -> datetime:
@@ -155,5 +155,5 @@ def _price(
         quote=priced,
         voucher_code=code,
         voucher=voucher,
-        stock=partition.stock,
+        inventory_owners=partition.inventory_owners,
     )

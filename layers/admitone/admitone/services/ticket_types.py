@@ -148,7 +148,14 @@ def update_ticket_type(
                 )
             )
     # With an unchanged capacity this is just ``ops``, in one transaction.
-    inventory_store.resize(event_id, ticket_type_id, updated.capacity, extra_ops=ops, errors=errors)
+    inventory_store.resize(
+        event_id,
+        ticket_type_id,
+        updated.capacity,
+        shards=current.shards,
+        extra_ops=ops,
+        errors=errors,
+    )
     _refresh_price_range(event_id)
     return _offered(partition, updated)
 

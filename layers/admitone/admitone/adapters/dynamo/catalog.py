@@ -1,7 +1,9 @@
 """Venues, events, ticket types, capacity pools and vouchers in the single table.
 
-One partition per event (``EVENT#<id>``) holds the event, its ticket types, pools,
-inventory shards and vouchers, so an event page is one Query. Times are stored as
+One partition per event (``EVENT#<id>``) holds the event, its ticket types, pools and
+vouchers, so an event page is one Query; the inventory shards each have a partition of
+their own (``keys.inventory_shard``; every hold writes one), read by key from the shard
+counts the ticket types and pools carry. Times are stored as
 ISO 8601 strings with ``Z`` (sortable; GSI sort keys start with ``starts_at``).
 """
 
@@ -12,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from admitone.adapters.dynamo import keys
-from admitone.adapters.dynamo.inventory import shard_counts
 from admitone.adapters.dynamo.table import (
     Item,
     TransactionCancelled,
@@ -37,7 +38,6 @@ from admitone.domain.catalog import (
     normalize_city,
 )
 from admitone.domain.errors import AlreadyExists
-from admitone.domain.inventory import Counts, Stock
 from admitone.domain.money import Currency
 from admitone.domain.pricing import FeeTier
 from admitone.ports.catalog import Catalog
@@ -355,8 +355,6 @@ class EventPartition:
         self.ticket_types: dict[str, TicketType] = {}
         self.pools: dict[str, CapacityPool] = {}
         self.vouchers: list[Voucher] = []
-        # Shards of every ticket type and pool, by owner id.
-        shards: dict[str, dict[int, Counts]] = {}
         for item in items:
             kind = item.get("entity")
             if kind == "event":
@@ -369,9 +367,14 @@ class EventPartition:
                 self.pools[pool.id] = pool
             elif kind == "voucher":
                 self.vouchers.append(to_voucher(item))
-            elif kind == "inventory_shard":
-                shards.setdefault(item["owner_id"], {})[item["shard"]] = shard_counts(item)
-        self.stock = {owner: Stock(owner, owned) for owner, owned in shards.items()}
+
+    @property
+    def inventory_owners(self) -> dict[str, int]:
+        """Every ticket type's and pool's shard count, by id: the keys of the event's
+        inventory (its shards live in partitions of their own, ``keys.inventory_shard``)."""
+        owners = {t.id: t.shards for t in self.ticket_types.values()}
+        owners.update({p.id: p.shards for p in self.pools.values()})
+        return owners
 
 
 def event_partition(event_id: str) -> EventPartition:

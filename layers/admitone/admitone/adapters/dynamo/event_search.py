@@ -1,5 +1,5 @@
 """Public browsing reads: published events by start time (GSI2/GSI3/GSI4), and an event
-with its ticket types and inventory in one Query of its partition."""
+with its ticket types (one Query of its partition) and inventory (one BatchGetItem)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from admitone.adapters.dynamo import keys
-from admitone.adapters.dynamo.catalog import to_event, to_ticket_type
+from admitone.adapters.dynamo import inventory, keys
+from admitone.adapters.dynamo.catalog import to_event, to_pool, to_ticket_type
 from admitone.adapters.dynamo.table import Item, query_pages, to_attributes
 from admitone.domain.catalog import (
     Category,
@@ -25,7 +25,7 @@ Position = dict[str, str]  # {"sk": <GSInSK of the last item examined>, "id": <i
 # the caller compares exact instants.
 _SECOND = "%Y-%m-%dT%H:%M:%S"
 _AFTER_SECOND = "~"  # sorts after "Z", "." and "#"
-_PARTITION_ENTITIES = ("event", "ticket_type", "inventory_shard")
+_PARTITION_ENTITIES = ("event", "ticket_type", "capacity_pool")
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,11 @@ def _hits(request: dict[str, Any], listing: _Listing) -> Iterator[Hit]:
 
 def event_with_inventory(event_id: str) -> EventInventory | None:
     """The event's partition in one Query (paged only past 1 MB): the event, its ticket
-    types and its inventory shards, summed per owner. ``None`` if there is no event."""
+    types and pools; then their inventory shards in one BatchGetItem of the keys their
+    shard counts name, summed per owner. ``None`` if there is no event."""
     request: dict[str, Any] = {
         "KeyConditionExpression": "PK = :pk",
-        # Vouchers and pools share the partition; neither is needed (nor shown) here.
+        # Vouchers share the partition; they are not shown here.
         "FilterExpression": "#entity IN (:e0, :e1, :e2)",
         "ExpressionAttributeNames": {"#entity": "entity"},
         "ExpressionAttributeValues": to_attributes(
@@ -146,19 +147,26 @@ def event_with_inventory(event_id: str) -> EventInventory | None:
     }
     event: Event | None = None
     ticket_types: list[TicketType] = []
-    available: dict[str, int] = {}
+    owners: dict[str, int | None] = {}
     for items, _ in query_pages(request):
         for item in items:
             if item["entity"] == "event":
                 event = to_event(item)
             elif item["entity"] == "ticket_type":
-                ticket_types.append(to_ticket_type(item))
+                ticket_type = to_ticket_type(item)
+                ticket_types.append(ticket_type)
+                owners[ticket_type.id] = ticket_type.shards
             else:
-                owner = str(item["owner_id"])
-                available[owner] = available.get(owner, 0) + int(item["available"])
+                pool = to_pool(item)
+                owners[pool.id] = pool.shards
     if event is None:
         return None
-    return EventInventory(event=event, ticket_types=tuple(ticket_types), available=available)
+    counts = inventory.counts(event_id, owners)
+    return EventInventory(
+        event=event,
+        ticket_types=tuple(ticket_types),
+        available={owner: totals.available for owner, totals in counts.items()},
+    )
 
 
 # -------------------------------------------------------------------- mapping

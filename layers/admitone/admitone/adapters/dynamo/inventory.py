@@ -19,8 +19,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from admitone.adapters.dynamo import keys, table
-from admitone.adapters.dynamo.table import Item, TransactionCancelled, put_op, query_partition
+from admitone.adapters.dynamo.table import Item, TransactionCancelled, put_op
 from admitone.adapters.dynamo.transaction import RawItem, Transaction
+from admitone.domain.catalog import MAX_SHARDS
 from admitone.domain.errors import DependencyUnavailable, NotFound
 from admitone.domain.inventory import (
     Allocation,
@@ -32,7 +33,7 @@ from admitone.domain.inventory import (
     plan_resize,
     shard_capacities,
 )
-from admitone.ports.inventory import Inventory, InventoryChanges, ShardWrites
+from admitone.ports.inventory import Inventory, InventoryChanges, ShardCounts, ShardWrites
 from admitone.ports.staging import Staged
 
 Op = dict[str, Any]
@@ -84,27 +85,34 @@ def shard_counts(item: Item) -> Counts:
     )
 
 
-def inventory_of_event(event_id: str) -> dict[str, Stock]:
-    """Every ticket type's and pool's shards, by owner id (one consistent Query)."""
-    event_pk = keys.event(event_id)["PK"]
-    shards: dict[str, dict[int, Counts]] = {}
-    for item in query_partition(event_pk, sk_prefix=keys.INVENTORY_PREFIX, consistent=True):
-        shards.setdefault(item["owner_id"], {})[item["shard"]] = shard_counts(item)
+def inventory_of(event_id: str, owners: ShardCounts) -> dict[str, Stock]:
+    """The shards of every owner in ``owners`` (``None``: as many as an owner may have),
+    each an item of its own: one consistent BatchGetItem of their keys (a hundred keys a
+    request). An owner without shards has an empty ``Stock``."""
+    wanted = [
+        keys.inventory_shard(event_id, owner_id, number)
+        for owner_id, count in owners.items()
+        for number in range(MAX_SHARDS if count is None else count)
+    ]
+    shards: dict[str, dict[int, Counts]] = {owner_id: {} for owner_id in owners}
+    for item in table.get_many(wanted):
+        shards[item["owner_id"]][item["shard"]] = shard_counts(item)
     return {owner_id: Stock(owner_id, owned) for owner_id, owned in shards.items()}
 
 
-def inventory_of_owner(event_id: str, owner_id: str) -> Stock:
-    """One ticket type's or pool's shards (one consistent Query); no items = no shards."""
-    event_pk = keys.event(event_id)["PK"]
-    # The trailing "#" keeps tty_1 from matching tty_10's shards.
-    prefix = f"{keys.INVENTORY_PREFIX}{owner_id}#"
-    items = query_partition(event_pk, sk_prefix=prefix, consistent=True)
-    return Stock(owner_id, {item["shard"]: shard_counts(item) for item in items})
+def inventory_of_owner(event_id: str, owner_id: str, shards: int | None = None) -> Stock:
+    """One ticket type's or pool's shards (``shards`` of them; ``None``: as many as it
+    may have); no items = no shards."""
+    return inventory_of(event_id, {owner_id: shards})[owner_id]
 
 
-def counts(event_id: str) -> dict[str, Counts]:
-    """Counters of every ticket type and pool of the event, summed over their shards."""
-    return {owner_id: stock.totals for owner_id, stock in inventory_of_event(event_id).items()}
+def counts(event_id: str, owners: ShardCounts) -> dict[str, Counts]:
+    """Counters of every owner in ``owners`` that has shards, summed over them."""
+    return {
+        owner_id: stock.totals
+        for owner_id, stock in inventory_of(event_id, owners).items()
+        if stock.shards
+    }
 
 
 # ----------------------------------------------------------- moving units
@@ -294,6 +302,7 @@ def resize(
     owner_id: str,
     new_capacity: int,
     *,
+    shards: int | None = None,
     extra_ops: Sequence[Op] = (),
     errors: Mapping[int, Exception] | None = None,
     rng: random.Random | None = None,
@@ -302,14 +311,16 @@ def resize(
     e.g. the ticket type item's own ``capacity``) and the shard updates of ``plan_resize``.
 
     A lost race (a hold or another resize moved a shard) re-reads and re-plans, up to
-    ``MAX_ATTEMPTS`` times with jittered backoff. Raises ``CapacityBelowCommitted`` when
-    sold + held exceed ``new_capacity``, ``NotFound`` when the owner has no shards,
-    ``DependencyUnavailable`` when every attempt lost; a failed extra as ``raise_for_extras``.
+    ``MAX_ATTEMPTS`` times with jittered backoff. ``shards``: the owner's shard count as
+    its catalog item says (``None``: every shard it may have is read). Raises
+    ``CapacityBelowCommitted`` when sold + held exceed ``new_capacity``, ``NotFound`` when
+    the owner has no shards, ``DependencyUnavailable`` when every attempt lost; a failed
+    extra as ``raise_for_extras``.
     Returns the counters as last read, with the resize applied.
     """
     rng = rng or _random
     for attempt in range(MAX_ATTEMPTS):
-        stock = inventory_of_owner(event_id, owner_id)
+        stock = inventory_of_owner(event_id, owner_id, shards)
         if not stock.shards:
             raise NotFound("The ticket type or pool has no inventory.")
         changes = plan_resize(stock, new_capacity)
@@ -334,8 +345,8 @@ def _counts_of(raw: RawItem) -> Counts:
 
 
 class DynamoInventory(Inventory):
-    def of_owner(self, event_id: str, owner_id: str) -> Stock:
-        return inventory_of_owner(event_id, owner_id)
+    def of_owners(self, event_id: str, owners: ShardCounts) -> dict[str, Stock]:
+        return inventory_of(event_id, owners)
 
 
 class DynamoInventoryChanges(InventoryChanges):

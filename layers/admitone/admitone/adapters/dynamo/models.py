@@ -7,7 +7,7 @@ attribute today's writers store declared (a model missing one would delete it on
 - ``BuyerStandingRecord`` at ``keys.buyer_standing``: ``orders.take_standing_op_for`` and
   the standing updates beside it;
 - ``OrderNumberCounterRecord`` at ``keys.order_number_counter``:
-  ``orders.next_order_number_sequence``;
+  ``orders.claim_order_numbers``;
 - ``InventoryShardRecord`` at ``keys.inventory_shard``: ``inventory.new_inventory_ops``
   and the hold/release/convert/restock/resize updates;
 - ``VoucherRecord`` at ``keys.voucher``: ``catalog.create_voucher``, redeemed and given
@@ -21,14 +21,14 @@ attribute today's writers store declared (a model missing one would delete it on
 The outbox item's model is ``outbox.OutboxRecord``. A voucher's redemption is no item
 of its own: it is the ``uses``/``spent_cents`` update of the voucher item.
 
-Declared here, not in each area's module: ``inventory`` is imported by the catalog and
-so by 19 functions (the public event page and search among them) that do not import
-pynamodb today; their cold start does not pay for it until a store that uses these
-models moves onto them. And one import registers every kind of the purchase path at
-once. Its partitions hold kinds not modelled yet (``EVENT#``: the event, ticket types,
-pools, the settlement; ``ORDER#``: refunds, disputes): read those by key, or query
-with a sort-key prefix of one modelled kind (``INV#``, ``VOUCHER#``), never a model
-query over a whole partition, which would drop the unmodelled items after ``Limit``.
+Declared here, not in each area's module: ``inventory`` is imported by many functions
+(the public event page among them) that do not import pynamodb today; their cold start
+does not pay for it until a store that uses these models moves onto them. And one
+import registers every kind of the purchase path at once. Its partitions hold kinds not
+modelled yet (``EVENT#``: the event, ticket types, pools, the settlement; ``ORDER#``:
+refunds, disputes): read those by key, or query with a sort-key prefix of one modelled
+kind (``VOUCHER#``), never a model query over a whole partition, which would drop the
+unmodelled items after ``Limit``.
 
 Today's writers and readers still speak op dicts (``to_item``, ``to_order`` ...); these
 models read and write exactly the same items (tests/integration/test_models.py).
@@ -89,7 +89,7 @@ class BuyerStandingRecord(TableItem, discriminator="buyer_standing"):
 
 
 class OrderNumberCounterRecord(TableItem, discriminator="order_number_counter"):
-    """One year's order numbers drawn so far.
+    """The highest of one year's order numbers claimed so far (containers claim blocks).
 
     Counters drawn before the writer stored an ``entity`` have none: read by key
     (``from_raw``), such an item loads as this kind, and its next draw stamps the
