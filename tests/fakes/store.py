@@ -10,6 +10,7 @@ from admitone.ports.unit_of_work import UnitOfWork
 from tests.fakes.catalog import FakeCatalog, FakeVoucherChanges
 from tests.fakes.inventory import FakeInventory, FakeInventoryChanges
 from tests.fakes.ledger import FakeLedger, FakeLedgerChanges
+from tests.fakes.listings import FakeListingChanges, FakeListings
 from tests.fakes.mints import FakeMintChanges, FakeMints
 from tests.fakes.orders import (
     FakeBuyerStandingChanges,
@@ -33,6 +34,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.inventory = FakeInventoryChanges(store.inventory, self._transaction)
         self.ledger = FakeLedgerChanges(store.ledger, self._transaction)
         self.mints = FakeMintChanges(store.mints, self._transaction)
+        self.listings = FakeListingChanges(store.listings, store.tickets, self._transaction)
 
     def commit(self) -> None:
         self._transaction.commit()
@@ -47,6 +49,7 @@ class FakeStore(Store):
     catalog: FakeCatalog
     ledger: FakeLedger
     mints: FakeMints
+    listings: FakeListings
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -58,6 +61,7 @@ class FakeStore(Store):
         self.catalog = FakeCatalog()
         self.ledger = FakeLedger()
         self.mints = FakeMints()
+        self.listings = FakeListings()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

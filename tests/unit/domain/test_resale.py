@@ -13,21 +13,29 @@ from admitone.domain.errors import InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE
 from admitone.domain.resale import (
     EscrowStatus,
+    Listing,
+    ListingEnd,
     ListingStatus,
     ListingUnavailable,
     ResaleNotAllowed,
     ResaleSale,
     Royalties,
+    TicketNotListable,
+    as_of,
     check_escrow_move,
+    check_listable,
     check_listing_price,
     check_purchasable,
+    ended,
     mask_tin,
     price_range,
     releasable_at,
     seller_payable_at,
     split_resale,
     tax_form,
+    withdrawn,
 )
+from admitone.domain.tickets import TicketStatus
 
 DEFAULT = ResalePolicy()
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
@@ -168,3 +176,65 @@ def test_no_tax_form_before_2025():
 )
 def test_a_tin_shows_only_its_last_four_digits(tin: str, masked: str):
     assert mask_tin(tin) == masked
+
+
+# ---------------------------------------------------------------- listings
+def _listing() -> Listing:
+    return Listing(
+        id="lst_1",
+        event_id="evt_1",
+        ticket_id="tkt_1",
+        ticket_version=1,
+        ticket_type_id="tty_1",
+        seller_id="usr_1",
+        price_cents=12000,
+        face_value_cents=10000,
+        currency="USD",
+        created_at=T0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "scans", "now", "reason"),
+    [
+        (TicketStatus.VOID, 0, T0, "void"),
+        (TicketStatus.VALID, 1, T0, "used"),
+        (TicketStatus.VALID, 0, T0 + timedelta(hours=1), "started"),
+    ],
+)
+def test_only_a_valid_unused_ticket_of_an_event_yet_to_start_is_listable(
+    status: TicketStatus, scans: int, now: datetime, reason: str
+):
+    with pytest.raises(TicketNotListable, match=reason) as refused:
+        check_listable(status=status, scans=scans, event_starts_at=T0 + timedelta(hours=1), now=now)
+    assert refused.value.code == "TICKET_NOT_LISTABLE"
+    check_listable(
+        status=TicketStatus.VALID, scans=0, event_starts_at=T0 + timedelta(hours=1), now=T0
+    )
+
+
+def test_a_listing_is_withdrawn_or_ended_only_while_active():
+    later = T0 + timedelta(minutes=5)
+    gone = withdrawn(_listing(), now=later)
+    assert (gone.status, gone.ended_at, gone.end_reason) == (ListingStatus.WITHDRAWN, later, None)
+    over = ended(_listing(), ListingEnd.TICKET_SCANNED, now=later)
+    assert (over.status, over.end_reason) == (ListingStatus.ENDED, ListingEnd.TICKET_SCANNED)
+    for finished in (gone, over):
+        with pytest.raises(ListingUnavailable):
+            withdrawn(finished, now=later)
+        with pytest.raises(ListingUnavailable):
+            ended(finished, ListingEnd.TICKET_VOIDED, now=later)
+
+
+def test_an_active_listing_reads_as_ended_once_its_event_starts():
+    starts = T0 + timedelta(hours=2)
+    before = as_of(_listing(), event_starts_at=starts, now=starts - timedelta(seconds=1))
+    assert before.status is ListingStatus.ACTIVE
+    after = as_of(_listing(), event_starts_at=starts, now=starts)
+    assert (after.status, after.end_reason, after.ended_at) == (
+        ListingStatus.ENDED,
+        ListingEnd.EVENT_STARTED,
+        starts,
+    )
+    gone = withdrawn(_listing(), now=T0)
+    assert as_of(gone, event_starts_at=starts, now=starts) == gone

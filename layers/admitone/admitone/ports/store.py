@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from admitone.ports.catalog import Catalog
 from admitone.ports.inventory import Inventory
 from admitone.ports.ledger import Ledger
+from admitone.ports.listings import Listings
 from admitone.ports.mints import Mints
 from admitone.ports.orders import OrderNumbers, Orders
 from admitone.ports.outbox import Outbox
@@ -27,6 +28,7 @@ class Store(ABC):
     catalog: Catalog
     ledger: Ledger
     mints: Mints
+    listings: Listings
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

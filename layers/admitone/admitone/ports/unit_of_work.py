@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 
 from admitone.ports.inventory import InventoryChanges
 from admitone.ports.ledger import LedgerChanges
+from admitone.ports.listings import ListingChanges
 from admitone.ports.mints import MintChanges
 from admitone.ports.orders import BuyerStandingChanges, OrderChanges
 from admitone.ports.outbox import OutboxChanges
@@ -41,6 +42,7 @@ class UnitOfWork(ABC):
     inventory: InventoryChanges
     ledger: LedgerChanges
     mints: MintChanges
+    listings: ListingChanges
 
     @abstractmethod
     def commit(self) -> None:

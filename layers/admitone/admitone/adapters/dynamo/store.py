@@ -12,6 +12,7 @@ from typing import Any
 from admitone.adapters.dynamo.catalog import DynamoCatalog
 from admitone.adapters.dynamo.inventory import DynamoInventory, DynamoInventoryChanges
 from admitone.adapters.dynamo.ledger import DynamoLedger, DynamoLedgerChanges
+from admitone.adapters.dynamo.listings import DynamoListingChanges, DynamoListings
 from admitone.adapters.dynamo.mints import DynamoMintChanges, DynamoMints
 from admitone.adapters.dynamo.orders import (
     DynamoBuyerStandingChanges,
@@ -38,6 +39,7 @@ class DynamoUnitOfWork(UnitOfWork):
         self.inventory = DynamoInventoryChanges(self._transaction)
         self.ledger = DynamoLedgerChanges(self._transaction)
         self.mints = DynamoMintChanges(self._transaction)
+        self.listings = DynamoListingChanges(self._transaction)
 
     def stage_legacy(
         self, name: str, operation: dict[str, Any], *, error: Exception | None = None
@@ -62,6 +64,7 @@ class DynamoStore(Store):
         self.catalog = DynamoCatalog()
         self.ledger = DynamoLedger()
         self.mints = DynamoMints()
+        self.listings = DynamoListings()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()
