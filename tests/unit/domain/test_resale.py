@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from admitone.domain.catalog import ResalePolicy
+from admitone.domain.catalog import Category, Event, EventStatus, ResalePolicy
 from admitone.domain.errors import InvalidTransition, ValidationFailed
-from admitone.domain.money import BPS_PER_WHOLE
+from admitone.domain.money import BPS_PER_WHOLE, Currency
 from admitone.domain.resale import (
     EscrowStatus,
     Listing,
@@ -21,6 +22,7 @@ from admitone.domain.resale import (
     ResaleSale,
     Royalties,
     TicketNotListable,
+    all_in_price,
     as_of,
     check_escrow_move,
     check_listable,
@@ -35,7 +37,7 @@ from admitone.domain.resale import (
     tax_form,
     withdrawn,
 )
-from admitone.domain.tickets import TicketStatus
+from admitone.domain.tickets import Ticket, TicketStatus
 
 DEFAULT = ResalePolicy()
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
@@ -194,23 +196,63 @@ def _listing() -> Listing:
     )
 
 
+def _ticket(**changes: object) -> Ticket:
+    ticket = Ticket(
+        id="tkt_1",
+        code="ABCD-2345",
+        order_id="ord_1",
+        event_id="evt_1",
+        ticket_type_id="tty_1",
+        holder_id="usr_1",
+        token="signed",
+        issued_at=T0,
+    )
+    return replace(ticket, **changes)
+
+
+def _event(**changes: object) -> Event:
+    starts = T0 + timedelta(hours=1)
+    event = Event(
+        id="evt_1",
+        venue_id="ven_1",
+        owner_id="usr_org",
+        title="Show",
+        description="",
+        category=Category.MUSIC,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        timezone="UTC",
+        city="Nashville",
+        currency=Currency.USD,
+        sales_start=T0 - timedelta(days=9),
+        sales_end=starts,
+        registration_deadline=starts,
+        created_at=T0 - timedelta(days=10),
+        status=EventStatus.PUBLISHED,
+    )
+    return replace(event, **changes)
+
+
 @pytest.mark.parametrize(
-    ("status", "scans", "now", "reason"),
+    ("ticket", "event", "now", "reason"),
     [
-        (TicketStatus.VOID, 0, T0, "void"),
-        (TicketStatus.VALID, 1, T0, "used"),
-        (TicketStatus.VALID, 0, T0 + timedelta(hours=1), "started"),
+        ({"status": TicketStatus.VOID}, {}, T0, "void"),
+        ({"scans": 1}, {}, T0, "used"),
+        ({}, {"status": EventStatus.CANCELLED}, T0, "cancelled"),
+        ({}, {}, T0 + timedelta(hours=1), "started"),
     ],
 )
-def test_only_a_valid_unused_ticket_of_an_event_yet_to_start_is_listable(
-    status: TicketStatus, scans: int, now: datetime, reason: str
+def test_only_a_valid_unused_ticket_of_an_event_on_and_yet_to_start_is_listable(
+    ticket: dict[str, object], event: dict[str, object], now: datetime, reason: str
 ):
     with pytest.raises(TicketNotListable, match=reason) as refused:
-        check_listable(status=status, scans=scans, event_starts_at=T0 + timedelta(hours=1), now=now)
+        check_listable(_ticket(**ticket), _event(**event), now=now)
     assert refused.value.code == "TICKET_NOT_LISTABLE"
-    check_listable(
-        status=TicketStatus.VALID, scans=0, event_starts_at=T0 + timedelta(hours=1), now=T0
-    )
+    check_listable(_ticket(), _event(), now=T0)  # the same ticket and event, untouched
+
+
+def test_a_buyer_pays_the_asking_price_all_in():
+    assert all_in_price(_listing()) == 12000
 
 
 def test_a_listing_is_withdrawn_or_ended_only_while_active():

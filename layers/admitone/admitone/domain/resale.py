@@ -27,10 +27,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from admitone.domain.catalog import ResalePolicy
+from admitone.domain.catalog import Event, EventStatus, ResalePolicy
 from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
-from admitone.domain.tickets import TicketStatus
+from admitone.domain.tickets import Ticket, TicketStatus
 
 VENUE_ROYALTY_BPS = 1_000
 ARTIST_ROYALTY_BPS = 0
@@ -214,15 +214,22 @@ class Listing:
     ended_at: datetime | None = None
 
 
-def check_listable(
-    *, status: TicketStatus, scans: int, event_starts_at: datetime, now: datetime
-) -> None:
-    """A valid, unused ticket of an event that has not started may be listed."""
-    if status is not TicketStatus.VALID:
+def all_in_price(listing: Listing) -> int:
+    """What a buyer of the listing pays before tax: its price. Royalties and the
+    platform's share come out of the price (the split), no fee is added to it."""
+    return listing.price_cents
+
+
+def check_listable(ticket: Ticket, event: Event, *, now: datetime) -> None:
+    """A valid, unused ticket of an event that is neither cancelled nor started may be
+    listed."""
+    if ticket.status is not TicketStatus.VALID:
         raise TicketNotListable("The ticket is void.")
-    if scans:
+    if ticket.scans:
         raise TicketNotListable("The ticket has already been used at the gate.")
-    if now >= event_starts_at:
+    if event.status is EventStatus.CANCELLED:
+        raise TicketNotListable("The event is cancelled.")
+    if now >= event.starts_at:
         raise TicketNotListable("The event has started.")
 
 
