@@ -10,6 +10,7 @@ from admitone.ports.unit_of_work import UnitOfWork
 from tests.fakes.catalog import FakeCatalog, FakeVoucherChanges
 from tests.fakes.inventory import FakeInventory, FakeInventoryChanges
 from tests.fakes.ledger import FakeLedger, FakeLedgerChanges
+from tests.fakes.listings import FakeListingChanges, FakeListings
 from tests.fakes.mints import FakeMintChanges, FakeMints
 from tests.fakes.orders import (
     FakeBuyerStandingChanges,
@@ -33,6 +34,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._inventory = FakeInventoryChanges(store.inventory, self._transaction)
         self._ledger = FakeLedgerChanges(store.ledger, self._transaction)
         self._mints = FakeMintChanges(store.mints, self._transaction)
+        self._listings = FakeListingChanges(store.listings, store.tickets, self._transaction)
 
     @property
     def outbox(self) -> FakeOutboxChanges:
@@ -66,6 +68,10 @@ class FakeUnitOfWork(UnitOfWork):
     def mints(self) -> FakeMintChanges:
         return self._mints
 
+    @property
+    def listings(self) -> FakeListingChanges:
+        return self._listings
+
     def commit(self) -> None:
         self._transaction.commit()
 
@@ -84,6 +90,7 @@ class FakeStore(Store):
         self._catalog = FakeCatalog()
         self._ledger = FakeLedger()
         self._mints = FakeMints()
+        self._listings = FakeListings()
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -116,6 +123,10 @@ class FakeStore(Store):
     @property
     def mints(self) -> FakeMints:
         return self._mints
+
+    @property
+    def listings(self) -> FakeListings:
+        return self._listings
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

@@ -20,6 +20,7 @@ def test_every_redrive_target_is_listed_with_its_source(aws: AwsStack):
     found = queues(aws)
     assert {name: q.source_name for name, q in found.items()} == {
         "CancellationRefundsDLQ": "CancellationRefundsQueue",
+        "EndListingsDLQ": "EndListingsQueue",
         "MintDLQ": "MintQueue",
         "NotifierDLQ": "NotifierQueue",
         "PaymentEventsDLQ": "PaymentEventsQueue",

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from admitone.domain.catalog import ResalePolicy
+from admitone.domain.catalog import Category, Event, EventStatus, ResalePolicy
 from admitone.domain.errors import InvalidTransition, ValidationFailed
-from admitone.domain.money import BPS_PER_WHOLE
+from admitone.domain.money import BPS_PER_WHOLE, Currency
 from admitone.domain.resale import (
     EscrowStatus,
+    Listing,
+    ListingEnd,
     ListingStatus,
     ListingUnavailable,
     ResaleNotAllowed,
     ResaleSale,
     Royalties,
+    TicketNotListable,
+    all_in_price,
+    as_of,
     check_escrow_move,
+    check_listable,
     check_listing_price,
     check_purchasable,
+    ended,
     mask_tin,
     price_range,
     releasable_at,
     seller_payable_at,
     split_resale,
     tax_form,
+    withdrawn,
 )
+from admitone.domain.tickets import Ticket, TicketStatus
 
 DEFAULT = ResalePolicy()
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
@@ -168,3 +178,105 @@ def test_no_tax_form_before_2025():
 )
 def test_a_tin_shows_only_its_last_four_digits(tin: str, masked: str):
     assert mask_tin(tin) == masked
+
+
+# ---------------------------------------------------------------- listings
+def _listing() -> Listing:
+    return Listing(
+        id="lst_1",
+        event_id="evt_1",
+        ticket_id="tkt_1",
+        ticket_version=1,
+        ticket_type_id="tty_1",
+        seller_id="usr_1",
+        price_cents=12000,
+        face_value_cents=10000,
+        currency="USD",
+        created_at=T0,
+    )
+
+
+def _ticket(**changes: object) -> Ticket:
+    ticket = Ticket(
+        id="tkt_1",
+        code="ABCD-2345",
+        order_id="ord_1",
+        event_id="evt_1",
+        ticket_type_id="tty_1",
+        holder_id="usr_1",
+        token="signed",
+        issued_at=T0,
+    )
+    return replace(ticket, **changes)
+
+
+def _event(**changes: object) -> Event:
+    starts = T0 + timedelta(hours=1)
+    event = Event(
+        id="evt_1",
+        venue_id="ven_1",
+        owner_id="usr_org",
+        title="Show",
+        description="",
+        category=Category.MUSIC,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        timezone="UTC",
+        city="Nashville",
+        currency=Currency.USD,
+        sales_start=T0 - timedelta(days=9),
+        sales_end=starts,
+        registration_deadline=starts,
+        created_at=T0 - timedelta(days=10),
+        status=EventStatus.PUBLISHED,
+    )
+    return replace(event, **changes)
+
+
+@pytest.mark.parametrize(
+    ("ticket", "event", "now", "reason"),
+    [
+        ({"status": TicketStatus.VOID}, {}, T0, "void"),
+        ({"scans": 1}, {}, T0, "used"),
+        ({}, {"status": EventStatus.CANCELLED}, T0, "cancelled"),
+        ({}, {}, T0 + timedelta(hours=1), "started"),
+    ],
+)
+def test_only_a_valid_unused_ticket_of_an_event_on_and_yet_to_start_is_listable(
+    ticket: dict[str, object], event: dict[str, object], now: datetime, reason: str
+):
+    with pytest.raises(TicketNotListable, match=reason) as refused:
+        check_listable(_ticket(**ticket), _event(**event), now=now)
+    assert refused.value.code == "TICKET_NOT_LISTABLE"
+    check_listable(_ticket(), _event(), now=T0)  # the same ticket and event, untouched
+
+
+def test_a_buyer_pays_the_asking_price_all_in():
+    assert all_in_price(_listing()) == 12000
+
+
+def test_a_listing_is_withdrawn_or_ended_only_while_active():
+    later = T0 + timedelta(minutes=5)
+    gone = withdrawn(_listing(), now=later)
+    assert (gone.status, gone.ended_at, gone.end_reason) == (ListingStatus.WITHDRAWN, later, None)
+    over = ended(_listing(), ListingEnd.TICKET_SCANNED, now=later)
+    assert (over.status, over.end_reason) == (ListingStatus.ENDED, ListingEnd.TICKET_SCANNED)
+    for finished in (gone, over):
+        with pytest.raises(ListingUnavailable):
+            withdrawn(finished, now=later)
+        with pytest.raises(ListingUnavailable):
+            ended(finished, ListingEnd.TICKET_VOIDED, now=later)
+
+
+def test_an_active_listing_reads_as_ended_once_its_event_starts():
+    starts = T0 + timedelta(hours=2)
+    before = as_of(_listing(), event_starts_at=starts, now=starts - timedelta(seconds=1))
+    assert before.status is ListingStatus.ACTIVE
+    after = as_of(_listing(), event_starts_at=starts, now=starts)
+    assert (after.status, after.end_reason, after.ended_at) == (
+        ListingStatus.ENDED,
+        ListingEnd.EVENT_STARTED,
+        starts,
+    )
+    gone = withdrawn(_listing(), now=T0)
+    assert as_of(gone, event_starts_at=starts, now=starts) == gone

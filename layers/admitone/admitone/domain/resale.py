@@ -23,13 +23,14 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from admitone.domain.catalog import ResalePolicy
+from admitone.domain.catalog import Event, EventStatus, ResalePolicy
 from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
+from admitone.domain.tickets import Ticket, TicketStatus
 
 VENUE_ROYALTY_BPS = 1_000
 ARTIST_ROYALTY_BPS = 0
@@ -177,6 +178,87 @@ class ListingUnavailable(InvalidTransition):
     """The listing was sold, withdrawn or ended, or another buyer's escrow holds it."""
 
     code = "LISTING_UNAVAILABLE"
+
+
+class TicketNotListable(InvalidTransition):
+    """The ticket is void, used, or its event has started: it cannot be listed."""
+
+    code = "TICKET_NOT_LISTABLE"
+
+
+class TicketAlreadyListed(InvalidTransition):
+    """The ticket has an active listing already: one ticket, one listing."""
+
+    code = "TICKET_ALREADY_LISTED"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A ticket offered for resale by its holder at ``price_cents``.
+
+    ``ticket_version`` is the version the seller listed: a ticket that moved on since
+    (transferred, named, voided) is not what the listing offered."""
+
+    id: str
+    event_id: str
+    ticket_id: str
+    ticket_version: int
+    ticket_type_id: str
+    seller_id: str
+    price_cents: int
+    face_value_cents: int
+    currency: str
+    created_at: datetime
+    status: ListingStatus = ListingStatus.ACTIVE
+    end_reason: ListingEnd | None = None
+    ended_at: datetime | None = None
+
+
+def all_in_price(listing: Listing) -> int:
+    """What a buyer of the listing pays before tax: its price. Royalties and the
+    platform's share come out of the price (the split), no fee is added to it."""
+    return listing.price_cents
+
+
+def check_listable(ticket: Ticket, event: Event, *, now: datetime) -> None:
+    """A valid, unused ticket of an event that is neither cancelled nor started may be
+    listed."""
+    if ticket.status is not TicketStatus.VALID:
+        raise TicketNotListable("The ticket is void.")
+    if ticket.scans:
+        raise TicketNotListable("The ticket has already been used at the gate.")
+    if event.status is EventStatus.CANCELLED:
+        raise TicketNotListable("The event is cancelled.")
+    if now >= event.starts_at:
+        raise TicketNotListable("The event has started.")
+
+
+def withdrawn(listing: Listing, *, now: datetime) -> Listing:
+    """The seller took the listing off the market (only an active one)."""
+    if listing.status is not ListingStatus.ACTIVE:
+        raise ListingUnavailable("This listing is no longer for sale.")
+    return replace(listing, status=ListingStatus.WITHDRAWN, ended_at=now)
+
+
+def ended(listing: Listing, reason: ListingEnd, *, now: datetime) -> Listing:
+    """The listing ended by itself for ``reason`` (only an active one)."""
+    if listing.status is not ListingStatus.ACTIVE:
+        raise ListingUnavailable("This listing is no longer for sale.")
+    return replace(listing, status=ListingStatus.ENDED, end_reason=reason, ended_at=now)
+
+
+def as_of(listing: Listing, *, event_starts_at: datetime, now: datetime) -> Listing:
+    """The listing as it stands at ``now``: an active listing of an event that has
+    started is ended (``event_started``) from the start on, derived here rather than
+    written by a sweep, so no reader ever sees it for sale after the doors open."""
+    if listing.status is ListingStatus.ACTIVE and now >= event_starts_at:
+        return replace(
+            listing,
+            status=ListingStatus.ENDED,
+            end_reason=ListingEnd.EVENT_STARTED,
+            ended_at=event_starts_at,
+        )
+    return listing
 
 
 def check_purchasable(status: ListingStatus, *, seller_id: str, buyer_id: str) -> None:

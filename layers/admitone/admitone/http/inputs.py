@@ -85,6 +85,7 @@ EventIdPath = Annotated[str, _path_id(Prefix.EVENT)]
 TicketTypeIdPath = Annotated[str, _path_id(Prefix.TICKET_TYPE)]
 OrderIdPath = Annotated[str, _path_id(Prefix.ORDER)]
 TicketIdPath = Annotated[str, _path_id(Prefix.TICKET)]
+ListingIdPath = Annotated[str, _path_id(Prefix.RESALE_LISTING)]
 DeviceIdPath = Annotated[str, _path_id(Prefix.DEVICE)]
 WebhookEndpointIdPath = Annotated[str, _path_id(Prefix.WEBHOOK_ENDPOINT)]
 # A registration link's token is a credential: a malformed one is refused by the

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from admitone.ports.catalog import Catalog
     from admitone.ports.inventory import Inventory
     from admitone.ports.ledger import Ledger
+    from admitone.ports.listings import Listings
     from admitone.ports.mints import Mints
     from admitone.ports.orders import OrderNumbers, Orders
     from admitone.ports.outbox import Outbox
@@ -56,6 +57,10 @@ class Store(ABC):
     @property
     @abstractmethod
     def mints(self) -> Mints: ...
+
+    @property
+    @abstractmethod
+    def listings(self) -> Listings: ...
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

@@ -28,6 +28,7 @@ from admitone.ports.staging import ChangeRefused, Staged
 if TYPE_CHECKING:
     from admitone.ports.inventory import InventoryChanges
     from admitone.ports.ledger import LedgerChanges
+    from admitone.ports.listings import ListingChanges
     from admitone.ports.mints import MintChanges
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges
     from admitone.ports.outbox import OutboxChanges
@@ -70,6 +71,10 @@ class UnitOfWork(ABC):
     @property
     @abstractmethod
     def mints(self) -> MintChanges: ...
+
+    @property
+    @abstractmethod
+    def listings(self) -> ListingChanges: ...
 
     @abstractmethod
     def commit(self) -> None:

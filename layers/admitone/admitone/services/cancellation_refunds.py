@@ -33,10 +33,11 @@ from admitone.domain.catalog import EventStatus
 from admitone.domain.errors import Conflict, DependencyUnavailable
 from admitone.domain.orders import Order, OrderStatus, PaymentStatus
 from admitone.domain.refunds import REFUNDABLE, RefundAsk, RefundReason, Requester
+from admitone.domain.resale import ListingEnd
 from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger
 from admitone.ports import Ports
-from admitone.services import holds, refunds
+from admitone.services import holds, listing_ends, refunds
 from admitone.services.payments import settle_payment_intent
 
 PAGE_SIZE = 10
@@ -160,8 +161,8 @@ def _end_unpaid(ports: Ports, order_id: str, now: datetime) -> Unpaid:
 
 
 def _void_tickets(ports: Ports, order: Order, now: datetime) -> None:
-    """Void the order's tickets that are still valid, in one unit of work; read again and
-    retried when one changed meanwhile (a transfer, a naming)."""
+    """Void the order's tickets that are still valid and end their listings, in one unit
+    of work; read again and retried when one changed meanwhile (a transfer, a naming)."""
     for _ in range(MAX_ATTEMPTS):
         tickets = ticket_store.tickets_by_id(order.ticket_ids)
         valid = [t for t in tickets if t.status is TicketStatus.VALID]
@@ -170,6 +171,11 @@ def _void_tickets(ports: Ports, order: Order, now: datetime) -> None:
         uow = ports.store.unit_of_work()
         for ticket in valid:
             uow.tickets.void(ticket, now=now)
+        # Their listings end with them; one ended meanwhile fails the commit (a
+        # Conflict too) and the page is read again.
+        listing_ends.stage_ends(
+            ports.store, uow, [t.id for t in valid], ListingEnd.EVENT_CANCELLED, now=now
+        )
         try:
             uow.commit()
         except Conflict:

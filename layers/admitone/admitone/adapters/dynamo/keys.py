@@ -227,6 +227,35 @@ def tickets_of_event_lists(event_id: str) -> tuple[str, ...]:
     return _every_shard(f"EVENT_TICKETS#{event_id}", EVENT_LIST_SHARDS)
 
 
+# ------------------------------------------------------------------- resale
+def listing(listing_id: str) -> Key:
+    return {"PK": f"LISTING#{listing_id}", "SK": "LISTING"}
+
+
+def ticket_listed(ticket_id: str) -> Key:
+    """Exists while the ticket has an active listing (holds its id): one listing a ticket."""
+    return {"PK": f"TICKET#{ticket_id}", "SK": "LISTED"}
+
+
+def active_listings_of_event(event_id: str) -> str:
+    """GSI3PK of an event's active listings (GSI3SK: ``listing_price_position``)."""
+    return f"EVENT_LISTINGS#{event_id}"
+
+
+# Cents, zero-padded wider than any amount (money.MAX_AMOUNT_CENTS): string order is price order.
+LISTING_PRICE_DIGITS = 10
+
+
+def listing_price_position(price_cents: int, listing_id: str) -> str:
+    """GSI3SK of an active listing: cheapest first, then oldest (ids are ULIDs)."""
+    return f"{price_cents:0{LISTING_PRICE_DIGITS}d}#{listing_id}"
+
+
+def listings_of_seller(user_id: str) -> str:
+    """GSI1PK of a seller's listings (GSI1SK: LISTING#<created at>#<listing id>)."""
+    return f"SELLER_LISTINGS#{user_id}"
+
+
 # ------------------------------------------------------------------- gates
 def venue_staff(venue_id: str, user_id: str) -> Key:
     return {"PK": f"VENUE#{venue_id}", "SK": f"STAFF#{user_id}"}

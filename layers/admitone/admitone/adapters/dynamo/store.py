@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from admitone.ports.catalog import Catalog
     from admitone.ports.inventory import Inventory, InventoryChanges
     from admitone.ports.ledger import Ledger, LedgerChanges
+    from admitone.ports.listings import ListingChanges, Listings
     from admitone.ports.mints import MintChanges, Mints
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges, OrderNumbers, Orders
     from admitone.ports.outbox import Outbox, OutboxChanges
@@ -85,6 +86,12 @@ class DynamoUnitOfWork(UnitOfWork):
 
         return DynamoMintChanges(self._transaction)
 
+    @cached_property
+    def listings(self) -> ListingChanges:
+        from admitone.adapters.dynamo.listings import DynamoListingChanges
+
+        return DynamoListingChanges(self._transaction)
+
     def stage_legacy(
         self, name: str, operation: dict[str, Any], *, error: Exception | None = None
     ) -> None:
@@ -146,6 +153,12 @@ class DynamoStore(Store):
         from admitone.adapters.dynamo.mints import DynamoMints
 
         return DynamoMints()
+
+    @cached_property
+    def listings(self) -> Listings:
+        from admitone.adapters.dynamo.listings import DynamoListings
+
+        return DynamoListings()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()

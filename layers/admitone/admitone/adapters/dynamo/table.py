@@ -432,7 +432,11 @@ def delete_op(
 
 
 def check_op(
-    key: Mapping[str, str], condition: str, *, values: Mapping[str, Any] | None = None
+    key: Mapping[str, str],
+    condition: str,
+    *,
+    values: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "TableName": _table(),
@@ -441,6 +445,8 @@ def check_op(
     }
     if values:
         operation["ExpressionAttributeValues"] = to_attributes(values)
+    if names:
+        operation["ExpressionAttributeNames"] = dict(names)
     return {"ConditionCheck": operation}
 
 

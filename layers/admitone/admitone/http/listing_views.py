@@ -1,0 +1,96 @@
+"""What the API shows of resale listings: the public view never names the seller nor
+the ticket (only its type and price); the seller's own view adds the ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from admitone.domain.resale import Listing, all_in_price
+from admitone.services.listings import ListingPage
+
+ListingStatusName = Literal["active", "reserved", "sold", "withdrawn", "ended"]
+ListingEndName = Literal[
+    "ticket_scanned",
+    "ticket_refunded",
+    "ticket_transferred",
+    "ticket_voided",
+    "event_cancelled",
+    "event_started",
+]
+
+
+class PublicListing(BaseModel):
+    """A listing as anyone sees it. ``end_reason`` says why an ``ended`` listing ended."""
+
+    listing_id: str
+    event_id: str
+    ticket_type_id: str
+    ticket_type_name: str
+    price_cents: int = Field(description="What the seller asks, in cents of ``currency``.")
+    all_in_price_cents: int = Field(
+        description="What a buyer pays before tax: the split comes out of the price."
+    )
+    face_value_cents: int = Field(description="The ticket type's price, in cents.")
+    currency: str
+    status: ListingStatusName
+    end_reason: ListingEndName | None
+    created_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, listing: Listing, names: dict[str, str]) -> PublicListing:
+        return cls(**_public_fields(listing, names))
+
+
+class SellerListing(PublicListing):
+    """A listing as its seller sees it: which of their tickets it offers."""
+
+    ticket_id: str
+
+    @classmethod
+    def of(cls, listing: Listing, names: dict[str, str]) -> SellerListing:
+        return cls(**_public_fields(listing, names), ticket_id=listing.ticket_id)
+
+
+def _public_fields(listing: Listing, names: dict[str, str]) -> dict[str, object]:
+    return {
+        "listing_id": listing.id,
+        "event_id": listing.event_id,
+        "ticket_type_id": listing.ticket_type_id,
+        "ticket_type_name": names.get(listing.ticket_type_id, ""),
+        "price_cents": listing.price_cents,
+        "all_in_price_cents": all_in_price(listing),
+        "face_value_cents": listing.face_value_cents,
+        "currency": listing.currency,
+        "status": listing.status.value,
+        "end_reason": listing.end_reason.value if listing.end_reason else None,
+        "created_at": listing.created_at,
+        "ended_at": listing.ended_at,
+    }
+
+
+class PublicListingPage(BaseModel):
+    listings: list[PublicListing]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: ListingPage) -> PublicListingPage:
+        return cls(
+            listings=[PublicListing.of(one, page.ticket_type_names) for one in page.listings],
+            next_cursor=page.next_cursor,
+        )
+
+
+class SellerListingPage(BaseModel):
+    listings: list[SellerListing]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: ListingPage) -> SellerListingPage:
+        return cls(
+            listings=[SellerListing.of(one, page.ticket_type_names) for one in page.listings],
+            next_cursor=page.next_cursor,
+        )
