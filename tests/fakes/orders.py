@@ -57,12 +57,6 @@ class FakeOrders(Orders):
         )
         return [o.id for o in held[:limit]]
 
-    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> None:
-        order = self.by_id.get(order_id)
-        if order is None or order.payment_intent_id not in (None, payment_intent_id):
-            raise RuntimeError("the order has another PaymentIntent")  # ConditionFailed there
-        self.by_id[order_id] = replace(order, payment_intent_id=payment_intent_id)
-
     def standing(self, buyer_id: str, event_id: str) -> BuyerStanding:
         return self.standings.get((buyer_id, event_id), BuyerStanding())
 

@@ -21,6 +21,7 @@ from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.money import format_money
 from admitone.domain.orders import OrderStatus
 from admitone.domain.tokens import verify_ticket_token
+from admitone.services import inventory as inventory_service
 from admitone.services import issuance
 from admitone.services.accounts_by_email import user_for_email
 from scripts.ledger_check import run as ledger_check
@@ -65,6 +66,7 @@ def voucher(shop: Shop, code: str, kind: str, value: int, max_uses: int = 5) -> 
 
 
 REAL_CREATE = stripe_payments.create_payment_intent
+REAL_HOLD = inventory_service.hold
 
 
 @pytest.fixture
@@ -191,38 +193,40 @@ def test_a_30_cent_total_is_refused_at_quote_and_at_order_holding_nothing(
     assert shop.order(token, {"ga": 4}).status == 201
 
 
-# -------------------------------------------------- failures after the hold
+# -------------------------------------------------- failures around the hold
 def stripe_refuses(*_args: Any, **_kwargs: Any) -> Any:
     raise stripe.InvalidRequestError("Amount must be at least $0.50 usd", param="amount")
 
 
-def bug_after_create(_order_id: str, _payment_intent_id: str) -> None:
-    raise RuntimeError("a bug after Stripe created the PaymentIntent")
+def store_fails_at_the_hold(*_args: Any, **_kwargs: Any) -> Any:
+    raise DependencyUnavailable("The inventory is busy; try again.")
 
 
-@pytest.mark.parametrize("failure", ["stripe refuses the request", "a bug after Stripe"])
-def test_any_failure_after_the_hold_gives_everything_back_and_the_key_retries(
+@pytest.mark.parametrize("failure", ["stripe refuses the request", "the hold fails after Stripe"])
+def test_a_failure_before_or_at_the_hold_leaves_nothing_held_and_the_key_retries(
     shop: Shop, monkeypatch: pytest.MonkeyPatch, failure: str, intents_made: list[Any]
 ):
+    """The PaymentIntent is made before the hold (its id is written in the hold's own
+    transaction): Stripe refusing leaves no order at all; a hold that fails after it
+    cancels that PaymentIntent, which nobody can pay."""
     voucher(shop, "ONCE", "percent", 1000, max_uses=1)
     _, token = shop.buyer()
-    real_attach = order_store.attach_payment_intent
     if failure == "stripe refuses the request":
         monkeypatch.setattr(stripe_payments, "create_payment_intent", stripe_refuses)
     else:
-        monkeypatch.setattr(order_store, "attach_payment_intent", bug_after_create)
+        monkeypatch.setattr(inventory_service, "hold", store_fails_at_the_hold)
     refused = shop.order(token, {"ga": 4}, key="after-hold-01", voucher_code="ONCE")
     assert refused.status == 503, refused.body
     assert problem(refused)["code"] == "DEPENDENCY_UNAVAILABLE"
     assert shop.seats("ga") == (10, 0, 0)
 
-    if failure == "a bug after Stripe":  # the given-up order's PaymentIntent can't be paid
+    if failure == "the hold fails after Stripe":  # the order's PaymentIntent can't be paid
         (orphan,) = intents_made
         assert stripe_client().v1.payment_intents.retrieve(orphan.id).status == "canceled"
-    monkeypatch.setattr(order_store, "attach_payment_intent", real_attach)
+    monkeypatch.setattr(inventory_service, "hold", REAL_HOLD)
     if failure == "stripe refuses the request":
         monkeypatch.setattr(stripe_payments, "create_payment_intent", REAL_CREATE)
-    # Seats, the buyer's allowance (all four) and the voucher's one use all came back.
+    # Seats, the buyer's allowance (all four) and the voucher's one use are all there.
     retried = shop.order(token, {"ga": 4}, key="after-hold-01", voucher_code="ONCE")
     assert retried.status == 201, retried.body
     assert retried.json()["totals"]["discount_cents"] == 2000

@@ -83,13 +83,11 @@ def test_a_pending_order_is_on_the_sweepers_list_until_it_leaves_pending(store: 
     assert (expired.hold_released, expired.status_reason) == (True, "hold_expired")
 
 
-def test_a_payment_intent_is_attached_once(store: Store):
-    order = placed(store, an_order())
-    store.orders.attach_payment_intent(order.id, "pi_1")
-    store.orders.attach_payment_intent(order.id, "pi_1")
-    attached = store.orders.get(order.id)
-    assert attached is not None
-    assert attached.payment_intent_id == "pi_1"
+def test_an_order_is_placed_with_its_payment_intent(store: Store):
+    order = placed(store, replace(an_order(), payment_intent_id="pi_1"))
+    stored = store.orders.get(order.id)
+    assert stored is not None
+    assert stored.payment_intent_id == "pi_1"
 
 
 def test_a_buyers_orders_come_newest_first_a_page_at_a_time(store: Store):

@@ -127,7 +127,10 @@ def test_a_refused_order_leaves_a_gap_in_the_numbers_never_a_repeat(shop: Shop):
     assert place(shop, {"ga": 1}).order.number == "A1-2026-000002"
 
 
-def test_stripe_away_gives_the_hold_back_seats_allowance_and_voucher_use(shop: Shop):
+def test_stripe_away_leaves_no_order_at_all(shop: Shop):
+    # The PaymentIntent is made before the hold, whose transaction writes its id: Stripe
+    # away, nothing was held, so there is no order to cancel (there used to be one,
+    # cancelled as payment_provider_unavailable, with an order.cancelled announcement).
     shop.voucher("ONCE", max_uses=1)
     shop.payments.fail_next()
 
@@ -137,12 +140,30 @@ def test_stripe_away_gives_the_hold_back_seats_allowance_and_voucher_use(shop: S
     assert shop.seats("ga") == (10, 0, 0)
     assert shop.store.orders.standing("usr_1", shop.event.id).tickets == 0
     assert shop.store.catalog.voucher(shop.event.id, "ONCE").uses == 0  # type: ignore[union-attr]
-    (cancelled,) = shop.store.orders.by_id.values()
-    assert (cancelled.status, cancelled.status_reason) == (
-        OrderStatus.CANCELLED,
-        "payment_provider_unavailable",
+    assert shop.store.orders.by_id == {}
+    assert shop.store.outbox.pending(limit=10) == []
+
+
+def test_a_refused_hold_cancels_the_payment_intent_it_would_have_carried(shop: Shop):
+    shop.store.orders.standings[("usr_full", shop.event.id)] = BuyerStanding(
+        tickets=PER_USER_EVENT_LIMIT
     )
-    assert [i.event_type for i in shop.store.outbox.pending(limit=10)] == ["order.cancelled"]
+
+    with pytest.raises(LimitExceeded):
+        place(shop, {"ga": 1}, buyer_id="usr_full")
+
+    (intent,) = shop.payments.intents.values()
+    assert intent.status is PaymentStatus.CANCELED
+    assert shop.store.orders.by_id == {}
+
+
+def test_the_order_is_written_with_its_payment_intent_in_the_hold_itself(shop: Shop):
+    placed = place(shop, {"ga": 1})
+
+    (intent,) = shop.payments.intents.values()
+    assert placed.order.payment_intent_id == intent.id
+    assert shop.store.orders.by_id[placed.order.id].payment_intent_id == intent.id
+    assert intent.order_id == placed.order.id
 
 
 def test_a_free_order_is_paid_at_once_with_its_tickets(shop: Shop):

@@ -28,10 +28,6 @@ class Orders(ABC):
         """Ids of pending orders whose hold ended before ``moment``, oldest first."""
 
     @abstractmethod
-    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> None:
-        """Record the order's PaymentIntent (once; the same id again is a no-op)."""
-
-    @abstractmethod
     def standing(self, buyer_id: str, event_id: str) -> BuyerStanding:
         """What the buyer has of the event (nothing yet: an empty standing)."""
 

@@ -1,24 +1,26 @@
 """Orders (SPEC §3, RULES §4, §11): place one (seats held, PaymentIntent created), read
 one, list a buyer's, cancel one while it awaits payment.
 
-Placing is one transaction: the order, the buyer's standing (per-event limit and
-cooldown), the voucher redemption and every inventory shard the seats come from. Only
-then is Stripe asked for a PaymentIntent, with a key derived from the client's
+Placing asks Stripe for the PaymentIntent first, with a key derived from the client's
 ``Idempotency-Key`` and the order, so that a retried request never creates a second
-charge for one order. An order of total zero asks Stripe nothing: it is issued at once
-(services/issuance.py, the transaction a succeeded payment uses).
+charge for one order. Then one transaction writes the order with that PaymentIntent's
+id, the buyer's standing (per-event limit and cooldown), the voucher redemption and
+every inventory shard the seats come from: nothing is written after the hold. An order
+of total zero asks Stripe nothing: it is issued at once (services/issuance.py, the
+transaction a succeeded payment uses).
 
-Whatever fails after the hold (Stripe away or refusing, a bug) gives the hold back at
-once, seats, allowance and voucher use, and the caller is told to retry (503; nothing
-is kept for the key). Should even that fail, the order stays ``pending_payment`` without
-a PaymentIntent and the sweeper expires it when its hold ends.
+Stripe away or refusing -> no order at all (503, nothing held, nothing kept for the key).
+A hold refused or failed (sold out, the buyer's limit, the voucher used up, the store)
+cancels the PaymentIntent it would have carried; nobody ever held its client secret.
+A free order whose issuance fails after its hold gives the hold back at once; should
+even that fail, the sweeper expires it when its hold ends.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,7 +200,7 @@ def place_priced(
     order_id = new_id(Prefix.ORDER, now=now)
     voucher = priced.voucher
 
-    def order_at(allocation: Allocation) -> Order:
+    def order_at(allocation: Allocation, payment_intent_id: str | None = None) -> Order:
         return Order(
             id=order_id,
             number=number,
@@ -214,12 +216,15 @@ def place_priced(
             voucher_code=priced.voucher_code,
             amounts=_amounts(quote),
             shares=_shares(quote),
+            payment_intent_id=payment_intent_id,
         )
 
     placing = _Placing()
+    intent = None if quote.total == 0 else _open_payment_intent(ports, order_at(first), stripe_key)
+    intent_id = intent.id if intent is not None else None
 
     def stage(uow: UnitOfWork, allocation: Allocation) -> None:
-        order = order_at(allocation)
+        order = order_at(allocation, intent_id)
         uow.orders.place(order)
         placing.standing = uow.standings.take(order, limit=limit, now=now)
         if voucher is not None:
@@ -230,39 +235,62 @@ def place_priced(
             store, event.id, wanted, also=stage, first=first, rng=rng
         )
     except ChangeRefused as refused:
+        _cancel_unused(ports, intent)
         _explain(refused, placing, quantity=quantity, limit=limit, now=now)
         raise
-    order = order_at(allocation)
-    logger.append_keys(order_id=order.id)
-    intent: Intent | None = None
-    try:
-        if order.totals.total == 0:
-            paid = issuance.settle_free(ports, order, now=now)
-            return PlacedOrder(
-                order=paid, client_secret=None, tickets=tuple(tickets_of(ports, paid))
-            )
-        # The order's id in the key: a retry after a timeout is a new order, whose
-        # parameters Stripe would refuse under the first attempt's key.
-        intent = ports.payments.create_payment_intent(
-            order, idempotency_key=stripe_key(f"payment_intent.create:{order.id}")
-        )
-        store.orders.attach_payment_intent(order.id, intent.id)
-    except DependencyUnavailable:
-        _give_back(ports, order, intent, now, reason="payment_provider_unavailable")
+    except BaseException:
+        _cancel_unused(ports, intent)
         raise
+    order = order_at(allocation, intent_id)
+    logger.append_keys(order_id=order.id)
+    if intent is not None:
+        return PlacedOrder(order=order, client_secret=intent.client_secret)
+    try:
+        paid = issuance.settle_free(ports, order, now=now)
     except DomainError:
-        _give_back(ports, order, intent, now, reason="not_placed")
+        _give_back(ports, order, now, reason="not_placed")
         raise
     except Exception as error:
-        # Not a refusal the buyer can act on (Stripe refused our request, a bug): the
-        # hold goes back, the error is logged in full, the buyer may retry.
-        logger.exception("order not placed after its hold; hold given back")
+        # Not a refusal the buyer can act on (a bug, the store): the hold goes back, the
+        # error is logged in full, the buyer may retry.
+        logger.exception("free order not issued after its hold; hold given back")
         report_error(error)
-        _give_back(ports, order, intent, now, reason="not_placed")
+        _give_back(ports, order, now, reason="not_placed")
         raise DependencyUnavailable("The order could not be placed; try again.") from error
-    return PlacedOrder(
-        order=replace(order, payment_intent_id=intent.id), client_secret=intent.client_secret
-    )
+    return PlacedOrder(order=paid, client_secret=None, tickets=tuple(tickets_of(ports, paid)))
+
+
+def _open_payment_intent(ports: Ports, order: Order, stripe_key: Callable[[str], str]) -> Intent:
+    """The order's PaymentIntent, before anything is held: its id goes in the hold's own
+    transaction (no write after it), and Stripe away leaves no order behind."""
+    try:
+        # The order's id in the key: a retry after a timeout is a new order, whose
+        # parameters Stripe would refuse under the first attempt's key.
+        return ports.payments.create_payment_intent(
+            order, idempotency_key=stripe_key(f"payment_intent.create:{order.id}")
+        )
+    except DomainError:
+        raise
+    except Exception as error:
+        # Not a refusal the buyer can act on (Stripe refused our request, a bug): logged
+        # in full, nothing was held, the buyer may retry.
+        logger.exception("payment intent not created; nothing held")
+        report_error(error)
+        raise DependencyUnavailable("The order could not be placed; try again.") from error
+
+
+def _cancel_unused(ports: Ports, intent: Intent | None) -> None:
+    """Cancel the PaymentIntent of an order that was not placed. Nobody ever held its
+    client secret, so it cannot be paid: one left open when Stripe is away is harmless.
+    Its ``canceled`` webhook finds no order and is ignored. A hold whose outcome the store
+    left unknown (a timeout) may still have been written: that order then carries a
+    cancelled PaymentIntent, cannot be paid, and the sweeper ends it at its expiry."""
+    if intent is None:
+        return
+    try:
+        ports.payments.cancel_payment_intent(intent.id)
+    except Exception:  # noqa: BLE001  (the refusal the buyer is told about matters more)
+        logger.warning("payment intent of an order not placed left open", exc_info=True)
 
 
 def _explain(
@@ -284,25 +312,15 @@ def _explain(
         ) from None
 
 
-def _give_back(
-    ports: Ports, order: Order, intent: Intent | None, now: datetime, *, reason: str
-) -> None:
-    """End the hold of an order that failed to be placed: seats, allowance and voucher
-    use return; failing that, the sweeper ends it at its expiry. A PaymentIntent already
-    made is cancelled; nobody holds its client secret, and should it be paid all the
-    same, it is a late payment (seats re-taken or the money refunded)."""
+def _give_back(ports: Ports, order: Order, now: datetime, *, reason: str) -> None:
+    """End the hold of a free order that failed to be issued: seats, allowance and voucher
+    use return; failing that, the sweeper ends it at its expiry."""
     try:
         holds.end_hold(ports.store, order, OrderStatus.CANCELLED, reason=reason, now=now)
     except Exception as error:  # noqa: BLE001  (whatever failed, the sweeper is the guarantee)
         logger.exception("hold not given back; the sweeper releases it at expiry")
         if not isinstance(error, DependencyUnavailable):
             report_error(error)
-    if intent is None:
-        return
-    try:
-        ports.payments.cancel_payment_intent(intent.id)
-    except DependencyUnavailable:
-        logger.warning("payment intent of an order not placed left open", exc_info=True)
 
 
 # -------------------------------------------------------------------- reads

@@ -280,21 +280,6 @@ def take_standing_op_for(order: Order, per_user_limit: int, now: datetime) -> Op
     )
 
 
-def attach_payment_intent(order_id: str, payment_intent_id: str) -> None:
-    """Record the order's PaymentIntent (once; the same id again is a no-op)."""
-    table.update(
-        keys.order(order_id),
-        "SET payment_intent_id = :pi, GSI2PK = :gsi2pk, GSI2SK = :gsi2sk",
-        values={
-            ":pi": payment_intent_id,
-            ":gsi2pk": keys.payment_intent(payment_intent_id),
-            ":gsi2sk": _ORDER_SK,
-        },
-        condition="attribute_exists(PK)"
-        " AND (attribute_not_exists(payment_intent_id) OR payment_intent_id = :pi)",
-    )
-
-
 def transition_op(
     order: Order,
     target: OrderStatus,
@@ -455,9 +440,6 @@ class DynamoOrders(Orders):
 
     def held_past(self, moment: datetime, *, limit: int) -> list[str]:
         return held_past(moment, limit=limit)
-
-    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> None:
-        attach_payment_intent(order_id, payment_intent_id)
 
     def standing(self, buyer_id: str, event_id: str) -> BuyerStanding:
         return buyer_standing(buyer_id, event_id)
