@@ -13,6 +13,7 @@ EVENTS = ROOT / "events"
 def new_container() -> None:
     """Forget what a warm Lambda container caches: settings, clients, secrets, ports."""
     from admitone.adapters.aws import client  # noqa: PLC0415
+    from admitone.adapters.dynamo.catalog import recent_venues  # noqa: PLC0415
     from admitone.adapters.secrets import secrets_provider  # noqa: PLC0415
     from admitone.adapters.stripe_api import stripe_client  # noqa: PLC0415
     from admitone.config import chain_settings, settings  # noqa: PLC0415
@@ -20,6 +21,7 @@ def new_container() -> None:
 
     for cached in (settings, chain_settings, client, secrets_provider, stripe_client, ports, chain):
         cached.cache_clear()
+    recent_venues.cache_clear()
 
 
 def sample_event(stem: str, scenario: str) -> dict[str, Any]:

@@ -9,6 +9,9 @@ ISO 8601 strings with ``Z`` (sortable; GSI sort keys start with ``starts_at``).
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -93,6 +96,56 @@ def create_venue(venue: Venue) -> None:
 def get_venue(venue_id: str) -> Venue | None:
     item = get(keys.venue(venue_id))
     return _to_venue(item) if item else None
+
+
+# Venues change rarely (address, pinned fee tier) and every order and quote prices from
+# one: pricing reads its venue from a copy this container made at most this long ago, one
+# read fewer per order. A changed address or fee tier reaches prices within this time.
+# Events, ticket types and vouchers are never copied: a sale closed or a price changed
+# applies to the next order (a copy of them once let closed sales oversell).
+VENUE_MAX_AGE_SECONDS = 60.0
+_MOST_VENUES_KEPT = 1024
+
+
+class RecentVenues:
+    """Venues as read at most ``max_age`` seconds ago, per container, shared by its
+    threads; a venue not found is not kept (one created a moment ago is found next)."""
+
+    def __init__(
+        self,
+        load: Callable[[str], Venue | None],
+        *,
+        max_age: float = VENUE_MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._load = load
+        self._max_age = max_age
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._kept: dict[str, tuple[float, Venue]] = {}
+
+    def get(self, venue_id: str) -> Venue | None:
+        now = self._clock()
+        with self._lock:
+            kept = self._kept.get(venue_id)
+        if kept is not None and now - kept[0] < self._max_age:
+            return kept[1]
+        venue = self._load(venue_id)
+        with self._lock:
+            if venue is None:
+                self._kept.pop(venue_id, None)
+            else:
+                if len(self._kept) >= _MOST_VENUES_KEPT and venue_id not in self._kept:
+                    self._kept.pop(next(iter(self._kept)))  # the oldest kept
+                self._kept[venue_id] = (now, venue)
+        return venue
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+recent_venues = RecentVenues(get_venue)
 
 
 def save_venue(venue: Venue) -> None:
