@@ -643,3 +643,99 @@ def test_when_the_store_fails_after_the_route_ran_its_response_is_still_sent(
 def test_the_scope_is_only_there_on_a_guarded_route(lambda_a: Container) -> None:
     with pytest.raises(RuntimeError, match="no idempotent_route"):
         idempotency_scope(lambda_a.app)
+
+
+# a payment route's rate limits, counted in the record's own write
+ORDERS = "POST /orders"  # a payment route (domain/rate_limits.py): its limits are deferred
+
+
+def counters() -> dict[str, int]:
+    """Each rate counter's hits, by family and key kind."""
+    return {
+        "#".join(item["PK"]["S"].split("#")[1:3]): int(item["hits"]["N"]) for item in items("RATE#")
+    }
+
+
+@pytest.fixture
+def dynamodb_calls(table: str) -> Iterator[list[str]]:
+    calls: list[str] = []
+
+    def note(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = client("dynamodb").meta.events
+    events.register("before-call.dynamodb", note)
+    yield calls
+    events.unregister("before-call.dynamodb", note)
+
+
+def test_a_payment_request_creates_its_record_and_counts_its_limits_in_one_transaction(
+    widgets: Widgets, lambda_a: Container, dynamodb_calls: list[str]
+) -> None:
+    created = lambda_a.handle(post("/widgets", {"name": "sprocket"}, route_key=ORDERS))
+
+    assert created["statusCode"] == 201
+    # The record and three counters in one transaction, the widget, the record completed.
+    assert dynamodb_calls == ["TransactWriteItems", "PutItem", "UpdateItem"]
+    assert counters() == {"general#ip": 1, "payment#ip": 1, "payment#user": 1}
+
+
+def test_a_replay_counts_as_a_request_but_not_as_another_payment_attempt(
+    widgets: Widgets, lambda_a: Container
+) -> None:
+    event = post("/widgets", {"name": "sprocket"}, route_key=ORDERS, ip="203.0.113.77")
+    lambda_a.handle(copy.deepcopy(event))
+
+    again = lambda_a.handle(copy.deepcopy(event))
+
+    assert (again["statusCode"], again["headers"][REPLAYED_HEADER]) == (201, "true")
+    assert widgets.runs == 1
+    assert counters() == {"general#ip": 2, "payment#ip": 1, "payment#user": 1}
+
+
+def test_the_sixth_payment_a_minute_from_one_address_is_429_with_no_record_left(
+    widgets: Widgets, lambda_a: Container
+) -> None:
+    for n in range(5):
+        answer = lambda_a.handle(
+            post("/widgets", {"name": "s"}, route_key=ORDERS, key=f"key-{n:04}", ip="203.0.113.5")
+        )
+        assert answer["statusCode"] == 201
+
+    refused = lambda_a.handle(
+        post("/widgets", {"name": "s"}, route_key=ORDERS, key="key-0005", ip="203.0.113.5")
+    )
+
+    assert problem(refused) == (429, "RATE_LIMITED")
+    assert json.loads(refused["body"])["family"] == "payment"
+    assert widgets.runs == 5
+    assert len(items("IDEMPOTENCY#")) == 5
+    # Nothing of the refused request was counted: the transaction was all or nothing.
+    assert counters() == {"general#ip": 5, "payment#ip": 5, "payment#user": 5}
+
+
+def test_a_payment_request_refused_before_its_guard_still_counts_as_a_request(
+    widgets: Widgets, lambda_a: Container
+) -> None:
+    refused = lambda_a.handle(
+        post("/widgets", {"name": "s"}, caller=None, route_key=ORDERS, ip="203.0.113.9")
+    )
+
+    assert refused["statusCode"] == 401
+    # A request, not a payment attempt (it never ran).
+    assert counters() == {"general#ip": 1}
+
+
+def test_twenty_concurrent_identical_payments_count_one_payment_attempt(
+    widgets: Widgets,
+) -> None:
+    widgets.delay_seconds = 0.2
+    apps = [container(widgets) for _ in range(20)]
+    event = post("/widgets", {"name": "sprocket"}, route_key=ORDERS, ip="203.0.113.20")
+
+    _race(apps, event)
+
+    assert widgets.runs == 1
+    hits = counters()
+    assert (hits["payment#ip"], hits["payment#user"]) == (1, 1)
+    assert hits["general#ip"] == 20

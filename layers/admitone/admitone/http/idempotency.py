@@ -40,8 +40,9 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -49,7 +50,7 @@ from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandle
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
+    BasePersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
@@ -61,8 +62,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel, ConfigDict
 
-from admitone.adapters.aws import client
-from admitone.config import settings
+from admitone.adapters import idempotency_records
+from admitone.adapters.idempotency_records import RECORD_SORT_KEY, CounterFull
 from admitone.domain.errors import DependencyUnavailable, DomainError
 from admitone.domain.idempotency import (
     KEY_HEADER,
@@ -75,9 +76,9 @@ from admitone.domain.idempotency import (
     request_fingerprint,
     stripe_idempotency_key,
 )
-from admitone.http import problems
+from admitone.domain.rate_limits import Charge
+from admitone.http import problems, rate_limiting
 from admitone.http.principal import principal
-from admitone.http.rate_limiting import charge_deferred
 from admitone.observability import logger, metrics
 
 __all__ = [
@@ -91,37 +92,9 @@ __all__ = [
 ]
 
 RECORD_PREFIX = "IDEMPOTENCY"
-RECORD_SORT_KEY = "IDEMPOTENCY"
 REPLAYED_HEADER = "Idempotent-Replayed"
 RETRY_IN_PROGRESS_SECONDS = 1
 _SCOPE = "idempotency_scope"
-
-
-class _RecordPerPartition(DynamoDBPersistenceLayer):
-    """Powertools' layer with ``PK = <prefix>#<digest>, SK = IDEMPOTENCY``.
-
-    With a sort key Powertools writes ``PK = <static value>, SK = <digest>``: every record
-    of a function in one partition, the hottest key of an on-sale. Only the key shape
-    changes here; every read, write and condition is Powertools'. ``aws-lambda-powertools``
-    is pinned, and tests/integration/test_idempotency.py checks the shape.
-    """
-
-    def _get_key(self, idempotency_key: str) -> dict[str, Any]:
-        return {"PK": {"S": idempotency_key}, "SK": {"S": RECORD_SORT_KEY}}
-
-
-def _persistence_layer() -> DynamoDBPersistenceLayer:
-    return _RecordPerPartition(
-        table_name=settings().table_name,
-        key_attr="PK",
-        sort_key_attr="SK",
-        expiry_attr="expires_at",
-        in_progress_expiry_attr="in_progress_expires_at_ms",
-        status_attr="status",
-        data_attr="response",
-        validation_key_attr="request_hash",
-        boto3_client=client("dynamodb"),
-    )
 
 
 class StoredResponse(BaseModel):
@@ -193,9 +166,7 @@ def _run_route(
 ) -> dict[str, Any]:
     del request  # the scope and the fingerprint: Powertools hashes them
     try:
-        # The request runs: now it counts as a payment attempt (http/rate_limiting.py).
-        limited = charge_deferred(app)
-        response = limited if limited is not None else next_middleware(app)
+        response = next_middleware(app)
     except DomainError as error:
         # A refusal is this request's answer too: kept and replayed like a success.
         logger.info("request refused", extra={"code": error.code})
@@ -245,18 +216,18 @@ class IdempotencyGuard(BaseMiddlewareHandler[APIGatewayHttpResolver]):
             hash_function="sha256",
         )
         self._lock = threading.Lock()
-        self._persistence: DynamoDBPersistenceLayer | None = None
+        self._persistence: BasePersistenceLayer | None = None
         self._guarded: Callable[..., Any] | None = None
 
     @property
-    def persistence_layer(self) -> DynamoDBPersistenceLayer | None:
+    def persistence_layer(self) -> BasePersistenceLayer | None:
         """This route's own persistence layer; ``None`` until its first request."""
         return self._persistence
 
     def _idempotent_run(self) -> Callable[..., Any]:
         with self._lock:
             if self._guarded is None:
-                self._persistence = _persistence_layer()
+                self._persistence = idempotency_records.persistence_layer()
                 self._guarded = cast(
                     "Callable[..., Any]",
                     idempotent_function(
@@ -288,36 +259,77 @@ class IdempotencyGuard(BaseMiddlewareHandler[APIGatewayHttpResolver]):
         # until the invocation's deadline.
         self.config.register_lambda_context(app.lambda_context)
         run = _Run()
+        # The request's rate limits (http/rate_limiting.py) are counted in the record's
+        # own write: one round trip, and only a request that runs counts as a payment
+        # attempt (a replay or a duplicate in progress is the same attempt).
+        deferred, now = rate_limiting.take_deferred(app)
         try:
-            stored = guarded(
-                request={"scope": [scope.caller, scope.route, scope.key], "request": fingerprint},
-                app=app,
-                next_middleware=next_middleware,
-                run=run,
-            )
+            with idempotency_records.counting_with_the_record(deferred, now=now) as counting:
+                stored = guarded(
+                    request={
+                        "scope": [scope.caller, scope.route, scope.key],
+                        "request": fingerprint,
+                    },
+                    app=app,
+                    next_middleware=next_middleware,
+                    run=run,
+                )
         except _NotKept:
             return cast("Response[Any]", run.response)
         except IdempotencyValidationError:
-            _count("IdempotencyKeyReused")
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used for a different request "
-                "(path, query or body); use a new key for a new request."
-            ) from None
+            return _reused(app, deferred, now)
         except (IdempotencyAlreadyInProgressError, IdempotencyInconsistentStateError):
-            return _in_progress()
+            return rate_limiting.charge_uncounted(app, deferred, now) or _in_progress()
         except IdempotencyPersistenceLayerError as error:
-            if run.response is not None:
-                logger.warning("idempotency record not completed: the route's response is sent")
-                return run.response
-            logger.exception("idempotency store unavailable: request refused")
-            raise DependencyUnavailable(
-                "The request could not be made safe to retry; retry shortly with the same "
-                "Idempotency-Key."
-            ) from error
+            return _store_failed(app, error, run, now)
         if run.response is not None:
             return run.response
-        _count("IdempotentReplay")
-        return StoredResponse.model_validate(stored).response(replayed=True)
+        return _replayed(app, stored, counted=counting.counted, deferred=deferred, now=now)
+
+
+def _replayed(
+    app: APIGatewayHttpResolver,
+    stored: Any,
+    *,
+    counted: bool,
+    deferred: Sequence[Charge],
+    now: datetime,
+) -> Response[Any]:
+    """The stored answer again, once the request counted as one (not as a payment)."""
+    refused = None if counted else rate_limiting.charge_uncounted(app, deferred, now)
+    if refused is not None:
+        return refused
+    _count("IdempotentReplay")
+    return StoredResponse.model_validate(stored).response(replayed=True)
+
+
+def _reused(
+    app: APIGatewayHttpResolver, deferred: Sequence[Charge], now: datetime
+) -> Response[Any]:
+    """422 ``IDEMPOTENCY_KEY_REUSED`` (raised), once the request counted as one."""
+    _count("IdempotencyKeyReused")
+    refused = rate_limiting.charge_uncounted(app, deferred, now)
+    if refused is not None:
+        return refused
+    raise IdempotencyKeyReused(
+        "This Idempotency-Key was already used for a different request "
+        "(path, query or body); use a new key for a new request."
+    ) from None
+
+
+def _store_failed(
+    app: APIGatewayHttpResolver, error: IdempotencyPersistenceLayerError, run: _Run, now: datetime
+) -> Response[Any]:
+    """A counter full (429), the route's own response if it ran, else 503."""
+    if isinstance(error.__cause__, CounterFull):
+        return rate_limiting.refusal(app, error.__cause__.charge, now)
+    if run.response is not None:
+        logger.warning("idempotency record not completed: the route's response is sent")
+        return run.response
+    logger.exception("idempotency store unavailable: request refused")
+    raise DependencyUnavailable(
+        "The request could not be made safe to retry; retry shortly with the same Idempotency-Key."
+    ) from error
 
 
 def idempotent_route() -> IdempotencyGuard:

@@ -43,7 +43,7 @@ RATE_LIMITED = "RATE_LIMITED"
 DEVICE_HEADER = "X-Device-Token"
 # Marks a request as counted in the resolver's per-request context (cleared per event).
 _COUNTED = "rate_limit_counted"
-_DEFERRED = "rate_limit_deferred"  # payment charges the idempotency guard makes
+_DEFERRED = "rate_limit_deferred"  # charges the idempotency guard counts with its record
 _AWAITING_DEVICE = "rate_limit_awaiting_device"  # the client of a device-counted request
 
 
@@ -118,9 +118,14 @@ def _too_many_requests(limit: Limit, retry_after: int) -> Response[str]:
 def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Count the request against each limit of its route; refuse at the first one used up.
 
-    Payment limits on a request that carries an ``Idempotency-Key`` are counted later,
-    by the idempotency guard, only if the request runs: a client retrying one payment
-    (a replay, a duplicate still in progress) has made one payment attempt, not many.
+    A payment route's request that carries an ``Idempotency-Key`` is counted later, by
+    the idempotency guard, in the same transaction that creates its idempotency record
+    (adapters/idempotency_records.py): one round trip for all of it. Its payment limits
+    count only if the request runs (a client retrying one payment, a replay or a
+    duplicate still in progress, has made one payment attempt, not many); its other
+    limits count every request all the same (``charge_uncounted``). Should the guard not
+    take them (the request refused before it: a bad token, a malformed body), those are
+    counted once the request is answered, its payment limits not.
     """
     # Installed twice (on the shared resolver and again by a function), a request would
     # count twice and every limit would silently halve.
@@ -133,11 +138,53 @@ def rate_limit(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
         return _after_device_check(app, next_middleware, client_of(raw_event))
     now = clock()
     charges = charges_for(route_key, client_of(raw_event))
-    if _header(raw_event, IDEMPOTENCY_KEY_HEADER):
-        app.context[_DEFERRED] = [c for c in charges if c.limit.family is Family.PAYMENT]
-        charges = tuple(c for c in charges if c.limit.family is not Family.PAYMENT)
+    if _header(raw_event, IDEMPOTENCY_KEY_HEADER) and any(
+        c.limit.family is Family.PAYMENT for c in charges
+    ):
+        app.context[_DEFERRED] = (tuple(charges), now)
+        try:
+            return next_middleware(app)
+        finally:
+            _count_leftovers(app, route_key)
     refused = _charge(charges, route_key, now)
     return refused if refused is not None else next_middleware(app)
+
+
+def _count_leftovers(app: APIGatewayHttpResolver, route_key: str) -> None:
+    """Count deferred charges no guard took (a request refused before it ran is no payment
+    attempt): the request is answered, so a full counter refuses only the next one."""
+    left = app.context.pop(_DEFERRED, None)
+    if left:
+        charges, now = left
+        other = [c for c in charges if c.limit.family is not Family.PAYMENT]
+        if _charge(other, route_key, now) is not None:
+            logger.info("rate limit used up by a request already answered")
+
+
+def take_deferred(app: APIGatewayHttpResolver) -> tuple[tuple[Charge, ...], datetime]:
+    """The charges ``rate_limit`` deferred to the idempotency guard (once), and the moment
+    they are counted at; none (and now) when nothing was deferred."""
+    deferred = app.context.pop(_DEFERRED, None)
+    return deferred if deferred else ((), clock())
+
+
+def charge_uncounted(
+    app: APIGatewayHttpResolver, charges: Sequence[Charge], now: datetime
+) -> Response[str] | None:
+    """Count, on their own, the limits every request counts against (not payment
+    attempts) when the guard's record was not written (a replay, a duplicate in
+    progress, a reused key); a 429 if one is used up."""
+    other = [c for c in charges if c.limit.family is not Family.PAYMENT]
+    return _charge(other, _route(app), now) if other else None
+
+
+def refusal(app: APIGatewayHttpResolver, charge: Charge, now: datetime) -> Response[str]:
+    """The 429 of a counter found full (counted with the idempotency record)."""
+    return _refused(charge, _route(app), now)
+
+
+def _route(app: APIGatewayHttpResolver) -> str:
+    return str(app.current_event.raw_event.get("routeKey", ""))
 
 
 def _after_device_check(
@@ -172,14 +219,6 @@ def charge_device(app: APIGatewayHttpResolver, device_id: str | None) -> Respons
     return _charge(charges_for(route_key, charged), route_key, clock())
 
 
-def charge_deferred(app: APIGatewayHttpResolver) -> Response[str] | None:
-    """Count the payment limits ``rate_limit`` deferred (once); a 429 if one is used up."""
-    deferred = app.context.pop(_DEFERRED, None)
-    if not deferred:
-        return None
-    return _charge(deferred, str(app.current_event.raw_event.get("routeKey", "")), clock())
-
-
 def _charge(charges: Sequence[Charge], route_key: str, now: datetime) -> Response[str] | None:
     for charge in charges:
         limit = charge.limit
@@ -195,15 +234,20 @@ def _charge(charges: Sequence[Charge], route_key: str, now: datetime) -> Respons
             _count_in_metrics("RateLimitUnchecked", limit)
             continue
         if not counted:
-            retry_after = seconds_until_window_ends(now, limit.window_seconds)
-            logger.info(
-                "rate limited",
-                extra={
-                    "family": limit.family,
-                    "route": route_key,
-                    "client": rate_counters.pseudonym(limit, charge.client_key),
-                    "retry_after": retry_after,
-                },
-            )
-            return _too_many_requests(limit, retry_after)
+            return _refused(charge, route_key, now)
     return None
+
+
+def _refused(charge: Charge, route_key: str, now: datetime) -> Response[str]:
+    limit = charge.limit
+    retry_after = seconds_until_window_ends(now, limit.window_seconds)
+    logger.info(
+        "rate limited",
+        extra={
+            "family": limit.family,
+            "route": route_key,
+            "client": rate_counters.pseudonym(limit, charge.client_key),
+            "retry_after": retry_after,
+        },
+    )
+    return _too_many_requests(limit, retry_after)

@@ -47,6 +47,27 @@ def counter_key(limit: Limit, client_key: str, *, now: datetime) -> dict[str, di
     return {name: {"S": value} for name, value in key.items()}
 
 
+def hit_update(limit: Limit, client_key: str, *, now: datetime) -> dict[str, Any]:
+    """The conditional UpdateItem that counts one hit (the table name included): sent on
+    its own by ``try_count_hit``, or as an ``Update`` of a transaction (the idempotency
+    record's, adapters/idempotency_records.py), where its failed condition is "full"."""
+    expires_at = window_start(now, limit.window_seconds) + limit.window_seconds
+    return {
+        "TableName": settings().table_name,
+        "Key": counter_key(limit, client_key, now=now),
+        # ADD creates `hits` at 1 on the window's first hit; the condition makes
+        # check-and-increment one atomic step, so concurrent hits never overshoot.
+        "UpdateExpression": "ADD hits :one SET expires_at = :expires_at, entity = :entity",
+        "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
+        "ExpressionAttributeValues": {
+            ":one": {"N": "1"},
+            ":limit": {"N": str(limit.count)},
+            ":expires_at": {"N": str(expires_at + EXPIRY_MARGIN_SECONDS)},
+            ":entity": {"S": ENTITY},
+        },
+    }
+
+
 def try_count_hit(limit: Limit, client_key: str, *, now: datetime) -> bool:
     """Count one hit for ``client_key`` against ``limit``; False when its window is full.
 
@@ -54,20 +75,7 @@ def try_count_hit(limit: Limit, client_key: str, *, now: datetime) -> bool:
     ``DependencyUnavailable`` when the table cannot be written (the caller decides
     whether that refuses the request).
     """
-    expires_at = window_start(now, limit.window_seconds) + limit.window_seconds
-    return _conditional_update(
-        Key=counter_key(limit, client_key, now=now),
-        # ADD creates `hits` at 1 on the window's first hit; the condition makes
-        # check-and-increment one atomic step, so concurrent hits never overshoot.
-        UpdateExpression="ADD hits :one SET expires_at = :expires_at, entity = :entity",
-        ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
-        ExpressionAttributeValues={
-            ":one": {"N": "1"},
-            ":limit": {"N": str(limit.count)},
-            ":expires_at": {"N": str(expires_at + EXPIRY_MARGIN_SECONDS)},
-            ":entity": {"S": ENTITY},
-        },
-    )
+    return _conditional_update(**hit_update(limit, client_key, now=now))
 
 
 def give_back_hit(limit: Limit, client_key: str, *, now: datetime) -> None:
@@ -77,6 +85,7 @@ def give_back_hit(limit: Limit, client_key: str, *, now: datetime) -> None:
     the table cannot be written.
     """
     _conditional_update(
+        TableName=settings().table_name,
         Key=counter_key(limit, client_key, now=now),
         UpdateExpression="ADD hits :minus_one",
         ConditionExpression="hits > :zero",
@@ -88,7 +97,7 @@ def _conditional_update(**request: Any) -> bool:
     """One conditional UpdateItem of a counter: False when its condition does not hold
     (an outcome, not an error); ``DependencyUnavailable`` when the table cannot be written."""
     try:
-        client("dynamodb").update_item(TableName=settings().table_name, **request)
+        client("dynamodb").update_item(**request)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == _CONDITION_FAILED:
             return False
