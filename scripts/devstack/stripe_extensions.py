@@ -25,6 +25,16 @@ adds, driven through the real stripe SDK the way real test mode is:
   A failed refund no longer counts in the charge's ``amount_refunded``. Every refund
   carries its ``payment_intent`` (localstripe left it empty when made from a charge)
   and ``failure_reason`` (null until it fails).
+- **Manual capture (escrow).** A PaymentIntent created with ``capture_method=manual``
+  is authorized, not charged, when confirmed: it turns ``requires_capture`` with
+  ``amount_capturable`` its amount, and ``payment_intent.amount_capturable_updated`` is
+  sent. ``capture`` works only from ``requires_capture`` (anything else is Stripe's
+  ``payment_intent_unexpected_state`` error), charges the card (``amount_received``)
+  and sends ``payment_intent.succeeded``. ``cancel`` (optional ``cancellation_reason``)
+  of a PaymentIntent not yet paid sets ``canceled_at`` and sends
+  ``payment_intent.canceled`` (upstream sent nothing); an uncaptured authorization is
+  released and never charged. Cancelling a succeeded or canceled one is Stripe's
+  ``payment_intent_unexpected_state`` error.
 - **Webhooks in order.** Every event (localstripe's own too) still goes through its
   Event resource to every endpoint registered with ``POST /_config/webhooks/{name}``,
   signed with that endpoint's secret, about a second after it happened, but one at a
@@ -53,6 +63,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -364,6 +375,94 @@ def _amount_refunded(charge: Any) -> int:
     return sum(r.amount for r in charge.refunds._list if r.status != "failed")
 
 
+# -- manual capture -------------------------------------------------------------------
+
+CANCELLABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+)
+CANCELLATION_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer", "abandoned"})
+
+
+def _unexpected_state(intent: Any, verb: str, allowed: tuple[str, ...]) -> UserError:
+    """Stripe's words and code for an action the PaymentIntent's status does not allow."""
+    return UserError(
+        400,
+        f"This PaymentIntent could not be {verb} because it has a status of {intent.status}. "
+        f"Only a PaymentIntent with one of the following statuses may be {verb}: "
+        f"{', '.join(allowed)}.",
+        {"code": "payment_intent_unexpected_state", "payment_intent": {"id": intent.id}},
+    )
+
+
+def _amount_capturable(intent: Any) -> int:
+    return int(intent.amount) if intent.status == "requires_capture" else 0
+
+
+def _amount_received(intent: Any) -> int:
+    charge = intent.latest_charge
+    if charge is None or charge.status != "succeeded" or not charge.captured:
+        return 0
+    return int(charge.amount)
+
+
+def _create_charge(original: Callable[..., None]) -> Callable[..., None]:
+    """A confirmed manual-capture PaymentIntent says its amount is capturable."""
+
+    def create(intent: Any, on_failure_now: Any) -> None:
+        original(intent, on_failure_now)
+        if intent.capture_method == "manual" and intent.status == "requires_capture":
+            _emit("payment_intent.amount_capturable_updated", intent)
+
+    return create
+
+
+def _capture(id: str, amount_to_capture: Any = None, **unexpected: Any) -> Any:
+    if unexpected:
+        raise UserError(400, "Unexpected " + ", ".join(unexpected))
+    if not (isinstance(id, str) and id.startswith("pi_")):
+        raise UserError(400, "Bad request")
+    intent = resources.PaymentIntent._api_retrieve(id)
+    if intent.status != "requires_capture":
+        raise _unexpected_state(intent, "captured", ("requires_capture",))
+    amount = resources.try_convert_to_int(
+        intent.amount if amount_to_capture is None else amount_to_capture
+    )
+    if not (isinstance(amount, int) and 0 < amount <= intent.amount):
+        raise UserError(400, "amount_to_capture must be between 1 and the amount capturable")
+    intent.latest_charge._capture(amount=amount, on_success=intent._on_success)
+    return intent
+
+
+def _cancel(id: str, cancellation_reason: Any = None, **unexpected: Any) -> Any:
+    if unexpected:
+        raise UserError(400, "Unexpected " + ", ".join(unexpected))
+    if not (isinstance(id, str) and id.startswith("pi_")):
+        raise UserError(400, "Bad request")
+    if cancellation_reason is not None and cancellation_reason not in CANCELLATION_REASONS:
+        raise UserError(400, "Invalid cancellation_reason")
+    intent = resources.PaymentIntent._api_retrieve(id)
+    if intent.status not in CANCELLABLE:
+        raise _unexpected_state(intent, "canceled", CANCELLABLE)
+    intent._canceled = True
+    intent.next_action = None
+    intent.canceled_at = int(time.time())
+    intent.cancellation_reason = cancellation_reason
+    _emit("payment_intent.canceled", intent)
+    return intent
+
+
+def _intent_init(original: Callable[..., None]) -> Callable[..., None]:
+    def init(intent: Any, *args: Any, **kwargs: Any) -> None:
+        original(intent, *args, **kwargs)
+        intent.canceled_at = None
+        intent.cancellation_reason = None
+
+    return init
+
+
 # -- install --------------------------------------------------------------------------
 
 
@@ -424,6 +523,19 @@ def install() -> web.Application:
     charge.disputed = property(_charge_disputed)
     charge.amount_refunded = property(_amount_refunded)
     resources.Refund.__init__ = _refund_init(resources.Refund.__init__)
+    intent = resources.PaymentIntent
+    intent.__init__ = _intent_init(intent.__init__)
+    intent._create_charge = _create_charge(intent._create_charge)
+    intent.amount_capturable = property(_amount_capturable)
+    intent.amount_received = property(_amount_received)
+    # The server binds these when it is imported, from the list the resources filled.
+    replaced = {
+        "/v1/payment_intents/{id}/capture": _capture,
+        "/v1/payment_intents/{id}/cancel": _cancel,
+    }
+    resources.extra_apis[:] = [
+        (method, url, replaced.get(url, func)) for method, url, func in resources.extra_apis
+    ]
 
     from localstripe import server  # noqa: PLC0415  (only once the patches are in)
 
