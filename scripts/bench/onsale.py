@@ -18,16 +18,26 @@ Printed per shard count:
   DynamoDB reports when asked with ``ReturnConsumedCapacity`` (moto reports none:
   printed as n/a rather than made up).
 
-Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.onsale [-n 200]``.
+``--against REV`` runs the same on-sales against a commit's functions, layer, template
+and local stack too (its tree exported from git into a temporary folder, the same venv),
+both stacks up at once and their races alternating (before, after, after, before), so a
+load that comes and goes on a shared machine falls on both alike; it prints before,
+after and the change. The writes and Stripe calls of one order are measured in this tree.
+
+Prints figures; asserts nothing. Run: ``.venv/bin/python -m scripts.bench.onsale [-n 200]
+[--against REV]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import io
 import os
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -255,39 +265,120 @@ class Bench:
         }
 
 
+def _stack(root: Path, log_dir: Path) -> LocalStack:
+    ports = Ports(api=free_port(), moto=free_port(), stripe=free_port(), chain=free_port())
+    return LocalStack(
+        ports,
+        lambda *_: None,
+        template_path=root / "template.yaml",
+        root=root,
+        run_schedules=False,
+        log_dir=log_dir,
+    )
+
+
+def _line(result: dict[str, Any]) -> str:
+    return (
+        f"holds/s {result['holds_per_s']:.1f}, p50 {result['p50_ms']:.0f} ms, "
+        f"p99 {result['p99_ms']:.0f} ms, oversell {result['oversell']}, "
+        f"answers {result['statuses']}"
+    )
+
+
+def _print_cost(bench: Bench) -> None:
+    cost = bench.cost_of_one_order(shards=8)
+    print(
+        f"per accepted order: {cost['write_requests']} DynamoDB write requests "
+        f"({cost['items_written']} items), consumed WCU {cost['consumed_wcu']}, "
+        f"Stripe calls {cost['stripe_calls']}"
+    )
+
+
+_EXPORTED = ("template.yaml", "functions", "layers", "scripts")
+
+
+def _change(before: float, after: float) -> str:
+    return f"{(after - before) / before:+.0%}" if before else "n/a"
+
+
+def export_tree(revision: str, into: Path) -> Path:
+    """The template, functions, layer and local stack as they were at ``revision``."""
+    archived = subprocess.run(
+        ["git", "archive", "--format=tar", revision, *_EXPORTED],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as archive:
+        archive.extractall(into, filter="data")
+    return into
+
+
+def compare(revision: str, buyers: int) -> int:
+    """The on-sales at ``revision`` (before) and in this tree (after), alternating."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        before_root = export_tree(revision, folder / "before")
+        (folder / "logs-before").mkdir()
+        (folder / "logs-after").mkdir()
+        stacks = {
+            "before": _stack(before_root, folder / "logs-before"),
+            "after": _stack(ROOT, folder / "logs-after"),
+        }
+        try:
+            for stack in stacks.values():
+                stack.start()
+            benches = {name: Bench(stack) for name, stack in stacks.items()}
+            print(
+                f"on-sale: {buyers} buyers, 1 ticket each, capacity {CAPACITY}; "
+                f"before = {revision}, after = this tree, races alternating"
+            )
+            order = [("before", 1), ("after", 1), ("after", 8), ("before", 8)]
+            results: dict[tuple[str, int], dict[str, Any]] = {}
+            for n, (name, shards) in enumerate(order):
+                results[name, shards] = benches[name].race(
+                    buyers, shards, first_address=(10 + n) << 16
+                )
+            for shards in (1, 8):
+                before, after = results["before", shards], results["after", shards]
+                print(f"shards={shards}:")
+                print(f"  before: {_line(before)}")
+                print(f"  after:  {_line(after)}")
+                print(
+                    f"  change: p50 {_change(before['p50_ms'], after['p50_ms'])}, "
+                    f"p99 {_change(before['p99_ms'], after['p99_ms'])}, "
+                    f"holds/s {_change(before['holds_per_s'], after['holds_per_s'])}"
+                )
+            _print_cost(benches["after"])
+        finally:
+            for stack in stacks.values():
+                stack.stop()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--buyers", type=int, default=200)
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also run the on-sales at this commit (before), alternating with this tree's",
+    )
     args = parser.parse_args()
-    ports = Ports(api=free_port(), moto=free_port(), stripe=free_port(), chain=free_port())
+    if args.against:
+        return compare(args.against, args.buyers)
     with tempfile.TemporaryDirectory() as logs:
-        stack = LocalStack(
-            ports,
-            lambda *_: None,
-            template_path=ROOT / "template.yaml",
-            root=ROOT,
-            run_schedules=False,
-            log_dir=Path(logs),
-        )
+        stack = _stack(ROOT, Path(logs))
         stack.start()
         try:
             bench = Bench(stack)
             print(f"on-sale: {args.buyers} buyers, 1 ticket each, capacity {CAPACITY}")
             for n, shards in enumerate((1, 8)):
                 result = bench.race(args.buyers, shards, first_address=(10 + n) << 16)
-                print(
-                    f"shards={result['shards']}: holds/s {result['holds_per_s']:.1f}, "
-                    f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
-                    f"oversell {result['oversell']}, answers {result['statuses']}"
-                )
-            cost = bench.cost_of_one_order(shards=8)
-            print(
-                f"per accepted order: {cost['write_requests']} DynamoDB write requests "
-                f"({cost['items_written']} items), consumed WCU {cost['consumed_wcu']}, "
-                f"Stripe calls {cost['stripe_calls']}"
-            )
+                print(f"shards={result['shards']}: {_line(result)}")
+            _print_cost(bench)
         finally:
             stack.stop()
     return 0
