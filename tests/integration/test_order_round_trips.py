@@ -16,15 +16,22 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import stripe._api_requestor
 from botocore.client import BaseClient
 
+from admitone.domain.accounts import Principal
 from admitone.domain.checkout import CartItem
-from admitone.domain.orders import PER_USER_EVENT_LIMIT
+from admitone.domain.jwt_tokens import Role
+from admitone.domain.orders import PER_USER_EVENT_LIMIT, OrderStatus, PaymentStatus
+from admitone.domain.payments import Intent
+from admitone.services.orders import order_for
+from admitone.services.payments import settle_payment_intent
 from admitone.services.quote import price_cart
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.shop import Shop, open_shop
 
@@ -164,3 +171,28 @@ def test_a_container_reads_a_venue_once_for_many_orders(shop: Shop, calls: Calls
 
     assert calls.got == ["VENUE"]
     assert calls.of(PLACE_ORDER) == Counter({"Query": 3, "GetItem": 1})
+
+
+def test_a_succeeded_payment_is_applied_in_three_round_trips(shop: Shop, calls: Calls):
+    buyer_id, token = shop.buyer()
+    placed = shop.order(token, {"ga": 1}).json()
+    shop.aws.use_function("PaymentEventsFunction")
+    intent = Intent(
+        id=placed["payment"]["payment_intent_id"],
+        status=PaymentStatus.SUCCEEDED,
+        amount=placed["totals"]["total_cents"],
+        currency="usd",
+        order_id=placed["order_id"],
+        client_secret="",
+    )
+    calls.clear()
+
+    settle_payment_intent(intent, now=datetime.now(UTC))
+
+    # The order, its event, the issuing transaction; no read of the order after it (was 4).
+    payment_events = "admitone-local-PaymentEventsFunction"
+    assert calls.of(payment_events) == Counter({"GetItem": 2, "TransactWriteItems": 1})
+    assert calls.got == ["ORDER", "EVENT"]
+
+    buyer = Principal(user_id=buyer_id, roles=frozenset({Role.BUYER}), email="b@example.com")
+    assert order_for(ports(), placed["order_id"], buyer).status is OrderStatus.PAID
