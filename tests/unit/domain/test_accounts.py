@@ -7,8 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from admitone.domain.accounts import EMAIL_MAX_LENGTH, Principal, User, normalize_email
-from admitone.domain.errors import InvalidEmail
+from admitone.domain.accounts import (
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    Principal,
+    User,
+    check_password_policy,
+    normalize_email,
+)
+from admitone.domain.errors import InvalidEmail, WeakPassword
 from admitone.domain.jwt_tokens import Role
 
 
@@ -25,6 +33,25 @@ def test_what_is_not_an_address_is_refused_naming_the_field(address):
     assert [error.field for error in refused.value.errors] == ["attendee_email"]
 
 
+@pytest.mark.parametrize(
+    "password",
+    ["p" * PASSWORD_MIN_LENGTH, "ü" * PASSWORD_MIN_LENGTH, "p" * PASSWORD_MAX_LENGTH],
+    ids=["shortest", "characters-not-bytes", "longest"],
+)
+def test_a_password_of_10_to_128_characters_is_accepted(password):
+    check_password_policy(password)
+
+
+@pytest.mark.parametrize("length", [0, 1, PASSWORD_MIN_LENGTH - 1, PASSWORD_MAX_LENGTH + 1, 1000])
+def test_a_password_too_short_or_too_long_is_refused_naming_the_field(length):
+    with pytest.raises(WeakPassword) as refused:
+        check_password_policy("p" * length, field_name="new_password")
+    assert refused.value.code == "PASSWORD_POLICY"
+    assert [(e.field, e.message, e.code) for e in refused.value.errors] == [
+        ("new_password", "must be 10 to 128 characters", "PASSWORD_POLICY")
+    ]
+
+
 def _principal(user_id: str, *roles: Role) -> Principal:
     return Principal(user_id=user_id, roles=frozenset(roles), email=f"{user_id}@example.com")
 
@@ -37,6 +64,15 @@ def test_an_owner_manages_what_they_own_only_while_they_are_an_organizer() -> No
 
 def test_an_admin_manages_what_anyone_owns() -> None:
     assert _principal("usr_x", Role.ADMIN).manages("usr_a")
+
+
+def test_a_caller_has_any_of_the_roles_it_holds_and_none_other() -> None:
+    organizer = _principal("usr_a", Role.BUYER, Role.ORGANIZER)
+    assert organizer.has_any(Role.ORGANIZER, Role.ADMIN)
+    assert organizer.has_any(Role.BUYER)
+    assert not organizer.has_any(Role.ADMIN)
+    assert not organizer.has_any()
+    assert not organizer.is_admin
 
 
 _SECOND = datetime(2026, 11, 23, 18, 6, 12, tzinfo=UTC)

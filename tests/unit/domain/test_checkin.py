@@ -11,6 +11,7 @@ from admitone.domain.checkin import (
     Gate,
     GateTicketType,
     ScanResult,
+    VoidReason,
     checkin_opens_at,
     judge,
     seal,
@@ -30,13 +31,16 @@ GA = GateTicketType(new_id(Prefix.TICKET_TYPE), "GA", 1)
 FESTIVAL = GateTicketType(new_id(Prefix.TICKET_TYPE), "Weekend", 3)
 
 
-def gate(revocations: dict[str, int | None] | None = None) -> Gate:
+def gate(
+    revocations: dict[str, int | None] | None = None, *, event_cancelled: bool = False
+) -> Gate:
     return Gate(
         event_id=EVENT_ID,
         checkin_opens_at=checkin_opens_at(STARTS),
         keys=PublicKeyRing.from_jwks(KEYS.public_jwks()),
         ticket_types=(GA, FESTIVAL),
         revocations=revocations or {},
+        event_cancelled=event_cancelled,
     )
 
 
@@ -96,14 +100,28 @@ def test_a_token_of_a_type_the_event_does_not_have_is_invalid():
     )
 
 
-def test_void_and_superseded_tickets_are_void():
+def test_void_and_superseded_tickets_are_void_saying_why():
     ticket_id = new_id(Prefix.TICKET)
-    voided = gate({ticket_id: None})
-    assert judge(voided, token(ticket_id), now=DURING, scans_used=0).result is ScanResult.VOID
+    voided = judge(gate({ticket_id: None}), token(ticket_id), now=DURING, scans_used=0)
+    assert (voided.result, voided.void_reason) == (ScanResult.VOID, VoidReason.REVOKED)
     reissued = gate({ticket_id: 2})
     old, new = token(ticket_id, version=1), token(ticket_id, version=2)
-    assert judge(reissued, old, now=DURING, scans_used=0).result is ScanResult.VOID
-    assert judge(reissued, new, now=DURING, scans_used=0).result is ScanResult.ADMITTED
+    superseded = judge(reissued, old, now=DURING, scans_used=0)
+    assert (superseded.result, superseded.void_reason) == (ScanResult.VOID, VoidReason.SUPERSEDED)
+    current = judge(reissued, new, now=DURING, scans_used=0)
+    assert (current.result, current.void_reason) == (ScanResult.ADMITTED, None)
+
+
+@pytest.mark.parametrize("scans_used", [0, 1], ids=["never-admitted", "admitted-before"])
+def test_every_ticket_of_a_cancelled_event_is_void_because_the_event_was_cancelled(scans_used):
+    refunded_id = new_id(Prefix.TICKET)
+    cancelled = gate({refunded_id: None}, event_cancelled=True)
+    # The event's cancellation is the reason given, even for a ticket refunded before it.
+    for ticket in (token(ticket_type=FESTIVAL), token(refunded_id)):
+        judgement = judge(cancelled, ticket, now=DURING, scans_used=scans_used)
+        assert judgement.result is ScanResult.VOID
+        assert judgement.void_reason is VoidReason.EVENT_CANCELLED
+        assert not judgement.admits
 
 
 def test_gates_open_six_hours_before_the_start_and_close_a_day_after_the_end():

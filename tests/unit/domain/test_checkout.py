@@ -79,6 +79,24 @@ def test_outside_the_sale_window_nothing_is_sold(event):
         check([CartItem("tty_ga", 1)], event=event)
 
 
+# A token's expiry (a day after the event ends) is 32-bit Unix seconds: 2106-02-07 06:28:15.
+LAST_CARRIED_END = datetime(2106, 2, 6, 6, 28, 15, tzinfo=UTC)
+
+
+def test_an_event_ending_on_the_last_day_a_token_can_carry_is_sold():
+    assert check([CartItem("tty_ga", 1)], event=replace(EVENT, ends_at=LAST_CARRIED_END)).lines
+
+
+@pytest.mark.parametrize(
+    "ends_at", [LAST_CARRIED_END + timedelta(seconds=1), datetime(9999, 12, 31, tzinfo=UTC)]
+)
+def test_an_event_stored_ending_beyond_what_a_token_carries_is_not_on_sale(ends_at):
+    # Stored before RULES §4's window: no ticket could be issued for the money taken.
+    with pytest.raises(SalesClosed) as closed:
+        check([CartItem("tty_ga", 1)], event=replace(EVENT, ends_at=ends_at))
+    assert closed.value.code == "SALES_CLOSED"
+
+
 def test_a_ticket_type_with_its_own_closed_window_is_not_sold():
     early = replace(GA, sales_end=NOW - timedelta(minutes=1))
     with pytest.raises(SalesClosed) as closed:

@@ -12,6 +12,7 @@ from admitone.domain.webhooks import (
     SECRET_PREFIX,
     UNRESOLVED,
     URL_REFUSED,
+    Endpoint,
     WebhookUrlRefused,
     check_url,
     delivery_headers,
@@ -30,6 +31,28 @@ def test_the_reference_library_verifies_our_signature():
     assert Webhook(secret).verify(body, headers) == {"type": "order.paid", "data": {}}
     with pytest.raises(Exception, match="No matching signature"):
         Webhook(new_secret()).verify(body, headers)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "wanted"),
+    [
+        ("order.paid", True),
+        ("ticket.minted", True),
+        ("order.refunded", False),
+        ("order", False),  # no prefix matching
+        ("ORDER.PAID", False),
+    ],
+)
+def test_an_endpoint_receives_only_the_event_types_it_subscribed_to(event_type: str, wanted: bool):
+    endpoint = Endpoint(
+        id="whk_1",
+        owner_id="usr_1",
+        url="https://hooks.example.com/x",
+        events=("order.paid", "ticket.minted"),
+        secret=new_secret(),
+        created_at=datetime(2026, 12, 5, tzinfo=UTC),
+    )
+    assert endpoint.wants(event_type) is wanted
 
 
 @pytest.mark.parametrize(
