@@ -17,6 +17,7 @@ from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.messages import EmailMessage
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.payments import Intent, ProviderRefund
+from admitone.domain.resale import Escrow
 from admitone.ports.bus import Bus
 from admitone.ports.mail import Mail
 from admitone.ports.payments import Payments
@@ -117,6 +118,24 @@ class FakePayments(_Flaky, Payments):
             currency=order.totals.currency.lower(),
             order_id=order.id,
             client_secret=f"pi_fake{number}_secret_fake",
+        )
+        self.intents[intent.id] = intent
+        self._by_key[idempotency_key] = intent.id
+        return intent
+
+    def create_escrow_intent(self, escrow: Escrow, *, idempotency_key: str) -> Intent:
+        self._maybe_fail()
+        if idempotency_key in self._by_key:
+            return self.intents[self._by_key[idempotency_key]]
+        number = next(self._ids)
+        intent = Intent(
+            id=f"pi_fake{number}",
+            status=PaymentStatus.REQUIRES_PAYMENT_METHOD,
+            amount=escrow.amount_cents,
+            currency=escrow.currency.lower(),
+            order_id=None,
+            client_secret=f"pi_fake{number}_secret_fake",
+            escrow_id=escrow.id,
         )
         self.intents[intent.id] = intent
         self._by_key[idempotency_key] = intent.id

@@ -8,6 +8,7 @@ import threading
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
 from tests.fakes.catalog import FakeCatalog, FakeVoucherChanges
+from tests.fakes.escrows import FakeEscrowChanges, FakeEscrows
 from tests.fakes.inventory import FakeInventory, FakeInventoryChanges
 from tests.fakes.ledger import FakeLedger, FakeLedgerChanges
 from tests.fakes.listings import FakeListingChanges, FakeListings
@@ -35,6 +36,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._ledger = FakeLedgerChanges(store.ledger, self._transaction)
         self._mints = FakeMintChanges(store.mints, self._transaction)
         self._listings = FakeListingChanges(store.listings, store.tickets, self._transaction)
+        self._escrows = FakeEscrowChanges(store.escrows, self._transaction)
 
     @property
     def outbox(self) -> FakeOutboxChanges:
@@ -72,6 +74,10 @@ class FakeUnitOfWork(UnitOfWork):
     def listings(self) -> FakeListingChanges:
         return self._listings
 
+    @property
+    def escrows(self) -> FakeEscrowChanges:
+        return self._escrows
+
     def commit(self) -> None:
         self._transaction.commit()
 
@@ -91,6 +97,7 @@ class FakeStore(Store):
         self._ledger = FakeLedger()
         self._mints = FakeMints()
         self._listings = FakeListings()
+        self._escrows = FakeEscrows()
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -127,6 +134,10 @@ class FakeStore(Store):
     @property
     def listings(self) -> FakeListings:
         return self._listings
+
+    @property
+    def escrows(self) -> FakeEscrows:
+        return self._escrows
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

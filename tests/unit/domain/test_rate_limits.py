@@ -143,7 +143,7 @@ def test_every_money_moving_route_is_a_payment() -> None:
     expected = {
         "POST /orders",
         "POST /orders/{order_id}/refunds",
-        "POST /resale/listings/{listing_id}/purchase",
+        "POST /listings/{listing_id}/purchase",
         "POST /groups",
         "POST /groups/{group_id}/contributions",
         "POST /venues/{venue_id}/payouts",

@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from admitone.domain.catalog import Category, Event, EventStatus, ResalePolicy
-from admitone.domain.errors import InvalidTransition, ValidationFailed
+from admitone.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, Currency
 from admitone.domain.resale import (
+    Escrow,
     EscrowStatus,
     Listing,
     ListingEnd,
@@ -29,6 +30,7 @@ from admitone.domain.resale import (
     check_listing_price,
     check_purchasable,
     ended,
+    escrow_moved,
     mask_tin,
     price_range,
     releasable_at,
@@ -139,11 +141,39 @@ def test_release_comes_after_the_cooling_period():
     assert releasable_at(T0, timedelta(seconds=5)) == T0 + timedelta(seconds=5)
 
 
+def test_an_escrow_moves_only_forward_and_stamps_each_move():
+    escrow = Escrow(
+        id="esc_1",
+        listing_id="lst_1",
+        event_id="evt_1",
+        ticket_id="tkt_1",
+        ticket_version=1,
+        seller_id="usr_a",
+        buyer_id="usr_b",
+        amount_cents=15000,
+        currency="USD",
+        payment_intent_id="pi_1",
+        created_at=T0,
+    )
+    funded = escrow_moved(escrow, EscrowStatus.FUNDED, now=T0 + timedelta(seconds=1))
+    assert (funded.status, funded.funded_at) == (EscrowStatus.FUNDED, T0 + timedelta(seconds=1))
+    released = escrow_moved(funded, EscrowStatus.RELEASED, now=T0 + timedelta(minutes=10))
+    assert released.released_at == T0 + timedelta(minutes=10)
+    refunded = escrow_moved(released, EscrowStatus.REFUNDED, now=T0 + timedelta(days=1))
+    assert (refunded.status, refunded.released_at) == (EscrowStatus.REFUNDED, released.released_at)
+    with pytest.raises(InvalidTransition):
+        escrow_moved(released, EscrowStatus.CANCELLED, now=T0)
+    cancelled = escrow_moved(escrow, EscrowStatus.CANCELLED, now=T0)
+    assert cancelled.cancelled_at == T0
+    with pytest.raises(InvalidTransition):
+        escrow_moved(cancelled, EscrowStatus.FUNDED, now=T0)
+
+
 def test_only_an_active_listing_of_someone_else_can_be_bought():
     check_purchasable(ListingStatus.ACTIVE, seller_id="usr_a", buyer_id="usr_b")
-    with pytest.raises(ValidationFailed) as own:
+    with pytest.raises(Forbidden) as own:
         check_purchasable(ListingStatus.ACTIVE, seller_id="usr_a", buyer_id="usr_a")
-    assert own.value.errors[0].code == "OWN_LISTING"
+    assert own.value.code == "OWN_LISTING"
     for status in set(ListingStatus) - {ListingStatus.ACTIVE}:
         with pytest.raises(ListingUnavailable) as gone:
             check_purchasable(status, seller_id="usr_a", buyer_id="usr_b")

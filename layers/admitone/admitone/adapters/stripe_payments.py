@@ -16,6 +16,7 @@ from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.payments import Intent, ProviderRefund
+from admitone.domain.resale import Escrow
 from admitone.ports.payments import Payments
 
 # Final or in-flight: a PaymentIntent in one of these can no longer be cancelled.
@@ -38,6 +39,7 @@ def intent_of(payload: Mapping[str, Any]) -> Intent:
         order_id=metadata.get("order_id"),
         client_secret=payload.get("client_secret") or "",
         error=error.get("message") if isinstance(error, Mapping) else None,
+        escrow_id=metadata.get("escrow_id"),
     )
 
 
@@ -66,6 +68,30 @@ def create_payment_intent(order: Order, *, idempotency_key: str) -> Intent:
             "order_id": order.id,
             "order_number": order.number,
             "event_id": order.event_id,
+        },
+    }
+    return _intent(
+        _call(
+            lambda: stripe_client().v1.payment_intents.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        )
+    )
+
+
+def create_escrow_intent(escrow: Escrow, *, idempotency_key: str) -> Intent:
+    """A manual-capture PaymentIntent for a resale purchase, its id in
+    ``metadata.escrow_id``."""
+    params = {
+        "amount": escrow.amount_cents,
+        "currency": escrow.currency.lower(),
+        "payment_method_types": ["card"],
+        "capture_method": "manual",
+        "metadata": {
+            "escrow_id": escrow.id,
+            "listing_id": escrow.listing_id,
+            "event_id": escrow.event_id,
         },
     }
     return _intent(
@@ -173,6 +199,9 @@ def refund_payment_intent(
 class StripePayments(Payments):
     def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
         return create_payment_intent(order, idempotency_key=idempotency_key)
+
+    def create_escrow_intent(self, escrow: Escrow, *, idempotency_key: str) -> Intent:
+        return create_escrow_intent(escrow, idempotency_key=idempotency_key)
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> Intent:
         return retrieve_payment_intent(payment_intent_id)

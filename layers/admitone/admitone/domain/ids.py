@@ -48,6 +48,7 @@ class Prefix(StrEnum):
     REFUND = "rfd"
     PAYOUT = "pyo"
     RESALE_LISTING = "lst"
+    ESCROW = "esc"
     GROUP_ORDER = "grp"
     DEVICE = "dev"
     SCAN = "scn"

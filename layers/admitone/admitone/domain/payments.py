@@ -17,6 +17,7 @@ class Intent:
     order_id: str | None
     client_secret: str
     error: str | None = None  # last_payment_error.message, when a card was declined
+    escrow_id: str | None = None  # metadata.escrow_id: a resale purchase's PaymentIntent
 
 
 @dataclass(frozen=True)

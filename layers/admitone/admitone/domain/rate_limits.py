@@ -105,7 +105,7 @@ PAYMENT_ROUTES = frozenset(
     {
         "POST /orders",
         "POST /orders/{order_id}/refunds",
-        "POST /resale/listings/{listing_id}/purchase",
+        "POST /listings/{listing_id}/purchase",
         "POST /groups",
         "POST /groups/{group_id}/contributions",
         "POST /venues/{venue_id}/payouts",

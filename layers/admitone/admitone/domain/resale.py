@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from admitone.domain.catalog import Event, EventStatus, ResalePolicy
-from admitone.domain.errors import FieldError, InvalidTransition, ValidationFailed
+from admitone.domain.errors import FieldError, Forbidden, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
 from admitone.domain.tickets import Ticket, TicketStatus
 
@@ -154,6 +154,50 @@ def releasable_at(funded_at: datetime, cooling: timedelta = COOLING_PERIOD) -> d
     return funded_at + cooling
 
 
+@dataclass(frozen=True)
+class Escrow:
+    """A buyer's purchase of a listing: the money held by a manual-capture PaymentIntent
+    until it is released to the split, or let go.
+
+    ``ticket_version`` is the version the listing offered: the ticket moves only if it
+    is still that version when the escrow is funded."""
+
+    id: str
+    listing_id: str
+    event_id: str
+    ticket_id: str
+    ticket_version: int
+    seller_id: str
+    buyer_id: str
+    amount_cents: int
+    currency: str
+    payment_intent_id: str
+    created_at: datetime
+    status: EscrowStatus = EscrowStatus.CREATED
+    funded_at: datetime | None = None
+    released_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class EscrowMoved(InvalidTransition):
+    """Another writer moved the escrow first (a duplicate webhook, the release job)."""
+
+    code = "ESCROW_MOVED"
+
+
+def escrow_moved(escrow: Escrow, target: EscrowStatus, *, now: datetime) -> Escrow:
+    """The escrow moved to ``target`` at ``now`` (only along ``_ESCROW_MOVES``)."""
+    check_escrow_move(escrow.status, target)
+    moved = replace(escrow, status=target)
+    if target is EscrowStatus.FUNDED:
+        return replace(moved, funded_at=now)
+    if target is EscrowStatus.RELEASED:
+        return replace(moved, released_at=now)
+    if target is EscrowStatus.CANCELLED:
+        return replace(moved, cancelled_at=now)
+    return moved
+
+
 # ---------------------------------------------------------------- listings
 class ListingStatus(StrEnum):
     ACTIVE = "active"
@@ -178,6 +222,12 @@ class ListingUnavailable(InvalidTransition):
     """The listing was sold, withdrawn or ended, or another buyer's escrow holds it."""
 
     code = "LISTING_UNAVAILABLE"
+
+
+class OwnListing(Forbidden):
+    """A seller may not buy their own listing."""
+
+    code = "OWN_LISTING"
 
 
 class TicketNotListable(InvalidTransition):
@@ -263,10 +313,7 @@ def as_of(listing: Listing, *, event_starts_at: datetime, now: datetime) -> List
 
 def check_purchasable(status: ListingStatus, *, seller_id: str, buyer_id: str) -> None:
     if seller_id == buyer_id:
-        raise ValidationFailed(
-            "You cannot buy your own listing.",
-            errors=(FieldError("listing_id", "is your own listing", "OWN_LISTING"),),
-        )
+        raise OwnListing("You cannot buy your own listing.")
     if status is not ListingStatus.ACTIVE:
         raise ListingUnavailable("This listing is no longer for sale.")
 

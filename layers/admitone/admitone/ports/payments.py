@@ -12,12 +12,18 @@ from collections.abc import Mapping
 
 from admitone.domain.orders import Order
 from admitone.domain.payments import Intent, ProviderRefund
+from admitone.domain.resale import Escrow
 
 
 class Payments(ABC):
     @abstractmethod
     def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
         """A PaymentIntent for the order's total, carrying the order's id."""
+
+    @abstractmethod
+    def create_escrow_intent(self, escrow: Escrow, *, idempotency_key: str) -> Intent:
+        """A manual-capture PaymentIntent for the escrow's amount, carrying its id: the
+        money is authorized, not charged, until it is captured."""
 
     @abstractmethod
     def retrieve_payment_intent(self, payment_intent_id: str) -> Intent: ...

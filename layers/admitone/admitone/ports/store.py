@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 # it is first used, and so each port's (with the domain modules it speaks in).
 if TYPE_CHECKING:
     from admitone.ports.catalog import Catalog
+    from admitone.ports.escrows import Escrows
     from admitone.ports.inventory import Inventory
     from admitone.ports.ledger import Ledger
     from admitone.ports.listings import Listings
@@ -61,6 +62,10 @@ class Store(ABC):
     @property
     @abstractmethod
     def listings(self) -> Listings: ...
+
+    @property
+    @abstractmethod
+    def escrows(self) -> Escrows: ...
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

@@ -26,6 +26,7 @@ from admitone.ports.staging import ChangeRefused, Staged
 # For the annotations only: the adapter imports each change set's module when it is
 # first staged into, and so each port's (with the domain modules it speaks in).
 if TYPE_CHECKING:
+    from admitone.ports.escrows import EscrowChanges
     from admitone.ports.inventory import InventoryChanges
     from admitone.ports.ledger import LedgerChanges
     from admitone.ports.listings import ListingChanges
@@ -75,6 +76,10 @@ class UnitOfWork(ABC):
     @property
     @abstractmethod
     def listings(self) -> ListingChanges: ...
+
+    @property
+    @abstractmethod
+    def escrows(self) -> EscrowChanges: ...
 
     @abstractmethod
     def commit(self) -> None:

@@ -196,3 +196,21 @@ def load[T: TableItem](kind: type[T], key: Key, *, consistent: bool = False) -> 
     if raw is None or raw.get("entity", {}).get("S") != kind.kind():
         return None
     return kind.from_raw(raw)
+
+
+def put_record(
+    record: TableItem, *, condition: str, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A transaction's Put of ``record`` under ``condition`` (``#status`` names ``status``)."""
+    request: dict[str, Any] = {
+        "TableName": settings().table_name,
+        "Item": record.attributes(),
+        "ConditionExpression": condition,
+    }
+    if "#status" in condition:
+        request["ExpressionAttributeNames"] = {"#status": "status"}
+    if values:
+        request["ExpressionAttributeValues"] = {
+            name: to_attribute(value) for name, value in values.items()
+        }
+    return {"Put": request}

@@ -232,6 +232,10 @@ def listing(listing_id: str) -> Key:
     return {"PK": f"LISTING#{listing_id}", "SK": "LISTING"}
 
 
+def escrow(escrow_id: str) -> Key:
+    return {"PK": f"ESCROW#{escrow_id}", "SK": "ESCROW"}
+
+
 def ticket_listed(ticket_id: str) -> Key:
     """Exists while the ticket has an active listing (holds its id): one listing a ticket."""
     return {"PK": f"TICKET#{ticket_id}", "SK": "LISTED"}

@@ -16,8 +16,6 @@ Items:
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import UnicodeAttribute
 
 from admitone.adapters.dynamo import keys, table
@@ -26,10 +24,10 @@ from admitone.adapters.dynamo.items import (
     IntegerAttribute,
     TableItem,
     load,
+    put_record,
 )
 from admitone.adapters.dynamo.table import instant
 from admitone.adapters.dynamo.transaction import Transaction
-from admitone.config import settings
 from admitone.domain.errors import Conflict
 from admitone.domain.resale import (
     Listing,
@@ -104,17 +102,6 @@ def to_listing(record: ListingRecord) -> Listing:
     )
 
 
-def _put(record: TableItem, *, condition: str, values: dict[str, Any] | None = None) -> Any:
-    request: dict[str, Any] = {
-        "TableName": settings().table_name,
-        "Item": record.attributes(),
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#status": "status"} if "#status" in condition else None,
-        "ExpressionAttributeValues": table.to_attributes(values) if values else None,
-    }
-    return {"Put": {name: value for name, value in request.items() if value is not None}}
-
-
 def _page(
     index: str,
     partition: str,
@@ -160,7 +147,7 @@ class DynamoListingChanges(ListingChanges):
     def open(self, listing: Listing, ticket: Ticket) -> None:
         self._transaction.stage(
             f"listed {ticket.id}",
-            _put(
+            put_record(
                 TicketListedRecord.at(keys.ticket_listed(ticket.id), listing_id=listing.id),
                 condition="attribute_not_exists(PK)",
             ),
@@ -185,14 +172,14 @@ class DynamoListingChanges(ListingChanges):
         )
         self._transaction.stage(
             f"listing {listing.id}",
-            _put(to_record(listing), condition="attribute_not_exists(PK)"),
+            put_record(to_record(listing), condition="attribute_not_exists(PK)"),
         )
 
     def close(self, listing: Listing) -> None:
         unavailable = ListingUnavailable("This listing is no longer for sale.")
         self._transaction.stage(
             f"listing {listing.id}",
-            _put(
+            put_record(
                 to_record(listing),
                 condition="#status = :active",
                 values={":active": ListingStatus.ACTIVE.value},

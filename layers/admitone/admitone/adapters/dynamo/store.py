@@ -21,6 +21,7 @@ from admitone.ports.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from admitone.ports.catalog import Catalog
+    from admitone.ports.escrows import EscrowChanges, Escrows
     from admitone.ports.inventory import Inventory, InventoryChanges
     from admitone.ports.ledger import Ledger, LedgerChanges
     from admitone.ports.listings import ListingChanges, Listings
@@ -92,6 +93,12 @@ class DynamoUnitOfWork(UnitOfWork):
 
         return DynamoListingChanges(self._transaction)
 
+    @cached_property
+    def escrows(self) -> EscrowChanges:
+        from admitone.adapters.dynamo.escrows import DynamoEscrowChanges
+
+        return DynamoEscrowChanges(self._transaction)
+
     def stage_legacy(
         self, name: str, operation: dict[str, Any], *, error: Exception | None = None
     ) -> None:
@@ -159,6 +166,12 @@ class DynamoStore(Store):
         from admitone.adapters.dynamo.listings import DynamoListings
 
         return DynamoListings()
+
+    @cached_property
+    def escrows(self) -> Escrows:
+        from admitone.adapters.dynamo.escrows import DynamoEscrows
+
+        return DynamoEscrows()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()

@@ -1,0 +1,114 @@
+"""Resale escrows in the single table.
+
+Items:
+- ``EscrowRecord`` at ``keys.escrow``: ``escrow_id``, ``listing_id``, ``event_id``,
+  ``ticket_id``, ``ticket_version``, ``seller_id``, ``buyer_id``, ``amount_cents``,
+  ``currency``, ``payment_intent_id``, ``status``, ``created_at``, ``funded_at``,
+  ``released_at``, ``cancelled_at``. Created with ``attribute_not_exists``; every move
+  is a put conditioned on the status it was read in.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute
+
+from admitone.adapters.dynamo import keys
+from admitone.adapters.dynamo.items import (
+    InstantAttribute,
+    IntegerAttribute,
+    TableItem,
+    load,
+    put_record,
+)
+from admitone.adapters.dynamo.transaction import Transaction
+from admitone.domain.errors import Conflict
+from admitone.domain.resale import Escrow, EscrowMoved, EscrowStatus
+from admitone.ports.escrows import EscrowChanges, Escrows
+
+
+class EscrowRecord(TableItem, discriminator="escrow"):
+    escrow_id = UnicodeAttribute()
+    listing_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
+    ticket_version = IntegerAttribute()
+    seller_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    amount_cents = IntegerAttribute()
+    currency = UnicodeAttribute()
+    payment_intent_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = InstantAttribute()
+    funded_at = InstantAttribute(null=True)
+    released_at = InstantAttribute(null=True)
+    cancelled_at = InstantAttribute(null=True)
+
+
+def to_record(escrow: Escrow) -> EscrowRecord:
+    return EscrowRecord.at(
+        keys.escrow(escrow.id),
+        escrow_id=escrow.id,
+        listing_id=escrow.listing_id,
+        event_id=escrow.event_id,
+        ticket_id=escrow.ticket_id,
+        ticket_version=escrow.ticket_version,
+        seller_id=escrow.seller_id,
+        buyer_id=escrow.buyer_id,
+        amount_cents=escrow.amount_cents,
+        currency=escrow.currency,
+        payment_intent_id=escrow.payment_intent_id,
+        status=escrow.status.value,
+        created_at=escrow.created_at,
+        funded_at=escrow.funded_at,
+        released_at=escrow.released_at,
+        cancelled_at=escrow.cancelled_at,
+    )
+
+
+def to_escrow(record: EscrowRecord) -> Escrow:
+    return Escrow(
+        id=record.escrow_id,
+        listing_id=record.listing_id,
+        event_id=record.event_id,
+        ticket_id=record.ticket_id,
+        ticket_version=record.ticket_version,
+        seller_id=record.seller_id,
+        buyer_id=record.buyer_id,
+        amount_cents=record.amount_cents,
+        currency=record.currency,
+        payment_intent_id=record.payment_intent_id,
+        status=EscrowStatus(record.status),
+        created_at=record.created_at,
+        funded_at=record.funded_at,
+        released_at=record.released_at,
+        cancelled_at=record.cancelled_at,
+    )
+
+
+class DynamoEscrows(Escrows):
+    def get(self, escrow_id: str) -> Escrow | None:
+        record = load(EscrowRecord, keys.escrow(escrow_id), consistent=True)
+        return to_escrow(record) if record else None
+
+
+class DynamoEscrowChanges(EscrowChanges):
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    def create(self, escrow: Escrow) -> None:
+        self._transaction.stage(
+            f"escrow {escrow.id}",
+            put_record(to_record(escrow), condition="attribute_not_exists(PK)"),
+            error=Conflict("This purchase exists already."),
+        )
+
+    def move(self, before: Escrow, after: Escrow) -> None:
+        self._transaction.stage(
+            f"escrow {after.id}",
+            put_record(
+                to_record(after),
+                condition="#status = :status",
+                values={":status": before.status.value},
+            ),
+            error=EscrowMoved(f"The escrow is no longer {before.status.value}."),
+        )
