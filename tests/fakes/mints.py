@@ -46,4 +46,11 @@ class FakeMintChanges(MintChanges):
 
 def _guarded(mint: TicketMint) -> tuple[object, ...]:
     """What a change is conditioned on (as the DynamoDB adapter's condition)."""
-    return (mint.state, mint.attempts, mint.holder_address, mint.tx_hash, mint.move_tx_hash)
+    return (
+        mint.state,
+        mint.attempts,
+        mint.holder_address,
+        mint.tx_hash,
+        mint.move_tx_hash,
+        mint.move_attempts,
+    )

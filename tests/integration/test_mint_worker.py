@@ -643,3 +643,204 @@ def test_an_order_of_an_event_without_nfts_mints_nothing(
 
 def test_the_sample_event_names_an_event_that_mints_nothing(aws: AwsStack, deployment: Deployment):
     assert aws.invoke_sample("MintWorkerFunction", "unknown_event") == {"batchItemFailures": []}
+
+
+# ---------------------------------------------------------------- custody moves on the chain
+# A transfer moves the token to the recipient's custodial address; a refund burns it (None).
+CUSTODY_MOVES = ["transfer", "refund"]
+
+
+def _custody_message(
+    api: Api, aws: AwsStack, bought: Holder, move: str
+) -> tuple[dict[str, Any], str, str | None]:
+    """The minted order's first ticket transferred to a friend, or refunded: the mint
+    queue's message about it, the ticket, and where its token belongs now."""
+    _run_worker(aws)
+    ticket_id = bought.tickets[0]["id"]
+    if move == "transfer":
+        moved = api.post(
+            f"/tickets/{ticket_id}/transfer",
+            {"email": f"friend-{ticket_id[-6:].lower()}@example.com", "name": "Friend"},
+            token=bought.token,
+        )
+        assert moved.status == 200, moved.body
+    else:
+        asked = ask_refund(api, bought.order_id, bought.token, {"ticket_ids": [ticket_id]})
+        assert asked.status == 201, asked.body
+    publish_outbox(aws)
+    kind = "ticket.transferred" if move == "transfer" else "order.refunded"
+    (message,) = _of_kind(aws, kind)
+    ticket = ports().store.tickets.get(ticket_id)
+    assert ticket is not None
+    target = chain().holder_address(ticket.holder_id) if move == "transfer" else None
+    return message, ticket_id, target
+
+
+def _transfers_of(deployed: Deployment, token_id: int) -> list[Any]:
+    _, contract = _contract(deployed)
+    return contract.events.Transfer().get_logs(
+        from_block=0, argument_filters={"token_id": token_id}
+    )
+
+
+def _assert_moved_once(deployed: Deployment, ticket_id: str, target: str | None) -> None:
+    """The token is where its ticket says, through exactly one custody transfer after its
+    mint; the record says so and names no transaction under way."""
+    record = ports().store.mints.get(ticket_id)
+    assert record is not None
+    assert chain().owner_of(record.token_id) == target
+    transfers = _transfers_of(deployed, record.token_id)
+    assert [t["args"]["sender"] for t in transfers][:1] == [ZERO]
+    assert [t["args"]["receiver"] for t in transfers[1:]] == [target or ZERO]
+    assert (record.move_tx_hash, record.move_attempts) == (None, 0)
+    if target is None:
+        assert record.state is MintState.BURNED
+    else:
+        assert (record.state, record.holder_address) == (MintState.MINTED, target)
+
+
+@pytest.mark.parametrize("move", CUSTODY_MOVES)
+def test_a_stuck_custody_move_is_replaced_after_the_timeout_with_a_higher_fee_and_moves_once(
+    *,
+    api: Api,
+    aws: AwsStack,
+    deployment: Deployment,
+    bought: Holder,
+    monkeypatch: pytest.MonkeyPatch,
+    move: str,
+):
+    message, ticket_id, target = _custody_message(api, aws, bought, move)
+    nonce = _minter_nonce(deployment)
+    w3, _ = _contract(deployment)
+    failed = {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    _waits(aws, monkeypatch, receipt=1, replace=3600)
+    with held_in_the_pool(deployment.rpc_url):
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        sent = ports().store.mints.get(ticket_id)
+        assert sent is not None
+        stuck = sent.move_tx_hash
+        assert stuck is not None
+        assert sent.move_attempts == 1
+        pooled = dict(w3.eth.get_transaction(stuck))
+        assert pooled["blockNumber"] is None
+
+        # Before the timeout the worker waits for it: nothing new is sent beside it.
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        waiting = ports().store.mints.get(ticket_id)
+        assert waiting is not None
+        assert waiting.move_tx_hash == stuck
+        assert w3.eth.get_transaction_count(deployment.minter, "pending") == nonce + 1
+
+        _waits(aws, monkeypatch, receipt=1, replace=1)
+        time.sleep(1)  # the stuck transaction is older than the timeout now
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+        replacing = ports().store.mints.get(ticket_id)
+        assert replacing is not None
+        replacement = replacing.move_tx_hash
+        assert replacement not in (None, stuck)
+        assert replacing.move_attempts == 1  # the same attempt outbidding itself
+        outbid = w3.eth.get_transaction(replacement)
+        assert outbid["nonce"] == pooled["nonce"] == nonce
+        assert outbid["maxFeePerGas"] * 10 >= pooled["maxFeePerGas"] * 11
+        assert outbid["maxPriorityFeePerGas"] * 10 >= pooled["maxPriorityFeePerGas"] * 11
+        assert w3.eth.get_transaction_count(deployment.minter, "pending") == nonce + 1
+        mine(deployment.rpc_url)
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    assert w3.eth.get_transaction_receipt(replacement)["status"] == 1
+    assert _minter_nonce(deployment) == nonce + 1  # one transaction mined, at one nonce
+    _assert_moved_once(deployment, ticket_id, target)
+
+
+@pytest.mark.parametrize("move", ["mint", *CUSTODY_MOVES])
+def test_a_fee_cap_stopping_the_replacement_spends_attempts_then_fails_with_a_dead_letter(
+    *,
+    api: Api,
+    aws: AwsStack,
+    deployment: Deployment,
+    bought: Holder,
+    monkeypatch: pytest.MonkeyPatch,
+    move: str,
+):
+    if move == "mint":
+        (message,) = _queued(aws)
+        ticket_id = bought.tickets[0]["id"]
+    else:
+        message, ticket_id, _ = _custody_message(api, aws, bought, move)
+    nonce = _minter_nonce(deployment)
+    w3, _ = _contract(deployment)
+    # A base fee of 600 gwei: the first transaction goes out at the cap (1000 gwei per gas,
+    # CHAIN_MAX_FEE_GWEI's default), so no replacement can outbid it under the cap.
+    monkeypatch.setattr(EvmChain, "_market", lambda self: (600 * 10**9, 10**9))
+    failed = {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    _waits(aws, monkeypatch, receipt=1, replace=1)
+    with held_in_the_pool(deployment.rpc_url):
+        spent = []
+        for _ in range(2):
+            assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == failed
+            record = ports().store.mints.get(ticket_id)
+            assert record is not None
+            spent.append(record.attempts_made)
+            time.sleep(1)  # past the replacement timeout
+
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {
+            "batchItemFailures": []
+        }
+
+        record = ports().store.mints.get(ticket_id)
+        assert record is not None
+        assert spent == [1, 2]
+        assert record.state is MintState.FAILED
+        assert (record.move_attempts if move != "mint" else record.attempts) == 3
+        assert "3 attempts: replacing nonce" in (record.reason or "")
+        assert "over the cap" in (record.reason or "")
+        # Only the first transaction went out: the cap stopped every replacement.
+        assert w3.eth.get_transaction_count(deployment.minter, "pending") == nonce + 1
+    if move != "transfer":  # a transferred ticket is the recipient's to read
+        shown = api.get(f"/tickets/{ticket_id}", token=bought.token).json()["nft"]
+        assert (shown["state"], "over the cap" in shown["reason"]) == ("failed", True)
+    dead = _queued(aws, aws.stack.get_att("MintDLQ", "QueueUrl"))
+    assert [m["Body"] for m in dead] == [message["Body"]]
+
+
+@pytest.mark.parametrize("move", CUSTODY_MOVES)
+def test_a_custody_move_recorded_but_never_sent_is_sent_on_redelivery_once(
+    *,
+    api: Api,
+    aws: AwsStack,
+    deployment: Deployment,
+    bought: Holder,
+    monkeypatch: pytest.MonkeyPatch,
+    move: str,
+):
+    message, ticket_id, target = _custody_message(api, aws, bought, move)
+    real_send = EvmChain.send
+
+    def die_before_sending(self: EvmChain, transaction: Any) -> None:
+        raise Killed
+
+    monkeypatch.setattr(EvmChain, "send", die_before_sending)
+    with pytest.raises(Killed):
+        aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message]))
+    monkeypatch.setattr(EvmChain, "send", real_send)
+    recorded = ports().store.mints.get(ticket_id)
+    assert recorded is not None
+    assert recorded.move_tx_hash is not None  # recorded; the chain never saw it
+    assert chain().receipt(recorded.move_tx_hash) is None
+    assert chain().unmined(recorded.move_tx_hash) is None
+    nonce = _minter_nonce(deployment)
+
+    for _ in range(2):  # and once more: nothing further is sent
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {
+            "batchItemFailures": []
+        }
+
+    assert _minter_nonce(deployment) == nonce + 1  # sent once, on redelivery
+    _assert_moved_once(deployment, ticket_id, target)
+    others = ports().store.mints.of_tickets([t["id"] for t in bought.tickets[1:]])
+    assert {chain().owner_of(r.token_id) for r in others} == {
+        chain().holder_address(bought.user_id)
+    }
+    for record in others:
+        assert len(_transfers_of(deployment, record.token_id)) == 1

@@ -13,8 +13,11 @@ from admitone.domain.nft import (
     MintState,
     SignedTransaction,
     TicketMint,
+    attempt_refused,
     failed,
+    followed,
     minted,
+    moving,
     sending,
     token_id_for,
 )
@@ -100,6 +103,33 @@ def test_a_change_from_a_stale_read_is_refused_and_writes_nothing(store: Store, 
     with pytest.raises(Conflict):
         _record(store, sending(first, _transaction(9, "9"), now=LATER), first)
     assert store.mints.get(queued.ticket_id) == newer
+
+
+def test_a_custody_moves_attempts_read_back_and_guard_the_record(store: Store):
+    queued = _queued()
+    _record(store, queued, None)
+    in_flight = sending(queued, _transaction(1), now=NOW)
+    _record(store, in_flight, queued)
+    done = minted(in_flight, tx_hash=in_flight.tx_hash or "", block_number=3, now=NOW)
+    _record(store, done, in_flight)
+    moved = moving(done, _transaction(2, "2"), now=LATER)
+    _record(store, moved, done)
+    refused = attempt_refused(moved, "fee cap", now=LATER)
+    _record(store, refused, moved)
+    assert store.mints.get(queued.ticket_id) == refused
+    assert (refused.attempts, refused.move_attempts, refused.move_tx_hash) == (
+        1,
+        2,
+        "0x" + "2" * 64,
+    )
+
+    # A second worker that read the record before the refusal was counted is refused.
+    with pytest.raises(Conflict):
+        _record(store, attempt_refused(moved, "fee cap", now=LATER), moved)
+    there = followed(refused, "0x" + "ef" * 20, now=LATER)
+    _record(store, there, refused)
+    assert store.mints.get(queued.ticket_id) == there
+    assert (there.move_attempts, there.move_tx_hash, there.reason) == (0, None, None)
 
 
 def test_records_are_read_for_many_tickets_at_once_in_the_order_asked(store: Store):

@@ -18,6 +18,7 @@ from admitone.domain.nft import (
     MintState,
     SignedTransaction,
     TicketMint,
+    attempt_refused,
     failed,
     followed,
     mint_priority,
@@ -224,3 +225,72 @@ def test_a_minted_token_of_a_void_ticket_is_burned():
     assert (burned.state, burned.move_tx_hash) == (MintState.BURNED, None)
     assert burned.final
     assert burned.updated_at == NOW + timedelta(minutes=1)
+
+
+# ------------------------------------------------- stuck transactions replaced
+def _transaction(tag: str, nonce: int) -> SignedTransaction:
+    return SignedTransaction(
+        tx_hash="0x" + tag * 64,
+        nonce=nonce,
+        raw=b"\x02",
+        to="0x" + "ab" * 20,
+        data="0x",
+        gas=90_000,
+        max_fee_per_gas=2 * 10**9,
+        max_priority_fee_per_gas=10**9,
+    )
+
+
+def _minting() -> TicketMint:
+    ticket_id = new_id(Prefix.TICKET, now=NOW)
+    queued = TicketMint(
+        ticket_id=ticket_id,
+        order_id=new_id(Prefix.ORDER, now=NOW),
+        event_id=new_id(Prefix.EVENT, now=NOW),
+        chain="polygon",
+        contract="0x" + "ab" * 20,
+        token_id=token_id_for(ticket_id),
+        holder_address="0x" + "cd" * 20,
+        state=MintState.QUEUED,
+        updated_at=NOW,
+    )
+    return sending(queued, _transaction("1", 7), now=NOW)
+
+
+def test_a_stuck_mint_and_a_stuck_custody_move_are_replaced_and_counted_alike_in_their_own_fields():
+    in_flight = _minting()
+    outbid = replaced(in_flight, _transaction("2", 7), now=NOW)
+    assert (outbid.in_flight, outbid.tx_hash, outbid.nonce, outbid.attempts) == (
+        "0x" + "2" * 64,
+        "0x" + "2" * 64,
+        7,
+        1,
+    )
+    refused = attempt_refused(outbid, "over the cap", now=NOW)
+    assert (refused.attempts_made, refused.attempts, refused.reason) == (2, 2, "over the cap")
+    assert refused.in_flight == outbid.tx_hash  # the stuck transaction stays recorded
+
+    done = minted(in_flight, tx_hash=in_flight.tx_hash or "", block_number=3, now=NOW)
+    move = moving(done, _transaction("3", 8), now=NOW)
+    assert (move.custody, move.in_flight, move.move_attempts, move.attempts_made) == (
+        True,
+        "0x" + "3" * 64,
+        1,
+        1,
+    )
+    outbid_move = replaced(move, _transaction("4", 8), now=NOW)
+    # The mint's own transaction and nonce stay as the chain minted them.
+    assert (outbid_move.move_tx_hash, outbid_move.tx_hash, outbid_move.nonce) == (
+        "0x" + "4" * 64,
+        done.tx_hash,
+        7,
+    )
+    refused_move = attempt_refused(outbid_move, "over the cap", now=NOW)
+    assert (refused_move.move_attempts, refused_move.attempts) == (2, 1)
+    there = followed(refused_move, None, now=NOW)
+    assert (there.state, there.move_tx_hash, there.move_attempts, there.reason) == (
+        MintState.BURNED,
+        None,
+        0,
+        None,
+    )

@@ -19,10 +19,15 @@ Contract:
 - A transaction still unmined ``replace_after`` it was recorded is replaced at its nonce
   with fees raised enough for the pool to take it (``replaced``): not another attempt, the
   same one outbidding itself. Only one of the two can be mined (one nonce), and the
-  token's mint is recognised by whichever was.
+  token's mint is recognised by whichever was. A replacement the fee cap stops is an
+  attempt spent (``attempt_refused``). Custody moves are replaced and counted the same
+  way as mints (``in_flight``, ``attempts_made``).
 - A minted token follows its ticket: held by the custodial address of the ticket's holder
   (``safeTransferFrom`` after a transfer), ``burned`` once the ticket is void. A custody
-  transaction is recorded (``move_tx_hash``) before it is sent, like a mint.
+  transaction is recorded (``move_tx_hash``) before it is sent, like a mint, and counted
+  in ``move_attempts`` (the record's ``attempts`` stay the mint's): after
+  ``MAX_MINT_ATTEMPTS`` the record is ``failed`` with the reason, the token left where the
+  chain has it for an operator.
 """
 
 from __future__ import annotations
@@ -110,10 +115,27 @@ class TicketMint:
     reason: str | None = None
     # A custody transaction (transfer or burn) sent and not yet recorded as done.
     move_tx_hash: str | None = None
+    # Attempts at the custody move under way (0 once the token is where its ticket is).
+    move_attempts: int = 0
 
     @property
     def final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def custody(self) -> bool:
+        """Its transactions now move the minted token (transfers, burns), not mint it."""
+        return self.state is MintState.MINTED
+
+    @property
+    def attempts_made(self) -> int:
+        """The attempts of what is under way: the mint, or once minted the custody move."""
+        return self.move_attempts if self.custody else self.attempts
+
+    @property
+    def in_flight(self) -> str | None:
+        """The hash of the transaction under way: the mint's, or the custody move's."""
+        return self.move_tx_hash if self.custody else self.tx_hash
 
 
 @dataclass(frozen=True)
@@ -160,9 +182,22 @@ def sending(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) 
 
 
 def replaced(mint: TicketMint, replacement: SignedTransaction, *, now: datetime) -> TicketMint:
-    """``replacement`` takes the nonce of the mint's stuck transaction and is about to be
-    sent (the attempt is the same one: its count stays)."""
+    """``replacement`` takes the nonce of the stuck transaction under way (the mint's, or the
+    custody move's) and is about to be sent (the attempt is the same one: its count stays)."""
+    if mint.custody:
+        return replace(mint, move_tx_hash=replacement.tx_hash, updated_at=now)
     return replace(mint, tx_hash=replacement.tx_hash, nonce=replacement.nonce, updated_at=now)
+
+
+def attempt_refused(mint: TicketMint, reason: str, *, now: datetime) -> TicketMint:
+    """One attempt spent without a transaction going out (the chain would refuse it, or
+    the fee cap stops its replacement): counted against the mint, or once minted against
+    the custody move; the transaction under way, if any, stays recorded."""
+    if mint.custody:
+        counted = replace(mint, move_attempts=mint.move_attempts + 1)
+    else:
+        counted = replace(mint, attempts=mint.attempts + 1)
+    return replace(counted, reason=reason[:REASON_MAX_LENGTH], updated_at=now)
 
 
 def minted(mint: TicketMint, *, tx_hash: str, block_number: int, now: datetime) -> TicketMint:
@@ -183,15 +218,23 @@ def failed(mint: TicketMint, reason: str, *, now: datetime) -> TicketMint:
 
 
 def moving(mint: TicketMint, transaction: SignedTransaction, *, now: datetime) -> TicketMint:
-    """``transaction`` moves (or burns) the minted token and is about to be sent."""
-    return replace(mint, move_tx_hash=transaction.tx_hash, updated_at=now)
+    """One more attempt: ``transaction`` moves (or burns) the minted token and is about to
+    be sent."""
+    return replace(
+        mint,
+        move_tx_hash=transaction.tx_hash,
+        move_attempts=mint.move_attempts + 1,
+        reason=None,
+        updated_at=now,
+    )
 
 
 def followed(mint: TicketMint, holder_address: str | None, *, now: datetime) -> TicketMint:
     """The token is where its ticket says: held by ``holder_address``, or burned (None)."""
+    done = replace(mint, move_tx_hash=None, move_attempts=0, reason=None, updated_at=now)
     if holder_address is None:
-        return replace(mint, state=MintState.BURNED, move_tx_hash=None, updated_at=now)
-    return replace(mint, holder_address=holder_address, move_tx_hash=None, updated_at=now)
+        return replace(done, state=MintState.BURNED)
+    return replace(done, holder_address=holder_address)
 
 
 def token_id_for(ticket_id: str) -> int:

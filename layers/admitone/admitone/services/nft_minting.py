@@ -17,19 +17,25 @@ wait, the chain unavailable, a revert) hands the message back to the queue with 
 from 5 s doubling; after ``MAX_MINT_ATTEMPTS`` sends the tickets are ``failed`` with the
 reason, and the message goes on to the dead-letter queue for an operator.
 
-A transaction the chain still holds unmined is not sent again beside itself (a second
-transaction at the next nonce would wait behind it): the tickets wait for it, and once it
-is ``replace_after`` old it is replaced at its own nonce with fees raised past what the
-pool requires (capped), recorded before it is sent. One nonce mines one of the two, and
-the receipts of both (later, the token's mint) say which.
+A transaction the chain still holds unmined, a mint or a custody move alike, is not sent
+again beside itself (a second transaction at the next nonce would wait behind it): the
+tickets wait for it, and once it is ``replace_after`` old it is replaced at its own nonce
+with fees raised past what the pool requires (capped), recorded before it is sent
+(``_outbid``, one path for both). One nonce mines one of the two, and the receipts of both
+(later, the token's mint or owner) say which. A replacement the fee cap stops counts as an
+attempt; the last of ``MAX_MINT_ATTEMPTS`` fails the tickets with the reason and sends the
+message on to the dead-letter queue.
 
 A minted token follows its ticket (``ticket.transferred``, ``order.refunded``,
 ``order.charged_back``): the worker reads the ticket as it is now, not the event, so
 events arriving out of order still end with the token held by the custodial address of
 the ticket's current holder, or burned once the ticket is void. The custody transaction
 is recorded before it is sent; after a crash the token's owner on the chain (or that
-transaction's receipt) says whether it happened. A token still being minted is followed
-on a later attempt.
+transaction's receipt) says whether it happened, and one the chain never saw (the worker
+died between recording and sending it) is sent anew: a transfer from an owner who no
+longer holds the token, or a burn of a burned one, reverts, so the token moves once. A
+custody move has 3 attempts of its own (``move_attempts``), then the record is
+``failed``. A token still being minted is followed on a later attempt.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ from admitone.domain.nft import (
     TicketMint,
     TokenMint,
     UnminedTransaction,
+    attempt_refused,
     failed,
     followed,
     mint_priority,
@@ -80,6 +87,14 @@ from admitone.ports.queues import Queues
 from admitone.ports.store import Store
 
 RECEIPT_POLL_SECONDS = 0.25
+
+
+class MintGivenUp(Exception):
+    """The attempts at these tickets' transactions are spent: they are ``failed`` now."""
+
+    def __init__(self, ticket_ids: list[str]) -> None:
+        super().__init__(", ".join(ticket_ids))
+        self.ticket_ids = ticket_ids
 
 
 class MintPending(Exception):
@@ -192,20 +207,26 @@ def _follow_deliveries(
     outcome: MintOutcome,
 ) -> None:
     for delivery, ticket_ids in to_follow:
-        waits = []
+        waits, gave_up = [], []
         for ticket_id in ticket_ids:
             try:
                 _follow(ticket_id, minting)
             except MintPending as later:
                 logger.warning("NFT custody pending", extra={"reason": later.reason})
                 waits.append(later.retry_in)
+            except MintGivenUp as spent:
+                gave_up += spent.ticket_ids
             except DependencyUnavailable as unavailable:  # the chain: the others may still move
                 logger.warning("NFT custody pending", extra={"reason": unavailable.detail})
                 waits.append(FIRST_RETRY_DELAY)
         if waits:
             queues.retry_message_in(delivery.queue_arn, delivery.receipt_handle, max(waits))
             outcome.retried.append(delivery.message_id)
-        else:
+        if gave_up:
+            outcome.gave_up += gave_up
+            outcome.failed += gave_up
+            queues.dead_letter_mint(delivery.body)
+        if not waits and not gave_up:
             outcome.followed += ticket_ids
 
 
@@ -249,31 +270,65 @@ def _follow(ticket_id: str, minting: Minting) -> None:
 
 def _move(record: TicketMint, target: str | None, minting: Minting) -> None:
     """Move the minted token to ``target`` (burn it for None), once."""
-    store, chain = minting.store, minting.chain
-    owner = chain.owner_of(record.token_id)
+    if record.move_tx_hash is not None:
+        record = _awaited_move(record, record.move_tx_hash, minting)
+    owner = minting.chain.owner_of(record.token_id)
     if owner == target:  # done (or done by a worker that died before recording it)
-        _commit_or_retry(store, followed(record, target, now=minting.now()), record)
+        _commit_or_retry(minting.store, followed(record, target, now=minting.now()), record)
         return
-    if record.move_tx_hash is not None and chain.receipt(record.move_tx_hash) is None:
-        raise MintPending(f"{record.move_tx_hash} is not mined yet", FIRST_RETRY_DELAY)
     if owner is None and target is not None:  # burned, yet its ticket is valid: an operator's case
         raise MintPending(f"token {record.token_id} was burned", FIRST_RETRY_DELAY)
+    _send_move(record, owner, target, minting)
+
+
+def _awaited_move(record: TicketMint, tx_hash: str, minting: Minting) -> TicketMint:
+    """The record of a custody transaction sent earlier, once the chain has mined it or
+    does not know it (never sent: a worker died between recording and sending it; or
+    dropped from the pool): the token's owner then says what is left to do, and a move
+    still needed is sent anew. While the chain holds it unmined it is waited for, and past
+    ``replace_after`` outbid like a stuck mint (``_outbid``)."""
+    chain = minting.chain
+    if chain.receipt(tx_hash) is not None:
+        return record
+    stuck = chain.unmined(tx_hash)
+    if stuck is None:
+        logger.warning(
+            "NFT custody transaction unknown to the chain: sent anew",
+            extra={"ticket_id": record.ticket_id, "tx_hash": tx_hash},
+        )
+        return record
+    (replacing,), _ = _outbid(stuck, [record], minting)
+    return replacing
+
+
+def _send_move(record: TicketMint, owner: str | None, target: str | None, minting: Minting) -> None:
+    """One attempt at moving the token from ``owner`` to ``target`` (burning it for None):
+    recorded before it is sent."""
+    store, chain = minting.store, minting.chain
+    if record.move_attempts >= MAX_MINT_ATTEMPTS:
+        if _give_up([record], minting):
+            raise MintGivenUp([record.ticket_id])
+        raise MintPending("another delivery settled the move meanwhile", FIRST_RETRY_DELAY)
+    retry_in = retry_delay(record.move_attempts + 1)
     try:
         if owner is None or target is None:
             signed = chain.prepare_burn(record.token_id)
         else:
             signed = chain.prepare_transfer(record.token_id, sender=owner, receiver=target)
-    except (ChainRejected, GasPriceOverCap, DependencyUnavailable) as refused:
-        raise MintPending(refused.detail, FIRST_RETRY_DELAY) from refused
+    except (ChainRejected, GasPriceOverCap) as refused:
+        _note_failure([record], refused.detail, minting)
+        raise MintPending(refused.detail, retry_in) from refused
+    except DependencyUnavailable as lost:
+        raise MintPending(lost.detail, FIRST_RETRY_DELAY) from lost
     in_flight = moving(record, signed, now=minting.now())
     _commit_or_retry(store, in_flight, record)
     try:
         chain.send(signed)
         receipt = _await_receipt(signed.tx_hash, minting)
     except (ChainRejected, DependencyUnavailable) as lost:
-        raise MintPending(lost.detail, FIRST_RETRY_DELAY) from lost
+        raise MintPending(lost.detail, retry_in) from lost
     if receipt is None or not receipt.succeeded:
-        raise MintPending(f"{signed.tx_hash} did not move the token", FIRST_RETRY_DELAY)
+        raise MintPending(f"{signed.tx_hash} did not move the token", retry_in)
     _commit_or_retry(store, followed(in_flight, target, now=minting.now()), in_flight)
     logger.info(
         "NFT followed its ticket", extra={"ticket_id": record.ticket_id, "tx_hash": signed.tx_hash}
@@ -412,6 +467,13 @@ def _unstick(
         except MintPending as later:
             logger.warning("NFT mint pending", extra={"reason": later.reason})
             pending.update((m.ticket_id, later.retry_in) for m in sent)
+        except MintGivenUp as spent:
+            outcome.gave_up += spent.ticket_ids
+            pending.update(
+                (t.ticket_id, minting.replace_after)
+                for t in sent
+                if t.ticket_id not in spent.ticket_ids
+            )
         except DependencyUnavailable as lost:
             logger.warning("NFT mint pending", extra={"reason": lost.detail})
             pending.update((m.ticket_id, FIRST_RETRY_DELAY) for m in sent)
@@ -419,8 +481,24 @@ def _unstick(
 
 
 def _replace(stuck: UnminedTransaction, sent: Sequence[TicketMint], minting: Minting) -> list[str]:
-    """Once ``stuck`` has waited ``replace_after``, replace it at its nonce with higher fees
-    and record whichever of the two the chain mines; the ids minted."""
+    """The mint transaction ``stuck`` outbid (``_outbid``); the ids minted."""
+    in_flight, receipt = _outbid(stuck, sent, minting)
+    if not receipt.succeeded:
+        raise MintPending(f"{receipt.tx_hash} reverted", FIRST_RETRY_DELAY)
+    return [
+        _record_minted(m, receipt.tx_hash, receipt.block_number, minting).ticket_id
+        for m in in_flight
+    ]
+
+
+def _outbid(
+    stuck: UnminedTransaction, sent: Sequence[TicketMint], minting: Minting
+) -> tuple[list[TicketMint], ChainReceipt]:
+    """Once ``stuck`` (the transaction under way for ``sent``: a batch mint, or a custody
+    move) has waited ``replace_after``, replace it at its nonce with higher fees, recorded
+    before it is sent; the records naming the replacement and the receipt of whichever of
+    the two the chain mined. Raises ``MintPending`` while neither is mined; a replacement
+    the fee cap stops is an attempt spent, and the last one raises ``MintGivenUp``."""
     waited = minting.now() - max(m.updated_at for m in sent)
     if waited < minting.replace_after:
         raise MintPending(f"{stuck.tx_hash} is not mined yet", minting.replace_after - waited)
@@ -428,6 +506,9 @@ def _replace(stuck: UnminedTransaction, sent: Sequence[TicketMint], minting: Min
     try:
         replacement = chain.prepare_replacement(stuck)
     except GasPriceOverCap as refused:
+        gave_up = _give_up(_note_failure(sent, refused.detail, minting), minting)
+        if gave_up:
+            raise MintGivenUp(gave_up) from refused
         raise MintPending(refused.detail, minting.replace_after) from refused
     in_flight = [replaced(m, replacement, now=minting.now()) for m in sent]
     try:
@@ -436,7 +517,7 @@ def _replace(stuck: UnminedTransaction, sent: Sequence[TicketMint], minting: Min
         replacing = "another delivery is replacing the transaction"
         raise MintPending(replacing, FIRST_RETRY_DELAY) from None
     logger.warning(
-        "stuck NFT mint transaction replaced",
+        "stuck NFT transaction replaced",
         extra={"tx_hash": stuck.tx_hash, "replacement": replacement.tx_hash, "nonce": stuck.nonce},
     )
     try:
@@ -451,19 +532,15 @@ def _replace(stuck: UnminedTransaction, sent: Sequence[TicketMint], minting: Min
             f"neither {stuck.tx_hash} nor its replacement {replacement.tx_hash} is mined yet",
             minting.replace_after,
         )
-    if not receipt.succeeded:
-        raise MintPending(f"{receipt.tx_hash} reverted", FIRST_RETRY_DELAY)
-    return [
-        _record_minted(m, receipt.tx_hash, receipt.block_number, minting).ticket_id
-        for m in in_flight
-    ]
+    return in_flight, receipt
 
 
 def _give_up(batch: Sequence[TicketMint], minting: Minting) -> list[str]:
-    """Record ``failed`` for the records whose attempts are spent; their ids."""
+    """Record ``failed`` for the records whose attempts (at minting, or at the custody move
+    under way) are spent; their ids."""
     given_up = []
     for record in batch:
-        if record.attempts < MAX_MINT_ATTEMPTS:
+        if record.attempts_made < MAX_MINT_ATTEMPTS:
             continue
         try:
             _commit(minting.store, [(failed(record, _gave_up(record), now=minting.now()), record)])
@@ -540,18 +617,23 @@ def _record_minted(record: TicketMint, tx_hash: str, block: int, minting: Mintin
     return done
 
 
-def _note_failure(batch: Sequence[TicketMint], reason: str, minting: Minting) -> None:
-    """An attempt that could not even be sent still counts (RULES §17: 3 attempts)."""
+def _note_failure(batch: Sequence[TicketMint], reason: str, minting: Minting) -> list[TicketMint]:
+    """An attempt that could not even be sent still counts (RULES §17: 3 attempts), as does
+    a replacement the fee cap stopped; the records as counted."""
+    counted = []
     for record in batch:
-        tried = replace(record, attempts=record.attempts + 1, reason=reason[:300])
+        tried = attempt_refused(record, reason, now=minting.now())
         try:
-            _commit(minting.store, [(replace(tried, updated_at=minting.now()), record)])
-        except Conflict:
+            _commit(minting.store, [(tried, record)])
+        except Conflict:  # another delivery moved it on meanwhile
             continue
+        counted.append(tried)
+    return counted
 
 
 def _gave_up(record: TicketMint) -> str:
-    last = record.reason or f"transaction {record.tx_hash} did not mint the token"
+    done = "move" if record.custody else "mint"
+    last = record.reason or f"transaction {record.in_flight} did not {done} the token"
     return f"{MAX_MINT_ATTEMPTS} attempts: {last}"
 
 

@@ -4,7 +4,8 @@ Item (``keys.ticket_mint``, beside its ticket): ``entity = ticket_mint``, ``tick
 ``order_id``, ``event_id``, ``chain``, ``contract``, ``token_id`` (decimal text: a 128-bit
 integer needs 39 digits, one more than a DynamoDB number keeps), ``holder_address``,
 ``state``, ``priority``, ``attempts``, ``tx_hash``, ``nonce``, ``block_number``, ``reason``,
-``move_tx_hash``, ``updated_at``. Apart from the ticket's own item, so that a
+``move_tx_hash``, ``move_attempts`` (absent on records written before it: 0),
+``updated_at``. Apart from the ticket's own item, so that a
 transfer rewriting the ticket never overwrites a mint's progress, nor the reverse.
 """
 
@@ -43,6 +44,7 @@ def to_item(mint: TicketMint) -> Item:
         "block_number": mint.block_number,
         "reason": mint.reason,
         "move_tx_hash": mint.move_tx_hash,
+        "move_attempts": mint.move_attempts,
         "updated_at": instant(mint.updated_at),
     }
 
@@ -64,6 +66,7 @@ def to_mint(item: Mapping[str, Any]) -> TicketMint:
         block_number=item.get("block_number"),
         reason=item.get("reason"),
         move_tx_hash=item.get("move_tx_hash"),
+        move_attempts=int(item.get("move_attempts", 0)),
         updated_at=datetime.fromisoformat(item["updated_at"]),
     )
 
@@ -84,6 +87,11 @@ def record_op(mint: TicketMint, *, as_read: TicketMint | None) -> dict[str, Any]
         else:
             condition += f" AND {attribute} = :{attribute}"
             values[f":{attribute}"] = value
+    values[":move_attempts"] = as_read.move_attempts
+    if as_read.move_attempts == 0:
+        condition += " AND (attribute_not_exists(move_attempts) OR move_attempts = :move_attempts)"
+    else:
+        condition += " AND move_attempts = :move_attempts"
     return put_op(to_item(mint), condition=condition, values=values, names={"#state": "state"})
 
 
