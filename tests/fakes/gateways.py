@@ -17,7 +17,7 @@ from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.messages import EmailMessage
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.payments import Intent, ProviderRefund
-from admitone.domain.resale import Escrow
+from admitone.domain.resale import Listing
 from admitone.ports.bus import Bus
 from admitone.ports.mail import Mail
 from admitone.ports.payments import Payments
@@ -107,23 +107,29 @@ class FakePayments(_Flaky, Payments):
         return self.intents[payment_intent_id]
 
     def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
-        self._maybe_fail()
-        if idempotency_key in self._by_key:
-            return self.intents[self._by_key[idempotency_key]]
-        number = next(self._ids)
-        intent = Intent(
-            id=f"pi_fake{number}",
-            status=PaymentStatus.REQUIRES_PAYMENT_METHOD,
+        return self._create(
+            idempotency_key,
             amount=order.totals.total,
-            currency=order.totals.currency.lower(),
+            currency=order.totals.currency,
             order_id=order.id,
-            client_secret=f"pi_fake{number}_secret_fake",
         )
-        self.intents[intent.id] = intent
-        self._by_key[idempotency_key] = intent.id
-        return intent
 
-    def create_escrow_intent(self, escrow: Escrow, *, idempotency_key: str) -> Intent:
+    def create_escrow_intent(
+        self, escrow_id: str, listing: Listing, *, amount_cents: int, idempotency_key: str
+    ) -> Intent:
+        return self._create(
+            idempotency_key, amount=amount_cents, currency=listing.currency, escrow_id=escrow_id
+        )
+
+    def _create(
+        self,
+        idempotency_key: str,
+        *,
+        amount: int,
+        currency: str,
+        order_id: str | None = None,
+        escrow_id: str | None = None,
+    ) -> Intent:
         self._maybe_fail()
         if idempotency_key in self._by_key:
             return self.intents[self._by_key[idempotency_key]]
@@ -131,11 +137,11 @@ class FakePayments(_Flaky, Payments):
         intent = Intent(
             id=f"pi_fake{number}",
             status=PaymentStatus.REQUIRES_PAYMENT_METHOD,
-            amount=escrow.amount_cents,
-            currency=escrow.currency.lower(),
-            order_id=None,
+            amount=amount,
+            currency=currency.lower(),
+            order_id=order_id,
             client_secret=f"pi_fake{number}_secret_fake",
-            escrow_id=escrow.id,
+            escrow_id=escrow_id,
         )
         self.intents[intent.id] = intent
         self._by_key[idempotency_key] = intent.id

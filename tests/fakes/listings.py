@@ -78,16 +78,16 @@ class FakeListingChanges(ListingChanges):
         self._tickets = tickets
         self._transaction = transaction
 
-    def open(self, listing: Listing, ticket: Ticket) -> None:
-        def still_as_read() -> bool:
-            stored = self._tickets.get(ticket.id)
-            return (
-                stored is not None
-                and stored.status is TicketStatus.VALID
-                and (stored.version, stored.holder_id, stored.scans)
-                == (ticket.version, ticket.holder_id, 0)
-            )
+    def _ticket_as_read(self, ticket: Ticket) -> bool:
+        stored = self._tickets.get(ticket.id)
+        return (
+            stored is not None
+            and stored.status is TicketStatus.VALID
+            and (stored.version, stored.holder_id, stored.scans)
+            == (ticket.version, ticket.holder_id, 0)
+        )
 
+    def open(self, listing: Listing, ticket: Ticket) -> None:
         def apply_guard() -> None:
             self._listings.listed[ticket.id] = listing.id
 
@@ -102,7 +102,7 @@ class FakeListingChanges(ListingChanges):
         )
         self._transaction.stage(
             f"ticket as listed {ticket.id}",
-            holds=still_as_read,
+            holds=lambda: self._ticket_as_read(ticket),
             apply=lambda: None,
             error=Conflict("The ticket changed meanwhile; look at it again."),
         )
@@ -133,3 +133,52 @@ class FakeListingChanges(ListingChanges):
             apply=give_guard_back,
             error=unavailable,
         )
+
+    def _put(self, listing: Listing) -> None:
+        self._listings.by_id[listing.id] = listing
+
+    def reserve(self, listing: Listing, ticket: Ticket) -> None:
+        def still_active() -> bool:
+            stored = self._listings.get(listing.id)
+            return stored is not None and stored.status is ListingStatus.ACTIVE
+
+        unavailable = ListingUnavailable("This listing is no longer for sale.")
+        self._transaction.stage(
+            f"listing {listing.id}",
+            holds=still_active,
+            apply=lambda: self._put(listing),
+            error=unavailable,
+        )
+        self._transaction.stage(
+            f"ticket as listed {ticket.id}",
+            holds=lambda: self._ticket_as_read(ticket),
+            apply=lambda: None,
+            error=unavailable,
+        )
+
+    def settle_reservation(self, reserved: Listing, after: Listing) -> None:
+        def still_reserved() -> bool:
+            stored = self._listings.get(after.id)
+            return (
+                stored is not None
+                and stored.status is ListingStatus.RESERVED
+                and stored.escrow_id == reserved.escrow_id
+            )
+
+        def give_guard_back() -> None:
+            del self._listings.listed[after.ticket_id]
+
+        unavailable = ListingUnavailable("This listing is no longer reserved for this purchase.")
+        self._transaction.stage(
+            f"listing {after.id}",
+            holds=still_reserved,
+            apply=lambda: self._put(after),
+            error=unavailable,
+        )
+        if after.status is not ListingStatus.ACTIVE:
+            self._transaction.stage(
+                f"listed {after.ticket_id}",
+                holds=lambda: self._listings.listed.get(after.ticket_id) == after.id,
+                apply=give_guard_back,
+                error=unavailable,
+            )

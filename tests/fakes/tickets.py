@@ -44,22 +44,23 @@ class FakeTicketChanges(TicketChanges):
         return Staged(name)
 
     def void(self, ticket: Ticket, *, now: datetime) -> None:
+        self.reissue(ticket, replace(ticket, status=TicketStatus.VOID, changed_at=now))
+
+    def reissue(self, before: Ticket, after: Ticket) -> None:
         def as_read() -> bool:
-            stored = self._tickets.get(ticket.id)
+            stored = self._tickets.get(before.id)
             return (
                 stored is not None
                 and stored.status is TicketStatus.VALID
                 and (stored.version, stored.holder_id, stored.scans)
-                == (ticket.version, ticket.holder_id, ticket.scans)
+                == (before.version, before.holder_id, before.scans)
             )
 
         def apply() -> None:
-            self._tickets.by_id[ticket.id] = replace(
-                ticket, status=TicketStatus.VOID, changed_at=now
-            )
+            self._tickets.by_id[before.id] = after
 
         self._transaction.stage(
-            f"ticket {ticket.id}",
+            f"ticket {before.id}",
             holds=as_read,
             apply=apply,
             error=Conflict("The ticket changed meanwhile; look at it again."),

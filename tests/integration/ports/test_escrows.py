@@ -27,6 +27,7 @@ def _escrow() -> Escrow:
         ticket_version=2,
         seller_id=new_id(Prefix.USER, now=NOW),
         buyer_id=new_id(Prefix.USER, now=NOW),
+        buyer_email="buyer@example.com",
         amount_cents=15000,
         currency="USD",
         payment_intent_id="pi_123",

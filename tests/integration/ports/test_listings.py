@@ -19,6 +19,10 @@ from admitone.domain.resale import (
     ListingUnavailable,
     TicketAlreadyListed,
     ended,
+    ended_reserved,
+    reopened,
+    reserved,
+    sold,
     withdrawn,
 )
 from admitone.domain.tickets import Scan, Ticket, TicketStatus
@@ -232,3 +236,99 @@ def test_sellers_racing_to_list_one_ticket_open_exactly_one_listing(store: Store
     winner = store.listings.active_of_ticket(ticket.id)
     assert winner is not None
     assert [one for one in contenders if store.listings.get(one.id)] == [winner]
+
+
+def _reserve(store: Store, listing: Listing, ticket: Ticket) -> None:
+    uow = store.unit_of_work()
+    uow.listings.reserve(listing, ticket)
+    uow.commit()
+
+
+def _settle(store: Store, held: Listing, after: Listing) -> None:
+    uow = store.unit_of_work()
+    uow.listings.settle_reservation(held, after)
+    uow.commit()
+
+
+def test_a_reserved_listing_leaves_the_market_but_keeps_its_ticket_listed(store: Store):
+    ticket = _ticket(store)
+    listing = _listing(ticket)
+    _open(store, listing, ticket)
+    held = reserved(listing, "esc_1")
+    _reserve(store, held, ticket)
+    assert store.listings.get(listing.id) == held
+    assert store.listings.active_of_event(EVENT_ID, limit=10, start=None) == ([], None)
+    assert store.listings.active_of_ticket(ticket.id) == held
+    with pytest.raises(ListingUnavailable):
+        _reserve(store, reserved(listing, "esc_2"), ticket)  # held for esc_1
+    with pytest.raises(TicketAlreadyListed):
+        _open(store, _listing(ticket, at=LATER), ticket)
+
+    _settle(store, held, reopened(held))  # its payment was let go: for sale again
+    assert store.listings.active_of_event(EVENT_ID, limit=10, start=None) == ([listing], None)
+    assert store.listings.active_of_ticket(ticket.id) == listing
+    with pytest.raises(ListingUnavailable):
+        _settle(store, held, sold(held, now=LATER))  # no longer reserved
+
+    again = reserved(listing, "esc_2")
+    _reserve(store, again, ticket)
+    with pytest.raises(ListingUnavailable):
+        _settle(store, held, sold(held, now=LATER))  # reserved for another escrow
+    gone = sold(again, now=LATER)
+    _settle(store, again, gone)
+    assert store.listings.get(listing.id) == gone
+    assert store.listings.active_of_ticket(ticket.id) is None
+
+
+def test_a_listing_is_reserved_only_while_its_ticket_is_as_listed(store: Store):
+    stored = _ticket(store, version=2, holder_id="usr_recipient")
+    as_listed = replace(stored, version=1, holder_id="usr_seller")
+    listing = _listing(as_listed)
+    uow = store.unit_of_work()
+    uow.listings.open(listing, stored)  # listed as stored, then read as listed
+    uow.commit()
+    with pytest.raises(ListingUnavailable):
+        _reserve(store, reserved(listing, "esc_1"), as_listed)
+    assert store.listings.get(listing.id) == listing
+
+
+def test_an_ended_reservation_frees_its_ticket(store: Store):
+    ticket = _ticket(store)
+    listing = _listing(ticket)
+    _open(store, listing, ticket)
+    held = reserved(listing, "esc_1")
+    _reserve(store, held, ticket)
+    over = ended_reserved(held, ListingEnd.TICKET_VOIDED, now=LATER)
+    _settle(store, held, over)
+    assert store.listings.get(listing.id) == over
+    assert store.listings.active_of_ticket(ticket.id) is None
+
+
+def test_of_buyers_racing_to_reserve_one_listing_exactly_one_does(store: Store):
+    ticket = _ticket(store)
+    listing = _listing(ticket)
+    _open(store, listing, ticket)
+    contenders = [reserved(listing, f"esc_{n}") for n in range(8)]
+    barrier = threading.Barrier(len(contenders))
+    outcomes: list[str] = []
+
+    def attempt(held: Listing) -> None:
+        barrier.wait()
+        try:
+            _reserve(store, held, ticket)
+            outcomes.append("reserved")
+        except ListingUnavailable:
+            outcomes.append("unavailable")
+        except Contention:
+            outcomes.append("contended")
+
+    threads = [threading.Thread(target=attempt, args=(one,)) for one in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("reserved") == 1
+    assert len(outcomes) == len(contenders)
+    stored = store.listings.get(listing.id)
+    assert stored is not None
+    assert stored.status is ListingStatus.RESERVED

@@ -1,4 +1,4 @@
-"""The tickets port: voiding a ticket in a unit of work, only as it was read."""
+"""The tickets port: voiding or reissuing a ticket in a unit of work, only as it was read."""
 
 from __future__ import annotations
 
@@ -100,3 +100,25 @@ def test_an_issued_ticket_lands_with_its_commit_once_and_reads_back_by_id(store:
     with pytest.raises(ChangeRefused) as refused:
         again.commit()
     assert refused.value.as_was(staged) == ticket
+
+
+def test_a_reissue_moves_the_ticket_on_once_only_as_it_was_read(store: Store):
+    ticket = _given(store)
+    moved = replace(
+        ticket,
+        holder_id="usr_buyer",
+        version=2,
+        token="next-token",
+        attendee_email="buyer@example.com",
+        changed_at=LATER,
+    )
+    uow = store.unit_of_work()
+    uow.tickets.reissue(ticket, moved)
+    assert store.tickets.get(ticket.id) == ticket
+    uow.commit()
+    assert store.tickets.get(ticket.id) == moved
+    uow = store.unit_of_work()
+    uow.tickets.reissue(ticket, replace(moved, holder_id="usr_someone_else"))
+    with pytest.raises(Conflict):
+        uow.commit()  # read at version 1; it is at 2 now
+    assert store.tickets.get(ticket.id) == moved

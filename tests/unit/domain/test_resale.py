@@ -30,11 +30,16 @@ from admitone.domain.resale import (
     check_listing_price,
     check_purchasable,
     ended,
+    ended_reserved,
     escrow_moved,
     mask_tin,
     price_range,
+    purchase_amount,
     releasable_at,
+    reopened,
+    reserved,
     seller_payable_at,
+    sold,
     split_resale,
     tax_form,
     withdrawn,
@@ -150,6 +155,7 @@ def test_an_escrow_moves_only_forward_and_stamps_each_move():
         ticket_version=1,
         seller_id="usr_a",
         buyer_id="usr_b",
+        buyer_email="buyer@example.com",
         amount_cents=15000,
         currency="USD",
         payment_intent_id="pi_1",
@@ -310,3 +316,42 @@ def test_an_active_listing_reads_as_ended_once_its_event_starts():
     )
     gone = withdrawn(_listing(), now=T0)
     assert as_of(gone, event_starts_at=starts, now=starts) == gone
+
+
+@pytest.mark.parametrize(
+    ("event", "now", "refusal"),
+    [
+        ({"status": EventStatus.CANCELLED}, T0, ListingUnavailable),
+        ({}, T0 + timedelta(hours=1), ListingUnavailable),
+        ({"resale": ResalePolicy(allowed=False)}, T0, ResaleNotAllowed),
+        ({"resale": ResalePolicy(max_pct=119)}, T0, ListingUnavailable),
+        ({"resale": ResalePolicy(min_pct=121)}, T0, ListingUnavailable),
+    ],
+)
+def test_a_listing_is_bought_at_its_price_only_within_the_events_policy_as_it_stands(
+    event: dict[str, object], now: datetime, refusal: type[Exception]
+):
+    assert purchase_amount(_listing(), _event(resale=ResalePolicy(max_pct=120)), now=T0) == 12000
+    with pytest.raises(refusal):
+        purchase_amount(_listing(), _event(**event), now=now)
+
+
+def test_a_reserved_listing_is_sold_reopened_or_ended_only_by_settling_its_reservation():
+    later = T0 + timedelta(minutes=5)
+    held = reserved(_listing(), "esc_1")
+    assert (held.status, held.escrow_id) == (ListingStatus.RESERVED, "esc_1")
+    with pytest.raises(ListingUnavailable):
+        reserved(held, "esc_2")
+    gone = sold(held, now=later)
+    assert (gone.status, gone.ended_at, gone.escrow_id) == (ListingStatus.SOLD, later, "esc_1")
+    again = reopened(held)
+    assert (again.status, again.escrow_id) == (ListingStatus.ACTIVE, None)
+    over = ended_reserved(held, ListingEnd.TICKET_TRANSFERRED, now=later)
+    assert (over.status, over.end_reason) == (ListingStatus.ENDED, ListingEnd.TICKET_TRANSFERRED)
+    for unreserved in (_listing(), gone, again, over):
+        with pytest.raises(InvalidTransition):
+            sold(unreserved, now=later)
+        with pytest.raises(InvalidTransition):
+            reopened(unreserved)
+        with pytest.raises(InvalidTransition):
+            ended_reserved(unreserved, ListingEnd.TICKET_VOIDED, now=later)

@@ -16,7 +16,7 @@ from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.payments import Intent, ProviderRefund
-from admitone.domain.resale import Escrow
+from admitone.domain.resale import Listing
 from admitone.ports.payments import Payments
 
 # Final or in-flight: a PaymentIntent in one of these can no longer be cancelled.
@@ -80,18 +80,20 @@ def create_payment_intent(order: Order, *, idempotency_key: str) -> Intent:
     )
 
 
-def create_escrow_intent(escrow: Escrow, *, idempotency_key: str) -> Intent:
-    """A manual-capture PaymentIntent for a resale purchase, its id in
+def create_escrow_intent(
+    escrow_id: str, listing: Listing, *, amount_cents: int, idempotency_key: str
+) -> Intent:
+    """A manual-capture PaymentIntent for a resale purchase, the escrow's id in
     ``metadata.escrow_id``."""
     params = {
-        "amount": escrow.amount_cents,
-        "currency": escrow.currency.lower(),
+        "amount": amount_cents,
+        "currency": listing.currency.lower(),
         "payment_method_types": ["card"],
         "capture_method": "manual",
         "metadata": {
-            "escrow_id": escrow.id,
-            "listing_id": escrow.listing_id,
-            "event_id": escrow.event_id,
+            "escrow_id": escrow_id,
+            "listing_id": listing.id,
+            "event_id": listing.event_id,
         },
     }
     return _intent(
@@ -200,8 +202,12 @@ class StripePayments(Payments):
     def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
         return create_payment_intent(order, idempotency_key=idempotency_key)
 
-    def create_escrow_intent(self, escrow: Escrow, *, idempotency_key: str) -> Intent:
-        return create_escrow_intent(escrow, idempotency_key=idempotency_key)
+    def create_escrow_intent(
+        self, escrow_id: str, listing: Listing, *, amount_cents: int, idempotency_key: str
+    ) -> Intent:
+        return create_escrow_intent(
+            escrow_id, listing, amount_cents=amount_cents, idempotency_key=idempotency_key
+        )
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> Intent:
         return retrieve_payment_intent(payment_intent_id)

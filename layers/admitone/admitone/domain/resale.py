@@ -169,6 +169,7 @@ class Escrow:
     ticket_version: int
     seller_id: str
     buyer_id: str
+    buyer_email: str  # the attendee address of the ticket the buyer receives
     amount_cents: int
     currency: str
     payment_intent_id: str
@@ -262,6 +263,7 @@ class Listing:
     status: ListingStatus = ListingStatus.ACTIVE
     end_reason: ListingEnd | None = None
     ended_at: datetime | None = None
+    escrow_id: str | None = None  # while reserved, and once sold: the buyer's escrow
 
 
 def all_in_price(listing: Listing) -> int:
@@ -316,6 +318,51 @@ def check_purchasable(status: ListingStatus, *, seller_id: str, buyer_id: str) -
         raise OwnListing("You cannot buy your own listing.")
     if status is not ListingStatus.ACTIVE:
         raise ListingUnavailable("This listing is no longer for sale.")
+
+
+def purchase_amount(listing: Listing, event: Event, *, now: datetime) -> int:
+    """What the buyer of ``listing`` is charged, in cents: its price, only while the event
+    still takes resales (not cancelled, not started, resale allowed) and the price is still
+    within the event's policy of the face value (the cap, RULES §13) as it stands now."""
+    if event.status is EventStatus.CANCELLED or now >= event.starts_at:
+        raise ListingUnavailable("This listing is no longer for sale.")
+    if not event.resale.allowed:
+        raise ResaleNotAllowed("This event does not allow resale.")
+    bounds = price_range(listing.face_value_cents, event.resale, charity=False)
+    if not bounds.low <= listing.price_cents <= bounds.high:
+        raise ListingUnavailable("This listing's price is outside the event's resale policy.")
+    return all_in_price(listing)
+
+
+def reserved(listing: Listing, escrow_id: str) -> Listing:
+    """The listing held for one buyer's escrow: nobody else may buy it meanwhile."""
+    if listing.status is not ListingStatus.ACTIVE:
+        raise ListingUnavailable("This listing is no longer for sale.")
+    return replace(listing, status=ListingStatus.RESERVED, escrow_id=escrow_id)
+
+
+def sold(listing: Listing, *, now: datetime) -> Listing:
+    """The reserved listing's escrow was funded: its ticket went to the buyer."""
+    _check_reserved(listing)
+    return replace(listing, status=ListingStatus.SOLD, ended_at=now)
+
+
+def reopened(listing: Listing) -> Listing:
+    """The reserved listing's escrow was let go (the payment failed or was cancelled):
+    the listing is for sale again."""
+    _check_reserved(listing)
+    return replace(listing, status=ListingStatus.ACTIVE, escrow_id=None)
+
+
+def ended_reserved(listing: Listing, reason: ListingEnd, *, now: datetime) -> Listing:
+    """The reserved listing's ticket can no longer move to the buyer (``reason``)."""
+    _check_reserved(listing)
+    return replace(listing, status=ListingStatus.ENDED, end_reason=reason, ended_at=now)
+
+
+def _check_reserved(listing: Listing) -> None:
+    if listing.status is not ListingStatus.RESERVED:
+        raise InvalidTransition(f"A listing that is {listing.status.value} is not reserved.")
 
 
 # --------------------------------------------------------------- tax forms

@@ -5,6 +5,10 @@ listed" guard keyed by the ticket, created only if there is none, and holds only
 the ticket is still as the seller's listing read it (valid, unused, the same version and
 holder). Withdrawing or ending a listing holds only while it is still active, and gives
 the guard back in the same change, so the ticket can be listed again.
+
+A purchase reserves an active listing for one buyer's escrow (the ticket still as
+listed); of buyers racing for one listing exactly one reserves it. A reservation is
+settled only by its own escrow: sold or ended (the guard given back) or reopened.
 """
 
 from __future__ import annotations
@@ -52,3 +56,15 @@ class ListingChanges(ABC):
     def close(self, listing: Listing) -> None:
         """Stage ``listing`` (withdrawn or ended) over its stored active self and give the
         ticket's guard back; a listing no longer active raises ``ListingUnavailable``."""
+
+    @abstractmethod
+    def reserve(self, listing: Listing, ticket: Ticket) -> None:
+        """Stage ``listing`` (reserved for its escrow) over its stored active self, while
+        ``ticket`` is still as the listing offered it (the same version and holder, valid,
+        unused); otherwise the commit raises ``ListingUnavailable``."""
+
+    @abstractmethod
+    def settle_reservation(self, reserved: Listing, after: Listing) -> None:
+        """Stage ``after`` (sold, ended or active again) over the stored listing, only
+        while it is still reserved for ``reserved``'s escrow; a sold or ended listing
+        gives its ticket's guard back. Otherwise the commit raises ``ListingUnavailable``."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from admitone.domain.orders import Order
 from admitone.domain.payments import Intent, ProviderRefund
-from admitone.domain.resale import Escrow
+from admitone.domain.resale import Listing
 
 
 class Payments(ABC):
@@ -21,9 +21,12 @@ class Payments(ABC):
         """A PaymentIntent for the order's total, carrying the order's id."""
 
     @abstractmethod
-    def create_escrow_intent(self, escrow: Escrow, *, idempotency_key: str) -> Intent:
-        """A manual-capture PaymentIntent for the escrow's amount, carrying its id: the
-        money is authorized, not charged, until it is captured."""
+    def create_escrow_intent(
+        self, escrow_id: str, listing: Listing, *, amount_cents: int, idempotency_key: str
+    ) -> Intent:
+        """A manual-capture PaymentIntent of ``amount_cents`` for a purchase of
+        ``listing``, carrying the escrow's id: the money is authorized, not charged,
+        until it is captured."""
 
     @abstractmethod
     def retrieve_payment_intent(self, payment_intent_id: str) -> Intent: ...

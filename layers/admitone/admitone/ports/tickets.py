@@ -29,3 +29,9 @@ class TicketChanges(ABC):
         """Stage ``ticket`` void: every QR of it answers ``void`` and the scanner bundle
         lists it from ``now``. Only if it is still as it was read (valid, the same
         version, holder and scans): otherwise the commit raises ``Conflict``."""
+
+    @abstractmethod
+    def reissue(self, before: Ticket, after: Ticket) -> None:
+        """Stage ``after`` (its next version: a transfer, a resale) over ``before``, only if
+        the ticket is still as ``before`` was read (valid, the same version, holder and
+        scans): otherwise the commit raises ``Conflict``. ``before``'s QR answers ``void``."""

@@ -2,7 +2,7 @@
 
 Items:
 - ``EscrowRecord`` at ``keys.escrow``: ``escrow_id``, ``listing_id``, ``event_id``,
-  ``ticket_id``, ``ticket_version``, ``seller_id``, ``buyer_id``, ``amount_cents``,
+  ``ticket_id``, ``ticket_version``, ``seller_id``, ``buyer_id``, ``buyer_email``, ``amount_cents``,
   ``currency``, ``payment_intent_id``, ``status``, ``created_at``, ``funded_at``,
   ``released_at``, ``cancelled_at``. Created with ``attribute_not_exists``; every move
   is a put conditioned on the status it was read in.
@@ -34,6 +34,7 @@ class EscrowRecord(TableItem, discriminator="escrow"):
     ticket_version = IntegerAttribute()
     seller_id = UnicodeAttribute()
     buyer_id = UnicodeAttribute()
+    buyer_email = UnicodeAttribute()
     amount_cents = IntegerAttribute()
     currency = UnicodeAttribute()
     payment_intent_id = UnicodeAttribute()
@@ -54,6 +55,7 @@ def to_record(escrow: Escrow) -> EscrowRecord:
         ticket_version=escrow.ticket_version,
         seller_id=escrow.seller_id,
         buyer_id=escrow.buyer_id,
+        buyer_email=escrow.buyer_email,
         amount_cents=escrow.amount_cents,
         currency=escrow.currency,
         payment_intent_id=escrow.payment_intent_id,
@@ -74,6 +76,7 @@ def to_escrow(record: EscrowRecord) -> Escrow:
         ticket_version=record.ticket_version,
         seller_id=record.seller_id,
         buyer_id=record.buyer_id,
+        buyer_email=record.buyer_email,
         amount_cents=record.amount_cents,
         currency=record.currency,
         payment_intent_id=record.payment_intent_id,

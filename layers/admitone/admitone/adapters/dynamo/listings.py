@@ -16,6 +16,8 @@ Items:
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import UnicodeAttribute
 
 from admitone.adapters.dynamo import keys, table
@@ -54,6 +56,7 @@ class ListingRecord(TableItem, discriminator="listing"):
     end_reason = UnicodeAttribute(null=True)
     created_at = InstantAttribute()
     ended_at = InstantAttribute(null=True)
+    escrow_id = UnicodeAttribute(null=True)
 
 
 class TicketListedRecord(TableItem, discriminator="ticket_listed"):
@@ -77,6 +80,7 @@ def to_record(listing: Listing) -> ListingRecord:
         end_reason=listing.end_reason.value if listing.end_reason else None,
         created_at=listing.created_at,
         ended_at=listing.ended_at,
+        escrow_id=listing.escrow_id,
         GSI1PK=keys.listings_of_seller(listing.seller_id),
         GSI1SK=f"LISTING#{instant(listing.created_at)}#{listing.id}",
         GSI3PK=keys.active_listings_of_event(listing.event_id) if for_sale else None,
@@ -99,6 +103,7 @@ def to_listing(record: ListingRecord) -> Listing:
         end_reason=ListingEnd(record.end_reason) if record.end_reason else None,
         created_at=record.created_at,
         ended_at=record.ended_at,
+        escrow_id=record.escrow_id,
     )
 
 
@@ -155,19 +160,7 @@ class DynamoListingChanges(ListingChanges):
         )
         self._transaction.stage(
             f"ticket as listed {ticket.id}",
-            table.check_op(
-                keys.ticket(ticket.id),
-                # As the ticket was read: a transfer, naming, scan or void in between fails it.
-                "version = :version AND holder_id = :holder AND #status = :valid"
-                " AND (attribute_not_exists(scans) OR scans = :none)",
-                values={
-                    ":version": ticket.version,
-                    ":holder": ticket.holder_id,
-                    ":valid": TicketStatus.VALID.value,
-                    ":none": 0,
-                },
-                names={"#status": "status"},
-            ),
+            _ticket_as_read(ticket),
             error=Conflict("The ticket changed meanwhile; look at it again."),
         )
         self._transaction.stage(
@@ -195,3 +188,60 @@ class DynamoListingChanges(ListingChanges):
             ),
             error=unavailable,
         )
+
+    def reserve(self, listing: Listing, ticket: Ticket) -> None:
+        unavailable = ListingUnavailable("This listing is no longer for sale.")
+        self._transaction.stage(
+            f"listing {listing.id}",
+            put_record(
+                to_record(listing),
+                condition="#status = :active",
+                values={":active": ListingStatus.ACTIVE.value},
+            ),
+            error=unavailable,
+        )
+        self._transaction.stage(
+            f"ticket as listed {ticket.id}", _ticket_as_read(ticket), error=unavailable
+        )
+
+    def settle_reservation(self, reserved: Listing, after: Listing) -> None:
+        unavailable = ListingUnavailable("This listing is no longer reserved for this purchase.")
+        self._transaction.stage(
+            f"listing {after.id}",
+            put_record(
+                to_record(after),
+                condition="#status = :reserved AND escrow_id = :escrow",
+                values={
+                    ":reserved": ListingStatus.RESERVED.value,
+                    ":escrow": reserved.escrow_id,
+                },
+            ),
+            error=unavailable,
+        )
+        if after.status is not ListingStatus.ACTIVE:
+            self._transaction.stage(
+                f"listed {after.ticket_id}",
+                table.delete_op(
+                    keys.ticket_listed(after.ticket_id),
+                    condition="listing_id = :listing",
+                    values={":listing": after.id},
+                ),
+                error=unavailable,
+            )
+
+
+def _ticket_as_read(ticket: Ticket) -> dict[str, Any]:
+    """A check that the ticket is still as read, valid and unused: a transfer, naming,
+    scan or void in between fails it."""
+    return table.check_op(
+        keys.ticket(ticket.id),
+        "version = :version AND holder_id = :holder AND #status = :valid"
+        " AND (attribute_not_exists(scans) OR scans = :none)",
+        values={
+            ":version": ticket.version,
+            ":holder": ticket.holder_id,
+            ":valid": TicketStatus.VALID.value,
+            ":none": 0,
+        },
+        names={"#status": "status"},
+    )

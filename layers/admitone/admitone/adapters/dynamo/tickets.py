@@ -234,3 +234,10 @@ class DynamoTicketChanges(TicketChanges):
             reissue_op(ticket, replace(ticket, status=TicketStatus.VOID, changed_at=now)),
             error=Conflict("The ticket changed meanwhile; look at it again."),
         )
+
+    def reissue(self, before: Ticket, after: Ticket) -> None:
+        self._transaction.stage(
+            f"ticket {before.id}",
+            reissue_op(before, after),
+            error=Conflict("The ticket changed meanwhile; look at it again."),
+        )
