@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
 from stripe import StripeClient
 
 from scripts import demo_story
@@ -28,8 +29,11 @@ class OnSale:
         }
 
 
-def event_on_sale(organizer: Api, *, venue: str, title: str, price_cents: int) -> OnSale:
-    """A Nashville venue's event five days out, on sale now: 50 seats at one price."""
+def event_on_sale(
+    organizer: Api, *, venue: str, title: str, price_cents: int, nft_enabled: bool = False
+) -> OnSale:
+    """A Nashville venue's event five days out, on sale now: 50 seats at one price (NFT
+    tickets with ``nft_enabled``)."""
     now = datetime.now(UTC).replace(microsecond=0)
     created = organizer.call(
         "POST",
@@ -57,6 +61,7 @@ def event_on_sale(organizer: Api, *, venue: str, title: str, price_cents: int) -
             "ends_at": demo_story.iso(now + timedelta(days=5, hours=3)),
             "sales_start": demo_story.iso(now - timedelta(minutes=1)),
             "sales_end": demo_story.iso(now + timedelta(days=5)),
+            "nft_enabled": nft_enabled,
         },
     )
     ticket_type = organizer.call(
@@ -68,9 +73,10 @@ def event_on_sale(organizer: Api, *, venue: str, title: str, price_cents: int) -
     return OnSale(created["id"], event["id"], ticket_type["id"])
 
 
-def verified_buyer(stack: LocalStack, *, name: str) -> Api:
-    """A new account, registered, verified through its mailed token and signed in."""
-    buyer = Api(stack.api_url)
+def verified_buyer(stack: LocalStack, *, name: str, session: requests.Session | None = None) -> Api:
+    """A new account, registered, verified through its mailed token and signed in (calling
+    through ``session``, e.g. from an address of its own, when given)."""
+    buyer = Api(stack.api_url, session)
     address = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
     buyer.call("POST", "/auth/register", {"email": address, "password": PASSWORD, "name": name})
     buyer.call("POST", "/auth/verify-email", {"token": verification_token(stack.moto_url, address)})
