@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from admitone.domain.resale import Listing, all_in_price
+from admitone.domain.resale import Escrow, Listing, all_in_price
+from admitone.http.views import PaymentView
 from admitone.services.listings import ListingPage
 
 ListingStatusName = Literal["active", "reserved", "sold", "withdrawn", "ended"]
@@ -93,4 +94,38 @@ class SellerListingPage(BaseModel):
         return cls(
             listings=[SellerListing.of(one, page.ticket_type_names) for one in page.listings],
             next_cursor=page.next_cursor,
+        )
+
+
+EscrowStatusName = Literal["created", "funded", "released", "cancelled", "refunded"]
+
+
+class PurchaseView(BaseModel):
+    """A buyer's purchase of a listing: its escrow, and what Stripe.js needs to pay it.
+    The amount is authorized, not charged, until the escrow is released."""
+
+    escrow_id: str
+    listing_id: str
+    event_id: str
+    status: EscrowStatusName
+    amount_cents: int = Field(description="The listing's price, in cents of ``currency``.")
+    currency: str
+    payment: PaymentView
+    created_at: datetime
+
+    @classmethod
+    def of(cls, escrow: Escrow, *, client_secret: str | None) -> PurchaseView:
+        return cls(
+            escrow_id=escrow.id,
+            listing_id=escrow.listing_id,
+            event_id=escrow.event_id,
+            status=escrow.status.value,
+            amount_cents=escrow.amount_cents,
+            currency=escrow.currency,
+            payment=PaymentView(
+                payment_intent_id=escrow.payment_intent_id,
+                status="requires_payment_method",
+                client_secret=client_secret,
+            ),
+            created_at=escrow.created_at,
         )

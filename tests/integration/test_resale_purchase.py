@@ -1,0 +1,156 @@
+"""Buying a resale listing through the API (issue 19): the buyer's purchase reserves the
+listing under a manual-capture PaymentIntent on the local Stripe; the seller, a second
+buyer and a withdrawn listing are refused with stable codes; buyers racing for one
+listing with real threads against moto: exactly one reserves it, every other
+PaymentIntent is cancelled, none is charged."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+
+from admitone.adapters.stripe_api import stripe_client
+from tests.integration.conftest import Api, ApiResponse, AwsStack
+from tests.integration.gate_kit import Holder, buy
+from tests.integration.shop import Shop, open_shop
+
+FACE = 10000
+
+
+@pytest.fixture
+def shop(api: Api, aws: AwsStack) -> Shop:
+    return open_shop(api, aws, types={"ga": {"price_cents": FACE, "capacity": 100}})
+
+
+def _listed(shop: Shop, price: int = 15000) -> tuple[Holder, dict[str, Any]]:
+    seller = buy(shop, 1)
+    listed = shop.api.post(
+        f"/tickets/{seller.tickets[0]['id']}/listings", {"price_cents": price}, token=seller.token
+    )
+    assert listed.status == 201, listed.body
+    return seller, listed.json()
+
+
+def _purchase(shop: Shop, listing_id: str, token: str, key: str | None = None) -> ApiResponse:
+    return shop.api.post(
+        f"/listings/{listing_id}/purchase",
+        token=token,
+        headers={"Idempotency-Key": key or f"resale-{uuid.uuid4()}"},
+    )
+
+
+def _intents_of(listing_id: str) -> list[Any]:
+    every = stripe_client().v1.payment_intents.list(params={"limit": 100})
+    return [
+        pi
+        for pi in every.data
+        if (pi.to_dict().get("metadata") or {}).get("listing_id") == listing_id
+    ]
+
+
+def test_a_purchase_reserves_the_listing_under_a_manual_capture_payment_intent(shop: Shop):
+    seller, listing = _listed(shop)
+    _, token = shop.buyer()
+    key = f"resale-{uuid.uuid4()}"
+
+    bought = _purchase(shop, listing["listing_id"], token, key)
+
+    assert bought.status == 201, bought.body
+    purchase = bought.json()
+    assert (purchase["status"], purchase["amount_cents"], purchase["currency"]) == (
+        "created",
+        15000,
+        "USD",
+    )
+    assert purchase["payment"]["client_secret"]
+    intent = stripe_client().v1.payment_intents.retrieve(purchase["payment"]["payment_intent_id"])
+    assert (intent.amount, intent.capture_method, intent.status) == (
+        15000,
+        "manual",
+        "requires_payment_method",
+    )
+    assert intent.metadata["escrow_id"] == purchase["escrow_id"]
+    shown = shop.api.get(f"/listings/{listing['listing_id']}")
+    assert shown.json()["status"] == "reserved"
+    for_sale = shop.api.get(f"/events/{shop.event_id}/listings")
+    assert for_sale.json()["listings"] == []
+    replayed = _purchase(shop, listing["listing_id"], token, key)
+    assert replayed.status == 201
+    assert replayed.headers.get("idempotent-replayed") == "true"
+    assert replayed.json() == purchase
+    assert seller.user_id not in bought.body.decode()
+
+
+def test_the_seller_a_second_buyer_and_a_withdrawn_listing_are_refused(shop: Shop):
+    seller, listing = _listed(shop)
+    own = _purchase(shop, listing["listing_id"], seller.token)
+    assert own.status == 403, own.body
+    assert own.headers["content-type"] == "application/problem+json"
+    assert own.json()["code"] == "OWN_LISTING"
+    _, first = shop.buyer()
+    assert _purchase(shop, listing["listing_id"], first).status == 201
+    _, second = shop.buyer()
+    refused = _purchase(shop, listing["listing_id"], second)
+    assert refused.status == 409, refused.body
+    assert refused.json()["code"] == "LISTING_UNAVAILABLE"
+
+    other_seller, other = _listed(shop)
+    gone = shop.api.request("DELETE", f"/listings/{other['listing_id']}", token=other_seller.token)
+    assert gone.status == 200, gone.body
+    withdrawn = _purchase(shop, other["listing_id"], second)
+    assert withdrawn.status == 409
+    assert withdrawn.json()["code"] == "LISTING_UNAVAILABLE"
+    assert _intents_of(other["listing_id"]) == []
+
+
+def test_a_purchase_needs_an_idempotency_key_and_a_known_listing(shop: Shop):
+    _, listing = _listed(shop)
+    _, token = shop.buyer()
+    keyless = shop.api.post(f"/listings/{listing['listing_id']}/purchase", token=token)
+    assert keyless.status == 400
+    assert keyless.json()["code"] == "IDEMPOTENCY_KEY_MISSING"
+    unknown = _purchase(shop, "lst_01JDQ3Z8K4M2N6P8R0T2V4X6Z5", token)
+    assert unknown.status == 404
+    malformed = _purchase(shop, "not-a-listing", token)
+    assert malformed.status in (400, 422), malformed.body
+    anonymous = shop.api.post(
+        f"/listings/{listing['listing_id']}/purchase", headers={"Idempotency-Key": "k-12345678"}
+    )
+    assert anonymous.status == 401
+
+
+def test_of_buyers_racing_for_one_listing_exactly_one_reserves_it_and_no_other_can_pay(
+    shop: Shop,
+):
+    _, listing = _listed(shop)
+    tokens = [shop.buyer()[1] for _ in range(4)]
+    barrier = threading.Barrier(len(tokens))
+    answers: list[ApiResponse] = []
+
+    def attempt(token: str) -> None:
+        barrier.wait()
+        answers.append(_purchase(shop, listing["listing_id"], token))
+
+    threads = [threading.Thread(target=attempt, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = sorted(answer.status for answer in answers)
+    assert statuses.count(201) == 1, [answer.body for answer in answers]
+    for answer in answers:
+        if answer.status != 201:
+            assert answer.status in (409, 503), answer.body
+    [won] = [answer.json() for answer in answers if answer.status == 201]
+    intents = _intents_of(listing["listing_id"])
+    payable = [pi.id for pi in intents if pi.status != "canceled"]
+    assert payable == [won["payment"]["payment_intent_id"]]
+
+
+def test_sample_event(aws: AwsStack):
+    response = aws.invoke_sample("PurchaseListingFunction", "unknown")
+    assert response["statusCode"] == 404, response["body"]
