@@ -5,12 +5,17 @@ endpoint is the buyer's custodial address (derived here from the stack's custody
 the buyer's account id, not taken from the API). One ticket is transferred: its token's
 owner becomes the recipient's custodial address. One is refunded: its token no longer
 exists (`ownerOf` reverts). The chain's Transfer events show each token minted once, in
-the transaction the ticket names, and moved once."""
+the transaction the ticket names, and moved once. The README's commands for reading
+`ownerOf` by hand, run as written, say the same."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import os
+import re
+import subprocess
 import time
 import uuid
 from typing import Any
@@ -37,6 +42,7 @@ from tests.e2e.waits import wait_for
 pytestmark = pytest.mark.e2e
 
 ZERO = "0x" + "00" * 20
+OWNER_OF_START, OWNER_OF_END = "<!-- owner-of:start -->", "<!-- owner-of:end -->"
 # One read of the API per poll: well inside the general rate limit (60/min per IP).
 POLL_SECONDS = 2.0
 
@@ -64,9 +70,38 @@ def ticket_contract(stack: LocalStack, address: str) -> Any:
 
 
 def owner_on_chain(contract: Any, token_id: int) -> str | None:
-    if not contract.functions.exists(token_id).call():
+    """``ownerOf(token id)``, or None when the token does not exist (``ownerOf`` reverts);
+    one call, so a burn mined meanwhile cannot fall between two reads."""
+    try:
+        return str(contract.functions.ownerOf(token_id).call())
+    except ContractLogicError as reverted:
+        if "no such token" not in str(reverted):
+            raise
         return None
-    return str(contract.functions.ownerOf(token_id).call())
+
+
+def owner_of_by_hand(
+    stack: LocalStack, contract: str, token_id: int
+) -> subprocess.CompletedProcess[str]:
+    """The README's commands that read ``ownerOf`` by hand, run as written (the chain's port
+    given as ADMITONE_CHAIN_PORT, as a reader's ``scripts/run`` would)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split(OWNER_OF_START, 1)[1].split(OWNER_OF_END, 1)[0]
+    (block,) = re.findall(r"^```sh\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    return subprocess.run(
+        ["bash", "-c", block],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "ADMITONE_CHAIN_PORT": str(stack.ports.chain),
+            "CONTRACT": contract,
+            "TOKEN": str(token_id),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def minted_within_30_seconds(buyer: Api, order_id: str, paid_seen: float) -> list[dict[str, Any]]:
@@ -157,8 +192,7 @@ def test_three_nft_tickets_are_minted_to_the_buyer_then_one_follows_a_transfer_a
         lambda: owner_on_chain(contract, refunded_token) is None,
         what="the refunded ticket's token to be burned",
     )
-    with pytest.raises(ContractLogicError):
-        contract.functions.ownerOf(refunded_token).call()
+    assert not contract.functions.exists(refunded_token).call()
     assert owner_on_chain(contract, kept_token) == buyer_address
     assert owner_on_chain(contract, moved_token) == friend_address
     wait_for(
@@ -188,3 +222,16 @@ def test_three_nft_tickets_are_minted_to_the_buyer_then_one_follows_a_transfer_a
             if log["args"]["sender"] == ZERO
         ]
         assert mint_log["transactionHash"].to_0x_hex() == nft["tx_hash"]
+
+    # The README's way of asking the chain by hand gives the same answers.
+    for token_id, holder in ((kept_token, buyer_address), (moved_token, friend_address)):
+        by_hand = owner_of_by_hand(stack, contract_address, token_id)
+        assert by_hand.returncode == 0, by_hand.stderr
+        answer, printed = by_hand.stdout.splitlines()
+        assert json.loads(answer)["result"] == "0x" + "00" * 12 + holder[2:].lower()
+        assert printed == holder
+    burned = owner_of_by_hand(stack, contract_address, refunded_token)
+    assert burned.returncode != 0
+    answer, *_ = burned.stdout.splitlines()
+    assert json.loads(answer)["error"]["message"] == "execution reverted: no such token"
+    assert "ContractLogicError" in burned.stderr
