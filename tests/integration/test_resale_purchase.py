@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from admitone.adapters.stripe_api import stripe_client
+from admitone.domain.ids import Prefix, new_id
 from tests.integration.conftest import Api, ApiResponse, AwsStack
-from tests.integration.gate_kit import Holder, buy
-from tests.integration.shop import Shop, open_shop
+from tests.integration.gate_kit import Holder, buy, gate_crew, tonight_shop
+from tests.integration.payments_kit import deliver_all, drain, intent_payload, stripe_event
+from tests.integration.shop import Shop, open_shop, pay
 
 FACE = 10000
 
@@ -149,6 +151,61 @@ def test_of_buyers_racing_for_one_listing_exactly_one_reserves_it_and_no_other_c
     intents = _intents_of(listing["listing_id"])
     payable = [pi.id for pi in intents if pi.status != "canceled"]
     assert payable == [won["payment"]["payment_intent_id"]]
+
+
+def _told(aws: AwsStack, event_type: str, payment_intent_id: str, *, times: int = 1) -> None:
+    """Stripe's webhook about the PaymentIntent as it is now, delivered ``times`` times,
+    and the payment worker run on it."""
+    body = stripe_event(
+        event_type, intent_payload(payment_intent_id), f"evt_{new_id(Prefix.EVENT)}"
+    )
+    deliver_all(aws, [body], times=times)
+    drain(aws)
+
+
+def test_an_authorized_purchase_moves_the_ticket_to_the_buyer_and_voids_the_sellers_qr(
+    api: Api, aws: AwsStack
+):
+    shop = tonight_shop(api, aws)  # GA at 2500
+    crew = gate_crew(shop)
+    seller, listing = _listed(shop, price=3750)
+    sold = seller.tickets[0]
+    _, token = shop.buyer()
+    purchase = _purchase(shop, listing["listing_id"], token).json()
+    intent_id = purchase["payment"]["payment_intent_id"]
+
+    assert pay(intent_id).status == "requires_capture"
+    _told(aws, "payment_intent.amount_capturable_updated", intent_id, times=2)
+
+    mine = shop.api.get(f"/tickets/{sold['id']}", token=token)
+    assert mine.status == 200, mine.body
+    ticket = mine.json()
+    assert ticket["version"] == 2
+    assert ticket["qr_token"]
+    assert shop.api.get(f"/tickets/{sold['id']}", token=seller.token).status == 404
+    assert crew.scan(sold["qr_token"]).json()["result"] == "void"
+    assert crew.scan(ticket["qr_token"]).json()["result"] == "admitted"
+    assert shop.api.get(f"/listings/{listing['listing_id']}").json()["status"] == "sold"
+    # Authorized, not charged: capture waits for the release.
+    held = stripe_client().v1.payment_intents.retrieve(intent_id)
+    assert (held.status, held.amount_capturable, held.amount_received) == (
+        "requires_capture",
+        3750,
+        0,
+    )
+
+
+def test_a_cancelled_payment_intent_puts_the_listing_back_on_sale(shop: Shop):
+    _, listing = _listed(shop)
+    _, token = shop.buyer()
+    intent_id = _purchase(shop, listing["listing_id"], token).json()["payment"]["payment_intent_id"]
+
+    stripe_client().v1.payment_intents.cancel(intent_id)
+    _told(shop.aws, "payment_intent.canceled", intent_id)
+
+    assert shop.api.get(f"/listings/{listing['listing_id']}").json()["status"] == "active"
+    _, another = shop.buyer()
+    assert _purchase(shop, listing["listing_id"], another).status == 201
 
 
 def test_sample_event(aws: AwsStack):

@@ -42,6 +42,7 @@ from admitone.domain.resale import (
     sold,
     split_resale,
     tax_form,
+    why_not_transferable,
     withdrawn,
 )
 from admitone.domain.tickets import Ticket, TicketStatus
@@ -355,3 +356,46 @@ def test_a_reserved_listing_is_sold_reopened_or_ended_only_by_settling_its_reser
             reopened(unreserved)
         with pytest.raises(InvalidTransition):
             ended_reserved(unreserved, ListingEnd.TICKET_VOIDED, now=later)
+
+
+@pytest.mark.parametrize(
+    ("ticket", "event", "now", "reason"),
+    [
+        ({}, {}, T0, None),
+        ({"status": TicketStatus.VOID}, {}, T0, ListingEnd.TICKET_VOIDED),
+        ({"scans": 1}, {}, T0, ListingEnd.TICKET_SCANNED),
+        ({"version": 2}, {}, T0, ListingEnd.TICKET_TRANSFERRED),
+        ({"holder_id": "usr_2"}, {}, T0, ListingEnd.TICKET_TRANSFERRED),
+        ({}, {"status": EventStatus.CANCELLED}, T0, ListingEnd.EVENT_CANCELLED),
+        ({}, {}, T0 + timedelta(hours=4), ListingEnd.EVENT_STARTED),
+    ],
+)
+def test_a_funded_escrows_ticket_moves_only_as_listed_while_its_event_is_on(
+    ticket: dict[str, object], event: dict[str, object], now: datetime, reason: ListingEnd | None
+):
+    assert why_not_transferable(_ticket(**ticket), _escrow(), _event(**event), now=now) is reason
+
+
+def test_a_ticket_at_its_last_version_cannot_move():
+    last = 0xFFFF
+    escrow = replace(_escrow(), ticket_version=last)
+    assert why_not_transferable(_ticket(version=last), escrow, _event(), now=T0) is (
+        ListingEnd.TICKET_TRANSFERRED
+    )
+
+
+def _escrow() -> Escrow:
+    return Escrow(
+        id="esc_1",
+        listing_id="lst_1",
+        event_id="evt_1",
+        ticket_id="tkt_1",
+        ticket_version=1,
+        seller_id="usr_1",
+        buyer_id="usr_b",
+        buyer_email="buyer@example.com",
+        amount_cents=12000,
+        currency="USD",
+        payment_intent_id="pi_1",
+        created_at=T0,
+    )

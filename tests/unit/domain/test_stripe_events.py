@@ -41,6 +41,7 @@ def test_exactly_the_types_rules_section_6_names_are_handled():
                 "payment_intent.payment_failed",
                 "payment_intent.processing",
                 "payment_intent.canceled",
+                "payment_intent.amount_capturable_updated",
                 "charge.refunded",
                 "refund.created",
                 "refund.updated",

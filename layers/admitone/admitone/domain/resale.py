@@ -31,6 +31,7 @@ from admitone.domain.catalog import Event, EventStatus, ResalePolicy
 from admitone.domain.errors import FieldError, Forbidden, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
 from admitone.domain.tickets import Ticket, TicketStatus
+from admitone.domain.tokens import MAX_TICKET_VERSION
 
 VENUE_ROYALTY_BPS = 1_000
 ARTIST_ROYALTY_BPS = 0
@@ -197,6 +198,27 @@ def escrow_moved(escrow: Escrow, target: EscrowStatus, *, now: datetime) -> Escr
     if target is EscrowStatus.CANCELLED:
         return replace(moved, cancelled_at=now)
     return moved
+
+
+def why_not_transferable(
+    ticket: Ticket, escrow: Escrow, event: Event, *, now: datetime
+) -> ListingEnd | None:
+    """Why the funded escrow's ticket cannot move to its buyer (None: it can). It moves
+    only as the listing offered it (the same version and holder), valid and unused, while
+    the event is neither cancelled nor over."""
+    if ticket.status is not TicketStatus.VALID:
+        return ListingEnd.TICKET_VOIDED
+    if ticket.scans:
+        return ListingEnd.TICKET_SCANNED
+    moved_on = (ticket.version, ticket.holder_id) != (escrow.ticket_version, escrow.seller_id)
+    # A ticket at the last version has none left to be reissued under.
+    if moved_on or ticket.version >= MAX_TICKET_VERSION:
+        return ListingEnd.TICKET_TRANSFERRED
+    if event.status is EventStatus.CANCELLED:
+        return ListingEnd.EVENT_CANCELLED
+    if now >= event.ends_at:
+        return ListingEnd.EVENT_STARTED
+    return None
 
 
 # ---------------------------------------------------------------- listings

@@ -33,6 +33,7 @@ HANDLED_TYPES = frozenset(
         "payment_intent.payment_failed",
         "payment_intent.processing",
         "payment_intent.canceled",
+        "payment_intent.amount_capturable_updated",
         "charge.refunded",
         "refund.created",
         "refund.updated",

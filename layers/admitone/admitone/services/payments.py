@@ -3,7 +3,8 @@
 A PaymentIntent's status is mirrored on its order and only ever moves forward: an event
 that would move it back (``processing`` after ``succeeded``) is recorded in the log and
 ignored. A failed attempt leaves the order payable until its hold expires. Success is
-``issuance.settle_success``. Refund events go to services/refunds.py, disputes to
+``issuance.settle_success``. A resale purchase's PaymentIntent (it carries an escrow id)
+goes to services/escrow_funding.py, refund events to services/refunds.py, disputes to
 services/disputes.py.
 """
 
@@ -23,7 +24,7 @@ from admitone.domain.ids import Prefix, is_id
 from admitone.domain.orders import Order, PaymentStatus, payment_moves_forward
 from admitone.domain.payments import Intent
 from admitone.observability import logger, metrics
-from admitone.services import disputes, issuance, refunds
+from admitone.services import disputes, escrow_funding, issuance, refunds
 from admitone.services.wiring import ports
 
 _PAYMENT_INTENT_EVENT = "payment_intent."
@@ -56,6 +57,10 @@ def apply_stripe_event(event: Mapping[str, Any], *, now: datetime | None = None)
 def settle_payment_intent(intent: Intent, *, now: datetime) -> None:
     """Apply a PaymentIntent's current state to its order (also used by reconciliation)."""
     logger.append_keys(payment_intent_id=intent.id)
+    if intent.escrow_id is not None:
+        # A resale purchase's: its escrow, not an order (services/escrow_funding.py).
+        escrow_funding.apply_escrow_intent(ports(), intent, now=now)
+        return
     order = _order_of(intent)
     if order is None:
         logger.warning("payment intent of no order of ours: ignored")
