@@ -151,6 +151,14 @@ class FakePayments(_Flaky, Payments):
         self._maybe_fail()
         return self.intents[payment_intent_id]
 
+    def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> Intent:
+        current = self.retrieve_payment_intent(payment_intent_id)
+        if current.status is PaymentStatus.SUCCEEDED:
+            return current
+        if current.status is not PaymentStatus.REQUIRES_CAPTURE:
+            raise ValueError(f"payment_intent_unexpected_state: {current.status}")
+        return self.settle(payment_intent_id, PaymentStatus.SUCCEEDED)
+
     def cancel_payment_intent(self, payment_intent_id: str) -> bool:
         current = self.retrieve_payment_intent(payment_intent_id)
         if current.status in {PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING}:

@@ -17,6 +17,7 @@ from admitone.domain.ledger import (
     Unbalanced,
     net_deltas,
 )
+from admitone.domain.resale import Royalties, split_resale
 
 PARTY = OrderParty("ord_1", "ven_1", "evt_1", "USD", ("Tennessee Sales Tax", "Franklin Local Tax"))
 # RULES §2 worked example: 2 tickets, subtotal 10000, starter, NFT event, Franklin TN.
@@ -182,3 +183,30 @@ def test_components_add_subtract_and_compare_part_by_part():
     assert not a.within(b)
     assert a.negated().total == -a.total
     assert ledger.zero_components(2) == Components(0, 0, 0, (0, 0))
+
+
+def test_a_released_resale_books_the_rules_split_in_one_balanced_transaction():
+    party = ledger.ResaleParty(
+        escrow_id="esc_1",
+        listing_id="lst_1",
+        event_id="evt_1",
+        venue_id="ven_1",
+        seller_id="usr_s",
+        currency="USD",
+    )
+    booked = {txn.id: txn for txn in ledger.resale(party, split_resale(15000, Royalties()))}
+
+    split = booked["resale:esc_1"]
+    assert {entry.account.id: entry.amount for entry in split.entries} == {
+        "stripe_clearing:USD": 15000,
+        "venue_pending:ven_1:evt_1:USD": -1500,
+        "platform_revenue:USD": -750,
+        "seller_pending:usr_s:evt_1:USD": -12750,
+    }  # the artist's 0 % books no entry
+    assert split.refs == {"escrow_id": "esc_1", "listing_id": "lst_1", "event_id": "evt_1"}
+    cost = booked["processing_cost:esc_1"]
+    assert cost.total_debits == ledger.processing_cost(15000)
+    with_artist = ledger.resale(party, split_resale(15000, Royalties(artist_bps=500)))[0]
+    assert {entry.account.id: entry.amount for entry in with_artist.entries}[
+        "artist_royalties:USD"
+    ] == -750

@@ -116,6 +116,16 @@ def retrieve_payment_intent(payment_intent_id: str) -> Intent:
     )
 
 
+def capture_payment_intent(payment_intent_id: str, *, idempotency_key: str) -> Intent:
+    return _intent(
+        _call(
+            lambda: stripe_client().v1.payment_intents.capture(
+                payment_intent_id, options={"idempotency_key": idempotency_key}
+            )
+        )
+    )
+
+
 def cancel_payment_intent(payment_intent_id: str) -> bool:
     """Cancel it so it can no longer be paid; False when it already succeeded or is
     processing (the payment is going through), True when it is (now) cancelled."""
@@ -211,6 +221,9 @@ class StripePayments(Payments):
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> Intent:
         return retrieve_payment_intent(payment_intent_id)
+
+    def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> Intent:
+        return capture_payment_intent(payment_intent_id, idempotency_key=idempotency_key)
 
     def cancel_payment_intent(self, payment_intent_id: str) -> bool:
         return cancel_payment_intent(payment_intent_id)

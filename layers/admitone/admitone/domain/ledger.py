@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from admitone.domain.money import percent_of
+from admitone.domain.resale import ResaleSplit
 
 # Stripe's standard card pricing: the platform's cost of taking a payment (RULES §2).
 PROCESSING_FEE_BPS = 290
@@ -39,6 +40,10 @@ class AccountKind(StrEnum):
     VENUE_AVAILABLE = "venue_available"
     VENUE_RESERVED = "venue_reserved"  # disputed amounts
     DISPUTE_LOSSES = "dispute_losses"  # what lost disputes took beyond the venue's share
+    ARTIST_ROYALTIES = "artist_royalties"  # resale royalties owed to artists
+    SELLER_PENDING = (
+        "seller_pending"  # per seller and event: resale proceeds, until 48 h after it ends
+    )
 
 
 DEBIT_NORMAL = frozenset(
@@ -63,10 +68,18 @@ class Account:
     venue_id: str | None = None
     event_id: str | None = None
     jurisdiction: str | None = None
+    seller_id: str | None = None
 
     @property
     def id(self) -> str:
-        parts = (self.kind.value, self.venue_id, self.event_id, self.jurisdiction, self.currency)
+        parts = (
+            self.kind.value,
+            self.venue_id,
+            self.seller_id,
+            self.event_id,
+            self.jurisdiction,
+            self.currency,
+        )
         return ":".join(part for part in parts if part)
 
     @property
@@ -106,6 +119,14 @@ def pending(venue_id: str, event_id: str, currency: str) -> Account:
     return Account(AccountKind.VENUE_PENDING, currency, venue_id=venue_id, event_id=event_id)
 
 
+def artist_royalties(currency: str) -> Account:
+    return Account(AccountKind.ARTIST_ROYALTIES, currency)
+
+
+def seller_pending(seller_id: str, event_id: str, currency: str) -> Account:
+    return Account(AccountKind.SELLER_PENDING, currency, seller_id=seller_id, event_id=event_id)
+
+
 def available(venue_id: str, currency: str) -> Account:
     return Account(AccountKind.VENUE_AVAILABLE, currency, venue_id=venue_id)
 
@@ -138,6 +159,7 @@ class TransactionKind(StrEnum):
     DISPUTE_LOST = "dispute_lost"
     PAYOUT = "payout"
     PAYOUT_FEE = "payout_fee"
+    RESALE = "resale"
 
 
 class Unbalanced(ValueError):
@@ -523,6 +545,69 @@ def payout(
                     Entry(revenue(currency), -fee, "instant payout fee"),
                 ],
                 venue_id=venue_id,
+                refs=refs,
+            ),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class ResaleParty:
+    """Who a released resale escrow pays: its venue (royalty), the seller (proceeds)."""
+
+    escrow_id: str
+    listing_id: str
+    event_id: str
+    venue_id: str
+    seller_id: str
+    currency: str
+
+
+def resale(party: ResaleParty, split: ResaleSplit) -> list[Transaction]:
+    """A released resale (RULES §13): the buyer's captured money split in one balanced
+    transaction (the venue's royalty pending as its ticket sales are, the seller's
+    proceeds pending until 48 h after the event ends), and what Stripe charged for it."""
+    cur = party.currency
+    total = split.total
+    refs = {
+        "escrow_id": party.escrow_id,
+        "listing_id": party.listing_id,
+        "event_id": party.event_id,
+    }
+    cost = processing_cost(total)
+    return _present(
+        [
+            _transaction(
+                f"resale:{party.escrow_id}",
+                TransactionKind.RESALE,
+                cur,
+                [
+                    Entry(clearing(cur), total, "paid by the resale buyer"),
+                    Entry(
+                        pending(party.venue_id, party.event_id, cur),
+                        -split.venue_royalty,
+                        "venue royalty (resale)",
+                    ),
+                    Entry(artist_royalties(cur), -split.artist_royalty, "artist royalty (resale)"),
+                    Entry(revenue(cur), -split.platform_share, "platform share (resale)"),
+                    Entry(
+                        seller_pending(party.seller_id, party.event_id, cur),
+                        -split.seller_proceeds,
+                        "seller proceeds (resale)",
+                    ),
+                ],
+                venue_id=party.venue_id,
+                refs=refs,
+            ),
+            _transaction(
+                f"processing_cost:{party.escrow_id}",
+                TransactionKind.PROCESSING_COST,
+                cur,
+                [
+                    Entry(processing_costs(cur), cost, "card processing (resale)"),
+                    Entry(clearing(cur), -cost, "card processing (resale)"),
+                ],
+                venue_id=None,
                 refs=refs,
             ),
         ]

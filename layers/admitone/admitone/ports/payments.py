@@ -32,6 +32,10 @@ class Payments(ABC):
     def retrieve_payment_intent(self, payment_intent_id: str) -> Intent: ...
 
     @abstractmethod
+    def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> Intent:
+        """Charge an authorized (``requires_capture``) PaymentIntent its whole amount."""
+
+    @abstractmethod
     def cancel_payment_intent(self, payment_intent_id: str) -> bool:
         """Cancel it so it can no longer be paid; False when it already went through (or
         is going through) and can no longer be cancelled."""

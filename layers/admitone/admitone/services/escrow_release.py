@@ -1,0 +1,121 @@
+"""Releasing a funded resale escrow after its cooling period (issue 19, RULES §13).
+
+Once the ticket moved to the buyer and the cooling period passed, the authorized
+PaymentIntent is captured (Stripe is asked first, under a key derived from the escrow,
+and a retry finds it captured already), then one unit of work moves the escrow to
+``released`` and books the split as one balanced transaction: venue royalty (to the
+venue's pending proceeds of the event, settled as its ticket sales are), artist royalty,
+platform share, and the seller's proceeds pending until 48 h after the event ends, each
+share by ``percent_of`` and largest remainder (``domain.resale.split_resale``), plus what
+Stripe charged for the payment.
+
+An escrow whose event was cancelled before release is not captured: its PaymentIntent is
+cancelled (the buyer is never charged) and the escrow cancelled. Applied any number of
+times: an escrow no longer ``funded`` is left as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admitone.domain import ledger
+from admitone.domain.catalog import EventStatus
+from admitone.domain.ids import Prefix, is_id
+from admitone.domain.orders import PaymentStatus
+from admitone.domain.resale import (
+    Escrow,
+    EscrowMoved,
+    EscrowStatus,
+    Royalties,
+    escrow_moved,
+    releasable_at,
+    split_resale,
+)
+from admitone.observability import logger, metrics
+from admitone.ports import Ports
+
+
+class Release(StrEnum):
+    RELEASED = "released"
+    NOT_DUE = "not_due"  # the cooling period has not passed: try again later
+    CANCELLED = "cancelled"  # its event was cancelled: nothing captured
+    UNCHANGED = "unchanged"  # unknown, or no longer funded (released or cancelled already)
+    STUCK = "stuck"  # the authorization is gone: a person decides
+
+
+def release_escrow(ports: Ports, escrow_id: str, *, cooling: timedelta, now: datetime) -> Release:
+    """Capture the funded escrow's payment and book the split, once its cooling passed."""
+    store = ports.store
+    escrow = store.escrows.get(escrow_id) if is_id(escrow_id, Prefix.ESCROW) else None
+    if escrow is None or escrow.status is not EscrowStatus.FUNDED:
+        logger.info("escrow not funded: nothing to release", extra={"escrow_id": escrow_id})
+        return Release.UNCHANGED
+    logger.append_keys(escrow_id=escrow.id, payment_intent_id=escrow.payment_intent_id)
+    assert escrow.funded_at is not None  # stamped by the move to funded
+    if now < releasable_at(escrow.funded_at, cooling):
+        return Release.NOT_DUE
+    event = store.catalog.event(escrow.event_id)
+    assert event is not None  # an escrow's event is never deleted
+    if event.status is EventStatus.CANCELLED:
+        return _cancel(ports, escrow, now=now)
+    intent = ports.payments.retrieve_payment_intent(escrow.payment_intent_id)
+    if intent.status is PaymentStatus.REQUIRES_CAPTURE:
+        intent = ports.payments.capture_payment_intent(
+            escrow.payment_intent_id, idempotency_key=f"escrow.capture:{escrow.id}"
+        )
+    if intent.status is not PaymentStatus.SUCCEEDED:
+        logger.error("escrow payment not capturable", extra={"status": intent.status.value})
+        _count("EscrowCaptureFailed")
+        return Release.STUCK
+    party = ledger.ResaleParty(
+        escrow_id=escrow.id,
+        listing_id=escrow.listing_id,
+        event_id=escrow.event_id,
+        venue_id=event.venue_id,
+        seller_id=escrow.seller_id,
+        currency=escrow.currency,
+    )
+    # Royalties are the RULES §13 defaults: no venue or event configures its own yet.
+    split = split_resale(escrow.amount_cents, Royalties())
+    uow = store.unit_of_work()
+    uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.RELEASED, now=now))
+    uow.ledger.book(ledger.resale(party, split), now=now)
+    try:
+        uow.commit()
+    except EscrowMoved:
+        logger.info("escrow released meanwhile by another delivery")
+        return Release.UNCHANGED
+    logger.info(
+        "escrow released, split booked",
+        extra={
+            "venue_royalty": split.venue_royalty,
+            "artist_royalty": split.artist_royalty,
+            "platform_share": split.platform_share,
+            "seller_proceeds": split.seller_proceeds,
+        },
+    )
+    _count("EscrowReleased")
+    return Release.RELEASED
+
+
+def _cancel(ports: Ports, escrow: Escrow, *, now: datetime) -> Release:
+    if not ports.payments.cancel_payment_intent(escrow.payment_intent_id):
+        logger.error("cancelled event's escrow payment went through: refund by hand")
+        _count("EscrowUncancellable")
+        return Release.STUCK
+    uow = ports.store.unit_of_work()
+    uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
+    try:
+        uow.commit()
+    except EscrowMoved:
+        return Release.UNCHANGED
+    logger.info("escrow of a cancelled event cancelled before release")
+    _count("EscrowCancelled")
+    return Release.CANCELLED
+
+
+def _count(name: str) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

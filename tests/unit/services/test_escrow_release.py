@@ -1,0 +1,129 @@
+"""Releasing a funded resale escrow on the fakes: nothing before the cooling period ends;
+then the payment captured and the split booked once (15000 -> venue 1500, artist 0,
+platform 750, seller 12750, RULES §13); a cancelled event's escrow let go uncaptured."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from admitone.domain import ledger
+from admitone.domain.catalog import EventStatus
+from admitone.domain.keys import KeySet
+from admitone.domain.orders import PaymentStatus
+from admitone.domain.resale import Escrow, EscrowStatus
+from admitone.services.escrow_funding import apply_escrow_intent
+from admitone.services.escrow_release import Release, release_escrow
+from admitone.services.resale_purchase import purchase_listing
+from tests.unit.services.kit import NOW, Shop, a_buyer, open_shop, signing_keys
+from tests.unit.services.test_resale_purchase import _key, _listed
+
+__all__ = ["signing_keys"]  # the fixture the funding keys come from
+
+COOLING = timedelta(minutes=10)
+FUNDED_AT = NOW + timedelta(minutes=2)
+
+
+@pytest.fixture(autouse=True)
+def funding_keys(monkeypatch: pytest.MonkeyPatch, signing_keys: KeySet) -> None:
+    monkeypatch.setattr("admitone.services.escrow_funding.load_keyset", lambda: signing_keys)
+
+
+def _funded(shop: Shop) -> Escrow:
+    listing, _ = _listed(shop, price=15000)
+    escrow = purchase_listing(shop.ports, listing.id, a_buyer(), stripe_key=_key, now=NOW).escrow
+    authorized = shop.payments.settle(escrow.payment_intent_id, PaymentStatus.REQUIRES_CAPTURE)
+    apply_escrow_intent(shop.ports, authorized, now=FUNDED_AT)
+    funded = shop.store.escrows.get(escrow.id)
+    assert funded is not None
+    assert funded.status is EscrowStatus.FUNDED
+    return funded
+
+
+def _shown(shop: Shop, account: ledger.Account) -> int:
+    return account.shown(shop.store.ledger.balance(account))
+
+
+def test_nothing_is_captured_before_the_cooling_period_ends():
+    shop = open_shop()
+    escrow = _funded(shop)
+
+    early = release_escrow(
+        shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING - timedelta(seconds=1)
+    )
+
+    assert early is Release.NOT_DUE
+    assert shop.payments.intents[escrow.payment_intent_id].status is (
+        PaymentStatus.REQUIRES_CAPTURE
+    )
+    assert shop.store.ledger.transactions == {}
+
+
+def test_after_the_cooling_period_the_payment_is_captured_and_the_split_booked_once():
+    shop = open_shop()
+    escrow = _funded(shop)
+    due = FUNDED_AT + COOLING
+
+    assert release_escrow(shop.ports, escrow.id, cooling=COOLING, now=due) is Release.RELEASED
+    assert release_escrow(shop.ports, escrow.id, cooling=COOLING, now=due) is Release.UNCHANGED
+
+    released = shop.store.escrows.get(escrow.id)
+    assert released is not None
+    assert (released.status, released.released_at) == (EscrowStatus.RELEASED, due)
+    assert shop.payments.intents[escrow.payment_intent_id].status is PaymentStatus.SUCCEEDED
+    venue_id, event_id = shop.event.venue_id, shop.event.id
+    assert _shown(shop, ledger.pending(venue_id, event_id, "USD")) == 1500
+    assert _shown(shop, ledger.artist_royalties("USD")) == 0
+    assert _shown(shop, ledger.revenue("USD")) == 750
+    assert _shown(shop, ledger.seller_pending(escrow.seller_id, event_id, "USD")) == 12750
+    cost = ledger.processing_cost(15000)
+    assert _shown(shop, ledger.clearing("USD")) == 15000 - cost
+    assert sorted(shop.store.ledger.transactions) == [
+        f"processing_cost:{escrow.id}",
+        f"resale:{escrow.id}",
+    ]
+    assert sum(shop.store.ledger.balances.values()) == 0
+
+
+def test_a_payment_captured_by_an_earlier_attempt_is_booked_without_a_second_capture():
+    shop = open_shop()
+    escrow = _funded(shop)
+    shop.payments.settle(escrow.payment_intent_id, PaymentStatus.SUCCEEDED)
+
+    outcome = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
+
+    assert outcome is Release.RELEASED
+    assert f"resale:{escrow.id}" in shop.store.ledger.transactions
+
+
+def test_a_cancelled_events_escrow_is_let_go_uncaptured():
+    shop = open_shop()
+    escrow = _funded(shop)
+    shop.store.catalog.add_event(replace(shop.event, status=EventStatus.CANCELLED))
+
+    outcome = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
+
+    assert outcome is Release.CANCELLED
+    assert shop.payments.intents[escrow.payment_intent_id].status is PaymentStatus.CANCELED
+    cancelled = shop.store.escrows.get(escrow.id)
+    assert cancelled is not None
+    assert cancelled.status is EscrowStatus.CANCELLED
+    assert shop.store.ledger.transactions == {}
+
+
+def test_an_authorization_gone_away_is_left_to_a_person_and_an_unknown_escrow_to_nobody():
+    shop = open_shop()
+    escrow = _funded(shop)
+    shop.payments.settle(escrow.payment_intent_id, PaymentStatus.CANCELED)
+
+    outcome = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
+
+    assert outcome is Release.STUCK
+    stuck = shop.store.escrows.get(escrow.id)
+    assert stuck is not None
+    assert stuck.status is EscrowStatus.FUNDED
+    assert release_escrow(shop.ports, "esc_unknown", cooling=COOLING, now=NOW) is (
+        Release.UNCHANGED
+    )
