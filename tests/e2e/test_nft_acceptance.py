@@ -6,7 +6,10 @@ the buyer's account id, not taken from the API). One ticket is transferred: its 
 owner becomes the recipient's custodial address. One is refunded: its token no longer
 exists (`ownerOf` reverts). The chain's Transfer events show each token minted once, in
 the transaction the ticket names, and moved once. The README's commands for reading
-`ownerOf` by hand, run as written, say the same."""
+`ownerOf` by hand, run as written, say the same. And the mint worker's process, killed
+(SIGKILL) once its transaction is in the chain's pool and before it recorded the receipt,
+leaves one token per ticket: the delivery that comes back records the dead worker's
+transaction and sends nothing."""
 
 from __future__ import annotations
 
@@ -15,11 +18,14 @@ import hmac
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from eth_account import Account
 from web3 import Web3
@@ -35,7 +41,7 @@ from scripts.demo_story import (
 )
 from scripts.devstack.stack import ROOT, LocalStack
 from scripts.devstack.ticket_contract import artifact
-from tests.e2e.conftest import StartStack
+from tests.e2e.conftest import LogLines, StartStack
 from tests.e2e.storefront import event_on_sale, pay_with_card, place_order, verified_buyer
 from tests.e2e.waits import wait_for
 
@@ -48,8 +54,13 @@ POLL_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
-def stack(start_stack: StartStack) -> LocalStack:
-    return start_stack(ROOT / "template.yaml")[0]
+def started(start_stack: StartStack) -> tuple[LocalStack, LogLines]:
+    return start_stack(ROOT / "template.yaml")
+
+
+@pytest.fixture(scope="module")
+def stack(started: tuple[LocalStack, LogLines]) -> LocalStack:
+    return started[0]
 
 
 def custodial_address(stack: LocalStack, user_id: str) -> str:
@@ -235,3 +246,100 @@ def test_three_nft_tickets_are_minted_to_the_buyer_then_one_follows_a_transfer_a
     answer, *_ = burned.stdout.splitlines()
     assert json.loads(answer)["error"]["message"] == "execution reverted: no such token"
     assert "ContractLogicError" in burned.stderr
+
+
+# ------------------------------------------------- a worker killed between send and record
+MINT_WORKER = "MintWorkerFunction"
+# A delivery its dead worker held comes back once the queue's visibility timeout ends:
+# shortened from the template's 360 s for this test, as an operator could.
+REDELIVERY_SECONDS = "30"
+
+
+def mint_worker_processes(stack: LocalStack) -> list[int]:
+    """The mint worker's execution environments: processes this test's stack started."""
+    code = str(stack.stack.function(MINT_WORKER).code_uri).encode()
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == os.getpid() and code in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_mint_worker_killed_between_sending_and_recording_leaves_one_token_per_ticket(
+    started: tuple[LocalStack, LogLines],
+):
+    stack, logs = started
+    w3 = Web3(Web3.HTTPProvider(stack.chain_url, request_kwargs={"timeout": 10}))
+    assert stack.chain is not None
+    minter = stack.chain.minter
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=stack.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    mint_queue = stack.stack.resolve({"Ref": "MintQueue"})
+    visibility = sqs.get_queue_attributes(
+        QueueUrl=mint_queue, AttributeNames=["VisibilityTimeout"]
+    )["Attributes"]
+    sqs.set_queue_attributes(
+        QueueUrl=mint_queue, Attributes={"VisibilityTimeout": REDELIVERY_SECONDS}
+    )
+    organizer = Api(stack.api_url)
+    organizer.login(*ORGANIZER)
+    on_sale = event_on_sale(
+        organizer, venue="The 5 Spot", title="Crash night", price_cents=2500, nft_enabled=True
+    )
+    buyer = verified_buyer(stack, name="Cy", session=fresh_source(stack.api_url))
+    buyer_address = custodial_address(stack, buyer.call("GET", "/me")["id"])
+    sent_before = w3.eth.get_transaction_count(minter, "pending")
+    # The chain holds what is sent unmined: the worker waits for a receipt that is not
+    # there, and is killed while it waits.
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        order = place_order(buyer, on_sale.cart(2))
+        pay_with_card(stack, order, CARD)
+        wait_until_paid(buyer, order["order_id"])
+        wait_for(
+            lambda: w3.eth.get_transaction_count(minter, "pending") > sent_before,
+            what="the mint transaction in the chain's pool",
+        )
+        killed = mint_worker_processes(stack)
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        assert killed
+        in_flight = [t["nft"] for t in buyer.call("GET", f"/orders/{order['order_id']}")["tickets"]]
+    finally:
+        # Mines the pool: the dead worker's transaction, never recorded as mined.
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        sqs.set_queue_attributes(QueueUrl=mint_queue, Attributes=visibility)
+    assert [nft["state"] for nft in in_flight] == ["minting", "minting"]
+    (sent_hash,) = {nft["tx_hash"] for nft in in_flight}  # recorded before it was sent
+    assert any("REPORT" in line and "Runtime.ExitError" in line for line in logs.of(MINT_WORKER)), (
+        "the mint worker was killed during an invocation"
+    )
+
+    def all_minted() -> list[dict[str, Any]] | None:
+        nfts = [t["nft"] for t in buyer.call("GET", f"/orders/{order['order_id']}")["tickets"]]
+        return nfts if all(nft["state"] == "minted" for nft in nfts) else None
+
+    minted = wait_for(all_minted, what="the delivery again to record the mints", interval=2)
+
+    assert {nft["tx_hash"] for nft in minted} == {sent_hash}  # the dead worker's transaction
+    assert w3.eth.get_transaction_count(minter, "pending") == sent_before + 1  # nothing resent
+    contract = ticket_contract(stack, minted[0]["contract"])
+    for nft in minted:
+        token_id = int(nft["token_id"])
+        logs_of_token = contract.events.Transfer().get_logs(
+            from_block=0, argument_filters={"token_id": token_id}
+        )
+        assert [(log["args"]["sender"], log["args"]["receiver"]) for log in logs_of_token] == [
+            (ZERO, buyer_address)
+        ]
+        assert owner_on_chain(contract, token_id) == buyer_address
