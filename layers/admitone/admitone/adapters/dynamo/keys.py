@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import zlib
 
 Key = dict[str, str]
@@ -17,6 +19,32 @@ EVENT_LIST_SHARDS = 16
 # (4 WCU an order): over 32 partitions it capped the platform near 8,000 orders a second,
 # over 128 at 32,000. Its reader is a job, which pays 128 Queries a page for it.
 HOLD_LIST_SHARDS = 128
+
+
+# The ledger of a payment burst: every payment books onto the platform's accounts
+# (clearing, revenue, tax, processing costs), its event's pending proceeds and its venue's
+# ledger, and lists the order among its event's paid orders. Each of those is a partition
+# of its own per shard (the shard number in the partition key, not the sort key), one
+# taking a payment's writes round-robin (``write_shard``).
+PLATFORM_BALANCE_SHARDS = 64  # an account of the platform's (no venue)
+EVENT_PENDING_SHARDS = 32  # a venue's pending proceeds of one event
+VENUE_LIST_SHARDS = 32  # a venue's ledger and balance lists (GSI1)
+EVENT_ORDER_SHARDS = 32  # an event's paid orders
+
+
+class _RoundRobin:
+    """Shard numbers in turn, from a random start per process (per Lambda container):
+    a container's writes spread evenly, and containers do not all start on shard 0.
+    ``next`` on an ``itertools.count`` is atomic under the GIL, so threads share it."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(secrets.randbelow(1 << 16))
+
+    def __call__(self, shards: int) -> int:
+        return next(self._counter) % shards
+
+
+write_shard = _RoundRobin()
 
 
 def _shard(item_id: str, shards: int) -> str:
@@ -318,19 +346,30 @@ def ledger_transaction(txn_id: str) -> Key:
     return {"PK": f"LEDGER#{txn_id}", "SK": "TXN"}
 
 
-def venue_ledger(venue_id: str) -> str:
-    """GSI1PK of the ledger transactions that touch a venue (GSI1SK: at#txn id)."""
-    return f"VENUE_LEDGER#{venue_id}"
+def venue_ledger(venue_id: str, shard: int) -> str:
+    """GSI1PK of a ledger transaction that touches a venue (GSI1SK: at#txn id), one of
+    ``venue_ledgers(venue_id)``: the shard is picked when it is booked."""
+    return f"VENUE_LEDGER#{venue_id}#{shard % VENUE_LIST_SHARDS:02d}"
+
+
+def venue_ledgers(venue_id: str) -> tuple[str, ...]:
+    return _every_shard(f"VENUE_LEDGER#{venue_id}", VENUE_LIST_SHARDS)
 
 
 def account_balance(account_id: str, shard: int) -> Key:
-    """One shard of an account's running balance (a hot account is spread over several)."""
-    return {"PK": f"BALANCE#{account_id}", "SK": f"SHARD#{shard:02d}"}
+    """One shard of an account's running balance, a partition of its own (a hot account
+    is spread over several: ``balance_shards``)."""
+    return {"PK": f"BALANCE#{account_id}#{shard:02d}", "SK": "BALANCE"}
 
 
-def venue_balances(venue_id: str) -> str:
-    """GSI1PK of the balance shards of a venue's accounts (GSI1SK: account#shard)."""
-    return f"VENUE_BALANCES#{venue_id}"
+def venue_balances(venue_id: str, shard: int) -> str:
+    """GSI1PK of a balance shard of a venue's account (GSI1SK: account#shard): shard
+    ``n`` of any of the venue's accounts is listed in ``venue_balance_lists``' ``n``."""
+    return f"VENUE_BALANCES#{venue_id}#{shard % VENUE_LIST_SHARDS:02d}"
+
+
+def venue_balance_lists(venue_id: str) -> tuple[str, ...]:
+    return _every_shard(f"VENUE_BALANCES#{venue_id}", VENUE_LIST_SHARDS)
 
 
 def refund(order_id: str, refund_id: str) -> Key:
@@ -349,9 +388,19 @@ def dispute(order_id: str, dispute_id: str) -> Key:
     return {"PK": f"ORDER#{order_id}", "SK": f"DISPUTE#{dispute_id}"}
 
 
-def paid_order_of_event(event_id: str, order_id: str) -> Key:
-    """Marks a paid order of an event: what cancelling the event refunds, in a stable order."""
-    return {"PK": f"EVENT_ORDERS#{event_id}", "SK": f"ORDER#{order_id}"}
+def paid_order_of_event(event_id: str, order_id: str, order_number: str) -> Key:
+    """Marks a paid order of an event: what cancelling the event refunds, in a stable order
+    (by id, merged over ``paid_order_lists(event_id)``). The shard is the order number's
+    sequence modulo the shards: consecutive orders land in consecutive shards."""
+    sequence = int(order_number.rsplit("-", 1)[-1])
+    return {
+        "PK": f"EVENT_ORDERS#{event_id}#{sequence % EVENT_ORDER_SHARDS:02d}",
+        "SK": f"ORDER#{order_id}",
+    }
+
+
+def paid_order_lists(event_id: str) -> tuple[str, ...]:
+    return _every_shard(f"EVENT_ORDERS#{event_id}", EVENT_ORDER_SHARDS)
 
 
 def settlement(event_id: str) -> Key:

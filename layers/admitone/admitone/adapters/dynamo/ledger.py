@@ -4,20 +4,28 @@ Items:
 - ``keys.ledger_transaction``: one transaction with its entries (``account``, ``amount``
   debit positive, ``memo``), ``kind``, ``currency``, ``refs``, ``booked_at``; written
   ``attribute_not_exists`` so a fact is booked once. A venue's transactions are listed
-  by GSI1 ``VENUE_LEDGER#<venue>`` / ``<booked at>#<txn id>``.
-- ``keys.account_balance``: a shard of an account's balance (``ADD balance :delta`` in
-  the transaction that books the entries). Hot accounts (Stripe clearing, revenue, tax,
-  an event's pending proceeds) are spread over several shards so an on-sale does not
-  write one item from every purchase; a venue's available and reserved balances are one
-  item each, so a payout can hold them still with a condition. A venue's shards are
-  listed by GSI1 ``VENUE_BALANCES#<venue>`` / ``<account>#<shard>``.
+  by GSI1 ``VENUE_LEDGER#<venue>#<nn>`` / ``<booked at>#<txn id>``, the shard taken
+  round-robin per container when booked; readers merge the shards by booking time.
+- ``keys.account_balance``: a shard of an account's balance, each shard a partition of
+  its own (``BALANCE#<account>#<nn>``), moved by ``ADD balance :delta`` in the
+  transaction that books the entries, onto a shard taken round-robin per container.
+  The platform's accounts (clearing, revenue, tax, processing costs) have 64 shards, an
+  event's pending proceeds 32: every payment writes them. A venue's shards are listed by
+  GSI1 ``VENUE_BALANCES#<venue>#<nn>`` (the shard's number) / ``<account>#<shard>``.
+
+Conditions on a sharded balance. No rule needs "balance >= x" of a sharded account: a
+venue's available and reserved balances, which payouts must not overdraw, are one item
+each (one shard), so a payout holds each still with ``balance = :read``; they are
+written by settlements, disputes and payouts, not by every payment. The one write that
+depends on a sharded balance as a whole, settlement, drains the pending proceeds shard
+by shard, each on the condition that it still holds what was read, so the sum moved is
+exact (32 shards: the settlement's transaction stays far under 100 items).
 
 ``scripts/ledger-check`` recomputes every balance from the entries and compares.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,9 +57,9 @@ BALANCE_ENTITY = "balance_shard"
 SHARDS = {
     AccountKind.VENUE_AVAILABLE: 1,
     AccountKind.VENUE_RESERVED: 1,
-    AccountKind.VENUE_PENDING: 4,
+    AccountKind.VENUE_PENDING: keys.EVENT_PENDING_SHARDS,
 }
-DEFAULT_SHARDS = 8
+DEFAULT_SHARDS = keys.PLATFORM_BALANCE_SHARDS
 
 
 def shard_count(account: Account) -> int:
@@ -81,7 +89,7 @@ def _transaction_item(txn: Transaction, now: datetime) -> Item:
         "booked_at": instant(now),
     }
     if txn.venue_id:
-        item["GSI1PK"] = keys.venue_ledger(txn.venue_id)
+        item["GSI1PK"] = keys.venue_ledger(txn.venue_id, keys.write_shard(keys.VENUE_LIST_SHARDS))
         item["GSI1SK"] = f"{instant(now)}#{txn.id}"
     return item
 
@@ -89,9 +97,9 @@ def _transaction_item(txn: Transaction, now: datetime) -> Item:
 def balance_op(
     account: Account, delta: int, *, shard: int | None = None, expect: int | None = None
 ) -> Op:
-    """Add ``delta`` to one shard of ``account`` (a random one unless given); with
+    """Add ``delta`` to one shard of ``account`` (the next in turn unless given); with
     ``expect``, only if that shard's balance is exactly it (a payout's guard)."""
-    chosen = secrets.randbelow(shard_count(account)) if shard is None else shard
+    chosen = keys.write_shard(shard_count(account)) if shard is None else shard
     sets = ["account_id = :account", "kind = :kind", "currency = :currency", "entity = :entity"]
     values: dict[str, Any] = {
         ":delta": delta,
@@ -104,7 +112,7 @@ def balance_op(
         sets += ["venue_id = :venue", "GSI1PK = :gsi1pk", "GSI1SK = :gsi1sk"]
         values |= {
             ":venue": account.venue_id,
-            ":gsi1pk": keys.venue_balances(account.venue_id),
+            ":gsi1pk": keys.venue_balances(account.venue_id, chosen),
             ":gsi1sk": f"{account.id}#{chosen:02d}",
         }
     condition = None
@@ -164,11 +172,13 @@ def balance_check_op(account: Account, expect: int) -> Op:
 
 # -------------------------------------------------------------------- reads
 def shards_of(account: Account) -> list[ShardBalance]:
-    """Every shard of one account, read consistently."""
-    items = table.query_partition(keys.account_balance(account.id, 0)["PK"], consistent=True)
-    return [
-        ShardBalance(int(item["SK"].removeprefix("SHARD#")), int(item["balance"])) for item in items
+    """Every shard of one account that exists, read consistently (one BatchGetItem)."""
+    shards = range(shard_count(account))
+    items = table.get_many([keys.account_balance(account.id, shard) for shard in shards])
+    found = [
+        ShardBalance(int(item["PK"].rsplit("#", 1)[1]), int(item["balance"])) for item in items
     ]
+    return sorted(found, key=lambda shard: shard.shard)
 
 
 def balance_of(account: Account) -> int:
@@ -180,21 +190,25 @@ def settled_since(venue_id: str, currency: str, since: datetime) -> int:
     """What settlements booked since ``since`` made available to the venue in
     ``currency`` (as shown: positive)."""
     available_id = f"{AccountKind.VENUE_AVAILABLE.value}:{venue_id}:{currency}"
-    request = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK >= :since",
-        "FilterExpression": "kind = :kind AND currency = :currency",
-        "ExpressionAttributeValues": table.to_attributes(
-            {
-                ":pk": keys.venue_ledger(venue_id),
-                ":since": instant(since),
-                ":kind": TransactionKind.SETTLEMENT.value,
-                ":currency": currency,
-            }
-        ),
-    }
+    requests = (
+        {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK >= :since",
+            "FilterExpression": "kind = :kind AND currency = :currency",
+            "ExpressionAttributeValues": table.to_attributes(
+                {
+                    ":pk": partition,
+                    ":since": instant(since),
+                    ":kind": TransactionKind.SETTLEMENT.value,
+                    ":currency": currency,
+                }
+            ),
+        }
+        for partition in keys.venue_ledgers(venue_id)
+    )
     return -sum(
         int(entry["amount"])
+        for request in requests
         for page, _ in table.query_pages(request)
         for item in page
         for entry in item["entries"]
@@ -205,20 +219,14 @@ def settled_since(venue_id: str, currency: str, since: datetime) -> int:
 def venue_account_balances(venue_id: str) -> dict[str, tuple[AccountKind, str, int]]:
     """Every account of a venue: id -> (kind, currency, balance debit positive)."""
     found: dict[str, tuple[AccountKind, str, int]] = {}
-    request = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": table.to_attributes({":pk": keys.venue_balances(venue_id)}),
-    }
-    for page, _ in table.query_pages(request):
-        for item in page:
-            account_id = str(item["account_id"])
-            _, _, so_far = found.get(account_id, (AccountKind(item["kind"]), item["currency"], 0))
-            found[account_id] = (
-                AccountKind(item["kind"]),
-                str(item["currency"]),
-                so_far + int(item["balance"]),
-            )
+    for item in table.all_of_sharded("GSI1", keys.venue_balance_lists(venue_id)):
+        account_id = str(item["account_id"])
+        _, _, so_far = found.get(account_id, (AccountKind(item["kind"]), item["currency"], 0))
+        found[account_id] = (
+            AccountKind(item["kind"]),
+            str(item["currency"]),
+            so_far + int(item["balance"]),
+        )
     return found
 
 
@@ -258,10 +266,16 @@ def _booked(item: Mapping[str, Any]) -> BookedTransaction:
 def venue_ledger_page(
     venue_id: str, *, limit: int, start_key: Mapping[str, str] | None
 ) -> tuple[list[BookedTransaction], dict[str, str] | None]:
-    """A venue's ledger transactions, newest first."""
-    items, resume = table.index_page(
-        "GSI1", keys.venue_ledger(venue_id), limit=limit, start_key=start_key, newest_first=True
+    """A venue's ledger transactions, newest first (merged over the ledger's shards), and
+    the position to resume before: ``{"GSI1SK": <booked at>#<txn id>}``."""
+    items, more = table.first_of_sharded(
+        "GSI1",
+        keys.venue_ledgers(venue_id),
+        limit=limit,
+        sort_below=start_key["GSI1SK"] if start_key else None,
+        newest_first=True,
     )
+    resume = {"GSI1SK": str(items[-1]["GSI1SK"])} if more and items else None
     return [_booked(item) for item in items], resume
 
 

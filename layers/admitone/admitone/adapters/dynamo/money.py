@@ -315,22 +315,29 @@ def flag_dispute_op(order_id: str, dispute_id: str | None) -> Op:
 
 # ---------------------------------------------------------- paid orders
 def paid_orders_after(event_id: str, after: str | None, *, limit: int) -> list[str]:
-    """The event's paid orders, by id, after ``after`` (a stable order to resume in)."""
-    request: dict[str, Any] = {
-        "KeyConditionExpression": "PK = :pk AND SK > :after",
-        "ExpressionAttributeValues": table.to_attributes(
-            {":pk": keys.paid_order_of_event(event_id, "")["PK"], ":after": f"ORDER#{after or ''}"}
-        ),
-        "ConsistentRead": True,
-        "Limit": limit,
-    }
-    for page, _ in table.query_pages(request):
-        return [str(item["order_id"]) for item in page]
-    return []  # pragma: no cover  (query_pages yields at least one page)
+    """The event's paid orders, by id, after ``after`` (a stable order to resume in):
+    each shard's first ``limit`` after it, merged, so none is skipped."""
+    found: list[str] = []
+    for partition in keys.paid_order_lists(event_id):
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND SK > :after",
+            "ExpressionAttributeValues": table.to_attributes(
+                {":pk": partition, ":after": f"ORDER#{after or ''}"}
+            ),
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        for page, _ in table.query_pages(request):
+            found += [str(item["order_id"]) for item in page]
+            break
+    return sorted(found)[:limit]
 
 
 def count_paid_orders(event_id: str) -> int:
-    return len(table.query_partition(keys.paid_order_of_event(event_id, "")["PK"], consistent=True))
+    return sum(
+        len(table.query_partition(partition, consistent=True))
+        for partition in keys.paid_order_lists(event_id)
+    )
 
 
 # ------------------------------------------------------------- settlements

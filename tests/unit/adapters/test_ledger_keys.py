@@ -1,0 +1,43 @@
+"""The ledger's key shapes: shards in the partition key, taken in turn (issue 18)."""
+
+import threading
+from collections import Counter
+
+from admitone.adapters.dynamo import keys
+
+
+def test_a_balance_shard_is_a_partition_of_its_own():
+    first, second = keys.account_balance("a", 0), keys.account_balance("a", 1)
+    assert first["PK"] != second["PK"]
+    assert first["PK"] == "BALANCE#a#00"
+
+
+def test_write_shards_are_taken_in_turn_so_threads_spread_evenly():
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        mine = [keys.write_shard(32) for _ in range(320)]
+        with lock:
+            taken.extend(mine)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(Counter(taken).values()) == {40}
+
+
+def test_paid_orders_follow_the_order_number_sequence_over_the_shards():
+    partitions = {
+        keys.paid_order_of_event("evt", f"ord{n}", f"A1-2026-{1000000 + n}")["PK"]
+        for n in range(keys.EVENT_ORDER_SHARDS)
+    }
+    assert partitions == set(keys.paid_order_lists("evt"))
+
+
+def test_a_venue_balance_shard_is_listed_in_the_list_of_its_number():
+    assert keys.venue_balances("v", 33) == keys.venue_balances("v", 1)
+    assert keys.venue_balances("v", 1) in keys.venue_balance_lists("v")
+    assert keys.venue_ledger("v", 5) in keys.venue_ledgers("v")
