@@ -205,6 +205,9 @@ class LocalStack:
         """Load the template for local values and provision it (idempotently) into moto."""
         stack = Stack.load(root, template_path)
         overrides = {"Stage": "local", "StripeApiBase": stripe_url, "WebhooksAllowLoopback": "true"}
+        # A local run need not wait the resale cooling period's ten minutes (issue 19).
+        if cooling := os.environ.get("ADMITONE_RESALE_COOLING_SECONDS"):
+            overrides["ResaleCoolingSeconds"] = cooling
         stack.parameters.update({k: v for k, v in overrides.items() if k in stack.parameters})
         provisioner = Provisioner(stack, moto_url)
         provisioner.provision()

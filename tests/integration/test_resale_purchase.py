@@ -6,14 +6,21 @@ PaymentIntent is cancelled, none is charged."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from admitone.adapters.stripe_api import stripe_client
+from admitone.domain import ledger
 from admitone.domain.ids import Prefix, new_id
+from admitone.services.escrow_release import Release, release_escrow
+from admitone.services.wiring import ports
+from tests.conftest import sample_event
 from tests.integration.conftest import Api, ApiResponse, AwsStack
 from tests.integration.gate_kit import Holder, buy, gate_crew, tonight_shop
 from tests.integration.payments_kit import deliver_all, drain, intent_payload, stripe_event
@@ -208,6 +215,53 @@ def test_a_cancelled_payment_intent_puts_the_listing_back_on_sale(shop: Shop):
     assert _purchase(shop, listing["listing_id"], another).status == 201
 
 
-def test_sample_event(aws: AwsStack):
+def _funded_record(escrow_id: str) -> dict[str, Any]:
+    """The release queue's message about ``escrow_id`` (the sample event's, re-aimed)."""
+    event = sample_event("resale.release_escrows", "unknown_escrow")
+    body = json.loads(event["Records"][0]["body"])
+    body["detail"]["data"]["escrow_id"] = escrow_id
+    event["Records"][0]["body"] = json.dumps(body)
+    return event
+
+
+def test_a_funded_escrow_is_released_after_the_cooling_period_with_the_split_booked(
+    shop: Shop,
+):
+    seller, listing = _listed(shop, price=15000)
+    _, token = shop.buyer()
+    purchase = _purchase(shop, listing["listing_id"], token).json()
+    escrow_id, intent_id = purchase["escrow_id"], purchase["payment"]["payment_intent_id"]
+    pay(intent_id)
+    _told(shop.aws, "payment_intent.amount_capturable_updated", intent_id)
+
+    # Delivered before its cooling period passed (the template's 600 s): the whole batch
+    # failed, so SQS delivers it again later.
+    with pytest.raises(BatchProcessingError):
+        shop.aws.invoke("ReleaseEscrowsFunction", _funded_record(escrow_id))
+    assert stripe_client().v1.payment_intents.retrieve(intent_id).status == "requires_capture"
+
+    shop.aws.use_function("ReleaseEscrowsFunction")
+    venue_id = shop.api.get(f"/events/{shop.event_id}").json()["venue_id"]
+    books = ports().store.ledger
+
+    def shown(account: ledger.Account) -> int:
+        return account.shown(books.balance(account))
+
+    venue, platform = ledger.pending(venue_id, shop.event_id, "USD"), ledger.revenue("USD")
+    before = (shown(venue), shown(platform))
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    cooling = timedelta(minutes=10)
+    assert release_escrow(ports(), escrow_id, cooling=cooling, now=later) is Release.RELEASED
+    assert release_escrow(ports(), escrow_id, cooling=cooling, now=later) is Release.UNCHANGED
+
+    captured = stripe_client().v1.payment_intents.retrieve(intent_id)
+    assert (captured.status, captured.amount_received) == ("succeeded", 15000)
+    assert (shown(venue) - before[0], shown(platform) - before[1]) == (1500, 750)
+    assert shown(ledger.seller_pending(seller.user_id, shop.event_id, "USD")) == 12750
+
+
+def test_sample_events(aws: AwsStack):
     response = aws.invoke_sample("PurchaseListingFunction", "unknown")
     assert response["statusCode"] == 404, response["body"]
+    released = aws.invoke_sample("ReleaseEscrowsFunction", "unknown_escrow")
+    assert released["batchItemFailures"] == []

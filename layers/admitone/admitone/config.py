@@ -47,6 +47,9 @@ class Settings(BaseModel):
     # deployed stack leaves it false: https to public addresses only.
     webhooks_allow_loopback: bool = Field(alias="WEBHOOKS_ALLOW_LOOPBACK", default=False)
     secrets_max_age_seconds: int = Field(alias="SECRETS_MAX_AGE_SECONDS", default=300, ge=0)
+    # How long a funded resale escrow waits before its payment is captured (RULES §13);
+    # the release queue delays its messages as long (SQS allows at most 900 s).
+    resale_cooling_seconds: int = Field(alias="RESALE_COOLING_SECONDS", default=600, ge=0, le=900)
 
 
 class ObservabilitySettings(BaseModel):

@@ -107,6 +107,15 @@ class TicketTransferred(EventData):
     version: int
 
 
+class EscrowFunded(EventData):
+    """A resale buyer's money is authorized and the ticket moved to them: the escrow is
+    released once its cooling period has passed."""
+
+    escrow_id: str
+    listing_id: str
+    event_id: str
+
+
 class TicketAttendeeNamed(EventData):
     ticket_id: str
     order_id: str
@@ -156,6 +165,7 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "security.alert": SecurityAlert,
     "ticket.issued": TicketIssued,
     "ticket.transferred": TicketTransferred,
+    "escrow.funded": EscrowFunded,
     "ticket.attendee_named": TicketAttendeeNamed,
     "ticket.minted": TicketMinted,
     "ticket.checked_in": TicketCheckedIn,

@@ -4,7 +4,8 @@
   is authorized. One unit of work funds the escrow, sells the reserved listing (its
   ticket's guard given back) and reissues the ticket to the buyer under its next
   version's QR (the seller's answers ``void`` online and in the next scanner bundle),
-  announcing ``ticket.transferred``. Should the ticket no longer be able to move (voided,
+  announcing ``ticket.transferred`` and ``escrow.funded`` (its release's trigger).
+  Should the ticket no longer be able to move (voided,
   scanned, transferred, its event cancelled or over), the PaymentIntent is cancelled
   first (the buyer is never charged), then the escrow cancelled and the listing ended
   for that reason.
@@ -26,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain.catalog import Event
 from admitone.domain.errors import Conflict, Contention, DependencyUnavailable
-from admitone.domain.events import TicketTransferred
+from admitone.domain.events import EscrowFunded, TicketTransferred
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.keys import KeyPurpose
 from admitone.domain.orders import PaymentStatus
@@ -111,6 +112,13 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
                 from_holder_id=ticket.holder_id,
                 to_holder_id=escrow.buyer_id,
                 version=moved.version,
+            ),
+            now=now,
+        )
+        uow.outbox.announce(
+            "escrow.funded",
+            EscrowFunded(
+                escrow_id=escrow.id, listing_id=escrow.listing_id, event_id=escrow.event_id
             ),
             now=now,
         )
