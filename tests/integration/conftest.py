@@ -26,7 +26,7 @@ from scripts.devstack.gateway import Gateway, Request
 from scripts.devstack.provision import Provisioner
 from scripts.devstack.runtime import InvokeResult
 from scripts.devstack.template import REGION, Stack
-from tests.conftest import ROOT, new_container, sample_event
+from tests.conftest import ROOT, new_container, next_function, sample_event
 from tests.integration import moto_snapshot
 from tests.local_servers import serving
 
@@ -93,7 +93,7 @@ class AwsStack:
         for key, value in spec.environment.items():
             self.monkeypatch.setenv(key, value)
         self.monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", spec.function_name)
-        new_container()
+        next_function()
 
     def handler_module(self, function_id: str) -> ModuleType:
         spec = self.stack.function(function_id)
@@ -192,6 +192,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, provisioned: Provisioned) -> Iterator[A
     with mock_aws():
         # mock_aws empties moto on entry; the provisioned state comes back from the copy.
         moto_snapshot.restore(provisioned.snapshot)
+        new_container()
         yield AwsStack(provisioned.stack, provisioned.provisioner, monkeypatch)
         new_container()
 
