@@ -194,3 +194,25 @@ def test_a_payment_intent_of_no_escrow_of_ours_or_still_unpaid_changes_nothing()
     assert escrow == purchase.escrow
     listing = shop.store.listings.get(purchase.listing.id)
     assert listing == purchase.listing
+
+
+def test_an_escrow_whose_listing_is_no_longer_held_for_it_never_moves_the_ticket():
+    shop = open_shop()
+    purchase = _bought(shop)
+    escrow = purchase.escrow
+    # However it came about, the listing is no longer reserved for this escrow.
+    shop.store.listings.by_id[escrow.listing_id] = replace(purchase.listing, escrow_id="esc_2")
+    ticket = shop.store.tickets.get(escrow.ticket_id)
+
+    apply_escrow_intent(
+        shop.ports, _told(shop, purchase, PaymentStatus.REQUIRES_CAPTURE), now=LATER
+    )
+
+    assert shop.store.tickets.get(escrow.ticket_id) == ticket
+    assert shop.payments.intents[escrow.payment_intent_id].status is PaymentStatus.CANCELED
+    cancelled = shop.store.escrows.get(escrow.id)
+    assert cancelled is not None
+    assert cancelled.status is EscrowStatus.CANCELLED
+    listing = shop.store.listings.get(escrow.listing_id)
+    assert listing is not None
+    assert listing.escrow_id == "esc_2"

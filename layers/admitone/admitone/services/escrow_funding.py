@@ -86,7 +86,8 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
             return
         listing, ticket, event = _read(ports, escrow)
         reason = why_not_transferable(ticket, escrow, event, now=now)
-        if reason is not None:
+        if reason is not None or not _reserved_for(listing, escrow):
+            # A listing no longer held for this escrow is never sold to its buyer.
             _cancel(ports, escrow, listing, reason, now=now)
             return
         funded = escrow_moved(escrow, EscrowStatus.FUNDED, now=now)
@@ -100,8 +101,7 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
         )
         uow = store.unit_of_work()
         uow.escrows.move(escrow, funded)
-        if _reserved_for(listing, escrow):
-            uow.listings.settle_reservation(listing, sold(listing, now=now))
+        uow.listings.settle_reservation(listing, sold(listing, now=now))
         uow.tickets.reissue(ticket, moved)
         uow.outbox.announce(
             "ticket.transferred",
@@ -133,17 +133,21 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
 
 
 def _cancel(
-    ports: Ports, escrow: Escrow, listing: Listing, reason: ListingEnd, *, now: datetime
+    ports: Ports, escrow: Escrow, listing: Listing, reason: ListingEnd | None, *, now: datetime
 ) -> None:
     """The ticket cannot move: let the buyer's authorization go first (never charged),
-    then cancel the escrow and end the listing for ``reason``."""
+    then cancel the escrow and end its reserved listing for ``reason`` (None: the listing
+    is not reserved for it, and is left as it is)."""
     if not ports.payments.cancel_payment_intent(escrow.payment_intent_id):
         # Captured or capturing: never before funding, so someone else did; a person decides.
         logger.error("escrow payment intent went through; ticket cannot move: refund by hand")
         _count("EscrowUncancellable")
         return
-    _settle(ports, escrow, listing, lambda held: ended_reserved(held, reason, now=now), now=now)
-    logger.info("escrow cancelled: the ticket cannot move", extra={"reason": reason.value})
+    if reason is None:
+        _settle(ports, escrow, listing, reopened, now=now)
+    else:
+        _settle(ports, escrow, listing, lambda held: ended_reserved(held, reason, now=now), now=now)
+    logger.info("escrow cancelled: the ticket cannot move", extra={"reason": reason})
     _count("EscrowCancelled")
 
 
