@@ -1,6 +1,7 @@
 """`sam build` of template.yaml, without Docker: the arm64 layer holds admitone, every
-pinned dependency and aarch64 binaries; an x86_64 build of each function imports with
-nothing but its own folder and the layer on the path."""
+pinned dependency and aarch64 binaries; every function with the layer fits Lambda's
+unzipped size limit (the mint worker, with web3, is the largest); an x86_64 build of each
+function imports with nothing but its own folder and the layer on the path."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ TEMPLATE = ROOT / "template.yaml"
 LAYER_ID = "AdmitoneLayer"
 LAYER_SOURCE = ROOT / "layers" / "admitone"
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-ELF_MACHINE = {"arm64": 183, "x86_64": 62}  # e_machine: EM_AARCH64, EM_X86_64
+ELF_MACHINE = {"arm64": 183, "x86_64": 62}
+# Lambda's quota on a function and all its layers, unzipped: 250 MB.
+LAMBDA_UNZIPPED_BYTES = 262_144_000  # e_machine: EM_AARCH64, EM_X86_64
 LAMBDA_MARKERS = {  # PEP 508 environment of the python3.13 runtime on arm64
     "sys_platform": "linux",
     "platform_system": "Linux",
@@ -203,6 +206,24 @@ def test_the_arm64_layer_binaries_are_built_for_aarch64(builds: dict[str, Build]
         for dist, tags in platform_tags.items()
         if tags != {"any"} and not all(tag.endswith("_aarch64") for tag in tags)
     } == {}
+
+
+def _unzipped_bytes(directory: Path) -> int:
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+
+
+def test_every_arm64_function_with_the_layer_fits_lambdas_unzipped_size_limit(
+    builds: dict[str, Build],
+) -> None:
+    build = builds["arm64"]
+    layer = _unzipped_bytes(build.directory / LAYER_ID)
+    sizes = {f: _unzipped_bytes(build.directory / f) + layer for f in FUNCTION_IDS}
+    largest = max(sizes, key=lambda f: sizes[f])
+    print(
+        f"largest: {largest} {sizes[largest] / 1e6:.1f} MB unzipped with the layer"
+        f" ({layer / 1e6:.1f} MB) of Lambda's {LAMBDA_UNZIPPED_BYTES / 1e6:.1f} MB"
+    )
+    assert {f: size for f, size in sizes.items() if size >= LAMBDA_UNZIPPED_BYTES} == {}
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="imports x86_64 binaries")
