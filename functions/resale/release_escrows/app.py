@@ -1,6 +1,7 @@
-"""release_escrows: a funded resale escrow is released after its cooling period
-(services/escrow_release.py), from the ``escrow.funded`` domain events its EventBridge
-rule routes to its queue, which delays each by the cooling period.
+"""release_escrows: a funded resale escrow is released after its cooling period, and one
+never paid is let go (services/escrow_release.py), from the ``escrow.funded`` and
+``escrow.created`` domain events its EventBridge rule routes to its queue, which delays
+each by the cooling period.
 
 SQS batch with partial failures: a release not yet due (the clock ran ahead of the
 queue's delay) or one that met a busy store or Stripe away is redelivered after the
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admitone.batch import ReportingBatchProcessor
 from admitone.config import settings
 from admitone.domain.errors import DependencyUnavailable
-from admitone.domain.events import EscrowFunded
+from admitone.domain.events import SCHEMAS
 from admitone.observability import logger, metrics, trace_handler
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.wiring import ports
@@ -30,11 +31,13 @@ processor = ReportingBatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record: SQSRecord) -> None:
     event = json.loads(record.body)
-    funded = EscrowFunded.model_validate(event["detail"]["data"])
-    logger.append_keys(escrow_id=funded.escrow_id, domain_event_id=event["detail"]["event_id"])
+    # escrow.created (let go if never paid) or escrow.funded (released): both name it.
+    data = SCHEMAS[str(event["detail-type"])].model_validate(event["detail"]["data"])
+    escrow_id = str(data.model_dump()["escrow_id"])
+    logger.append_keys(escrow_id=escrow_id, domain_event_id=event["detail"]["event_id"])
     outcome = release_escrow(
         ports(),
-        funded.escrow_id,
+        escrow_id,
         cooling=timedelta(seconds=settings().resale_cooling_seconds),
         now=datetime.now(UTC),
     )

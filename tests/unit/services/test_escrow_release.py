@@ -1,6 +1,7 @@
 """Releasing a funded resale escrow on the fakes: nothing before the cooling period ends;
 then the payment captured and the split booked once (15000 -> venue 1500, artist 0,
-platform 750, seller 12750, RULES §13); a cancelled event's escrow let go uncaptured."""
+platform 750, seller 12750, RULES §13); a cancelled event's escrow let go uncaptured; an
+escrow never paid let go after as long, its listing for sale again."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from admitone.domain import ledger
 from admitone.domain.catalog import EventStatus
 from admitone.domain.keys import KeySet
 from admitone.domain.orders import PaymentStatus
-from admitone.domain.resale import Escrow, EscrowStatus
+from admitone.domain.resale import Escrow, EscrowStatus, ListingStatus
 from admitone.services.escrow_funding import apply_escrow_intent
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.resale_purchase import purchase_listing
@@ -127,3 +128,45 @@ def test_an_authorization_gone_away_is_left_to_a_person_and_an_unknown_escrow_to
     assert release_escrow(shop.ports, "esc_unknown", cooling=COOLING, now=NOW) is (
         Release.UNCHANGED
     )
+
+
+def test_an_escrow_never_paid_is_let_go_after_the_window_and_its_listing_is_for_sale_again():
+    shop = open_shop()
+    listing, _ = _listed(shop, price=15000)
+    escrow = purchase_listing(shop.ports, listing.id, a_buyer(), stripe_key=_key, now=NOW).escrow
+
+    early = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING / 2)
+    late = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING)
+
+    assert (early, late) == (Release.NOT_DUE, Release.EXPIRED)
+    assert shop.payments.intents[escrow.payment_intent_id].status is PaymentStatus.CANCELED
+    gone = shop.store.escrows.get(escrow.id)
+    assert gone is not None
+    assert gone.status is EscrowStatus.CANCELLED
+    again = shop.store.listings.get(listing.id)
+    assert again is not None
+    assert (again.status, again.escrow_id) == (ListingStatus.ACTIVE, None)
+    assert release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING) is (
+        Release.UNCHANGED
+    )
+
+
+def test_an_escrow_paid_but_not_yet_funded_is_left_to_its_webhook():
+    shop = open_shop()
+    listing, _ = _listed(shop, price=15000)
+    escrow = purchase_listing(shop.ports, listing.id, a_buyer(), stripe_key=_key, now=NOW).escrow
+    shop.payments.settle(escrow.payment_intent_id, PaymentStatus.REQUIRES_CAPTURE)
+
+    outcome = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING)
+
+    assert outcome is Release.NOT_DUE
+    assert shop.payments.intents[escrow.payment_intent_id].status is (
+        PaymentStatus.REQUIRES_CAPTURE
+    )
+    shop.payments.settle(escrow.payment_intent_id, PaymentStatus.PROCESSING)
+    assert release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING) is (
+        Release.NOT_DUE
+    )
+    kept = shop.store.escrows.get(escrow.id)
+    assert kept is not None
+    assert kept.status is EscrowStatus.CREATED

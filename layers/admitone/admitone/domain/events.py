@@ -107,6 +107,14 @@ class TicketTransferred(EventData):
     version: int
 
 
+class EscrowCreated(EventData):
+    """A resale buyer reserved a listing; unpaid after the cooling period, it is let go."""
+
+    escrow_id: str
+    listing_id: str
+    event_id: str
+
+
 class EscrowFunded(EventData):
     """A resale buyer's money is authorized and the ticket moved to them: the escrow is
     released once its cooling period has passed."""
@@ -165,6 +173,7 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "security.alert": SecurityAlert,
     "ticket.issued": TicketIssued,
     "ticket.transferred": TicketTransferred,
+    "escrow.created": EscrowCreated,
     "escrow.funded": EscrowFunded,
     "ticket.attendee_named": TicketAttendeeNamed,
     "ticket.minted": TicketMinted,

@@ -10,8 +10,11 @@ share by ``percent_of`` and largest remainder (``domain.resale.split_resale``), 
 Stripe charged for the payment.
 
 An escrow whose event was cancelled before release is not captured: its PaymentIntent is
-cancelled (the buyer is never charged) and the escrow cancelled. Applied any number of
-times: an escrow no longer ``funded`` is left as it is.
+cancelled (the buyer is never charged) and the escrow cancelled. An escrow still
+``created`` (its buyer never paid) once as long as the cooling period has passed since
+the purchase is let go: its PaymentIntent cancelled, the escrow cancelled, its listing
+for sale again; one whose money is authorized already is left to its funding webhook.
+Applied any number of times: an escrow released or cancelled is left as it is.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ from admitone.domain.resale import (
     Escrow,
     EscrowMoved,
     EscrowStatus,
+    ListingStatus,
+    ListingUnavailable,
     Royalties,
     escrow_moved,
     releasable_at,
+    reopened,
     split_resale,
 )
 from admitone.observability import logger, metrics
@@ -42,17 +48,25 @@ class Release(StrEnum):
     RELEASED = "released"
     NOT_DUE = "not_due"  # the cooling period has not passed: try again later
     CANCELLED = "cancelled"  # its event was cancelled: nothing captured
+    EXPIRED = "expired"  # never paid: let go, its listing for sale again
     UNCHANGED = "unchanged"  # unknown, or no longer funded (released or cancelled already)
     STUCK = "stuck"  # the authorization is gone: a person decides
 
 
 def release_escrow(ports: Ports, escrow_id: str, *, cooling: timedelta, now: datetime) -> Release:
-    """Capture the funded escrow's payment and book the split, once its cooling passed."""
+    """Capture the funded escrow's payment and book the split once its cooling passed;
+    let an unpaid one go once as long has passed since the purchase."""
+    escrow = ports.store.escrows.get(escrow_id) if is_id(escrow_id, Prefix.ESCROW) else None
+    if escrow is not None and escrow.status is EscrowStatus.CREATED:
+        return _expire(ports, escrow, window=cooling, now=now)
+    if escrow is not None and escrow.status is EscrowStatus.FUNDED:
+        return _release(ports, escrow, cooling=cooling, now=now)
+    logger.info("escrow released or cancelled: nothing to do", extra={"escrow_id": escrow_id})
+    return Release.UNCHANGED
+
+
+def _release(ports: Ports, escrow: Escrow, *, cooling: timedelta, now: datetime) -> Release:
     store = ports.store
-    escrow = store.escrows.get(escrow_id) if is_id(escrow_id, Prefix.ESCROW) else None
-    if escrow is None or escrow.status is not EscrowStatus.FUNDED:
-        logger.info("escrow not funded: nothing to release", extra={"escrow_id": escrow_id})
-        return Release.UNCHANGED
     logger.append_keys(escrow_id=escrow.id, payment_intent_id=escrow.payment_intent_id)
     assert escrow.funded_at is not None  # stamped by the move to funded
     if now < releasable_at(escrow.funded_at, cooling):
@@ -99,6 +113,31 @@ def release_escrow(ports: Ports, escrow_id: str, *, cooling: timedelta, now: dat
     )
     _count("EscrowReleased")
     return Release.RELEASED
+
+
+def _expire(ports: Ports, escrow: Escrow, *, window: timedelta, now: datetime) -> Release:
+    """Let an unpaid escrow go once ``window`` has passed since the purchase."""
+    logger.append_keys(escrow_id=escrow.id, payment_intent_id=escrow.payment_intent_id)
+    if now < escrow.created_at + window:
+        return Release.NOT_DUE
+    intent = ports.payments.retrieve_payment_intent(escrow.payment_intent_id)
+    if intent.status is PaymentStatus.REQUIRES_CAPTURE:
+        return Release.NOT_DUE  # paid: its funding webhook is on its way
+    if not ports.payments.cancel_payment_intent(escrow.payment_intent_id):
+        return Release.NOT_DUE  # going through now: its webhook decides
+    listing = ports.store.listings.get(escrow.listing_id)
+    assert listing is not None  # listings are never deleted
+    uow = ports.store.unit_of_work()
+    uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
+    if listing.status is ListingStatus.RESERVED and listing.escrow_id == escrow.id:
+        uow.listings.settle_reservation(listing, reopened(listing))
+    try:
+        uow.commit()
+    except (EscrowMoved, ListingUnavailable):
+        return Release.UNCHANGED
+    logger.info("unpaid escrow let go; its listing is for sale again")
+    _count("EscrowExpired")
+    return Release.EXPIRED
 
 
 def _cancel(ports: Ports, escrow: Escrow, *, now: datetime) -> Release:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from admitone.domain.accounts import Principal
 from admitone.domain.errors import DependencyUnavailable, DomainError
+from admitone.domain.events import EscrowCreated
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.payments import Intent
 from admitone.domain.resale import (
@@ -88,6 +89,12 @@ def purchase_listing(
     uow = store.unit_of_work()
     uow.listings.reserve(held, ticket)
     uow.escrows.create(escrow)
+    # Its release job lets it go if the buyer never pays (services/escrow_release.py).
+    uow.outbox.announce(
+        "escrow.created",
+        EscrowCreated(escrow_id=escrow.id, listing_id=held.id, event_id=held.event_id),
+        now=now,
+    )
     try:
         uow.commit()
     except BaseException:
