@@ -1,7 +1,8 @@
 """Releasing a funded resale escrow on the fakes: nothing before the cooling period ends;
 then the payment captured and the split booked once (15000 -> venue 1500, artist 0,
-platform 750, seller 12750, RULES §13); a cancelled event's escrow let go uncaptured; an
-escrow never paid let go after as long, its listing for sale again."""
+platform 750, seller 12750, RULES §13); an escrow whose event was cancelled or whose
+ticket was voided let go uncaptured; an escrow never paid let go after as long, its
+listing for sale again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from admitone.domain.catalog import EventStatus
 from admitone.domain.keys import KeySet
 from admitone.domain.orders import PaymentStatus
 from admitone.domain.resale import Escrow, EscrowStatus, ListingStatus
+from admitone.domain.tickets import TicketStatus
 from admitone.services.escrow_funding import apply_escrow_intent
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.resale_purchase import purchase_listing
@@ -99,10 +101,16 @@ def test_a_payment_captured_by_an_earlier_attempt_is_booked_without_a_second_cap
     assert f"resale:{escrow.id}" in shop.store.ledger.transactions
 
 
-def test_a_cancelled_events_escrow_is_let_go_uncaptured():
+@pytest.mark.parametrize("stopped", ["event cancelled", "ticket voided"])
+def test_an_escrow_stopped_before_release_is_let_go_uncaptured(stopped: str):
     shop = open_shop()
     escrow = _funded(shop)
-    shop.store.catalog.add_event(replace(shop.event, status=EventStatus.CANCELLED))
+    if stopped == "event cancelled":
+        shop.store.catalog.add_event(replace(shop.event, status=EventStatus.CANCELLED))
+    else:
+        ticket = shop.store.tickets.get(escrow.ticket_id)
+        assert ticket is not None
+        shop.store.tickets.by_id[ticket.id] = replace(ticket, status=TicketStatus.VOID)
 
     outcome = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
 

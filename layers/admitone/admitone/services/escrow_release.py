@@ -9,8 +9,9 @@ platform share, and the seller's proceeds pending until 48 h after the event end
 share by ``percent_of`` and largest remainder (``domain.resale.split_resale``), plus what
 Stripe charged for the payment.
 
-An escrow whose event was cancelled before release is not captured: its PaymentIntent is
-cancelled (the buyer is never charged) and the escrow cancelled. An escrow still
+An escrow whose event was cancelled, or whose ticket was voided, before release is not
+captured: its PaymentIntent is cancelled (the buyer is never charged) and the escrow
+cancelled. An escrow still
 ``created`` (its buyer never paid) once as long as the cooling period has passed since
 the purchase is let go: its PaymentIntent cancelled, the escrow cancelled, its listing
 for sale again; one whose money is authorized already is left to its funding webhook.
@@ -40,6 +41,7 @@ from admitone.domain.resale import (
     reopened,
     split_resale,
 )
+from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
 
@@ -47,7 +49,7 @@ from admitone.ports import Ports
 class Release(StrEnum):
     RELEASED = "released"
     NOT_DUE = "not_due"  # the cooling period has not passed: try again later
-    CANCELLED = "cancelled"  # its event was cancelled: nothing captured
+    CANCELLED = "cancelled"  # its event cancelled or its ticket voided: nothing captured
     EXPIRED = "expired"  # never paid: let go, its listing for sale again
     UNCHANGED = "unchanged"  # unknown, or no longer funded (released or cancelled already)
     STUCK = "stuck"  # the authorization is gone: a person decides
@@ -72,8 +74,13 @@ def _release(ports: Ports, escrow: Escrow, *, cooling: timedelta, now: datetime)
     if now < releasable_at(escrow.funded_at, cooling):
         return Release.NOT_DUE
     event = store.catalog.event(escrow.event_id)
-    assert event is not None  # an escrow's event is never deleted
-    if event.status is EventStatus.CANCELLED:
+    ticket = store.tickets.get(escrow.ticket_id)
+    # An escrow's event and ticket are never deleted.
+    assert event is not None
+    assert ticket is not None
+    # Voided since it moved to the buyer (its order refunded, a lost dispute): the buyer
+    # holds nothing, so nothing is charged. Passed on by the buyer since: still theirs to sell.
+    if event.status is EventStatus.CANCELLED or ticket.status is TicketStatus.VOID:
         return _cancel(ports, escrow, now=now)
     intent = ports.payments.retrieve_payment_intent(escrow.payment_intent_id)
     if intent.status is PaymentStatus.REQUIRES_CAPTURE:
@@ -142,7 +149,7 @@ def _expire(ports: Ports, escrow: Escrow, *, window: timedelta, now: datetime) -
 
 def _cancel(ports: Ports, escrow: Escrow, *, now: datetime) -> Release:
     if not ports.payments.cancel_payment_intent(escrow.payment_intent_id):
-        logger.error("cancelled event's escrow payment went through: refund by hand")
+        logger.error("stopped escrow's payment went through: refund by hand")
         _count("EscrowUncancellable")
         return Release.STUCK
     uow = ports.store.unit_of_work()
@@ -151,7 +158,7 @@ def _cancel(ports: Ports, escrow: Escrow, *, now: datetime) -> Release:
         uow.commit()
     except EscrowMoved:
         return Release.UNCHANGED
-    logger.info("escrow of a cancelled event cancelled before release")
+    logger.info("escrow stopped before release: cancelled uncaptured")
     _count("EscrowCancelled")
     return Release.CANCELLED
 
