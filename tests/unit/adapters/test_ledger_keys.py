@@ -41,3 +41,13 @@ def test_a_venue_balance_shard_is_listed_in_the_list_of_its_number():
     assert keys.venue_balances("v", 33) == keys.venue_balances("v", 1)
     assert keys.venue_balances("v", 1) in keys.venue_balance_lists("v")
     assert keys.venue_ledger("v", 5) in keys.venue_ledgers("v")
+
+
+def test_each_list_takes_its_own_turns_so_interleaved_writers_skip_no_shard():
+    """A payment books onto several accounts in the same order each time: with one
+    sequence for all, two accounts taken alternately would each see every other shard."""
+    clearing: list[int] = []
+    for _ in range(64):
+        clearing.append(keys.write_shard(64, of="clearing"))
+        keys.write_shard(64, of="revenue")
+    assert sorted(clearing) == list(range(64))

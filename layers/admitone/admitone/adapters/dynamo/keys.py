@@ -33,15 +33,22 @@ EVENT_ORDER_SHARDS = 32  # an event's paid orders
 
 
 class _RoundRobin:
-    """Shard numbers in turn, from a random start per process (per Lambda container):
-    a container's writes spread evenly, and containers do not all start on shard 0.
-    ``next`` on an ``itertools.count`` is atomic under the GIL, so threads share it."""
+    """Shard numbers in turn, one sequence per list (``of``), each from a random start per
+    process (per Lambda container): a container's writes to a list spread evenly, and
+    containers do not all start on shard 0. One sequence shared by every list would not
+    do: a payment takes a shard of each of its accounts in the same order every time, so
+    with k accounts an account would see every k-th number, and with k even only half
+    of its shards. ``next`` on an ``itertools.count`` is atomic under the GIL, and so is
+    ``dict.setdefault``, so threads share the sequences."""
 
     def __init__(self) -> None:
-        self._counter = itertools.count(secrets.randbelow(1 << 16))
+        self._counters: dict[str, itertools.count[int]] = {}
 
-    def __call__(self, shards: int) -> int:
-        return next(self._counter) % shards
+    def __call__(self, shards: int, of: str = "") -> int:
+        counter = self._counters.get(of)
+        if counter is None:
+            counter = self._counters.setdefault(of, itertools.count(secrets.randbelow(1 << 16)))
+        return next(counter) % shards
 
 
 write_shard = _RoundRobin()

@@ -89,7 +89,8 @@ def _transaction_item(txn: Transaction, now: datetime) -> Item:
         "booked_at": instant(now),
     }
     if txn.venue_id:
-        item["GSI1PK"] = keys.venue_ledger(txn.venue_id, keys.write_shard(keys.VENUE_LIST_SHARDS))
+        shard = keys.write_shard(keys.VENUE_LIST_SHARDS, of=f"VENUE_LEDGER#{txn.venue_id}")
+        item["GSI1PK"] = keys.venue_ledger(txn.venue_id, shard)
         item["GSI1SK"] = f"{instant(now)}#{txn.id}"
     return item
 
@@ -99,7 +100,7 @@ def balance_op(
 ) -> Op:
     """Add ``delta`` to one shard of ``account`` (the next in turn unless given); with
     ``expect``, only if that shard's balance is exactly it (a payout's guard)."""
-    chosen = keys.write_shard(shard_count(account)) if shard is None else shard
+    chosen = keys.write_shard(shard_count(account), of=account.id) if shard is None else shard
     sets = ["account_id = :account", "kind = :kind", "currency = :currency", "entity = :entity"]
     values: dict[str, Any] = {
         ":delta": delta,
