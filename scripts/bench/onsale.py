@@ -68,9 +68,12 @@ class Bench:
         self.keys = KeySet.from_document(document)
         self.issuer = stack.stack.function("LoginFunction").environment["JWT_ISSUER"]
 
-    def token(self, *roles: str) -> str:
-        user_id = new_id(Prefix.USER)
-        self._store_user(user_id, roles)
+    def token(self, *roles: str, user_id: str | None = None) -> str:
+        """A fresh access token of a new user with ``roles``, or of ``user_id`` (made by an
+        earlier call: a long bench outlives an access token's lifetime)."""
+        if user_id is None:
+            user_id = new_id(Prefix.USER)
+            self._store_user(user_id, roles)
         claims = AccessClaims(
             sub=user_id, roles=tuple(Role(r) for r in roles), email="b@example.com"
         )
