@@ -8,6 +8,8 @@ merging them by their sort key, shows the wrong items or the wrong order.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -74,10 +76,8 @@ def _order(order_id: str, hold_expires_at: datetime, event_id: str = EVENT) -> O
 def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
     platform, event = keys.PLATFORM_LIST_SHARDS, keys.EVENT_LIST_SHARDS
     for shard_of, lists, shards in [
-        (keys.outbox_pending, keys.outbox_pending_lists(), platform),
         (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists(), platform),
         (lambda i: keys.scan_log(EVENT, i), keys.scan_logs(EVENT), event),
-        (lambda i: keys.tickets_of_event(EVENT, i), keys.tickets_of_event_lists(EVENT), event),
         (keys.holds_active, keys.holds_active_lists(), keys.HOLD_LIST_SHARDS),
         (keys.payments_processing, keys.payments_processing_lists(), platform),
     ]:
@@ -86,13 +86,54 @@ def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
         assert len(set(lists)) == shards
 
 
+def _taken_by_threads(take: Callable[[], str], turns: int, threads: int) -> list[str]:
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        for _ in range(turns):
+            keys.write_shard(2, of="another list")  # another list's turns skip none of ours
+            mine = take()
+            with lock:
+                taken.append(mine)
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return taken
+
+
+def test_lists_sharded_at_write_time_take_every_shard_in_turn():
+    """The outbox's pending list and an event's ticket changes: each write takes the next
+    shard of its own list, so a run of writes (from threads too) covers every shard
+    evenly, whatever else takes shards in between."""
+    for take, lists in [
+        (keys.outbox_pending, keys.outbox_pending_lists()),
+        (lambda: keys.tickets_of_event(EVENT), keys.tickets_of_event_lists(EVENT)),
+    ]:
+        taken = _taken_by_threads(take, turns=len(lists), threads=3)
+        assert Counter(taken) == dict.fromkeys(lists, 3)
+        assert len(set(lists)) == len(lists)
+
+
+def _in_shard(raw: dict[str, Any], partition: str) -> dict[str, Any]:
+    """An item as DynamoDB attribute values, put on ``partition`` of its GSI3 list (the
+    shard a writer would have taken in turn)."""
+    return {**raw, "GSI3PK": {"S": partition}}
+
+
 def test_the_outbox_sweep_reads_every_shard_oldest_first(aws: AwsStack):
-    ids = one_id_per_shard("obx_", keys.outbox_pending, keys.PLATFORM_LIST_SHARDS)
+    lists = keys.outbox_pending_lists()
+    ids = [f"obx_{n:06d}" for n in range(len(lists))]
     moments = newest_first_by_shard(len(ids))
-    for item_id, moment in zip(ids, moments, strict=True):
+    for item_id, moment, partition in zip(ids, moments, lists, strict=True):
         ended = OrderEnded(order_id=f"ord_{item_id}", event_id=EVENT, reason="hold_expired")
         item = replace(announcement("order.expired", ended, now=moment), id=item_id)
-        table.transact([outbox._put(outbox.new_record(item, now=moment))])
+        put = outbox._put(outbox.new_record(item, now=moment))
+        put["Put"]["Item"] = _in_shard(put["Put"]["Item"], partition)
+        table.transact([put])
     oldest_first = list(reversed(ids))
 
     assert [i.id for i in DynamoOutbox().pending(limit=100)] == oldest_first
@@ -140,13 +181,18 @@ def test_the_scan_log_reads_every_shard_for_counts_and_pages_newest_first(aws: A
     assert scans.scan_log("evt_other") == []
 
 
+def _put_ticket(ticket_id: str, moment: datetime, partition: str) -> None:
+    table.put({**tickets.to_item(_ticket(ticket_id, moment)), "GSI3PK": partition})
+
+
+TICKET_LISTS = keys.tickets_of_event_lists(EVENT)
+
+
 def test_the_bundle_changes_read_every_shard_in_change_order(aws: AwsStack):
-    ids = one_id_per_shard(
-        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
-    )
+    ids = [f"tkt_{n:06d}" for n in range(len(TICKET_LISTS))]
     moments = newest_first_by_shard(len(ids))
-    for ticket_id, moment in zip(ids, moments, strict=True):
-        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+    for ticket_id, moment, partition in zip(ids, moments, TICKET_LISTS, strict=True):
+        _put_ticket(ticket_id, moment, partition)
     oldest_first = list(reversed(ids))
 
     assert [t.id for t in tickets.tickets_of_event(EVENT)] == oldest_first
@@ -161,21 +207,17 @@ def test_a_shard_cut_short_by_the_page_size_limit_loses_no_change_to_a_bundle(
 ):
     """DynamoDB ends a page at 1 MB, however many items ``Limit`` allows: the merge must
     not return items past where a shard stopped, or the next cursor would skip its rest."""
-    ids = one_id_per_shard(
-        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
-    )
+    ids = [f"tkt_{n:06d}" for n in range(len(TICKET_LISTS))]
+    shard_of = dict(zip(ids, TICKET_LISTS, strict=True))
     # Three tickets in the first shard: the oldest, one in the middle, the newest.
-    crowded = keys.tickets_of_event(EVENT, ids[0])
-    extra = [
-        candidate
-        for candidate in (f"tkt_x{n:04d}" for n in range(500))
-        if keys.tickets_of_event(EVENT, candidate) == crowded
-    ][:2]
+    crowded = TICKET_LISTS[0]
+    extra = ["tkt_x0000", "tkt_x0001"]
+    shard_of |= dict.fromkeys(extra, crowded)
     moments = {ticket_id: NOW + timedelta(minutes=n) for n, ticket_id in enumerate(ids)}
     moments[extra[0]] = NOW - timedelta(minutes=1)
     moments[extra[1]] = NOW + timedelta(minutes=7, seconds=30)
     for ticket_id, moment in moments.items():
-        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+        _put_ticket(ticket_id, moment, shard_of[ticket_id])
     in_change_order = sorted(moments, key=moments.__getitem__)
 
     real_pages = table.raw_pages
@@ -206,21 +248,15 @@ def test_a_shard_cut_short_by_the_page_size_limit_loses_no_change_to_a_bundle(
 def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aws: AwsStack):
     """Each shard is asked for about twice its share of a page: a crowded shard stops
     first, and the pages that follow take up its rest, none lost or repeated."""
-    ids = one_id_per_shard(
-        "tkt_", lambda ticket_id: keys.tickets_of_event(EVENT, ticket_id), keys.EVENT_LIST_SHARDS
-    )
-    crowded = keys.tickets_of_event(EVENT, ids[0])
-    extra = [
-        candidate
-        for candidate in (f"tkt_x{n:05d}" for n in range(2000))
-        if keys.tickets_of_event(EVENT, candidate) == crowded
-    ][:30]
+    ids = [f"tkt_{n:06d}" for n in range(len(TICKET_LISTS))]
+    extra = [f"tkt_x{n:05d}" for n in range(30)]
+    shard_of = dict(zip(ids, TICKET_LISTS, strict=True)) | dict.fromkeys(extra, TICKET_LISTS[0])
     everyone = ids + extra
     moments = {
         ticket_id: NOW + timedelta(seconds=7 * n % 101) for n, ticket_id in enumerate(everyone)
     }
     for ticket_id, moment in moments.items():
-        table.put(tickets.to_item(_ticket(ticket_id, moment)))
+        _put_ticket(ticket_id, moment, shard_of[ticket_id])
     in_change_order = sorted(everyone, key=lambda t: (moments[t], t))
 
     seen: list[str] = []
@@ -234,7 +270,7 @@ def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aw
             break
         after = tickets.change_position(changed[-1])
     assert seen == in_change_order
-    assert pages > 1  # 46 tickets, 31 in one shard: more than one page
+    assert pages > 1  # 62 tickets, 31 in one shard: more than one page
 
 
 def test_the_sweepers_list_reads_every_shard_longest_overdue_first(aws: AwsStack):

@@ -4,7 +4,7 @@ announce, published to the bus by outbox_drain (events/README.md has the schemas
 Item (``keys.outbox``): ``outbox_id``, ``event_type``, ``detail`` (what the bus carries),
 ``status`` (pending | published | dead), ``attempts`` (failed publishes), ``created_at``,
 ``next_attempt_at`` and ``lease_until`` (ISO 8601; absent until needed), ``last_error``,
-``published_at``. GSI3 ``OUTBOX#pending#<shard of the id>`` (then ``OUTBOX#dead``) /
+``published_at``. GSI3 ``OUTBOX#pending#<shard taken in turn>`` (then ``OUTBOX#dead``) /
 ``<occurred at>#<id>``: the drain's work list, oldest first over every shard; a published
 item leaves the index.
 
@@ -82,7 +82,7 @@ def new_record(item: OutboxItem, *, now: datetime) -> OutboxRecord:
         status=item.status,
         attempts=item.attempts,
         created_at=int(now.timestamp()),
-        GSI3PK=keys.outbox_pending(item.id),
+        GSI3PK=keys.outbox_pending(),
         GSI3SK=keys.outbox_pending_position(item.occurred_at, item.id),
     )
 

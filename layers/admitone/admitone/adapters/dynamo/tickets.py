@@ -6,9 +6,9 @@ signed QR payload of that version), ``issued_at``, ``changed_at``, ``attendee_na
 ``attendee_email``, ``scans`` and ``first_scan`` (a map: ``scan_id``, ``at``, ``gate``,
 ``device_id``). GSI1 ``HOLDER#<user>`` / ``TICKET#<issued at>#<id>`` (a holder's
 tickets); GSI2 ``TICKET_CODE#<code>`` / ``TICKET`` (a ticket by its code); GSI3
-``EVENT_TICKETS#<event>#<shard of the id>`` / ``<changed at>#<id>`` (what changed since a
-scanner bundle's cursor, in change order over every shard: every write that a gate must
-learn of moves ``changed_at``).
+``EVENT_TICKETS#<event>#<nn>`` / ``<changed at>#<id>`` (what changed since a scanner
+bundle's cursor, in change order over every shard: every write that a gate must learn
+of moves ``changed_at``, and the shard ``<nn>`` is taken in turn at each such write).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def to_item(ticket: Ticket) -> Item:
         "GSI1SK": f"TICKET#{issued}#{ticket.id}",
         "GSI2PK": keys.ticket_code(ticket.code),
         "GSI2SK": "TICKET",
-        "GSI3PK": keys.tickets_of_event(ticket.event_id, ticket.id),
+        "GSI3PK": keys.tickets_of_event(ticket.event_id),
         "GSI3SK": change_position(ticket),
     }
 
@@ -148,12 +148,13 @@ def admit_op(ticket: Ticket, scan: Scan, *, max_scans: int, now: datetime) -> di
         keys.ticket(ticket.id),
         "SET scans = if_not_exists(scans, :zero) + :one,"
         " first_scan = if_not_exists(first_scan, :scan),"
-        " changed_at = :changed, GSI3SK = :position",
+        " changed_at = :changed, GSI3PK = :list, GSI3SK = :position",
         values={
             ":zero": 0,
             ":one": 1,
             ":scan": _scan_map(scan),
             ":changed": instant(now),
+            ":list": keys.tickets_of_event(ticket.event_id),
             ":position": f"{instant(now)}#{ticket.id}",
             ":valid": TicketStatus.VALID.value,
             ":version": ticket.version,
