@@ -26,7 +26,7 @@ from scripts.devstack.ticket_contract import Deployment, artifact
 from tests.integration.chain.pool import held_in_the_pool, mine
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder
-from tests.integration.money_kit import ask_refund
+from tests.integration.money_kit import ask_refund, dispute_object, order, stripe_webhook
 from tests.integration.shop import Shop, iso, open_shop
 from tests.integration.test_notifier import bought_by_account, publish_outbox
 from tests.integration.test_webhooks import Receiver, subscribe
@@ -620,6 +620,27 @@ def test_a_refunded_tickets_token_is_burned_and_the_ticket_says_so(
     shown = api.get(f"/tickets/{refunded}", token=bought.token).json()["nft"]
     assert (shown["state"], shown["token_id"]) == ("burned", str(token_id_for(refunded)))
     assert api.get(f"/tickets/{kept}", token=bought.token).json()["nft"]["state"] == "minted"
+
+
+def test_a_lost_disputes_voided_tickets_have_their_tokens_burned(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    _run_worker(aws)
+    total = order(bought.order_id).totals.total
+    stripe_webhook(aws, "charge.dispute.created", dispute_object(bought.order_id, total))
+    stripe_webhook(
+        aws, "charge.dispute.closed", dispute_object(bought.order_id, total, status="lost")
+    )
+    publish_outbox(aws)
+    (message,) = _of_kind(aws, "order.charged_back")
+
+    assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {"batchItemFailures": []}
+
+    for ticket in bought.tickets:
+        assert chain().owner_of(token_id_for(ticket["id"])) is None
+        shown = api.get(f"/tickets/{ticket['id']}", token=bought.token).json()
+        assert (shown["status"], shown["nft"]["state"]) == ("void", "burned")
+    assert {len(_transfers_of(deployment, token_id_for(t["id"]))) for t in bought.tickets} == {2}
 
 
 def test_an_order_of_an_event_without_nfts_mints_nothing(
