@@ -9,10 +9,11 @@
    sum of its entries.
 2. Business: each venue's balances, per currency, are derived again from the business
    records alone (paid orders, their refunds and states, disputes, settlements,
-   payouts) and compared with what the ledger's entries give: every event's pending
-   proceeds, available, reserved and paid out. A wrong entry that balances (a refund
-   booked where settlement no longer looks, a dispute that takes more than the venue
-   ever held) passes the first check and fails this one.
+   payouts, released resale escrows' venue royalties) and compared with what the
+   ledger's entries give: every event's pending proceeds, available, reserved and paid
+   out. A wrong entry that balances (a refund booked where settlement no longer looks,
+   a dispute that takes more than the venue ever held) passes the first check and
+   fails this one.
 
 Prints one line per difference and a summary; exits 1 when any is found. Reads the
 whole table (a Scan): an operator's tool, never a request path.
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from admitone.domain import ledger
 from admitone.domain.ledger import venue_fee
 from admitone.domain.refunds import RefundStatus
+from admitone.domain.resale import EscrowStatus, Royalties, split_resale
 from scripts.devstack import failures
 from scripts.devstack.endpoints import PORTS_HELP
 
@@ -92,6 +94,8 @@ class Books:
     disputes: Sequence[Mapping[str, Any]]
     settled_events: frozenset[str]
     payouts: Sequence[Payout]
+    # Released resale escrows: (event id, currency, amount); the venue's royalty is theirs.
+    resales: Sequence[tuple[str, str, int]] = ()
 
 
 def venue_net(order: Order, refunds: Iterable[Refund]) -> int:
@@ -125,6 +129,13 @@ def rederive(books: Books) -> dict[str, int]:
             balances[ledger.available(venue, cur).id] += net
         else:
             balances[ledger.pending(venue, order.event_id, cur).id] += net
+    for event_id, cur, amount in books.resales:
+        venue = books.venue_of_event[event_id]
+        royalty = split_resale(amount, Royalties()).venue_royalty
+        if event_id in books.settled_events:
+            balances[ledger.available(venue, cur).id] += royalty
+        else:
+            balances[ledger.pending(venue, event_id, cur).id] += royalty
     by_id = {order.id: order for order in books.sold}
     for dispute in sorted(books.disputes, key=lambda d: str(d["dispute_id"])):
         order = by_id[str(dispute["order_id"])]
@@ -201,6 +212,11 @@ def read_books(table_name: str | None) -> Books:
             if item.get("settled_at")
         ),
         payouts=[to_payout(item) for item in scan_entity("payout", table_name)],
+        resales=[
+            (str(item["event_id"]), str(item["currency"]), int(item["amount_cents"]))
+            for item in scan_entity("escrow", table_name)
+            if item["status"] == EscrowStatus.RELEASED.value
+        ],
     )
 
 

@@ -20,6 +20,7 @@ from admitone.domain import ledger
 from admitone.domain.ids import Prefix, new_id
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.wiring import ports
+from scripts.ledger_check import run as ledger_check
 from tests.conftest import sample_event
 from tests.integration.conftest import Api, ApiResponse, AwsStack
 from tests.integration.gate_kit import Holder, buy, gate_crew, tonight_shop
@@ -258,6 +259,7 @@ def test_a_funded_escrow_is_released_after_the_cooling_period_with_the_split_boo
     assert (captured.status, captured.amount_received) == ("succeeded", 15000)
     assert (shown(venue) - before[0], shown(platform) - before[1]) == (1500, 750)
     assert shown(ledger.seller_pending(seller.user_id, shop.event_id, "USD")) == 12750
+    assert ledger_check().differences == []
 
 
 def test_sample_events(aws: AwsStack):
