@@ -53,11 +53,10 @@ def _purchase(shop: Shop, listing_id: str, token: str, key: str | None = None) -
 
 
 def _intents_of(listing_id: str) -> list[Any]:
-    every = stripe_client().v1.payment_intents.list(params={"limit": 100})
+    # Every page: the session's local Stripe holds the PaymentIntents of all tests before.
+    every = stripe_client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
     return [
-        pi
-        for pi in every.data
-        if (pi.to_dict().get("metadata") or {}).get("listing_id") == listing_id
+        pi for pi in every if (pi.to_dict().get("metadata") or {}).get("listing_id") == listing_id
     ]
 
 
