@@ -17,6 +17,7 @@ from web3 import Web3
 from admitone.adapters.chain.evm import EvmChain
 from admitone.adapters.queues import SqsQueues
 from admitone.domain.errors import DependencyUnavailable
+from admitone.domain.ids import Prefix, new_id
 from admitone.domain.nft import MintPriority, MintState, token_id_for
 from admitone.services import nft_minting
 from admitone.services.wiring import chain, ports
@@ -27,7 +28,8 @@ from tests.integration.chain.pool import held_in_the_pool, mine
 from tests.integration.conftest import Api, AwsStack, InProcessRuntime
 from tests.integration.gate_kit import Holder
 from tests.integration.money_kit import ask_refund, dispute_object, order, stripe_webhook
-from tests.integration.shop import Shop, iso, open_shop
+from tests.integration.payments_kit import deliver_all, drain, intent_payload, stripe_event
+from tests.integration.shop import Shop, iso, open_shop, pay
 from tests.integration.test_notifier import bought_by_account, publish_outbox
 from tests.integration.test_webhooks import Receiver, subscribe
 
@@ -865,3 +867,52 @@ def test_a_custody_move_recorded_but_never_sent_is_sent_on_redelivery_once(
     }
     for record in others:
         assert len(_transfers_of(deployment, record.token_id)) == 1
+
+
+# ---------------------------------------------------------------- a resale moves the token
+def test_a_resold_tickets_token_moves_to_the_buyers_custodial_address_once(
+    api: Api, aws: AwsStack, deployment: Deployment, bought: Holder
+):
+    """Issue 19's escrow funding reissues the ticket to the buyer and announces
+    ``ticket.transferred``; the worker moves its token to the buyer's custodial address,
+    once, however often the message is delivered."""
+    _run_worker(aws)
+    ticket_id = bought.tickets[0]["id"]
+    listed = api.post(f"/tickets/{ticket_id}/listings", {"price_cents": 5000}, token=bought.token)
+    assert listed.status == 201, listed.body
+    buyer_id = new_id(Prefix.USER)
+    buyer_token = aws.access_token(buyer_id, "buyer", email=f"{buyer_id}@example.com")
+    purchase = api.post(
+        f"/listings/{listed.json()['listing_id']}/purchase",
+        token=buyer_token,
+        headers={"Idempotency-Key": f"resale-{ticket_id}"},
+    )
+    assert purchase.status == 201, purchase.body
+    intent_id = purchase.json()["payment"]["payment_intent_id"]
+    assert pay(intent_id).status == "requires_capture"
+    funded = stripe_event(
+        "payment_intent.amount_capturable_updated", intent_payload(intent_id), f"evt_{intent_id}"
+    )
+    deliver_all(aws, [funded])
+    drain(aws)
+    ticket = ports().store.tickets.get(ticket_id)
+    assert ticket is not None
+    assert ticket.holder_id == buyer_id
+    publish_outbox(aws)
+    (message,) = _of_kind(aws, "ticket.transferred")
+    buyer = chain().holder_address(buyer_id)
+    assert buyer != chain().holder_address(bought.user_id)
+
+    for _ in range(2):  # delivered again: nothing more moves
+        assert aws.invoke(MINT_WORKER, sqs_event(_source(aws), [message])) == {
+            "batchItemFailures": []
+        }
+
+    _assert_moved_once(deployment, ticket_id, buyer)
+    shown = api.get(f"/tickets/{ticket_id}", token=buyer_token)
+    assert shown.status == 200, shown.body
+    assert shown.json()["nft"]["state"] == "minted"
+    others = ports().store.mints.of_tickets([t["id"] for t in bought.tickets[1:]])
+    assert {chain().owner_of(r.token_id) for r in others} == {
+        chain().holder_address(bought.user_id)
+    }
