@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from admitone.domain.errors import Conflict
-from admitone.domain.resale import Escrow, EscrowMoved
-from admitone.ports.escrows import EscrowChanges, Escrows
+from admitone.domain.resale import Escrow, EscrowMoved, EscrowStatus
+from admitone.ports.escrows import EscrowChanges, Escrows, Position
 from tests.fakes.transaction import FakeTransaction
 
 
@@ -16,6 +16,30 @@ class FakeEscrows(Escrows):
 
     def get(self, escrow_id: str) -> Escrow | None:
         return self.by_id.get(escrow_id)
+
+    def _open(self, event_id: str) -> list[Escrow]:
+        return sorted(
+            (
+                one
+                for one in self.by_id.values()
+                if one.event_id == event_id
+                and one.status in (EscrowStatus.CREATED, EscrowStatus.FUNDED)
+            ),
+            key=lambda one: f"{one.ticket_id}#{one.id}",
+        )
+
+    def open_of_event(
+        self, event_id: str, *, limit: int, start: Position | None
+    ) -> tuple[list[Escrow], dict[str, str] | None]:
+        every = self._open(event_id)
+        after = (start or {}).get("after", "")
+        rest = [one for one in every if f"{one.ticket_id}#{one.id}" > after]
+        page = rest[:limit]
+        more = len(rest) > limit
+        return page, ({"after": f"{page[-1].ticket_id}#{page[-1].id}"} if more else None)
+
+    def open_of_ticket(self, event_id: str, ticket_id: str) -> list[Escrow]:
+        return [one for one in self._open(event_id) if one.ticket_id == ticket_id]
 
 
 class FakeEscrowChanges(EscrowChanges):

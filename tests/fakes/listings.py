@@ -182,3 +182,19 @@ class FakeListingChanges(ListingChanges):
                 apply=give_guard_back,
                 error=unavailable,
             )
+
+    def stop_sale(self, sold: Listing, after: Listing) -> None:
+        def still_sold() -> bool:
+            stored = self._listings.get(after.id)
+            return (
+                stored is not None
+                and stored.status is ListingStatus.SOLD
+                and stored.escrow_id == sold.escrow_id
+            )
+
+        self._transaction.stage(
+            f"listing {after.id}",
+            holds=still_sold,
+            apply=lambda: self._put(after),
+            error=ListingUnavailable("This listing is no longer sold under this purchase."),
+        )

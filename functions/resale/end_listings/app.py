@@ -1,6 +1,7 @@
 """end_listings: resale listings end by themselves when their ticket is scanned,
-refunded, transferred or voided, or their event is cancelled, from the domain events
-its EventBridge rule routes to its queue (services/listing_ends.py).
+refunded, transferred or voided, or their event is cancelled, and the open escrows of a
+voided ticket or a cancelled event are let go uncaptured at once, from the domain events
+its EventBridge rule routes to its queue (services/listing_ends.py, escrow_stops.py).
 
 SQS batch with partial failures: a record that met a busy store is redelivered (after 5
 receives it waits in the dead-letter queue). Delivery is at least once; ending a
@@ -30,8 +31,8 @@ def record_handler(record: SQSRecord) -> None:
     event_type = str(event["detail-type"])
     data = SCHEMAS[event_type].model_validate(event["detail"]["data"]).model_dump()
     logger.append_keys(detail_type=event_type, domain_event_id=event["detail"]["event_id"])
-    ended = on_domain_event(ports().store, event_type, data, now=datetime.now(UTC))
-    logger.info("listings ended", extra={"count": ended})
+    ended = on_domain_event(ports(), event_type, data, now=datetime.now(UTC))
+    logger.info("escrows stopped and listings ended", extra={"count": ended})
 
 
 @trace_handler

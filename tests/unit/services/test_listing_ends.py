@@ -10,6 +10,7 @@ from admitone.domain.ids import Prefix, new_id
 from admitone.domain.resale import Listing, ListingEnd, ListingStatus, withdrawn
 from admitone.domain.tickets import Ticket
 from admitone.services import listing_ends
+from tests.fakes import FakePorts
 from tests.fakes.store import FakeStore
 
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
@@ -92,7 +93,7 @@ def test_a_listing_withdrawn_while_its_page_ends_is_left_withdrawn(
 
 
 def test_a_domain_event_that_ends_no_listing_ends_none():
-    store = FakeStore()
-    listings = _listed(store, 1)
-    assert listing_ends.on_domain_event(store, "order.paid", {"order_id": "ord_1"}, now=NOW) == 0
-    assert _statuses(store, listings) == [("active", None)]
+    ports = FakePorts()
+    listings = _listed(ports.store, 1)
+    assert listing_ends.on_domain_event(ports, "order.paid", {"order_id": "ord_1"}, now=NOW) == 0
+    assert _statuses(ports.store, listings) == [("active", None)]

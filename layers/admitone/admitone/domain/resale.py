@@ -382,6 +382,14 @@ def ended_reserved(listing: Listing, reason: ListingEnd, *, now: datetime) -> Li
     return replace(listing, status=ListingStatus.ENDED, end_reason=reason, ended_at=now)
 
 
+def sale_stopped(listing: Listing, reason: ListingEnd, *, now: datetime) -> Listing:
+    """The sold listing's escrow was cancelled before release (``reason``: its event
+    cancelled, its ticket voided): nothing was charged, so it ends as unsold."""
+    if listing.status is not ListingStatus.SOLD:
+        raise InvalidTransition(f"A listing that is {listing.status.value} is not sold.")
+    return replace(listing, status=ListingStatus.ENDED, end_reason=reason, ended_at=now)
+
+
 def _check_reserved(listing: Listing) -> None:
     if listing.status is not ListingStatus.RESERVED:
         raise InvalidTransition(f"A listing that is {listing.status.value} is not reserved.")

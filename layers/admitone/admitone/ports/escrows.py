@@ -8,13 +8,28 @@ exactly one lands.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 
 from admitone.domain.resale import Escrow
+
+Position = Mapping[str, str]
 
 
 class Escrows(ABC):
     @abstractmethod
     def get(self, escrow_id: str) -> Escrow | None: ...
+
+    @abstractmethod
+    def open_of_event(
+        self, event_id: str, *, limit: int, start: Position | None
+    ) -> tuple[list[Escrow], dict[str, str] | None]:
+        """One page of the event's open escrows (``created`` or ``funded``), as an index
+        shows them (it may lag a write: read each again before moving it), and the
+        position after it (None on the last page)."""
+
+    @abstractmethod
+    def open_of_ticket(self, event_id: str, ticket_id: str) -> list[Escrow]:
+        """The ticket's open escrows, as the same index shows them."""
 
 
 class EscrowChanges(ABC):

@@ -68,3 +68,9 @@ class ListingChanges(ABC):
         """Stage ``after`` (sold, ended or active again) over the stored listing, only
         while it is still reserved for ``reserved``'s escrow; a sold or ended listing
         gives its ticket's guard back. Otherwise the commit raises ``ListingUnavailable``."""
+
+    @abstractmethod
+    def stop_sale(self, sold: Listing, after: Listing) -> None:
+        """Stage ``after`` (ended) over the stored listing, only while it is still sold
+        under ``sold``'s escrow; otherwise the commit raises ``ListingUnavailable``. Its
+        ticket's guard went back at the sale."""

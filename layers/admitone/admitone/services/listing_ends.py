@@ -9,6 +9,10 @@ cancelling the event) still write outside it, so their domain events do it here,
 the ``EndListingsFunction`` queue, idempotently: a listing no longer active is left
 alone, a delivery seen twice ends nothing twice. A listing of an event that has
 started is not written at all: every read derives it (``domain.resale.as_of``).
+
+The same events stop, at once, the open escrows of a cancelled event or a voided ticket
+(``escrow_stops``: the PaymentIntent cancelled, the escrow cancelled, its reserved or sold
+listing ended), before the active listings are ended.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from admitone.domain.refunds import RefundReason
-from admitone.domain.resale import Listing, ListingEnd, ListingUnavailable, ended
+from admitone.domain.resale import Listing, ListingEnd, ListingStatus, ListingUnavailable, ended
 from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger
+from admitone.ports import Ports
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
+from admitone.services import escrow_stops
 
 # An event's active listings are ended this many a unit of work (two writes each).
 EVENT_PAGE = 25
@@ -50,7 +56,9 @@ def end_for_tickets(
     count = 0
     for ticket_id in dict.fromkeys(ticket_ids):
         listing = store.listings.active_of_ticket(ticket_id)
-        if listing is not None and _end(store, [listing], reason, now=now):
+        if listing is None or listing.status is not ListingStatus.ACTIVE:
+            continue  # a reserved one is settled with its escrow (escrow_stops)
+        if _end(store, [listing], reason, now=now):
             count += 1
     return count
 
@@ -85,9 +93,11 @@ def _end(store: Store, listings: list[Listing], reason: ListingEnd, *, now: date
 
 
 def on_domain_event(
-    store: Store, event_type: str, data: Mapping[str, Any], *, now: datetime
+    ports: Ports, event_type: str, data: Mapping[str, Any], *, now: datetime
 ) -> int:
-    """End the listings a domain event ends; how many ended (0 for other types)."""
+    """Stop the escrows and end the listings a domain event stops; how many escrows and
+    listings (0 for other types)."""
+    store = ports.store
     match event_type:
         case "ticket.checked_in":
             return end_for_tickets(store, [data["ticket_id"]], ListingEnd.TICKET_SCANNED, now=now)
@@ -96,24 +106,30 @@ def on_domain_event(
                 store, [data["ticket_id"]], ListingEnd.TICKET_TRANSFERRED, now=now
             )
         case "order.charged_back":
-            return end_for_tickets(
-                store, data["void_ticket_ids"], ListingEnd.TICKET_VOIDED, now=now
-            )
+            void, reason = list(data["void_ticket_ids"]), ListingEnd.TICKET_VOIDED
+            stopped = escrow_stops.stop_for_tickets(ports, data["event_id"], void, reason, now=now)
+            return stopped + end_for_tickets(store, void, reason, now=now)
         case "order.refunded":
-            return _refunded(store, data, now=now)
+            return _refunded(ports, data, now=now)
         case "event.cancelled":
-            return end_for_event(store, data["event_id"], ListingEnd.EVENT_CANCELLED, now=now)
+            reason = ListingEnd.EVENT_CANCELLED
+            stopped = escrow_stops.stop_for_event(ports, data["event_id"], reason, now=now)
+            return stopped + end_for_event(store, data["event_id"], reason, now=now)
     logger.info("not an event that ends listings", extra={"event_type": event_type})
     return 0
 
 
-def _refunded(store: Store, data: Mapping[str, Any], *, now: datetime) -> int:
-    """A refund voids the tickets it pays back: their listings end (those of a cancelled
-    event's refund for that reason)."""
+def _refunded(ports: Ports, data: Mapping[str, Any], *, now: datetime) -> int:
+    """A refund voids the tickets it pays back: their escrows stop and their listings end
+    (those of a cancelled event's refund for that reason)."""
+    store = ports.store
     order = store.orders.get(data["order_id"])
     if order is None or not order.ticket_ids:
         return 0
-    void = [t.id for t in store.tickets.by_ids(order.ticket_ids) if t.status is TicketStatus.VOID]
+    void = [t for t in store.tickets.by_ids(order.ticket_ids) if t.status is TicketStatus.VOID]
     cancelled = data.get("reason") == RefundReason.EVENT_CANCELLED.value
     reason = ListingEnd.EVENT_CANCELLED if cancelled else ListingEnd.TICKET_REFUNDED
-    return end_for_tickets(store, void, reason, now=now)
+    stopped = sum(
+        escrow_stops.stop_for_tickets(ports, t.event_id, [t.id], reason, now=now) for t in void
+    )
+    return stopped + end_for_tickets(store, [t.id for t in void], reason, now=now)

@@ -5,14 +5,17 @@ Items:
   ``ticket_id``, ``ticket_version``, ``seller_id``, ``buyer_id``, ``buyer_email``, ``amount_cents``,
   ``currency``, ``payment_intent_id``, ``status``, ``created_at``, ``funded_at``,
   ``released_at``, ``cancelled_at``. Created with ``attribute_not_exists``; every move
-  is a put conditioned on the status it was read in.
+  is a put conditioned on the status it was read in. GSI3
+  ``EVENT_ESCROWS#open#<event>`` / ``<ticket id>#<escrow id>`` while ``created`` or
+  ``funded`` only (the event's open escrows, a ticket's by prefix): an escrow leaves the
+  index when it is released or cancelled.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
 
-from admitone.adapters.dynamo import keys
+from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.items import (
     InstantAttribute,
     IntegerAttribute,
@@ -23,7 +26,9 @@ from admitone.adapters.dynamo.items import (
 from admitone.adapters.dynamo.transaction import Transaction
 from admitone.domain.errors import Conflict
 from admitone.domain.resale import Escrow, EscrowMoved, EscrowStatus
-from admitone.ports.escrows import EscrowChanges, Escrows
+from admitone.ports.escrows import EscrowChanges, Escrows, Position
+
+_OPEN = frozenset({EscrowStatus.CREATED, EscrowStatus.FUNDED})
 
 
 class EscrowRecord(TableItem, discriminator="escrow"):
@@ -46,6 +51,7 @@ class EscrowRecord(TableItem, discriminator="escrow"):
 
 
 def to_record(escrow: Escrow) -> EscrowRecord:
+    is_open = escrow.status in _OPEN
     return EscrowRecord.at(
         keys.escrow(escrow.id),
         escrow_id=escrow.id,
@@ -64,6 +70,8 @@ def to_record(escrow: Escrow) -> EscrowRecord:
         funded_at=escrow.funded_at,
         released_at=escrow.released_at,
         cancelled_at=escrow.cancelled_at,
+        GSI3PK=keys.open_escrows_of_event(escrow.event_id) if is_open else None,
+        GSI3SK=f"{escrow.ticket_id}#{escrow.id}" if is_open else None,
     )
 
 
@@ -92,6 +100,40 @@ class DynamoEscrows(Escrows):
     def get(self, escrow_id: str) -> Escrow | None:
         record = load(EscrowRecord, keys.escrow(escrow_id), consistent=True)
         return to_escrow(record) if record else None
+
+    def open_of_event(
+        self, event_id: str, *, limit: int, start: Position | None
+    ) -> tuple[list[Escrow], dict[str, str] | None]:
+        return _page(keys.open_escrows_of_event(event_id), limit=limit, start=start)
+
+    def open_of_ticket(self, event_id: str, ticket_id: str) -> list[Escrow]:
+        found: list[Escrow] = []
+        start: dict[str, str] | None = None
+        while True:
+            page, start = _page(
+                keys.open_escrows_of_event(event_id),
+                limit=_TICKET_PAGE,
+                start=start,
+                sort_prefix=f"{ticket_id}#",
+            )
+            found += page
+            if start is None:
+                return found
+
+
+# A ticket has at most a handful of open escrows (one a listing, one listing at a time).
+_TICKET_PAGE = 25
+
+
+def _page(
+    partition: str, *, limit: int, start: Position | None, sort_prefix: str | None = None
+) -> tuple[list[Escrow], dict[str, str] | None]:
+    items, resume = table.index_page(
+        "GSI3", partition, limit=limit, start_key=start, sort_prefix=sort_prefix
+    )
+    # Only escrows live in these index partitions.
+    escrows = [to_escrow(EscrowRecord.from_raw(table.to_attributes(item))) for item in items]
+    return escrows, resume
 
 
 class DynamoEscrowChanges(EscrowChanges):

@@ -282,6 +282,12 @@ def escrow(escrow_id: str) -> Key:
     return {"PK": f"ESCROW#{escrow_id}", "SK": "ESCROW"}
 
 
+def open_escrows_of_event(event_id: str) -> str:
+    """GSI3PK of an event's escrows while open, ``created`` or ``funded`` (GSI3SK:
+    ``<ticket id>#<escrow id>``, so a ticket's are one prefix)."""
+    return f"EVENT_ESCROWS#open#{event_id}"
+
+
 def ticket_listed(ticket_id: str) -> Key:
     """Exists while the ticket has an active listing (holds its id): one listing a ticket."""
     return {"PK": f"TICKET#{ticket_id}", "SK": "LISTED"}

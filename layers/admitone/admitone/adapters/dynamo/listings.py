@@ -229,6 +229,17 @@ class DynamoListingChanges(ListingChanges):
                 error=unavailable,
             )
 
+    def stop_sale(self, sold: Listing, after: Listing) -> None:
+        self._transaction.stage(
+            f"listing {after.id}",
+            put_record(
+                to_record(after),
+                condition="#status = :sold AND escrow_id = :escrow",
+                values={":sold": ListingStatus.SOLD.value, ":escrow": sold.escrow_id},
+            ),
+            error=ListingUnavailable("This listing is no longer sold under this purchase."),
+        )
+
 
 def _ticket_as_read(ticket: Ticket) -> dict[str, Any]:
     """A check that the ticket is still as read, valid and unused: a transfer, naming,
