@@ -20,6 +20,7 @@ from tests.fakes.orders import (
     FakeOrders,
 )
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
+from tests.fakes.stripe_inbox import FakeStripeInbox
 from tests.fakes.tickets import FakeTicketChanges, FakeTickets
 from tests.fakes.transaction import FakeTransaction
 
@@ -98,6 +99,7 @@ class FakeStore(Store):
         self._mints = FakeMints()
         self._listings = FakeListings()
         self._escrows = FakeEscrows()
+        self._stripe_inbox = FakeStripeInbox(self.lock)
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -138,6 +140,10 @@ class FakeStore(Store):
     @property
     def escrows(self) -> FakeEscrows:
         return self._escrows
+
+    @property
+    def stripe_inbox(self) -> FakeStripeInbox:
+        return self._stripe_inbox
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

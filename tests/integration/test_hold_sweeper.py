@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from admitone.adapters.dynamo import orders as order_store
-from admitone.adapters.dynamo import stripe_inbox
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.orders import OrderStatus, PaymentStatus
 from admitone.domain.stripe_events import read_event
@@ -66,7 +65,7 @@ def test_reconcile_requeues_a_stored_event_that_never_reached_the_queue(aws: Aws
     pi = pay(order["payment"]["payment_intent_id"]).id
     body = stripe_event("payment_intent.succeeded", intent_payload(pi), "evt_stalled")
     stored_at = datetime.now(UTC) - timedelta(minutes=6)
-    stripe_inbox.record(read_event(json.loads(body)), body, now=stored_at)
+    ports().store.stripe_inbox.record(read_event(json.loads(body)), body, now=stored_at)
     report = reconcile(ports(), datetime.now(UTC))
     assert report["stalled_events_requeued"] == 1
     drain(aws)

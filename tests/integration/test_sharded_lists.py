@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from admitone.adapters.dynamo import keys, orders, outbox, scans, stripe_inbox, table, tickets
+from admitone.adapters.dynamo import keys, orders, outbox, scans, table, tickets
 from admitone.adapters.dynamo.orders import DynamoOrders
 from admitone.adapters.dynamo.outbox import DynamoOutbox
 from admitone.adapters.dynamo.scans import ScanEntry
+from admitone.adapters.dynamo.stripe_inbox import DynamoStripeInbox
 from admitone.domain.events import OrderEnded
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.outbox import announcement
@@ -145,6 +146,7 @@ def test_the_outbox_sweep_reads_every_shard_oldest_first(aws: AwsStack):
 
 
 def test_the_stripe_inbox_work_list_reads_every_shard_oldest_first(aws: AwsStack):
+    stripe_inbox = DynamoStripeInbox()
     ids = one_id_per_shard("evt_", keys.stripe_inbox_pending, keys.PLATFORM_LIST_SHARDS)
     moments = newest_first_by_shard(len(ids))
     for event_id, moment in zip(ids, moments, strict=True):

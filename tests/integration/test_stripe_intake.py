@@ -15,7 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from admitone.adapters import queues
-from admitone.adapters.dynamo import keys, stripe_inbox
+from admitone.adapters.dynamo import keys
+from admitone.adapters.dynamo.stripe_inbox import DynamoStripeInbox
 from admitone.adapters.dynamo.table import from_attributes
 from tests.conftest import sample_event
 from tests.integration.conftest import Api, AwsStack
@@ -348,18 +349,18 @@ def test_when_the_queue_is_down_the_event_stays_pending_until_a_redelivery_queue
 def test_when_marking_fails_after_the_send_a_redelivery_finishes_the_job(
     aws: AwsStack, sends: list[str]
 ):
-    real_mark = stripe_inbox.mark_enqueued
+    real_mark = DynamoStripeInbox.mark_enqueued
 
-    def table_down(event_id: str, **_: Any) -> None:
+    def table_down(self: DynamoStripeInbox, event_id: str, **_: Any) -> None:
         error = {"Error": {"Code": "InternalServerError", "Message": "down"}}
         raise ClientError(error, "UpdateItem")  # type: ignore[arg-type]
 
-    aws.monkeypatch.setattr(stripe_inbox, "mark_enqueued", table_down)
+    aws.monkeypatch.setattr(DynamoStripeInbox, "mark_enqueued", table_down)
     body = pi_succeeded("evt_1MarkFails")
     assert deliver(aws, body)["statusCode"] == 500
     assert pending_event_ids(aws) == ["evt_1MarkFails"]
 
-    aws.monkeypatch.setattr(stripe_inbox, "mark_enqueued", real_mark)
+    aws.monkeypatch.setattr(DynamoStripeInbox, "mark_enqueued", real_mark)
     assert body_of(deliver(aws, body))["outcome"] == "enqueued"
     assert sends == ["evt_1MarkFails", "evt_1MarkFails"]
     assert len(queued(aws)) == 1  # the resend fell in SQS's deduplication window

@@ -13,6 +13,7 @@ from typing import Any
 from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.services.stripe_intake import receive_stripe_event
+from admitone.services.wiring import ports
 
 app = http_resolver()
 
@@ -23,7 +24,7 @@ def post_stripe_webhook() -> tuple[dict[str, Any], int]:
     body = request.body or ""
     # The signature covers the exact bytes Stripe sent: never parse and re-serialize.
     raw = base64.b64decode(body) if request.is_base64_encoded else body.encode()
-    result = receive_stripe_event(raw, request.headers.get("stripe-signature"))
+    result = receive_stripe_event(ports(), raw, request.headers.get("stripe-signature"))
     return {"received": True, "event_id": result.event_id, "outcome": result.outcome}, 200
 
 

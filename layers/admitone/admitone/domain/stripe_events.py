@@ -91,6 +91,27 @@ class ReceivedEvent:
         return self.group_id is not None
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """A Stripe event as the inbox keeps it: the body exactly as Stripe signed it, and
+    for a handled one its FIFO group and whether the queue has it."""
+
+    event_id: str
+    event_type: str
+    handled: bool
+    group_id: str | None
+    payload: str
+    enqueued: bool
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The inbox item of an event, and whether this delivery wrote it."""
+
+    item: InboxItem
+    first_delivery: bool
+
+
 def is_handled(event_type: str) -> bool:
     return event_type in HANDLED_TYPES
 

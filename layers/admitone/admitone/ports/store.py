@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from admitone.ports.mints import Mints
     from admitone.ports.orders import OrderNumbers, Orders
     from admitone.ports.outbox import Outbox
+    from admitone.ports.stripe_inbox import StripeInbox
     from admitone.ports.tickets import Tickets
     from admitone.ports.unit_of_work import UnitOfWork
 
@@ -66,6 +67,10 @@ class Store(ABC):
     @property
     @abstractmethod
     def escrows(self) -> Escrows: ...
+
+    @property
+    @abstractmethod
+    def stripe_inbox(self) -> StripeInbox: ...
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

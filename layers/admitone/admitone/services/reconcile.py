@@ -23,7 +23,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters import stripe_payments
 from admitone.adapters.dynamo import orders as order_store
-from admitone.adapters.dynamo import stripe_inbox
 from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.stripe_events import is_handled
 from admitone.observability import logger, metrics
@@ -41,7 +40,7 @@ LIMIT = 100
 
 def reconcile(ports: Ports, now: datetime) -> dict[str, int]:
     report = {
-        "stalled_events_requeued": _requeue_stalled(now),
+        "stalled_events_requeued": _requeue_stalled(ports, now),
         "stuck_outbox_redriven": sum(
             outbox_drain.sweep(
                 ports, occurred_before=now - OUTBOX_STUCK_AFTER, clock=lambda: now
@@ -51,7 +50,7 @@ def reconcile(ports: Ports, now: datetime) -> dict[str, int]:
             hold_sweeper.sweep(ports, now, ended_before=now - OVERDUE_AFTER).values()
         ),
         "processing_payments_refreshed": _refresh_processing(now),
-        "missed_events_ingested": _ingest_missed(now),
+        "missed_events_ingested": _ingest_missed(ports, now),
         "unsent_refunds_sent": refunds.send_unsent(now, limit=LIMIT),
     }
     for name, count in report.items():
@@ -60,10 +59,10 @@ def reconcile(ports: Ports, now: datetime) -> dict[str, int]:
     return report
 
 
-def _requeue_stalled(now: datetime) -> int:
-    stalled = stripe_inbox.pending_since(now - STALLED_AFTER, limit=LIMIT)
+def _requeue_stalled(ports: Ports, now: datetime) -> int:
+    stalled = ports.store.stripe_inbox.pending_since(now - STALLED_AFTER, limit=LIMIT)
     for item in stalled:
-        stripe_intake.enqueue(item, now=now)
+        stripe_intake.enqueue(ports, item, now=now)
     return len(stalled)
 
 
@@ -80,16 +79,16 @@ def _refresh_processing(now: datetime) -> int:
     return refreshed
 
 
-def _ingest_missed(now: datetime) -> int:
+def _ingest_missed(ports: Ports, now: datetime) -> int:
     since = int((now - MISSED_WINDOW).timestamp())
     # Every page of the window, not the first: on a busy hour the event we missed may be
     # the hundred-and-first.
     events = stripe_client().v1.events.list(params={"created": {"gte": since}, "limit": LIMIT})
     ingested = 0
     for event in events.auto_paging_iter():
-        if not is_handled(event.type) or stripe_inbox.known(event.id):
+        if not is_handled(event.type) or ports.store.stripe_inbox.known(event.id, now=now):
             continue
         payload = json.dumps(event.to_dict(), indent=2)
-        stripe_intake.ingest(json.loads(payload), payload, now=now)
+        stripe_intake.ingest(ports, json.loads(payload), payload, now=now)
         ingested += 1
     return ingested

@@ -18,9 +18,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admitone.adapters import queues, stripe_webhooks
-from admitone.adapters.dynamo import stripe_inbox
-from admitone.domain.stripe_events import StripeSignatureInvalid, read_event
+from admitone.domain.stripe_events import InboxItem, StripeSignatureInvalid, read_event
 from admitone.observability import logger, metrics
+from admitone.ports import Ports
 
 
 class IntakeOutcome(StrEnum):
@@ -40,7 +40,7 @@ def _count(name: str) -> None:
 
 
 def receive_stripe_event(
-    payload: bytes, signature_header: str | None, *, now: datetime | None = None
+    ports: Ports, payload: bytes, signature_header: str | None, *, now: datetime | None = None
 ) -> IntakeResult:
     """Take one webhook delivery; raises ``StripeSignatureInvalid`` (400) when unsigned."""
     now = now or datetime.now(UTC)
@@ -51,14 +51,14 @@ def receive_stripe_event(
         logger.warning("stripe signature refused", extra={"reason": str(error.reason)})
         _count("StripeSignatureRejected")
         raise
-    return ingest(signed.event, signed.payload, now=now)
+    return ingest(ports, signed.event, signed.payload, now=now)
 
 
-def ingest(event: Mapping[str, Any], payload: str, *, now: datetime) -> IntakeResult:
+def ingest(ports: Ports, event: Mapping[str, Any], payload: str, *, now: datetime) -> IntakeResult:
     """Record a verified (or fetched from Stripe) event once and queue it if handled."""
     received = read_event(event)
     logger.append_keys(stripe_event_id=received.event_id, stripe_event_type=received.event_type)
-    recorded = stripe_inbox.record(received, payload, now=now)
+    recorded = ports.store.stripe_inbox.record(received, payload, now=now)
     item = recorded.item
     if not item.handled:
         _count("StripeEventsIgnored")
@@ -68,16 +68,16 @@ def ingest(event: Mapping[str, Any], payload: str, *, now: datetime) -> IntakeRe
         return IntakeResult(received.event_id, IntakeOutcome.ALREADY_ENQUEUED)
     if not recorded.first_delivery:
         logger.info("stripe event stored earlier but not enqueued: enqueueing it now")
-    enqueue(item, now=now)
+    enqueue(ports, item, now=now)
     return IntakeResult(received.event_id, IntakeOutcome.ENQUEUED)
 
 
-def enqueue(item: stripe_inbox.InboxItem, *, now: datetime) -> None:
+def enqueue(ports: Ports, item: InboxItem, *, now: datetime) -> None:
     """Send a stored event to the FIFO queue, then mark it sent (a crash between the two
     sends it again later; the queue and the worker both deduplicate)."""
     # The stored copy, not this delivery's: the same id must always travel the same way.
     queues.send_payment_event(
         item.payload, group_id=item.group_id or item.event_id, deduplication_id=item.event_id
     )
-    stripe_inbox.mark_enqueued(item.event_id, now=now)
+    ports.store.stripe_inbox.mark_enqueued(item.event_id, now=now)
     _count("StripeEventsEnqueued")

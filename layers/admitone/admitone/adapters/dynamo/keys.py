@@ -185,6 +185,11 @@ def stripe_event(event_id: str) -> Key:
     return {"PK": f"STRIPE_EVENT#{event_id}", "SK": "STRIPE_EVENT"}
 
 
+def stripe_event_pending(event_id: str) -> Key:
+    """A Stripe event's pending marker: beside its inbox item, while it is not queued."""
+    return {"PK": f"STRIPE_EVENT#{event_id}", "SK": "PENDING"}
+
+
 def stripe_inbox_pending(event_id: str) -> str:
     """GSI3PK of a Stripe event not yet queued (one of ``stripe_inbox_pending_lists()``)."""
     return f"STRIPE_INBOX#pending#{_shard(event_id, PLATFORM_LIST_SHARDS)}"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from admitone.ports.mints import MintChanges, Mints
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges, OrderNumbers, Orders
     from admitone.ports.outbox import Outbox, OutboxChanges
+    from admitone.ports.stripe_inbox import StripeInbox
     from admitone.ports.tickets import TicketChanges, Tickets
     from admitone.ports.vouchers import VoucherChanges
 
@@ -172,6 +173,12 @@ class DynamoStore(Store):
         from admitone.adapters.dynamo.escrows import DynamoEscrows
 
         return DynamoEscrows()
+
+    @cached_property
+    def stripe_inbox(self) -> StripeInbox:
+        from admitone.adapters.dynamo.stripe_inbox import DynamoStripeInbox
+
+        return DynamoStripeInbox()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()
