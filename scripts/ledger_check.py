@@ -9,11 +9,11 @@
    sum of its entries.
 2. Business: each venue's balances, per currency, are derived again from the business
    records alone (paid orders, their refunds and states, disputes, settlements,
-   payouts, released resale escrows' venue royalties) and compared with what the
-   ledger's entries give: every event's pending proceeds, available, reserved and paid
-   out. A wrong entry that balances (a refund booked where settlement no longer looks,
-   a dispute that takes more than the venue ever held) passes the first check and
-   fails this one.
+   payouts, released resale escrows' venue royalties; a refunded one's is reversed) and
+   compared with what the ledger's entries give: every event's pending proceeds,
+   available, reserved and paid out. A wrong entry that balances (a refund booked where
+   settlement no longer looks, a dispute that takes more than the venue ever held)
+   passes the first check and fails this one.
 
 Prints one line per difference and a summary; exits 1 when any is found. Reads the
 whole table (a Scan): an operator's tool, never a request path.

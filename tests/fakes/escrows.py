@@ -18,12 +18,14 @@ class FakeEscrows(Escrows):
         return self.by_id.get(escrow_id)
 
     def _open(self, event_id: str) -> list[Escrow]:
+        return self._of(event_id, (EscrowStatus.CREATED, EscrowStatus.FUNDED))
+
+    def _of(self, event_id: str, statuses: tuple[EscrowStatus, ...]) -> list[Escrow]:
         return sorted(
             (
                 one
                 for one in self.by_id.values()
-                if one.event_id == event_id
-                and one.status in (EscrowStatus.CREATED, EscrowStatus.FUNDED)
+                if one.event_id == event_id and one.status in statuses
             ),
             key=lambda one: f"{one.ticket_id}#{one.id}",
         )
@@ -31,15 +33,25 @@ class FakeEscrows(Escrows):
     def open_of_event(
         self, event_id: str, *, limit: int, start: Position | None
     ) -> tuple[list[Escrow], dict[str, str] | None]:
-        every = self._open(event_id)
-        after = (start or {}).get("after", "")
-        rest = [one for one in every if f"{one.ticket_id}#{one.id}" > after]
-        page = rest[:limit]
-        more = len(rest) > limit
-        return page, ({"after": f"{page[-1].ticket_id}#{page[-1].id}"} if more else None)
+        return _page(self._open(event_id), limit=limit, start=start)
+
+    def released_of_event(
+        self, event_id: str, *, limit: int, start: Position | None
+    ) -> tuple[list[Escrow], dict[str, str] | None]:
+        return _page(self._of(event_id, (EscrowStatus.RELEASED,)), limit=limit, start=start)
 
     def open_of_ticket(self, event_id: str, ticket_id: str) -> list[Escrow]:
         return [one for one in self._open(event_id) if one.ticket_id == ticket_id]
+
+
+def _page(
+    every: list[Escrow], *, limit: int, start: Position | None
+) -> tuple[list[Escrow], dict[str, str] | None]:
+    after = (start or {}).get("after", "")
+    rest = [one for one in every if f"{one.ticket_id}#{one.id}" > after]
+    page = rest[:limit]
+    more = len(rest) > limit
+    return page, ({"after": f"{page[-1].ticket_id}#{page[-1].id}"} if more else None)
 
 
 class FakeEscrowChanges(EscrowChanges):

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from admitone.adapters.stripe_api import stripe_client
+from admitone.domain import ledger
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.wiring import ports
+from scripts.ledger_check import run as ledger_check
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.shop import Shop, open_shop, pay
 from tests.integration.test_cancellation_refunds import cancel
@@ -99,3 +101,40 @@ def test_a_voided_tickets_funded_escrow_is_let_go_and_the_others_are_not(shop: S
 
     assert _state(shop, voided) == ("cancelled", "canceled", "ended", "ticket_voided")
     assert _state(shop, kept) == ("funded", "requires_capture", "sold", None)
+
+
+def test_a_cancelled_events_released_resale_is_refunded_to_its_buyer_and_reversed(shop: Shop):
+    funded = _bought(shop, paid=True)
+    escrow_id, intent_id = funded["escrow_id"], funded["payment"]["payment_intent_id"]
+    shop.aws.use_function(CONSUMER)
+    later = datetime.now(UTC) + COOLING + timedelta(minutes=1)
+    assert release_escrow(ports(), escrow_id, cooling=COOLING, now=later) is Release.RELEASED
+    escrow = ports().store.escrows.get(escrow_id)
+    assert escrow is not None
+    books = ports().store.ledger
+    seller = ledger.seller_pending(escrow.seller_id, shop.event_id, "USD")
+    assert seller.shown(books.balance(seller)) == 10200  # 12000 less 1200 and 600
+    venue_id = shop.api.get(f"/events/{shop.event_id}").json()["venue_id"]
+    venue = ledger.pending(venue_id, shop.event_id, "USD")
+    before_venue = venue.shown(books.balance(venue))
+
+    cancel(shop)
+    end_listings(shop.aws)
+    again = {
+        "event_id": shop.event_id,
+        "venue_id": "ven_1",
+        "reason": "again",
+        "cancelled_by": "usr_1",
+        "previous_status": "published",
+    }
+    assert deliver(shop.aws, "event.cancelled", again) == {"batchItemFailures": []}
+
+    shop.aws.use_function(CONSUMER)
+    reversed_escrow = ports().store.escrows.get(escrow_id)
+    assert reversed_escrow is not None
+    assert reversed_escrow.status.value == "refunded"
+    refunds = stripe_client().v1.refunds.list(params={"payment_intent": intent_id}).data
+    assert [(one.amount, one.status) for one in refunds] == [(12000, "succeeded")]
+    assert seller.shown(books.balance(seller)) == 0
+    assert venue.shown(books.balance(venue)) == before_venue - 1200
+    assert ledger_check().differences == []

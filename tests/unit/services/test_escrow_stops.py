@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from admitone.domain import ledger
 from admitone.domain.catalog import EventStatus
 from admitone.domain.keys import KeySet
 from admitone.domain.orders import PaymentStatus
@@ -140,3 +141,60 @@ def test_a_released_escrow_is_not_stopped_and_an_uncancellable_one_stays_open():
         PaymentStatus.SUCCEEDED,
         ListingStatus.SOLD.value,
     )
+
+
+def _shown(shop: Shop, account: ledger.Account) -> int:
+    return account.shown(shop.store.ledger.balance(account))
+
+
+def test_a_cancelled_events_released_resale_is_refunded_and_its_split_reversed_once():
+    shop = open_shop()
+    escrow = _funded(shop)
+    due = FUNDED_AT + COOLING
+    assert release_escrow(shop.ports, escrow.id, cooling=COOLING, now=due) is Release.RELEASED
+    venue = ledger.pending(shop.event.venue_id, shop.event.id, "USD")
+    seller = ledger.seller_pending(escrow.seller_id, shop.event.id, "USD")
+    assert (_shown(shop, venue), _shown(shop, seller)) == (1500, 12750)
+
+    data = _cancelled(shop)
+    later = due + timedelta(minutes=1)
+    first = listing_ends.on_domain_event(shop.ports, "event.cancelled", data, now=later)
+    again = listing_ends.on_domain_event(shop.ports, "event.cancelled", data, now=later)
+
+    assert (first, again) == (1, 0)
+    assert shop.payments.refunded(escrow.payment_intent_id) == 15000
+    refunded = shop.store.escrows.get(escrow.id)
+    assert refunded is not None
+    assert refunded.status is EscrowStatus.REFUNDED
+    assert _shown(shop, venue) == 0
+    assert _shown(shop, seller) == 0
+    assert _shown(shop, ledger.revenue("USD")) == 0
+    assert _shown(shop, ledger.artist_royalties("USD")) == 0
+    # What is left: the card processing cost, the platform's.
+    assert _shown(shop, ledger.clearing("USD")) == -ledger.processing_cost(15000)
+    reversal = shop.store.ledger.transactions[f"resale_reversed:{escrow.id}"]
+    assert sum(reversal.deltas().values()) == 0
+    assert sum(shop.store.ledger.balances.values()) == 0
+
+
+def test_a_resale_released_while_its_event_was_being_cancelled_is_reversed_by_the_release(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    shop = open_shop()
+    escrow = _funded(shop)
+    published, cancelled = shop.event, replace(shop.event, status=EventStatus.CANCELLED)
+    seen = iter([published])  # the release's first look: not cancelled yet
+    real = shop.store.catalog.event
+    monkeypatch.setattr(
+        shop.store.catalog, "event", lambda event_id: next(seen, None) or real(event_id)
+    )
+    shop.store.catalog.add_event(cancelled)  # cancelled as it captures
+
+    outcome = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
+
+    assert outcome is Release.RELEASED
+    stored = shop.store.escrows.get(escrow.id)
+    assert stored is not None
+    assert stored.status is EscrowStatus.REFUNDED
+    assert shop.payments.refunded(escrow.payment_intent_id) == 15000
+    assert f"resale_reversed:{escrow.id}" in shop.store.ledger.transactions

@@ -160,6 +160,7 @@ class TransactionKind(StrEnum):
     PAYOUT = "payout"
     PAYOUT_FEE = "payout_fee"
     RESALE = "resale"
+    RESALE_REVERSED = "resale_reversed"
 
 
 class Unbalanced(ValueError):
@@ -610,6 +611,47 @@ def resale(party: ResaleParty, split: ResaleSplit) -> list[Transaction]:
                 venue_id=None,
                 refs=refs,
             ),
+        ]
+    )
+
+
+def resale_reversed(party: ResaleParty, split: ResaleSplit) -> list[Transaction]:
+    """A released resale whose event was cancelled (RULES §13): the resale price refunded
+    to its buyer out of clearing, and every share the release booked taken back, in one
+    balanced transaction (the processing cost stays the platform's)."""
+    cur = party.currency
+    return _present(
+        [
+            _transaction(
+                f"resale_reversed:{party.escrow_id}",
+                TransactionKind.RESALE_REVERSED,
+                cur,
+                [
+                    Entry(clearing(cur), -split.total, "refunded to the resale buyer"),
+                    Entry(
+                        pending(party.venue_id, party.event_id, cur),
+                        split.venue_royalty,
+                        "venue royalty (resale reversed)",
+                    ),
+                    Entry(
+                        artist_royalties(cur),
+                        split.artist_royalty,
+                        "artist royalty (resale reversed)",
+                    ),
+                    Entry(revenue(cur), split.platform_share, "platform share (resale reversed)"),
+                    Entry(
+                        seller_pending(party.seller_id, party.event_id, cur),
+                        split.seller_proceeds,
+                        "seller proceeds (resale reversed)",
+                    ),
+                ],
+                venue_id=party.venue_id,
+                refs={
+                    "escrow_id": party.escrow_id,
+                    "listing_id": party.listing_id,
+                    "event_id": party.event_id,
+                },
+            )
         ]
     )
 

@@ -28,6 +28,13 @@ class Escrows(ABC):
         position after it (None on the last page)."""
 
     @abstractmethod
+    def released_of_event(
+        self, event_id: str, *, limit: int, start: Position | None
+    ) -> tuple[list[Escrow], dict[str, str] | None]:
+        """One page of the event's ``released`` escrows, as the same kind of index shows
+        them, and the position after it."""
+
+    @abstractmethod
     def open_of_ticket(self, event_id: str, ticket_id: str) -> list[Escrow]:
         """The ticket's open escrows, as the same index shows them."""
 

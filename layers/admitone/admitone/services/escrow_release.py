@@ -44,6 +44,7 @@ from admitone.domain.resale import (
 from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
+from admitone.services import resale_reversals
 
 
 class Release(StrEnum):
@@ -109,6 +110,11 @@ def _release(ports: Ports, escrow: Escrow, *, cooling: timedelta, now: datetime)
     except EscrowMoved:
         logger.info("escrow released meanwhile by another delivery")
         return Release.UNCHANGED
+    # Cancelled while it was being captured: the cancellation's reversal may have looked
+    # before this release was written, so it is reversed here (once, whoever is first).
+    cancelled = store.catalog.event(escrow.event_id)
+    if cancelled is not None and cancelled.status is EventStatus.CANCELLED:
+        resale_reversals.reverse(ports, escrow.id, now=now)
     logger.info(
         "escrow released, split booked",
         extra={

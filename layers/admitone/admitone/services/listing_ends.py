@@ -12,7 +12,8 @@ started is not written at all: every read derives it (``domain.resale.as_of``).
 
 The same events stop, at once, the open escrows of a cancelled event or a voided ticket
 (``escrow_stops``: the PaymentIntent cancelled, the escrow cancelled, its reserved or sold
-listing ended), before the active listings are ended.
+listing ended), before the active listings are ended; a cancelled event's released
+resales are then reversed (``resale_reversals``: the buyer refunded, the split taken back).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from admitone.observability import logger
 from admitone.ports import Ports
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
-from admitone.services import escrow_stops
+from admitone.services import escrow_stops, resale_reversals
 
 # An event's active listings are ended this many a unit of work (two writes each).
 EVENT_PAGE = 25
@@ -114,7 +115,9 @@ def on_domain_event(
         case "event.cancelled":
             reason = ListingEnd.EVENT_CANCELLED
             stopped = escrow_stops.stop_for_event(ports, data["event_id"], reason, now=now)
-            return stopped + end_for_event(store, data["event_id"], reason, now=now)
+            ended_count = end_for_event(store, data["event_id"], reason, now=now)
+            reversed_count = resale_reversals.reverse_for_event(ports, data["event_id"], now=now)
+            return stopped + ended_count + reversed_count
     logger.info("not an event that ends listings", extra={"event_type": event_type})
     return 0
 

@@ -7,8 +7,9 @@ Items:
   ``released_at``, ``cancelled_at``. Created with ``attribute_not_exists``; every move
   is a put conditioned on the status it was read in. GSI3
   ``EVENT_ESCROWS#open#<event>`` / ``<ticket id>#<escrow id>`` while ``created`` or
-  ``funded`` only (the event's open escrows, a ticket's by prefix): an escrow leaves the
-  index when it is released or cancelled.
+  ``funded`` (the event's open escrows, a ticket's by prefix), then
+  ``EVENT_ESCROWS#released#<event>`` while ``released`` (those a cancellation reverses):
+  an escrow leaves the index when it is cancelled or refunded.
 """
 
 from __future__ import annotations
@@ -50,8 +51,16 @@ class EscrowRecord(TableItem, discriminator="escrow"):
     cancelled_at = InstantAttribute(null=True)
 
 
+def _listed_under(escrow: Escrow) -> str | None:
+    if escrow.status in _OPEN:
+        return keys.open_escrows_of_event(escrow.event_id)
+    if escrow.status is EscrowStatus.RELEASED:
+        return keys.released_escrows_of_event(escrow.event_id)
+    return None
+
+
 def to_record(escrow: Escrow) -> EscrowRecord:
-    is_open = escrow.status in _OPEN
+    partition = _listed_under(escrow)
     return EscrowRecord.at(
         keys.escrow(escrow.id),
         escrow_id=escrow.id,
@@ -70,8 +79,8 @@ def to_record(escrow: Escrow) -> EscrowRecord:
         funded_at=escrow.funded_at,
         released_at=escrow.released_at,
         cancelled_at=escrow.cancelled_at,
-        GSI3PK=keys.open_escrows_of_event(escrow.event_id) if is_open else None,
-        GSI3SK=f"{escrow.ticket_id}#{escrow.id}" if is_open else None,
+        GSI3PK=partition,
+        GSI3SK=f"{escrow.ticket_id}#{escrow.id}" if partition else None,
     )
 
 
@@ -105,6 +114,11 @@ class DynamoEscrows(Escrows):
         self, event_id: str, *, limit: int, start: Position | None
     ) -> tuple[list[Escrow], dict[str, str] | None]:
         return _page(keys.open_escrows_of_event(event_id), limit=limit, start=start)
+
+    def released_of_event(
+        self, event_id: str, *, limit: int, start: Position | None
+    ) -> tuple[list[Escrow], dict[str, str] | None]:
+        return _page(keys.released_escrows_of_event(event_id), limit=limit, start=start)
 
     def open_of_ticket(self, event_id: str, ticket_id: str) -> list[Escrow]:
         found: list[Escrow] = []

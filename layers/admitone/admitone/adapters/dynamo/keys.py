@@ -293,6 +293,11 @@ def open_escrows_of_event(event_id: str) -> str:
     return f"EVENT_ESCROWS#open#{event_id}"
 
 
+def released_escrows_of_event(event_id: str) -> str:
+    """GSI3PK of an event's escrows while ``released`` (GSI3SK as the open ones')."""
+    return f"EVENT_ESCROWS#released#{event_id}"
+
+
 def ticket_listed(ticket_id: str) -> Key:
     """Exists while the ticket has an active listing (holds its id): one listing a ticket."""
     return {"PK": f"TICKET#{ticket_id}", "SK": "LISTED"}
