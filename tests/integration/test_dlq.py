@@ -25,6 +25,7 @@ def test_every_redrive_target_is_listed_with_its_source(aws: AwsStack):
         "NotifierDLQ": "NotifierQueue",
         "PaymentEventsDLQ": "PaymentEventsQueue",
         "ReleaseEscrowsDLQ": "ReleaseEscrowsQueue",
+        "UrgentMintDLQ": "UrgentMintQueue",
         "WebhooksDLQ": "WebhooksQueue",
     }
     assert found["PaymentEventsDLQ"].fifo

@@ -51,8 +51,11 @@ def deployment(aws: AwsStack, chain_url: str) -> Deployment:
     return deployed
 
 
-def _source(aws: AwsStack) -> Any:
-    return next(s for s in aws.stack.sqs_sources() if s.function_id == MINT_WORKER)
+def _source(aws: AwsStack, name: str = "Queue") -> Any:
+    """The worker's event source: ``Queue`` (the mint queue) or ``UrgentQueue``."""
+    return next(
+        s for s in aws.stack.sqs_sources() if s.function_id == MINT_WORKER and s.name == name
+    )
 
 
 def _queued(aws: AwsStack, queue_url: str | None = None) -> list[dict[str, Any]]:
@@ -67,11 +70,14 @@ def _queued(aws: AwsStack, queue_url: str | None = None) -> list[dict[str, Any]]
     return messages
 
 
-def _run_worker(aws: AwsStack) -> None:
+def _run_worker(aws: AwsStack, names: tuple[str, ...] = ("UrgentQueue", "Queue")) -> None:
+    """The worker on everything its event sources (``names``) hold, as their mappings would."""
     aws.use_function(MINT_WORKER)
-    poller = SqsPoller(_source(aws), InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
-    while poller.poll_once():
-        pass
+    for name in names:
+        source = _source(aws, name)
+        poller = SqsPoller(source, InProcessRuntime(aws), aws.client("sqs"), None, print)  # type: ignore[arg-type]
+        while poller.poll_once():
+            pass
 
 
 def _nft_shop(api: Api, aws: AwsStack, nft: bool = True) -> Shop:
@@ -533,8 +539,8 @@ def test_urgent_tickets_go_into_the_first_transaction_whatever_order_they_came_i
         1,
     )
     publish_outbox(aws)
-    messages = _queued(aws)
-    # Standard first, then high, then urgent: the order a queue may well deliver them in.
+    messages = _queued(aws) + _queued(aws, _source(aws, "UrgentQueue").queue_url)
+    # Standard first, then high, then urgent: the order one delivery may well hold them in.
     delivered = [_message_of(messages, h) for h in (bought, high, urgent)]
     monkeypatch.setattr(nft_minting, "MAX_MINT_BATCH", 3)
     nonce = _minter_nonce(deployment)
@@ -915,4 +921,48 @@ def test_a_resold_tickets_token_moves_to_the_buyers_custodial_address_once(
     others = ports().store.mints.of_tickets([t["id"] for t in bought.tickets[1:]])
     assert {chain().owner_of(r.token_id) for r in others} == {
         chain().holder_address(bought.user_id)
+    }
+
+
+# ---------------------------------------------------------------- priorities across a backlog
+def _order_ids(messages: list[dict[str, Any]]) -> set[str]:
+    return {json.loads(m["Body"])["detail"]["data"]["order_id"] for m in messages}
+
+
+def _visible(aws: AwsStack, name: str) -> int:
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=_source(aws, name).queue_url,
+        AttributeNames=["ApproximateNumberOfMessages"],
+    )
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_an_urgent_mint_is_handled_from_its_own_queue_while_a_standard_backlog_waits(
+    api: Api, aws: AwsStack, deployment: Deployment
+):
+    """More standard orders than one delivery holds wait in the mint queue; the urgent
+    order paid after them is routed to the urgent queue and minted without touching them."""
+    shop = _nft_shop(api, aws)
+    backlog = [bought_by_account(shop, f"backlog-{n}@example.com", 1) for n in range(11)]
+    urgent = bought_by_account(_urgent_shop(api, aws), "tonight-backlog@example.com", 2)
+    plain = bought_by_account(_nft_shop(api, aws, nft=False), "plain-backlog@example.com", 1)
+    publish_outbox(aws)
+    assert (_visible(aws, "Queue"), _visible(aws, "UrgentQueue")) == (11, 1)
+
+    _run_worker(aws, ("UrgentQueue",))
+
+    urgent_records = ports().store.mints.of_tickets([t["id"] for t in urgent.tickets])
+    assert [(r.state, r.priority) for r in urgent_records] == [
+        (MintState.MINTED, MintPriority.URGENT)
+    ] * 2
+    custodial = chain().holder_address(urgent.user_id)
+    assert {chain().owner_of(r.token_id) for r in urgent_records} == {custodial}
+    waiting = [t["id"] for h in backlog for t in h.tickets]
+    assert ports().store.mints.of_tickets(waiting) == []  # none taken up yet
+    assert all(chain().owner_of(token_id_for(t)) is None for t in waiting)
+    standard = _queued(aws)
+    assert _order_ids(standard) == {h.order_id for h in backlog}
+    assert plain.order_id not in _order_ids(standard)  # nothing to mint: no rule takes it
+    assert {json.loads(m["Body"])["detail"]["data"]["mint_priority"] for m in standard} == {
+        "standard"
     }

@@ -36,6 +36,10 @@ class OrderPaid(EventData):
     total: int
     currency: str
     ticket_ids: list[str]
+    # The priority of its tickets' mints (``urgent``, ``high``, ``standard``: RULES §17, by
+    # the time left before the event when it was paid); None for an event without NFTs.
+    # The bus routes urgent mints to a queue of their own.
+    mint_priority: str | None = None
 
 
 class OrderEnded(EventData):

@@ -42,6 +42,7 @@ from admitone.domain.events import OrderPaid, OrderRefunded, SecurityAlert, Tick
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.inventory import Allocation, Amounts
 from admitone.domain.keys import KeyPurpose
+from admitone.domain.nft import mint_priority
 from admitone.domain.orders import (
     PURCHASE_COOLDOWN,
     Order,
@@ -429,6 +430,9 @@ def _stage_paid(
             total=order.totals.total,
             currency=order.totals.currency,
             ticket_ids=[t.id for t in tickets],
+            mint_priority=(
+                mint_priority(event.starts_at, now=now).value if event.nft_enabled else None
+            ),
         ),
         now=now,
     )
