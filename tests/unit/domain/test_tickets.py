@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from admitone.domain.errors import ValidationFailed
+from admitone.domain.ids import Prefix, new_id
+from admitone.domain.keys import KeyPurpose, KeySet, PublicKeyRing, generate_keyset_document
 from admitone.domain.tickets import (
     QrWithheld,
     RegistrationClosed,
@@ -19,11 +21,16 @@ from admitone.domain.tickets import (
     check_registration_open,
     check_transferable,
     named,
+    next_version_token,
     qr_withheld,
     renaming_reissues,
     transferred,
 )
-from admitone.domain.tokens import MAX_TICKET_VERSION
+from admitone.domain.tokens import (
+    MAX_TICKET_VERSION,
+    ticket_token_expiry,
+    verify_ticket_token,
+)
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ENDS = NOW + timedelta(days=5)
@@ -146,3 +153,19 @@ def test_a_void_ticket_is_withheld_even_from_its_holder():
     assert qr_for(replace(TICKET, status=TicketStatus.VOID), "alice@example.com") is (
         QrWithheld.VOID
     )
+
+
+def test_the_next_versions_token_verifies_at_the_gate_as_that_version_until_the_event_ends():
+    keys = KeySet.from_document(generate_keyset_document(now=NOW))
+    gate = PublicKeyRing.from_jwks(keys.public_jwks())
+    ticket = replace(
+        TICKET,
+        id=new_id(Prefix.TICKET, now=NOW),
+        event_id=new_id(Prefix.EVENT, now=NOW),
+        ticket_type_id=new_id(Prefix.TICKET_TYPE, now=NOW),
+        version=3,
+    )
+    token = next_version_token(ticket, ENDS, keys.signing_key(KeyPurpose.TICKET))
+    verified = verify_ticket_token(token, gate, event_id=ticket.event_id, now=NOW)
+    assert (verified.ticket_id, verified.version) == (ticket.id, 4)
+    assert verified.expires_at == ticket_token_expiry(ENDS)

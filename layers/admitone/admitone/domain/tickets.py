@@ -14,7 +14,13 @@ from enum import StrEnum
 
 from admitone.domain.accounts import canonical_email
 from admitone.domain.errors import Conflict, FieldError, Gone, ValidationFailed
-from admitone.domain.tokens import MAX_TICKET_VERSION
+from admitone.domain.keys import SigningKey
+from admitone.domain.tokens import (
+    MAX_TICKET_VERSION,
+    TicketClaims,
+    issue_ticket_token,
+    ticket_token_expiry,
+)
 
 ATTENDEE_NAME_MAX_LENGTH = 120
 
@@ -179,3 +185,16 @@ def named(ticket: Ticket, *, name: str, email: str, token: str | None, now: date
         token=token or ticket.token,
         changed_at=now,
     )
+
+
+def next_version_token(ticket: Ticket, event_ends_at: datetime, key: SigningKey) -> str:
+    """The QR token of ``ticket``'s next version (a transfer's, a renaming's, a resale's):
+    it supersedes every earlier one at the gates."""
+    claims = TicketClaims(
+        ticket_id=ticket.id,
+        event_id=ticket.event_id,
+        ticket_type_id=ticket.ticket_type_id,
+        version=ticket.version + 1,
+        expires_at=ticket_token_expiry(event_ends_at),
+    )
+    return issue_ticket_token(claims, key)

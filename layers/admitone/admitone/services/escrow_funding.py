@@ -46,8 +46,7 @@ from admitone.domain.resale import (
     sold,
     why_not_transferable,
 )
-from admitone.domain.tickets import Ticket, transferred
-from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
+from admitone.domain.tickets import Ticket, next_version_token, transferred
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
 
@@ -96,7 +95,9 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
             to_user_id=escrow.buyer_id,
             email=escrow.buyer_email,
             name=None,
-            token=_next_token(ticket, event),
+            token=next_version_token(
+                ticket, event.ends_at, load_keyset().signing_key(KeyPurpose.TICKET)
+            ),
             now=now,
         )
         uow = store.unit_of_work()
@@ -207,18 +208,6 @@ def _read(ports: Ports, escrow: Escrow) -> tuple[Listing, Ticket, Event]:
     assert ticket is not None
     assert event is not None
     return listing, ticket, event
-
-
-def _next_token(ticket: Ticket, event: Event) -> str:
-    """The QR token of the ticket's next version (the buyer's)."""
-    claims = TicketClaims(
-        ticket_id=ticket.id,
-        event_id=ticket.event_id,
-        ticket_type_id=ticket.ticket_type_id,
-        version=ticket.version + 1,
-        expires_at=ticket_token_expiry(event.ends_at),
-    )
-    return issue_ticket_token(claims, load_keyset().signing_key(KeyPurpose.TICKET))
 
 
 def _count(name: str) -> None:

@@ -24,8 +24,13 @@ from admitone.domain.errors import Conflict, NotFound
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.keys import KeyPurpose
 from admitone.domain.nft import AwaitedMint, TicketMint, mint_standing
-from admitone.domain.tickets import Ticket, check_recipient, check_transferable, transferred
-from admitone.domain.tokens import TicketClaims, issue_ticket_token, ticket_token_expiry
+from admitone.domain.tickets import (
+    Ticket,
+    check_recipient,
+    check_transferable,
+    next_version_token,
+    transferred,
+)
 from admitone.observability import logger
 from admitone.ports.mints import Mints
 from admitone.services import accounts_by_email
@@ -88,14 +93,7 @@ def held_ticket(ticket_id: str, caller: Principal) -> Ticket:
 
 def reissued_token(ticket: Ticket, event: Event) -> str:
     """The QR token of the ticket's next version."""
-    claims = TicketClaims(
-        ticket_id=ticket.id,
-        event_id=ticket.event_id,
-        ticket_type_id=ticket.ticket_type_id,
-        version=ticket.version + 1,
-        expires_at=ticket_token_expiry(event.ends_at),
-    )
-    return issue_ticket_token(claims, load_keyset().signing_key(KeyPurpose.TICKET))
+    return next_version_token(ticket, event.ends_at, load_keyset().signing_key(KeyPurpose.TICKET))
 
 
 def transfer_ticket(
