@@ -38,6 +38,7 @@ from admitone.domain.resale import (
     releasable_at,
     reopened,
     reserved,
+    sale_stopped,
     seller_payable_at,
     sold,
     split_resale,
@@ -356,6 +357,21 @@ def test_a_reserved_listing_is_sold_reopened_or_ended_only_by_settling_its_reser
             reopened(unreserved)
         with pytest.raises(InvalidTransition):
             ended_reserved(unreserved, ListingEnd.TICKET_VOIDED, now=later)
+
+
+def test_a_sold_listing_whose_escrow_was_stopped_ends_unsold_and_only_a_sold_one():
+    later = T0 + timedelta(minutes=5)
+    held = reserved(_listing(), "esc_1")
+    gone = sold(held, now=later)
+    stopped = sale_stopped(gone, ListingEnd.EVENT_CANCELLED, now=later)
+    assert (stopped.status, stopped.end_reason, stopped.ended_at) == (
+        ListingStatus.ENDED,
+        ListingEnd.EVENT_CANCELLED,
+        later,
+    )
+    for unsold in (_listing(), held, stopped):
+        with pytest.raises(InvalidTransition):
+            sale_stopped(unsold, ListingEnd.TICKET_VOIDED, now=later)
 
 
 @pytest.mark.parametrize(
