@@ -170,15 +170,56 @@ class DynamoListingChanges(ListingChanges):
 
     def close(self, listing: Listing) -> None:
         unavailable = ListingUnavailable("This listing is no longer for sale.")
+        self._put_from(listing, ListingStatus.ACTIVE, error=unavailable)
+        self._unguard(listing, error=unavailable)
+
+    def reserve(self, listing: Listing, ticket: Ticket) -> None:
+        unavailable = ListingUnavailable("This listing is no longer for sale.")
+        self._put_from(listing, ListingStatus.ACTIVE, error=unavailable)
         self._transaction.stage(
-            f"listing {listing.id}",
-            put_record(
-                to_record(listing),
-                condition="#status = :active",
-                values={":active": ListingStatus.ACTIVE.value},
-            ),
-            error=unavailable,
+            f"ticket as listed {ticket.id}", _ticket_as_read(ticket), error=unavailable
         )
+
+    def settle_reservation(self, reserved: Listing, after: Listing) -> None:
+        unavailable = ListingUnavailable("This listing is no longer reserved for this purchase.")
+        self._put_from(
+            after, ListingStatus.RESERVED, escrow_id=reserved.escrow_id, error=unavailable
+        )
+        if after.status is not ListingStatus.ACTIVE:
+            self._unguard(after, error=unavailable)
+
+    def stop_sale(self, sold: Listing, after: Listing) -> None:
+        self._put_from(
+            after,
+            ListingStatus.SOLD,
+            escrow_id=sold.escrow_id,
+            error=ListingUnavailable("This listing is no longer sold under this purchase."),
+        )
+
+    def _put_from(
+        self,
+        after: Listing,
+        status: ListingStatus,
+        *,
+        escrow_id: str | None = None,
+        error: Exception,
+    ) -> None:
+        """``after`` written over the listing while it is still ``status`` (and, given
+        ``escrow_id``, still that escrow's)."""
+        condition, values = "#status = :before", {":before": status.value}
+        if escrow_id is not None:
+            condition, values = (
+                f"{condition} AND escrow_id = :escrow",
+                values | {":escrow": escrow_id},
+            )
+        self._transaction.stage(
+            f"listing {after.id}",
+            put_record(to_record(after), condition=condition, values=values),
+            error=error,
+        )
+
+    def _unguard(self, listing: Listing, *, error: Exception) -> None:
+        """The ticket's one-listing guard deleted, while it is this listing's."""
         self._transaction.stage(
             f"listed {listing.ticket_id}",
             table.delete_op(
@@ -186,58 +227,7 @@ class DynamoListingChanges(ListingChanges):
                 condition="listing_id = :listing",
                 values={":listing": listing.id},
             ),
-            error=unavailable,
-        )
-
-    def reserve(self, listing: Listing, ticket: Ticket) -> None:
-        unavailable = ListingUnavailable("This listing is no longer for sale.")
-        self._transaction.stage(
-            f"listing {listing.id}",
-            put_record(
-                to_record(listing),
-                condition="#status = :active",
-                values={":active": ListingStatus.ACTIVE.value},
-            ),
-            error=unavailable,
-        )
-        self._transaction.stage(
-            f"ticket as listed {ticket.id}", _ticket_as_read(ticket), error=unavailable
-        )
-
-    def settle_reservation(self, reserved: Listing, after: Listing) -> None:
-        unavailable = ListingUnavailable("This listing is no longer reserved for this purchase.")
-        self._transaction.stage(
-            f"listing {after.id}",
-            put_record(
-                to_record(after),
-                condition="#status = :reserved AND escrow_id = :escrow",
-                values={
-                    ":reserved": ListingStatus.RESERVED.value,
-                    ":escrow": reserved.escrow_id,
-                },
-            ),
-            error=unavailable,
-        )
-        if after.status is not ListingStatus.ACTIVE:
-            self._transaction.stage(
-                f"listed {after.ticket_id}",
-                table.delete_op(
-                    keys.ticket_listed(after.ticket_id),
-                    condition="listing_id = :listing",
-                    values={":listing": after.id},
-                ),
-                error=unavailable,
-            )
-
-    def stop_sale(self, sold: Listing, after: Listing) -> None:
-        self._transaction.stage(
-            f"listing {after.id}",
-            put_record(
-                to_record(after),
-                condition="#status = :sold AND escrow_id = :escrow",
-                values={":sold": ListingStatus.SOLD.value, ":escrow": sold.escrow_id},
-            ),
-            error=ListingUnavailable("This listing is no longer sold under this purchase."),
+            error=error,
         )
 
 
