@@ -186,6 +186,7 @@ class Stack:
             "AWS::SSM::Parameter": "Name",
             "AWS::Serverless::Function": "FunctionName",
             "AWS::SES::EmailIdentity": "EmailIdentity",
+            "AWS::KMS::Alias": "AliasName",
         }.get(resource["Type"])
         if explicit and explicit in props:
             return str(self.resolve(props[explicit]))
@@ -229,7 +230,7 @@ class Stack:
                 raise TemplateError(f"intrinsic {key} is not supported by the local stack")
         return {k: self.resolve(v) for k, v in value.items()}
 
-    def _ref(self, name: str) -> Any:
+    def _ref(self, name: str) -> Any:  # noqa: PLR0911  (one return per kind of resource)
         pseudo = {
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::Region": REGION,
@@ -256,6 +257,9 @@ class Stack:
             return self.get_att(name, "Arn")
         if kind == "AWS::Serverless::HttpApi":
             return f"local{name.lower()}"
+        if kind == "AWS::KMS::Key":
+            # A key's id is made by KMS when it is created.
+            return self._attribute(name, "KeyId")
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:

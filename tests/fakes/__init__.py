@@ -8,6 +8,7 @@ so a fake that drifts fails there first.
 from __future__ import annotations
 
 from admitone.ports import Ports
+from tests.fakes.envelopes import FakeEnvelopes
 from tests.fakes.gateways import FakeBus, FakeMail, FakePayments, FakeQueues
 from tests.fakes.store import FakeStore
 
@@ -19,6 +20,7 @@ class FakePorts(Ports):
         self._mail = FakeMail()
         self._bus = FakeBus()
         self._queues = FakeQueues()
+        self._envelopes = FakeEnvelopes()
 
     @property
     def store(self) -> FakeStore:
@@ -39,6 +41,10 @@ class FakePorts(Ports):
     @property
     def queues(self) -> FakeQueues:
         return self._queues
+
+    @property
+    def envelopes(self) -> FakeEnvelopes:
+        return self._envelopes
 
 
 def fake_ports() -> FakePorts:

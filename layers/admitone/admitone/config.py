@@ -50,6 +50,9 @@ class Settings(BaseModel):
     # How long a funded resale escrow waits before its payment is captured (RULES §13);
     # the release queue delays its messages as long (SQS allows at most 900 s).
     resale_cooling_seconds: int = Field(alias="RESALE_COOLING_SECONDS", default=600, ge=0, le=900)
+    # The KMS key (an alias) that wraps the data keys of sealed secrets (TINs, webhook
+    # signing secrets: ports/envelopes.py). Only the functions that seal or open need it.
+    envelope_key_id: str | None = Field(alias="ENVELOPE_KEY_ID", default=None, min_length=1)
 
 
 class ObservabilitySettings(BaseModel):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 # does not load every other port and the domain modules they speak in.
 if TYPE_CHECKING:
     from admitone.ports.bus import Bus
+    from admitone.ports.envelopes import Envelopes
     from admitone.ports.mail import Mail
     from admitone.ports.payments import Payments
     from admitone.ports.queues import Queues
@@ -44,3 +45,7 @@ class Ports(ABC):
     @property
     @abstractmethod
     def queues(self) -> Queues: ...
+
+    @property
+    @abstractmethod
+    def envelopes(self) -> Envelopes: ...

@@ -12,7 +12,7 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from admitone.adapters.secrets import secret_json
-from admitone.config import chain_settings
+from admitone.config import SettingsError, chain_settings, settings
 from admitone.ports import Ports
 
 # For the annotations only: each adapter is imported on first use (AwsPorts), and only
@@ -20,6 +20,7 @@ from admitone.ports import Ports
 if TYPE_CHECKING:
     from admitone.ports.bus import Bus
     from admitone.ports.chain import Chain
+    from admitone.ports.envelopes import Envelopes
     from admitone.ports.mail import Mail
     from admitone.ports.payments import Payments
     from admitone.ports.queues import Queues
@@ -63,6 +64,15 @@ class AwsPorts(Ports):
         from admitone.adapters.queues import SqsQueues
 
         return SqsQueues()
+
+    @cached_property
+    def envelopes(self) -> Envelopes:
+        from admitone.adapters.kms_envelopes import KmsEnvelopes
+
+        key_id = settings().envelope_key_id
+        if key_id is None:
+            raise SettingsError("ENVELOPE_KEY_ID is not set: this function seals no secrets")
+        return KmsEnvelopes(key_id)
 
 
 @cache
