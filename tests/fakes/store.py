@@ -21,6 +21,7 @@ from tests.fakes.orders import (
 )
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
 from tests.fakes.stripe_inbox import FakeStripeInbox
+from tests.fakes.tax_records import FakeTaxProfiles
 from tests.fakes.tickets import FakeTicketChanges, FakeTickets
 from tests.fakes.transaction import FakeTransaction
 
@@ -100,6 +101,7 @@ class FakeStore(Store):
         self._listings = FakeListings()
         self._escrows = FakeEscrows()
         self._stripe_inbox = FakeStripeInbox(self.lock)
+        self._tax_profiles = FakeTaxProfiles(self.lock)
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -144,6 +146,10 @@ class FakeStore(Store):
     @property
     def stripe_inbox(self) -> FakeStripeInbox:
         return self._stripe_inbox
+
+    @property
+    def tax_profiles(self) -> FakeTaxProfiles:
+        return self._tax_profiles
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from admitone.ports.orders import OrderNumbers, Orders
     from admitone.ports.outbox import Outbox
     from admitone.ports.stripe_inbox import StripeInbox
+    from admitone.ports.tax_records import TaxProfiles
     from admitone.ports.tickets import Tickets
     from admitone.ports.unit_of_work import UnitOfWork
 
@@ -71,6 +72,10 @@ class Store(ABC):
     @property
     @abstractmethod
     def stripe_inbox(self) -> StripeInbox: ...
+
+    @property
+    @abstractmethod
+    def tax_profiles(self) -> TaxProfiles: ...
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

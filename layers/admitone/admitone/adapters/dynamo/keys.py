@@ -298,6 +298,12 @@ def released_escrows_of_event(event_id: str) -> str:
     return f"EVENT_ESCROWS#released#{event_id}"
 
 
+# -------------------------------------------------------------- tax (1099-DA)
+def tax_profile(user_id: str) -> Key:
+    """A seller's tax profile (its TIN sealed)."""
+    return {"PK": f"TAX_PROFILE#{user_id}", "SK": "TAX_PROFILE"}
+
+
 def ticket_listed(ticket_id: str) -> Key:
     """Exists while the ticket has an active listing (holds its id): one listing a ticket."""
     return {"PK": f"TICKET#{ticket_id}", "SK": "LISTED"}

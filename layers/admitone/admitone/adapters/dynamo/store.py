@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges, OrderNumbers, Orders
     from admitone.ports.outbox import Outbox, OutboxChanges
     from admitone.ports.stripe_inbox import StripeInbox
+    from admitone.ports.tax_records import TaxProfiles
     from admitone.ports.tickets import TicketChanges, Tickets
     from admitone.ports.vouchers import VoucherChanges
 
@@ -179,6 +180,12 @@ class DynamoStore(Store):
         from admitone.adapters.dynamo.stripe_inbox import DynamoStripeInbox
 
         return DynamoStripeInbox()
+
+    @cached_property
+    def tax_profiles(self) -> TaxProfiles:
+        from admitone.adapters.dynamo.tax_records import DynamoTaxProfiles
+
+        return DynamoTaxProfiles()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()

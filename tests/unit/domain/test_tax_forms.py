@@ -1,0 +1,123 @@
+"""Tax profiles' rules (RULES §18): TINs checked by kind and masked to their last four
+digits, names and US addresses bounded, tax years from 2025 to the current one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from admitone.domain.tax_forms import (
+    InvalidTaxProfile,
+    PayeeAddress,
+    TaxYearInvalid,
+    TinKind,
+    checked_address,
+    checked_name,
+    checked_year,
+    mask_tin,
+    normalized_tin,
+    tin_context,
+)
+
+ADDRESS = PayeeAddress(line1=" 1  Music Row ", city="Nashville", state="TN", postal_code="37203")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "digits"),
+    [
+        ("123-45-6789", TinKind.SSN, "123456789"),
+        ("123456789", TinKind.SSN, "123456789"),
+        ("12-3456789", TinKind.EIN, "123456789"),
+        ("912-70-1234", TinKind.ITIN, "912701234"),
+        ("900-50-1234", TinKind.ITIN, "900501234"),
+        ("900-90-1234", TinKind.ITIN, "900901234"),
+        ("900-94-1234", TinKind.ITIN, "900941234"),
+    ],
+)
+def test_a_valid_tin_comes_back_as_its_nine_digits(text: str, kind: TinKind, digits: str):
+    assert normalized_tin(text, kind) == digits
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "code"),
+    [
+        ("12345678", TinKind.SSN, "TIN_FORMAT"),
+        ("1234-5-6789", TinKind.SSN, "TIN_FORMAT"),
+        ("000-45-6789", TinKind.SSN, "TIN_INVALID"),
+        ("666-45-6789", TinKind.SSN, "TIN_INVALID"),
+        ("900-45-6789", TinKind.SSN, "TIN_INVALID"),
+        ("123-00-6789", TinKind.SSN, "TIN_INVALID"),
+        ("123-45-0000", TinKind.SSN, "TIN_INVALID"),
+        ("812-70-1234", TinKind.ITIN, "TIN_INVALID"),
+        ("912-69-1234", TinKind.ITIN, "TIN_INVALID"),
+        ("912-93-1234", TinKind.ITIN, "TIN_INVALID"),
+        ("912-89-1234", TinKind.ITIN, "TIN_INVALID"),
+        ("00-1234567", TinKind.EIN, "TIN_INVALID"),
+    ],
+)
+def test_a_bad_tin_is_refused_naming_tin_without_echoing_it(text: str, kind: TinKind, code: str):
+    with pytest.raises(InvalidTaxProfile) as refused:
+        normalized_tin(text, kind)
+    assert [(error.field, error.code) for error in refused.value.errors] == [("tin", code)]
+    assert text not in str(refused.value)
+
+
+def test_a_tin_is_masked_to_its_last_four_digits_in_its_own_shape():
+    assert mask_tin("123456789", TinKind.SSN) == "***-**-6789"
+    assert mask_tin("912701234", TinKind.ITIN) == "***-**-1234"
+    assert mask_tin("123456789", TinKind.EIN) == "**-***6789"
+
+
+def test_a_sealed_tin_is_bound_to_its_user():
+    assert tin_context("usr_1") == {"purpose": "tin", "user": "usr_1"}
+    assert tin_context("usr_1") != tin_context("usr_2")
+
+
+def test_a_name_is_trimmed_and_bounded():
+    assert checked_name("  Ada   Lovelace ") == "Ada Lovelace"
+    for bad in ("", "   ", "x" * 121, "Ada\x00"):
+        with pytest.raises(InvalidTaxProfile):
+            checked_name(bad)
+
+
+def test_an_address_is_a_us_one_tidied():
+    checked = checked_address(ADDRESS)
+    assert checked.line1 == "1 Music Row"
+    assert checked.line2 is None
+    with_line2 = checked_address(PayeeAddress(**{**ADDRESS.__dict__, "line2": " Suite  5 "}))
+    assert with_line2.line2 == "Suite 5"
+    assert checked_address(PayeeAddress(**{**ADDRESS.__dict__, "line2": "  "})).line2 is None
+    territory = PayeeAddress(**{**ADDRESS.__dict__, "state": "PR", "postal_code": "00901-1234"})
+    assert checked_address(territory).state == "PR"
+
+
+def test_every_bad_part_of_an_address_is_named():
+    bad = PayeeAddress(
+        line1=" ",
+        line2="x" * 121,
+        city="x" * 61,
+        state="ZZ",
+        postal_code="3720",
+        country="CA",
+    )
+    with pytest.raises(InvalidTaxProfile) as refused:
+        checked_address(bad)
+    assert [error.field for error in refused.value.errors] == [
+        "address.line1",
+        "address.city",
+        "address.line2",
+        "address.country",
+        "address.state",
+        "address.postal_code",
+    ]
+
+
+def test_forms_exist_from_2025_to_the_current_year():
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    assert checked_year(2025, now=now) == 2025
+    assert checked_year(2026, now=now) == 2026
+    for year in (2024, 2027):
+        with pytest.raises(TaxYearInvalid) as refused:
+            checked_year(year, now=now)
+        assert refused.value.errors[0].field == "year"
