@@ -11,9 +11,10 @@
    records alone (paid orders, their refunds and states, disputes, settlements,
    payouts, released resale escrows' venue royalties; a refunded one's is reversed) and
    compared with what the ledger's entries give: every event's pending proceeds,
-   available, reserved and paid out. A wrong entry that balances (a refund booked where
-   settlement no longer looks, a dispute that takes more than the venue ever held)
-   passes the first check and fails this one.
+   available, reserved and paid out. Each resale seller's proceeds the same way (from
+   the released escrows and the events settled): pending per event, payable. A wrong
+   entry that balances (a refund booked where settlement no longer looks, a dispute
+   that takes more than the venue ever held) passes the first check and fails this one.
 
 Prints one line per difference and a summary; exits 1 when any is found. Reads the
 whole table (a Scan): an operator's tool, never a request path.
@@ -94,8 +95,9 @@ class Books:
     disputes: Sequence[Mapping[str, Any]]
     settled_events: frozenset[str]
     payouts: Sequence[Payout]
-    # Released resale escrows: (event id, currency, amount); the venue's royalty is theirs.
-    resales: Sequence[tuple[str, str, int]] = ()
+    # Released resale escrows: (event id, currency, amount, seller id); the venue's
+    # royalty and the seller's proceeds are theirs.
+    resales: Sequence[tuple[str, str, int, str]] = ()
 
 
 def venue_net(order: Order, refunds: Iterable[Refund]) -> int:
@@ -129,13 +131,15 @@ def rederive(books: Books) -> dict[str, int]:
             balances[ledger.available(venue, cur).id] += net
         else:
             balances[ledger.pending(venue, order.event_id, cur).id] += net
-    for event_id, cur, amount in books.resales:
+    for event_id, cur, amount, seller in books.resales:
         venue = books.venue_of_event[event_id]
-        royalty = split_resale(amount, Royalties()).venue_royalty
+        split = split_resale(amount, Royalties())
         if event_id in books.settled_events:
-            balances[ledger.available(venue, cur).id] += royalty
+            balances[ledger.available(venue, cur).id] += split.venue_royalty
+            balances[ledger.seller_payable(seller, cur).id] += split.seller_proceeds
         else:
-            balances[ledger.pending(venue, event_id, cur).id] += royalty
+            balances[ledger.pending(venue, event_id, cur).id] += split.venue_royalty
+            balances[ledger.seller_pending(seller, event_id, cur).id] += split.seller_proceeds
     by_id = {order.id: order for order in books.sold}
     for dispute in sorted(books.disputes, key=lambda d: str(d["dispute_id"])):
         order = by_id[str(dispute["order_id"])]
@@ -158,7 +162,7 @@ def _paid_out(venue_id: str, currency: str) -> str:
     return f"paid_out:{venue_id}:{currency}"
 
 
-_VENUE_KINDS = {kind.value for kind in ledger.VENUE_KINDS}
+_VENUE_KINDS = {kind.value for kind in ledger.VENUE_KINDS | ledger.SELLER_KINDS}
 _PAYOUT_KINDS = {ledger.TransactionKind.PAYOUT.value, ledger.TransactionKind.PAYOUT_FEE.value}
 
 
@@ -213,7 +217,12 @@ def read_books(table_name: str | None) -> Books:
         ),
         payouts=[to_payout(item) for item in scan_entity("payout", table_name)],
         resales=[
-            (str(item["event_id"]), str(item["currency"]), int(item["amount_cents"]))
+            (
+                str(item["event_id"]),
+                str(item["currency"]),
+                int(item["amount_cents"]),
+                str(item["seller_id"]),
+            )
             for item in scan_entity("escrow", table_name)
             if item["status"] == EscrowStatus.RELEASED.value
         ],

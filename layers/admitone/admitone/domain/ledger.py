@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from admitone.domain.errors import Conflict
 from admitone.domain.money import percent_of
 from admitone.domain.resale import ResaleSplit
 
@@ -44,8 +45,10 @@ class AccountKind(StrEnum):
     SELLER_PENDING = (
         "seller_pending"  # per seller and event: resale proceeds, until 48 h after it ends
     )
+    SELLER_PAYABLE = "seller_payable"  # per seller: settled resale proceeds, not paid out
 
 
+SELLER_KINDS = frozenset({AccountKind.SELLER_PENDING, AccountKind.SELLER_PAYABLE})
 DEBIT_NORMAL = frozenset(
     {AccountKind.STRIPE_CLEARING, AccountKind.PROCESSING_COSTS, AccountKind.DISPUTE_LOSSES}
 )
@@ -127,6 +130,10 @@ def seller_pending(seller_id: str, event_id: str, currency: str) -> Account:
     return Account(AccountKind.SELLER_PENDING, currency, seller_id=seller_id, event_id=event_id)
 
 
+def seller_payable(seller_id: str, currency: str) -> Account:
+    return Account(AccountKind.SELLER_PAYABLE, currency, seller_id=seller_id)
+
+
 def available(venue_id: str, currency: str) -> Account:
     return Account(AccountKind.VENUE_AVAILABLE, currency, venue_id=venue_id)
 
@@ -161,6 +168,13 @@ class TransactionKind(StrEnum):
     PAYOUT_FEE = "payout_fee"
     RESALE = "resale"
     RESALE_REVERSED = "resale_reversed"
+    SELLER_SETTLEMENT = "seller_settlement"
+
+
+class BalanceMoved(Conflict):
+    """An account a booking held still moved after it was read: read it again."""
+
+    code = "BALANCE_MOVED"
 
 
 class Unbalanced(ValueError):
@@ -434,6 +448,28 @@ def settlement(venue_id: str, event_id: str, currency: str, amount: int) -> list
                 ],
                 venue_id=venue_id,
                 refs={"event_id": event_id},
+            )
+        ]
+    )
+
+
+def seller_settlement(
+    seller_id: str, event_id: str, currency: str, amount: int
+) -> list[Transaction]:
+    """A seller's resale proceeds of an event ended 48 h ago (``amount``, as shown) made
+    payable to them (RULES §13: as a venue's proceeds are settled)."""
+    return _present(
+        [
+            _transaction(
+                f"seller_settlement:{event_id}:{seller_id}:{currency}",
+                TransactionKind.SELLER_SETTLEMENT,
+                currency,
+                [
+                    Entry(seller_pending(seller_id, event_id, currency), amount, "event settled"),
+                    Entry(seller_payable(seller_id, currency), -amount, "event settled"),
+                ],
+                venue_id=None,
+                refs={"event_id": event_id, "seller_id": seller_id},
             )
         ]
     )

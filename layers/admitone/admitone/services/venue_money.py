@@ -36,6 +36,8 @@ from admitone.domain.payouts import (
     payout_fee,
 )
 from admitone.observability import logger
+from admitone.ports import Ports
+from admitone.services import seller_proceeds
 from admitone.services.catalog_access import owned_venue
 
 MAX_ATTEMPTS = 10
@@ -160,10 +162,17 @@ def venue_payouts(venue_id: str, caller: Principal) -> list[Payout]:
 
 
 # --------------------------------------------------------------- settlement
-def settle_due(now: datetime, *, limit: int = 100) -> int:
-    """Make the proceeds of every event ended 48 h ago available to its venue."""
+def settle_due(now: datetime, *, limit: int = 100, ports: Ports | None = None) -> int:
+    """Make the proceeds of every event ended 48 h ago available to its venue, and its
+    resale sellers' proceeds payable to them (first: a run cut short between the two
+    finds the event still due and does both again)."""
+    if ports is None:
+        from admitone.services.wiring import ports as wired  # noqa: PLC0415
+
+        ports = wired()
     settled = 0
     for settlement in money_store.settlements_due(now, limit=limit):
+        seller_proceeds.settle_sellers(ports, settlement.event_id, now=now)
         if settle(settlement, now=now):
             settled += 1
     return settled

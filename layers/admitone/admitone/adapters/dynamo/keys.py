@@ -408,6 +408,12 @@ def venue_balances(venue_id: str, shard: int) -> str:
     return f"VENUE_BALANCES#{venue_id}#{shard % VENUE_LIST_SHARDS:02d}"
 
 
+def seller_balances(seller_id: str) -> str:
+    """GSI1PK of a seller's account balances (GSI1SK: account#shard); one partition: a
+    seller's accounts move once a resale, settlement or payout."""
+    return f"SELLER_BALANCES#{seller_id}"
+
+
 def venue_balance_lists(venue_id: str) -> tuple[str, ...]:
     return _every_shard(f"VENUE_BALANCES#{venue_id}", VENUE_LIST_SHARDS)
 

@@ -11,7 +11,9 @@ Items:
   transaction that books the entries, onto a shard taken round-robin per container.
   The platform's accounts (clearing, revenue, tax, processing costs) have 64 shards, an
   event's pending proceeds 32: every payment writes them. A venue's shards are listed by
-  GSI1 ``VENUE_BALANCES#<venue>#<nn>`` (the shard's number) / ``<account>#<shard>``.
+  GSI1 ``VENUE_BALANCES#<venue>#<nn>`` (the shard's number) / ``<account>#<shard>``;
+  a seller's (pending proceeds per event, payable per currency: one shard each, so a
+  settlement and a payout hold them still) by GSI1 ``SELLER_BALANCES#<seller>``.
 
 Conditions on a sharded balance. No rule needs "balance >= x" of a sharded account: a
 venue's available and reserved balances, which payouts must not overdraw, are one item
@@ -44,6 +46,7 @@ from admitone.adapters.dynamo.transaction import Transaction as TransactWrite
 from admitone.domain.ledger import (
     Account,
     AccountKind,
+    BalanceMoved,
     Transaction,
     TransactionKind,
     net_deltas,
@@ -58,6 +61,8 @@ SHARDS = {
     AccountKind.VENUE_AVAILABLE: 1,
     AccountKind.VENUE_RESERVED: 1,
     AccountKind.VENUE_PENDING: keys.EVENT_PENDING_SHARDS,
+    AccountKind.SELLER_PENDING: 1,
+    AccountKind.SELLER_PAYABLE: 1,
 }
 DEFAULT_SHARDS = keys.PLATFORM_BALANCE_SHARDS
 
@@ -116,6 +121,16 @@ def balance_op(
             ":gsi1pk": keys.venue_balances(account.venue_id, chosen),
             ":gsi1sk": f"{account.id}#{chosen:02d}",
         }
+    elif account.seller_id:
+        sets += ["seller_id = :seller", "GSI1PK = :gsi1pk", "GSI1SK = :gsi1sk"]
+        values |= {
+            ":seller": account.seller_id,
+            ":gsi1pk": keys.seller_balances(account.seller_id),
+            ":gsi1sk": f"{account.id}#{chosen:02d}",
+        }
+        if account.event_id:
+            sets.append("event_id = :event")
+            values[":event"] = account.event_id
     condition = None
     if expect is not None:
         values[":expect"] = expect
@@ -293,13 +308,41 @@ class DynamoLedger(Ledger):
     def balance(self, account: Account) -> int:
         return balance_of(account)
 
+    def seller_accounts(self, seller_id: str) -> list[tuple[Account, int]]:
+        found: dict[Account, int] = {}
+        for item in table.all_of_sharded("GSI1", [keys.seller_balances(seller_id)]):
+            account = Account(
+                AccountKind(item["kind"]),
+                str(item["currency"]),
+                seller_id=seller_id,
+                event_id=item.get("event_id"),
+            )
+            found[account] = found.get(account, 0) + int(item["balance"])
+        return list(found.items())
+
 
 class DynamoLedgerChanges(LedgerChanges):
     def __init__(self, transaction: TransactWrite) -> None:
         self._transaction = transaction
 
-    def book(self, transactions: Sequence[Transaction], *, now: datetime) -> None:
-        for op in book_ops(transactions, now=now):
+    def book(
+        self,
+        transactions: Sequence[Transaction],
+        *,
+        now: datetime,
+        held: Mapping[Account, int] | None = None,
+    ) -> None:
+        for account in held or {}:
+            if shard_count(account) != 1:
+                raise ValueError(f"{account.id}: only a one-shard account can be held")
+        held_keys = {keys.account_balance(account.id, 0)["PK"]: account for account in held or {}}
+        for op in book_ops(transactions, now=now, guarded=held):
             (request,) = op.values()
             key = request.get("Key") or request["Item"]
-            self._transaction.stage(f"ledger {key['PK']['S']} {key['SK']['S']}", op)
+            pk = key["PK"]["S"]
+            moved = (
+                BalanceMoved(f"The balance of {held_keys[pk].id} moved; read it again.")
+                if pk in held_keys
+                else None
+            )
+            self._transaction.stage(f"ledger {pk} {key['SK']['S']}", op, error=moved)

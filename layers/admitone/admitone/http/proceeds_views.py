@@ -1,0 +1,43 @@
+"""How a resale seller's proceeds look on the wire (cents)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from admitone.services.seller_proceeds import Proceeds
+
+
+class EventProceedsView(BaseModel):
+    event_id: str
+    pending_cents: int
+
+
+class CurrencyProceedsView(BaseModel):
+    currency: str
+    pending_cents: int  # until 48 h after each event ends
+    payable_cents: int  # may be paid out (POST /me/payouts)
+    pending_by_event: list[EventProceedsView]
+
+    @classmethod
+    def of(cls, proceeds: Proceeds) -> CurrencyProceedsView:
+        return cls(
+            currency=proceeds.currency,
+            pending_cents=proceeds.pending,
+            payable_cents=proceeds.payable,
+            pending_by_event=[
+                EventProceedsView(event_id=part.event_id, pending_cents=part.amount)
+                for part in proceeds.pending_by_event
+            ],
+        )
+
+
+class ProceedsView(BaseModel):
+    """Per currency: what resales booked to the seller, pending and payable."""
+
+    proceeds: list[CurrencyProceedsView]
+
+    @classmethod
+    def of(cls, proceeds: Sequence[Proceeds]) -> ProceedsView:
+        return cls(proceeds=[CurrencyProceedsView.of(one) for one in proceeds])
