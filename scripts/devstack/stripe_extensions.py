@@ -42,6 +42,20 @@ adds, driven through the real stripe SDK the way real test mode is:
   ``charge.dispute.created`` could overtake the ``payment_intent.succeeded`` it
   follows. A delivery waits at most ``DELIVERY_TIMEOUT_SECONDS`` for its answer.
 
+- **Connect (the minimum).** ``accounts.create`` (``type`` ``custom``, ``express`` or
+  ``standard``; ``country``, ``email``, ``capabilities``, ``metadata``) makes an
+  ``acct_`` Account whose ``capabilities.transfers`` is ``active`` when it was
+  requested (``capabilities[transfers][requested]=true``), ``inactive`` otherwise;
+  ``accounts.retrieve`` reads it. ``transfers.create`` (``amount``, ``currency``,
+  ``destination``, optional ``metadata``, ``transfer_group``, ``description``) moves
+  money to a connected account: an unknown destination is Stripe's
+  ``resource_missing`` error, one without the transfers capability
+  ``insufficient_capabilities_for_transfer``. ``transfers.retrieve`` and
+  ``transfers.list`` (``destination``, ``limit``, ``starting_after``) read them, newest
+  first. Creating an account or a transfer honours the ``Idempotency-Key`` header as
+  Stripe does (upstream ignores it everywhere): the same key answers the first
+  object again, the same key with other parameters is an ``idempotency_error``.
+
 Test hooks where the SDK has no words (under ``/_config/``, unauthenticated, like
 localstripe's own):
 
@@ -463,6 +477,148 @@ def _intent_init(original: Callable[..., None]) -> Callable[..., None]:
     return init
 
 
+# -- Connect: accounts and transfers -------------------------------------------------
+
+ACCOUNT_TYPES = frozenset({"custom", "express", "standard"})
+CONNECT_CURRENCIES = frozenset({"usd", "eur", "gbp", "cad"})
+# Idempotency-Key -> (what was asked, the object it made), per kind of object.
+_idempotent: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {}
+
+
+def _once(kind: str, key: str | None, params: dict[str, Any], make: Callable[[], Any]) -> Any:
+    """Stripe's idempotent create: the same key answers what it made the first time."""
+    if not key:
+        return make()
+    seen = _idempotent.get((kind, key))
+    if seen is not None:
+        asked, made = seen
+        if asked != params:
+            refused = UserError(
+                400,
+                "Keys for idempotent requests can only be used with the same parameters "
+                "they were first used with.",
+            )
+            refused.body["error"]["type"] = "idempotency_error"  # upstream sets only its own
+            raise refused
+        return made
+    made = make()
+    _idempotent[(kind, key)] = (params, made)
+    return made
+
+
+def _requested(capabilities: Any, name: str) -> bool:
+    asked = (capabilities or {}).get(name) if isinstance(capabilities, dict) else None
+    return isinstance(asked, dict) and resources.try_convert_to_bool(asked.get("requested")) is True
+
+
+class Account(resources.StripeObject):
+    object = "account"
+    _id_prefix = "acct_"
+
+    def __init__(
+        self,
+        *,
+        type: Any = None,
+        country: Any = None,
+        email: Any = None,
+        capabilities: Any = None,
+        metadata: Any = None,
+        business_type: Any = None,
+        **unexpected: Any,
+    ) -> None:
+        if unexpected:
+            raise UserError(400, "Unexpected " + ", ".join(unexpected))
+        if type not in ACCOUNT_TYPES:
+            raise UserError(400, "type must be one of custom, express, standard", {"param": "type"})
+        if country is not None and not (isinstance(country, str) and len(country) == 2):
+            raise UserError(400, "country must be a two-letter code", {"param": "country"})
+        if email is not None and not isinstance(email, str):
+            raise UserError(400, "Bad request", {"param": "email"})
+        if metadata is not None and not isinstance(metadata, dict):
+            raise UserError(400, "Bad request", {"param": "metadata"})
+        super().__init__()
+        self.type = type
+        self.country = (country or "US").upper()
+        self.email = email
+        self.business_type = business_type
+        active = "active" if _requested(capabilities, "transfers") else "inactive"
+        self.capabilities = {"transfers": active}
+        self.charges_enabled = False
+        self.payouts_enabled = active == "active"
+        self.details_submitted = active == "active"
+        self.metadata: dict[str, str] = dict(metadata or {})
+
+
+class Transfer(resources.StripeObject):
+    object = "transfer"
+    _id_prefix = "tr_"
+
+    def __init__(
+        self,
+        *,
+        amount: Any = None,
+        currency: Any = None,
+        destination: Any = None,
+        metadata: Any = None,
+        transfer_group: Any = None,
+        description: Any = None,
+        **unexpected: Any,
+    ) -> None:
+        if unexpected:
+            raise UserError(400, "Unexpected " + ", ".join(unexpected))
+        amount = resources.try_convert_to_int(amount)
+        if not (isinstance(amount, int) and amount > 0):
+            raise UserError(400, "amount must be a positive integer", {"param": "amount"})
+        if not (isinstance(currency, str) and currency.lower() in CONNECT_CURRENCIES):
+            raise UserError(400, "Invalid currency", {"param": "currency"})
+        if metadata is not None and not isinstance(metadata, dict):
+            raise UserError(400, "Bad request", {"param": "metadata"})
+        if not isinstance(destination, str) or not destination:
+            raise UserError(400, "Missing required param: destination.", {"param": "destination"})
+        account = resources.store.get(f"account:{destination}")
+        if account is None:
+            raise UserError(
+                400,
+                f"No such destination: '{destination}'",
+                {"code": "resource_missing", "param": "destination"},
+            )
+        if account.capabilities.get("transfers") != "active":
+            raise UserError(
+                400,
+                "Your destination account needs to have at least one of the following "
+                "capabilities enabled: transfers, crypto_transfers, legacy_payments",
+                {"code": "insufficient_capabilities_for_transfer", "param": "destination"},
+            )
+        super().__init__()
+        self.amount = amount
+        self.amount_reversed = 0
+        self.currency = currency.lower()
+        self.destination = destination
+        self.metadata: dict[str, str] = dict(metadata or {})
+        self.transfer_group = transfer_group
+        self.description = description
+        self.reversed = False
+
+    @classmethod
+    def _api_list_all(
+        cls,
+        url: str,
+        destination: Any = None,
+        limit: Any = None,
+        starting_after: Any = None,
+        **unexpected: Any,
+    ) -> Any:
+        if unexpected:
+            raise UserError(400, "Unexpected " + ", ".join(unexpected))
+        found = super()._api_list_all(url, limit=limit, starting_after=starting_after)
+        found._list = sorted(
+            (t for t in found._list if destination in (None, t.destination)),
+            key=lambda t: (t.created, t.id),
+            reverse=True,
+        )
+        return found
+
+
 # -- install --------------------------------------------------------------------------
 
 
@@ -495,11 +651,40 @@ def _routes(server: Any) -> list[web.RouteDef]:
     async def dispute_amount(request: web.Request) -> web.Response:
         return _json(Dispute._config_amount(request.match_info["id"], **await body(request)))
 
+    def idempotency_key(request: web.Request) -> str | None:
+        return request.headers.get("Idempotency-Key")
+
+    async def create_account(request: web.Request) -> web.Response:
+        params = await body(request)
+        key = idempotency_key(request)
+        return _json(_once("account", key, params, lambda: Account(**params)))
+
+    async def retrieve_account(request: web.Request) -> web.Response:
+        return _json(Account._api_retrieve(request.match_info["id"]))
+
+    async def create_transfer(request: web.Request) -> web.Response:
+        params = await body(request)
+        key = idempotency_key(request)
+        return _json(_once("transfer", key, params, lambda: Transfer(**params)))
+
+    async def retrieve_transfer(request: web.Request) -> web.Response:
+        return _json(Transfer._api_retrieve(request.match_info["id"]))
+
+    async def list_transfers(request: web.Request) -> web.Response:
+        query = server.unflatten_data(request.query)
+        query.pop("expand", None)
+        return _json(Transfer._api_list_all("/v1/transfers", **query))
+
     async def forget_webhook(request: web.Request) -> web.Response:
         webhooks._webhooks.pop(request.match_info["name"], None)
         return web.Response()
 
     return [
+        web.post("/v1/accounts", create_account),
+        web.get("/v1/accounts/{id}", retrieve_account),
+        web.post("/v1/transfers", create_transfer),
+        web.get("/v1/transfers", list_transfers),
+        web.get("/v1/transfers/{id}", retrieve_transfer),
         web.get("/v1/disputes", list_all),
         web.get("/v1/disputes/{id}", retrieve),
         web.post("/v1/disputes/{id}", update),

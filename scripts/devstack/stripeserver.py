@@ -1,5 +1,6 @@
 """localstripe on loopback only, keeping its store in memory (no pickle in /tmp), with
-the disputes and failing refunds it lacks (stripe_extensions.py).
+the disputes, failing refunds, manual capture and Connect accounts and transfers it
+lacks (stripe_extensions.py).
 Run: python -m scripts.devstack.stripeserver --port 8420
 """
 
