@@ -95,9 +95,9 @@ class Books:
     disputes: Sequence[Mapping[str, Any]]
     settled_events: frozenset[str]
     payouts: Sequence[Payout]
-    # Released resale escrows: (event id, currency, amount, seller id); the venue's
-    # royalty and the seller's proceeds are theirs.
-    resales: Sequence[tuple[str, str, int, str]] = ()
+    # Released resale escrows: (event id, currency, amount, seller id, the sale's shares);
+    # the venue's royalty and the seller's proceeds are theirs.
+    resales: Sequence[tuple[str, str, int, str, Royalties]] = ()
 
 
 def venue_net(order: Order, refunds: Iterable[Refund]) -> int:
@@ -131,9 +131,9 @@ def rederive(books: Books) -> dict[str, int]:
             balances[ledger.available(venue, cur).id] += net
         else:
             balances[ledger.pending(venue, order.event_id, cur).id] += net
-    for event_id, cur, amount, seller in books.resales:
+    for event_id, cur, amount, seller, shares in books.resales:
         venue = books.venue_of_event[event_id]
-        split = split_resale(amount, Royalties())
+        split = split_resale(amount, shares)
         if event_id in books.settled_events:
             balances[ledger.available(venue, cur).id] += split.venue_royalty
             balances[ledger.seller_payable(seller, cur).id] += split.seller_proceeds
@@ -222,10 +222,22 @@ def read_books(table_name: str | None) -> Books:
                 str(item["currency"]),
                 int(item["amount_cents"]),
                 str(item["seller_id"]),
+                _shares(item),
             )
             for item in scan_entity("escrow", table_name)
             if item["status"] == EscrowStatus.RELEASED.value
         ],
+    )
+
+
+def _shares(escrow: Mapping[str, Any]) -> Royalties:
+    """The escrow's shares as it was sold; one opened before rates were configurable sold
+    at the defaults."""
+    default = Royalties()
+    return Royalties(
+        venue_bps=int(escrow.get("venue_royalty_bps", default.venue_bps)),
+        artist_bps=int(escrow.get("artist_royalty_bps", default.artist_bps)),
+        platform_bps=int(escrow.get("platform_share_bps", default.platform_bps)),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from admitone.domain.catalog import Event, TicketType, Voucher
+from admitone.domain.catalog import Event, TicketType, Venue, Voucher
 from admitone.ports.catalog import Catalog
 from admitone.ports.staging import Staged
 from admitone.ports.vouchers import VoucherChanges
@@ -18,6 +18,10 @@ class FakeCatalog(Catalog):
         self.events: dict[str, Event] = {}
         self.types: dict[str, dict[str, TicketType]] = {}
         self.vouchers: dict[tuple[str, str], Voucher] = {}
+        self.venues: dict[str, Venue] = {}
+
+    def add_venue(self, venue: Venue) -> None:
+        self.venues[venue.id] = venue
 
     def add_event(self, event: Event, *ticket_types: TicketType) -> None:
         self.events[event.id] = event
@@ -31,6 +35,9 @@ class FakeCatalog(Catalog):
 
     def event(self, event_id: str) -> Event | None:
         return self.events.get(event_id)
+
+    def venue(self, venue_id: str) -> Venue | None:
+        return self.venues.get(venue_id)
 
     def ticket_types(self, event_id: str) -> dict[str, TicketType]:
         return dict(self.types.get(event_id, {}))

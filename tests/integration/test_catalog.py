@@ -155,6 +155,50 @@ def test_a_venue_with_an_unknown_zone_or_address_is_refused(api, organizer, venu
     assert field in {error["field"] for error in response.json()["errors"]}
 
 
+def test_royalty_rates_are_set_on_the_venue_and_overridden_by_an_event_within_bounds(
+    api, organizer
+):
+    venue = create(api, "/venues", VENUE, organizer)
+    assert venue["royalties"] == {"venue_bps": 1000, "artist_bps": 0}  # RULES §13 defaults
+    event = create(api, "/events", event_body(venue["id"]), organizer)
+    assert event["resale"]["royalties"] is None  # the venue's
+
+    rates = {"venue_bps": 1200, "artist_bps": 300}
+    changed = api.request(
+        "PATCH", f"/venues/{venue['id']}", json_body={"royalties": rates}, token=organizer
+    )
+    assert (changed.status, changed.json()["royalties"]) == (200, rates)
+    assert api.get(f"/venues/{venue['id']}", token=organizer).json()["royalties"] == rates
+    own = {"venue_bps": 0, "artist_bps": 500}
+    overridden = api.request(
+        "PATCH",
+        f"/events/{event['id']}",
+        json_body={"resale": {"royalties": own}},
+        token=organizer,
+    )
+    assert (overridden.status, overridden.json()["resale"]["royalties"]) == (200, own)
+
+    for path, body, field in (
+        (f"/venues/{venue['id']}", {"royalties": {"venue_bps": 5001}}, "body.royalties.venue_bps"),
+        (f"/venues/{venue['id']}", {"royalties": {"artist_bps": -1}}, "body.royalties.artist_bps"),
+        (
+            f"/venues/{venue['id']}",
+            {"royalties": {"venue_bps": 3000, "artist_bps": 2001}},
+            "royalties",
+        ),
+        (
+            f"/events/{event['id']}",
+            {"resale": {"royalties": {"venue_bps": 4000, "artist_bps": 1001}}},
+            "resale.royalties",
+        ),
+    ):
+        refused = api.request("PATCH", path, json_body=body, token=organizer)
+        assert refused.status == 422, refused.body
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert field in {error["field"] for error in refused.json()["errors"]}
+    assert api.get(f"/venues/{venue['id']}", token=organizer).json()["royalties"] == rates
+
+
 def test_once_published_the_schedule_is_frozen_but_the_title_is_not(api, organizer):
     _, event_id = an_event(api, organizer)
     create(
@@ -344,8 +388,10 @@ def test_cancelling_announces_event_cancelled_in_the_same_write(api, organizer, 
         ("CreateVenueFunction", "ok", 201),
         ("GetVenueFunction", "unknown", 404),
         ("UpdateVenueFunction", "not_owner", 404),
+        ("UpdateVenueFunction", "royalties", 404),
         ("CreateEventFunction", "unknown_venue", 404),
         ("UpdateEventFunction", "not_owner", 404),
+        ("UpdateEventFunction", "royalties", 404),
         ("PublishEventFunction", "not_owner", 404),
         ("CancelEventFunction", "not_owner", 404),
         ("CreateTicketTypeFunction", "not_owner", 404),

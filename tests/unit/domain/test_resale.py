@@ -9,10 +9,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from admitone.domain.catalog import Category, Event, EventStatus, ResalePolicy
+from admitone.domain.catalog import (
+    MAX_ROYALTY_BPS,
+    Address,
+    Category,
+    Event,
+    EventStatus,
+    ResalePolicy,
+    RoyaltyRates,
+    Venue,
+    check_royalty_rates,
+)
 from admitone.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, Currency
 from admitone.domain.resale import (
+    PLATFORM_SHARE_BPS,
     Escrow,
     EscrowStatus,
     Listing,
@@ -38,6 +49,7 @@ from admitone.domain.resale import (
     releasable_at,
     reopened,
     reserved,
+    royalties_for,
     sale_stopped,
     seller_payable_at,
     sold,
@@ -122,6 +134,52 @@ def test_a_split_always_sums_to_the_price_each_share_within_a_cent(
 def test_royalties_beyond_the_whole_price_are_a_bug(shares: tuple[int, int, int]):
     with pytest.raises(ValueError, match="royalties"):
         Royalties(*shares)
+
+
+def test_an_events_royalty_rates_replace_its_venues_and_the_venues_apply_otherwise():
+    venue = _venue(RoyaltyRates(venue_bps=1500, artist_bps=250))
+    on_venue_rates = _event(resale=ResalePolicy())
+    on_own_rates = _event(resale=ResalePolicy(royalties=RoyaltyRates(venue_bps=0, artist_bps=700)))
+
+    assert royalties_for(venue, on_venue_rates) == Royalties(1500, 250, PLATFORM_SHARE_BPS)
+    assert royalties_for(venue, on_own_rates) == Royalties(0, 700, PLATFORM_SHARE_BPS)
+    assert royalties_for(_venue(RoyaltyRates()), on_venue_rates) == Royalties()
+
+
+@pytest.mark.parametrize(
+    ("rates", "fields"),
+    [
+        (RoyaltyRates(venue_bps=5001, artist_bps=0), {"royalties.venue_bps", "royalties"}),
+        (RoyaltyRates(venue_bps=0, artist_bps=-1), {"royalties.artist_bps"}),
+        (RoyaltyRates(venue_bps=2500, artist_bps=2501), {"royalties"}),
+    ],
+)
+def test_royalty_rates_beyond_their_bound_are_refused_naming_the_field(
+    rates: RoyaltyRates, fields: set[str]
+):
+    with pytest.raises(ValidationFailed) as refused:
+        check_royalty_rates(rates, "royalties")
+    assert {error.field for error in refused.value.errors} == fields
+    assert {error.code for error in refused.value.errors} == {"ROYALTY_OUT_OF_RANGE"}
+
+
+@given(
+    price=st.integers(min_value=0, max_value=99_999_999),
+    venue=st.integers(min_value=0, max_value=MAX_ROYALTY_BPS),
+    artist=st.integers(min_value=0, max_value=MAX_ROYALTY_BPS),
+)
+def test_any_rates_within_the_bound_split_with_the_seller_keeping_at_least_45_percent(
+    price: int, venue: int, artist: int
+):
+    rates = RoyaltyRates(venue_bps=venue, artist_bps=artist)
+    try:
+        check_royalty_rates(rates, "royalties")
+    except ValidationFailed:
+        assert venue + artist > MAX_ROYALTY_BPS
+        return
+    split = split_resale(price, royalties_for(_venue(rates), _event(resale=ResalePolicy())))
+    assert split.total == price
+    assert split.seller_proceeds * 100 >= price * 45 - 100
 
 
 def test_seller_proceeds_wait_48_hours_after_the_event_ends():
@@ -414,4 +472,16 @@ def _escrow() -> Escrow:
         currency="USD",
         payment_intent_id="pi_1",
         created_at=T0,
+    )
+
+
+def _venue(rates: RoyaltyRates) -> Venue:
+    return Venue(
+        id="ven_1",
+        owner_id="usr_org",
+        name="Hall",
+        address=Address("1 Broadway", "Nashville", "37203", "US", state="TN"),
+        timezone="UTC",
+        created_at=T0 - timedelta(days=30),
+        royalties=rates,
     )

@@ -11,10 +11,12 @@ import pytest
 
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import (
+    Address,
     Category,
     Event,
     EventStatus,
     TicketType,
+    Venue,
     Voucher,
     VoucherKind,
 )
@@ -129,7 +131,19 @@ def open_shop() -> Shop:
         created_at=NOW - timedelta(days=2),
         status=EventStatus.PUBLISHED,
     )
-    return Shop(ports=fake_ports(), event=event)
+    ports = fake_ports()
+    assert isinstance(ports.store, FakeStore)
+    ports.store.catalog.add_venue(
+        Venue(
+            id=event.venue_id,
+            owner_id=event.owner_id,
+            name="Hall",
+            address=Address("1 Broadway", "Nashville", "37203", "US", state="TN"),
+            timezone=event.timezone,
+            created_at=event.created_at,
+        )
+    )
+    return Shop(ports=ports, event=event)
 
 
 def a_buyer() -> Principal:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from admitone.domain import ledger
-from admitone.domain.catalog import EventStatus
+from admitone.domain.catalog import EventStatus, ResalePolicy, RoyaltyRates
 from admitone.domain.keys import KeySet
 from admitone.domain.orders import PaymentStatus
 from admitone.domain.resale import Escrow, EscrowStatus, ListingStatus
@@ -87,6 +87,32 @@ def test_after_the_cooling_period_the_payment_is_captured_and_the_split_booked_o
         f"processing_cost:{escrow.id}",
         f"resale:{escrow.id}",
     ]
+    assert sum(shop.store.ledger.balances.values()) == 0
+
+
+def test_the_split_follows_the_venues_rates_and_an_events_own_over_them_as_of_the_purchase():
+    shop = open_shop()
+    venue = shop.store.catalog.venues[shop.event.venue_id]
+    shop.store.catalog.add_venue(replace(venue, royalties=RoyaltyRates(2000, 300)))
+    on_venue_rates = _funded(shop)
+    shop.event = replace(shop.event, resale=ResalePolicy(royalties=RoyaltyRates(1234, 567)))
+    on_event_rates = _funded(shop)
+    # Rates changed after the purchases apply to later sales only.
+    shop.store.catalog.add_venue(replace(venue, royalties=RoyaltyRates(0, 0)))
+    shop.store.catalog.add_event(replace(shop.event, resale=ResalePolicy()))
+
+    for escrow in (on_venue_rates, on_event_rates):
+        released = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
+        assert released is Release.RELEASED
+
+    venue_id, event_id = shop.event.venue_id, shop.event.id
+    # 15000 at 20 % / 3 % / 5 %: 3000 / 450 / 750 / 10800. At 12.34 % / 5.67 % / 5 %
+    # (1851, 850.5, 750, 11548.5): the two half cents go by largest remainder, in order.
+    assert _shown(shop, ledger.pending(venue_id, event_id, "USD")) == 3000 + 1851
+    assert _shown(shop, ledger.artist_royalties("USD")) == 450 + 851
+    assert _shown(shop, ledger.revenue("USD")) == 750 + 750
+    assert _shown(shop, ledger.seller_pending(on_venue_rates.seller_id, event_id, "USD")) == 10800
+    assert _shown(shop, ledger.seller_pending(on_event_rates.seller_id, event_id, "USD")) == 11548
     assert sum(shop.store.ledger.balances.values()) == 0
 
 

@@ -43,6 +43,11 @@ EVENT_START_HORIZON = timedelta(days=1826)  # RULES §4: the next five years, le
 MAX_EVENT_LENGTH = timedelta(days=7)  # RULES §4
 MAX_FESTIVAL_LENGTH = timedelta(days=30)  # RULES §4: multi-day festivals say so (category)
 DEFAULT_RESALE_MIN_PCT, DEFAULT_RESALE_MAX_PCT = 50, 150  # RULES §13
+DEFAULT_VENUE_ROYALTY_BPS, DEFAULT_ARTIST_ROYALTY_BPS = 1_000, 0  # RULES §13
+# A royalty takes at most half of a resale's price, and so do both together: with the
+# platform's 5 % the seller always keeps at least 45 %, whichever venue and event rates
+# combine (an event's rates replace the venue's as a pair, so no mix can exceed it).
+MAX_ROYALTY_BPS = 5_000
 # A voucher code as a client may send it: 3-32 letters (either case), digits, - or _,
 # starting with a letter or digit, padding ignored. The request schemas publish this
 # very pattern, so the contract and the check cannot drift apart.
@@ -150,6 +155,35 @@ def normalize_city(city: str) -> str:
 
 
 @dataclass(frozen=True)
+class RoyaltyRates:
+    """The royalties taken from a resale's price (RULES §13), in basis points: the
+    venue's and the artist's. A venue sets its own (default 10 % / 0 %); an event's
+    replace the venue's for that event."""
+
+    venue_bps: int = DEFAULT_VENUE_ROYALTY_BPS
+    artist_bps: int = DEFAULT_ARTIST_ROYALTY_BPS
+
+
+def check_royalty_rates(rates: RoyaltyRates, field_name: str) -> None:
+    """Each rate 0..``MAX_ROYALTY_BPS``, and both together no more (422 naming the field)."""
+    problems = _Problems()
+    for name, bps in (("venue_bps", rates.venue_bps), ("artist_bps", rates.artist_bps)):
+        problems.check(
+            0 <= bps <= MAX_ROYALTY_BPS,
+            f"{field_name}.{name}",
+            f"must be 0 to {MAX_ROYALTY_BPS} basis points",
+            "ROYALTY_OUT_OF_RANGE",
+        )
+    problems.check(
+        rates.venue_bps + rates.artist_bps <= MAX_ROYALTY_BPS,
+        field_name,
+        f"venue_bps + artist_bps must be at most {MAX_ROYALTY_BPS} basis points",
+        "ROYALTY_OUT_OF_RANGE",
+    )
+    problems.raise_if_any("The resale royalties are out of range.")
+
+
+@dataclass(frozen=True)
 class Venue:
     id: str
     owner_id: str
@@ -158,6 +192,7 @@ class Venue:
     timezone: str
     created_at: datetime
     fee_tier: FeeTier | None = None  # pinned by an admin; None = by trailing volume
+    royalties: RoyaltyRates = field(default_factory=RoyaltyRates)
 
 
 @dataclass(frozen=True)
@@ -165,6 +200,7 @@ class ResalePolicy:
     allowed: bool = True
     min_pct: int = DEFAULT_RESALE_MIN_PCT
     max_pct: int = DEFAULT_RESALE_MAX_PCT
+    royalties: RoyaltyRates | None = None  # None: the venue's
 
 
 @dataclass(frozen=True)
@@ -335,6 +371,8 @@ def check_event_schedule(
         "OUT_OF_RANGE",
     )
     problems.raise_if_any("The event's dates or settings are not consistent.")
+    if resale.royalties is not None:
+        check_royalty_rates(resale.royalties, "resale.royalties")
 
 
 def check_ticket_type(ticket_type: TicketType, event: Event) -> None:

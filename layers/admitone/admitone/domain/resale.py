@@ -8,7 +8,9 @@ Contract:
 - The price is split by largest remainder over basis points (``money.allocate``): venue
   royalty, artist royalty, platform share and the seller's rest always sum to the price,
   each within a cent of its exact share (15000 at 10 % / 0 % / 5 % -> 1500 / 0 / 750 /
-  12750).
+  12750). The royalty rates are the event's if it sets them, else its venue's
+  (``royalties_for``), fixed on the escrow when the buyer buys: the release and any
+  reversal split by the rates of the sale, whatever the venue sets later.
 - Escrow: ``created`` (a PaymentIntent with manual capture) -> ``funded`` (the amount
   is capturable; the ticket moves to the buyer) -> ``released`` (captured after the
   cooling period). Before release it may only be ``cancelled``, the uncaptured payment
@@ -23,18 +25,25 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from admitone.domain.catalog import Event, EventStatus, ResalePolicy
+from admitone.domain.catalog import (
+    DEFAULT_ARTIST_ROYALTY_BPS,
+    DEFAULT_VENUE_ROYALTY_BPS,
+    Event,
+    EventStatus,
+    ResalePolicy,
+    Venue,
+)
 from admitone.domain.errors import FieldError, Forbidden, InvalidTransition, ValidationFailed
 from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
 from admitone.domain.tickets import Ticket, TicketStatus
 from admitone.domain.tokens import MAX_TICKET_VERSION
 
-VENUE_ROYALTY_BPS = 1_000
-ARTIST_ROYALTY_BPS = 0
+VENUE_ROYALTY_BPS = DEFAULT_VENUE_ROYALTY_BPS
+ARTIST_ROYALTY_BPS = DEFAULT_ARTIST_ROYALTY_BPS
 PLATFORM_SHARE_BPS = 500
 CHARITY_MAX_PCT = 100
 COOLING_PERIOD = timedelta(minutes=10)
@@ -115,6 +124,13 @@ class ResaleSplit:
         return self.venue_royalty + self.artist_royalty + self.platform_share + self.seller_proceeds
 
 
+def royalties_for(venue: Venue, event: Event) -> Royalties:
+    """The shares a resale of ``event``'s ticket pays: the event's royalty rates if it
+    sets them, else its venue's, and the platform's share."""
+    rates = event.resale.royalties or venue.royalties
+    return Royalties(venue_bps=rates.venue_bps, artist_bps=rates.artist_bps)
+
+
 def split_resale(price_cents: int, royalties: Royalties) -> ResaleSplit:
     seller_bps = BPS_PER_WHOLE - royalties.venue_bps - royalties.artist_bps
     seller_bps -= royalties.platform_bps
@@ -179,6 +195,8 @@ class Escrow:
     funded_at: datetime | None = None
     released_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # The shares of the sale, fixed when the buyer bought (``royalties_for``).
+    royalties: Royalties = field(default_factory=Royalties)
 
 
 class EscrowMoved(InvalidTransition):

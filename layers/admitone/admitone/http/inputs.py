@@ -17,7 +17,15 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from admitone.domain.accounts import EMAIL_MAX_LENGTH, canonical_email
-from admitone.domain.catalog import VOUCHER_CODE_PATTERN, Address, ResalePolicy
+from admitone.domain.catalog import (
+    DEFAULT_ARTIST_ROYALTY_BPS,
+    DEFAULT_VENUE_ROYALTY_BPS,
+    MAX_ROYALTY_BPS,
+    VOUCHER_CODE_PATTERN,
+    Address,
+    ResalePolicy,
+    RoyaltyRates,
+)
 from admitone.domain.ids import Prefix, id_pattern
 from admitone.domain.moments import DATE_OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, is_carried
 
@@ -108,15 +116,37 @@ class AddressInput(BaseModel):
         return Address(**self.model_dump())
 
 
+class RoyaltiesInput(BaseModel):
+    """Resale royalty rates in basis points (RULES §13); both together at most
+    ``MAX_ROYALTY_BPS``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    venue_bps: int = Field(default=DEFAULT_VENUE_ROYALTY_BPS, ge=0, le=MAX_ROYALTY_BPS)
+    artist_bps: int = Field(default=DEFAULT_ARTIST_ROYALTY_BPS, ge=0, le=MAX_ROYALTY_BPS)
+
+    def to_domain(self) -> RoyaltyRates:
+        return RoyaltyRates(venue_bps=self.venue_bps, artist_bps=self.artist_bps)
+
+
 class ResaleInput(BaseModel):
+    """An event's resale policy, replaced whole: ``royalties`` absent or null leaves the
+    event on its venue's rates."""
+
     model_config = ConfigDict(extra="forbid")
 
     allowed: bool = True
     min_pct: int = Field(default=50, ge=1, le=1000)
     max_pct: int = Field(default=150, ge=1, le=1000)
+    royalties: RoyaltiesInput | None = None
 
     def to_domain(self) -> ResalePolicy:
-        return ResalePolicy(**self.model_dump())
+        return ResalePolicy(
+            allowed=self.allowed,
+            min_pct=self.min_pct,
+            max_pct=self.max_pct,
+            royalties=self.royalties.to_domain() if self.royalties else None,
+        )
 
 
 def _carried(moment: datetime) -> datetime:

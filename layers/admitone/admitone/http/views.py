@@ -66,12 +66,18 @@ class AddressView(BaseModel):
     country: str
 
 
+class RoyaltiesView(BaseModel):
+    venue_bps: int
+    artist_bps: int
+
+
 class VenueView(BaseModel):
     id: str
     name: str
     address: AddressView
     timezone: str
     fee_tier: str | None
+    royalties: RoyaltiesView  # resale royalty rates; an event may set its own
     created_at: datetime
 
     @classmethod
@@ -82,6 +88,7 @@ class VenueView(BaseModel):
             address=AddressView.model_validate(asdict(venue.address)),
             timezone=venue.timezone,
             fee_tier=venue.fee_tier.value if venue.fee_tier else None,
+            royalties=RoyaltiesView.model_validate(asdict(venue.royalties)),
             created_at=venue.created_at,
         )
 
@@ -90,6 +97,7 @@ class ResaleView(BaseModel):
     allowed: bool
     min_pct: int
     max_pct: int
+    royalties: RoyaltiesView | None = None  # null: the venue's rates
 
 
 class EventView(BaseModel):

@@ -6,7 +6,8 @@ and a retry finds it captured already), then one unit of work moves the escrow t
 ``released`` and books the split as one balanced transaction: venue royalty (to the
 venue's pending proceeds of the event, settled as its ticket sales are), artist royalty,
 platform share, and the seller's proceeds pending until 48 h after the event ends, each
-share by ``percent_of`` and largest remainder (``domain.resale.split_resale``), plus what
+share by largest remainder (``domain.resale.split_resale``) at the royalty rates the
+escrow was opened under (the event's, else its venue's), plus what
 Stripe charged for the payment.
 
 An escrow whose event was cancelled, or whose ticket was voided, before release is not
@@ -35,7 +36,6 @@ from admitone.domain.resale import (
     EscrowStatus,
     ListingStatus,
     ListingUnavailable,
-    Royalties,
     escrow_moved,
     releasable_at,
     reopened,
@@ -100,8 +100,8 @@ def _release(ports: Ports, escrow: Escrow, *, cooling: timedelta, now: datetime)
         seller_id=escrow.seller_id,
         currency=escrow.currency,
     )
-    # Royalties are the RULES §13 defaults: no venue or event configures its own yet.
-    split = split_resale(escrow.amount_cents, Royalties())
+    # The rates of the sale (the event's, else its venue's, when the buyer bought).
+    split = split_resale(escrow.amount_cents, escrow.royalties)
     uow = store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.RELEASED, now=now))
     uow.ledger.book(ledger.resale(party, split), now=now)

@@ -31,6 +31,7 @@ from admitone.domain.resale import (
     check_purchasable,
     purchase_amount,
     reserved,
+    royalties_for,
 )
 from admitone.observability import logger, report_error
 from admitone.ports import Ports
@@ -62,9 +63,11 @@ def purchase_listing(
     check_purchasable(current.status, seller_id=current.seller_id, buyer_id=buyer.user_id)
     event = store.catalog.event(current.event_id)
     ticket = store.tickets.get(current.ticket_id)
-    # A listing's event and ticket are never deleted.
+    # A listing's event and ticket are never deleted, nor an event's venue.
     assert event is not None
     assert ticket is not None
+    venue = store.catalog.venue(event.venue_id)
+    assert venue is not None
     amount = purchase_amount(current, event, now=now)
     if (ticket.version, ticket.holder_id) != (current.ticket_version, current.seller_id):
         # Moved on since it was listed (its listing ends by itself shortly).
@@ -84,6 +87,7 @@ def purchase_listing(
         currency=current.currency,
         payment_intent_id=intent.id,
         created_at=now,
+        royalties=royalties_for(venue, event),  # the rates of the sale, whatever comes later
     )
     held = reserved(current, escrow.id)
     uow = store.unit_of_work()

@@ -25,7 +25,6 @@ from admitone.domain.resale import (
     Escrow,
     EscrowMoved,
     EscrowStatus,
-    Royalties,
     escrow_moved,
     split_resale,
 )
@@ -71,8 +70,8 @@ def reverse(ports: Ports, escrow_id: str, *, now: datetime) -> bool:
     )
     uow = store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.REFUNDED, now=now))
-    # Royalties are the RULES §13 defaults, as the release booked them.
-    split = split_resale(escrow.amount_cents, Royalties())
+    # The rates of the sale, as the release booked them.
+    split = split_resale(escrow.amount_cents, escrow.royalties)
     uow.ledger.book(ledger.resale_reversed(_party(escrow, event.venue_id), split), now=now)
     try:
         uow.commit()

@@ -8,7 +8,7 @@ from typing import Any
 
 from admitone.adapters.dynamo import catalog
 from admitone.domain.accounts import Principal
-from admitone.domain.catalog import Address, Venue, check_timezone
+from admitone.domain.catalog import Address, Venue, check_royalty_rates, check_timezone
 from admitone.domain.errors import InvalidVenueAddress, NotFound
 from admitone.domain.ids import Prefix, new_id
 from admitone.domain.tax import VenueAddress, jurisdiction_for
@@ -64,6 +64,8 @@ def update_venue(venue_id: str, caller: Principal, changes: dict[str, Any]) -> V
         check_timezone(changes["timezone"])
     if "address" in changes:
         _check_address(changes["address"])
+    if "royalties" in changes:
+        check_royalty_rates(changes["royalties"], "royalties")
     updated = replace(venue, **changes)
     catalog.save_venue(updated)
     return updated

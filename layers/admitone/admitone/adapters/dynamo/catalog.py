@@ -34,6 +34,7 @@ from admitone.domain.catalog import (
     Event,
     EventStatus,
     ResalePolicy,
+    RoyaltyRates,
     TicketType,
     Venue,
     Voucher,
@@ -71,6 +72,7 @@ def _venue_item(venue: Venue) -> Item:
         "address": {k: v for k, v in asdict(venue.address).items() if v is not None},
         "timezone": venue.timezone,
         "fee_tier": venue.fee_tier.value if venue.fee_tier else None,
+        "royalties": asdict(venue.royalties),
         "created_at": int(venue.created_at.timestamp()),
         "GSI1PK": keys.owned_by(venue.owner_id),
         "GSI1SK": f"VENUE#{venue.id}",
@@ -86,6 +88,23 @@ def _to_venue(item: Item) -> Venue:
         timezone=item["timezone"],
         created_at=datetime.fromtimestamp(item["created_at"], tz=UTC),
         fee_tier=FeeTier(item["fee_tier"]) if item.get("fee_tier") else None,
+        # Venues written before rates were configurable carry none: the defaults.
+        royalties=_rates(item.get("royalties")) or RoyaltyRates(),
+    )
+
+
+def _rates(stored: Item | None) -> RoyaltyRates | None:
+    if not stored:
+        return None
+    return RoyaltyRates(venue_bps=int(stored["venue_bps"]), artist_bps=int(stored["artist_bps"]))
+
+
+def _resale_policy(stored: Item) -> ResalePolicy:
+    return ResalePolicy(
+        allowed=bool(stored["allowed"]),
+        min_pct=int(stored["min_pct"]),
+        max_pct=int(stored["max_pct"]),
+        royalties=_rates(stored.get("royalties")),
     )
 
 
@@ -219,7 +238,7 @@ def to_event(item: Item) -> Event:
         hold_minutes=int(item["hold_minutes"]),
         high_demand=bool(item["high_demand"]),
         nft_enabled=bool(item["nft_enabled"]),
-        resale=ResalePolicy(**item["resale"]),
+        resale=_resale_policy(item["resale"]),
     )
 
 
@@ -437,6 +456,9 @@ def event_partition(event_id: str) -> EventPartition:
 class DynamoCatalog(Catalog):
     def event(self, event_id: str) -> Event | None:
         return get_event(event_id)
+
+    def venue(self, venue_id: str) -> Venue | None:
+        return get_venue(venue_id)
 
     def ticket_types(self, event_id: str) -> dict[str, TicketType]:
         return event_partition(event_id).ticket_types

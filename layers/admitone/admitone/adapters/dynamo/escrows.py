@@ -26,7 +26,7 @@ from admitone.adapters.dynamo.items import (
 )
 from admitone.adapters.dynamo.transaction import Transaction
 from admitone.domain.errors import Conflict
-from admitone.domain.resale import Escrow, EscrowMoved, EscrowStatus
+from admitone.domain.resale import Escrow, EscrowMoved, EscrowStatus, Royalties
 from admitone.ports.escrows import EscrowChanges, Escrows, Position
 
 _OPEN = frozenset({EscrowStatus.CREATED, EscrowStatus.FUNDED})
@@ -49,6 +49,11 @@ class EscrowRecord(TableItem, discriminator="escrow"):
     funded_at = InstantAttribute(null=True)
     released_at = InstantAttribute(null=True)
     cancelled_at = InstantAttribute(null=True)
+    # The sale's shares in basis points; absent on escrows opened before rates were set
+    # per venue and event (they sold at the RULES §13 defaults).
+    venue_royalty_bps = IntegerAttribute(null=True)
+    artist_royalty_bps = IntegerAttribute(null=True)
+    platform_share_bps = IntegerAttribute(null=True)
 
 
 def _listed_under(escrow: Escrow) -> str | None:
@@ -79,6 +84,9 @@ def to_record(escrow: Escrow) -> EscrowRecord:
         funded_at=escrow.funded_at,
         released_at=escrow.released_at,
         cancelled_at=escrow.cancelled_at,
+        venue_royalty_bps=escrow.royalties.venue_bps,
+        artist_royalty_bps=escrow.royalties.artist_bps,
+        platform_share_bps=escrow.royalties.platform_bps,
         GSI3PK=partition,
         GSI3SK=f"{escrow.ticket_id}#{escrow.id}" if partition else None,
     )
@@ -102,7 +110,21 @@ def to_escrow(record: EscrowRecord) -> Escrow:
         funded_at=record.funded_at,
         released_at=record.released_at,
         cancelled_at=record.cancelled_at,
+        royalties=_royalties(record),
     )
+
+
+def _royalties(record: EscrowRecord) -> Royalties:
+    defaults = Royalties()
+    return Royalties(
+        venue_bps=_or(record.venue_royalty_bps, defaults.venue_bps),
+        artist_bps=_or(record.artist_royalty_bps, defaults.artist_bps),
+        platform_bps=_or(record.platform_share_bps, defaults.platform_bps),
+    )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 class DynamoEscrows(Escrows):
