@@ -21,7 +21,7 @@ from tests.fakes.orders import (
 )
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
 from tests.fakes.stripe_inbox import FakeStripeInbox
-from tests.fakes.tax_records import FakeTaxProfiles
+from tests.fakes.tax_records import FakeTaxChanges, FakeTaxProfiles, FakeTaxRecords
 from tests.fakes.tickets import FakeTicketChanges, FakeTickets
 from tests.fakes.transaction import FakeTransaction
 
@@ -39,6 +39,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._mints = FakeMintChanges(store.mints, self._transaction)
         self._listings = FakeListingChanges(store.listings, store.tickets, self._transaction)
         self._escrows = FakeEscrowChanges(store.escrows, self._transaction)
+        self._tax = FakeTaxChanges(store.tax_records, self._transaction)
 
     @property
     def outbox(self) -> FakeOutboxChanges:
@@ -80,6 +81,10 @@ class FakeUnitOfWork(UnitOfWork):
     def escrows(self) -> FakeEscrowChanges:
         return self._escrows
 
+    @property
+    def tax(self) -> FakeTaxChanges:
+        return self._tax
+
     def commit(self) -> None:
         self._transaction.commit()
 
@@ -102,6 +107,7 @@ class FakeStore(Store):
         self._escrows = FakeEscrows()
         self._stripe_inbox = FakeStripeInbox(self.lock)
         self._tax_profiles = FakeTaxProfiles(self.lock)
+        self._tax_records = FakeTaxRecords()
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -150,6 +156,10 @@ class FakeStore(Store):
     @property
     def tax_profiles(self) -> FakeTaxProfiles:
         return self._tax_profiles
+
+    @property
+    def tax_records(self) -> FakeTaxRecords:
+        return self._tax_records
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

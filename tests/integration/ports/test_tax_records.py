@@ -1,12 +1,26 @@
-"""The tax records port: a tax profile reads back as saved, and a second save replaces it."""
+"""The tax records port: a tax profile reads back as saved and a second save replaces
+it; a sale is recorded once, its seller's year moves only from the version read, and a
+year reaching $600 of gross proceeds is listed under its year."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from admitone.domain.errors import Conflict, Contention
 from admitone.domain.ids import Prefix, new_id
-from admitone.domain.tax_forms import PayeeAddress, TaxProfile, TinKind
+from admitone.domain.tax_forms import (
+    Acquisition,
+    BasisSource,
+    PayeeAddress,
+    Sale,
+    TaxProfile,
+    TaxYear,
+    TinKind,
+    with_sale,
+)
 from admitone.ports.store import Store
 
 NOW = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
@@ -36,3 +50,100 @@ def test_a_tax_profile_reads_back_as_saved_and_a_second_save_replaces_it(store: 
     )
     store.tax_profiles.save(moved)
     assert store.tax_profiles.get(profile.user_id) == moved
+
+
+def _sale(seller_id: str, escrow_n: int, proceeds: int, *, at: datetime = NOW) -> Sale:
+    return Sale(
+        escrow_id=f"esc_{escrow_n:026d}",
+        seller_id=seller_id,
+        event_id="evt_1",
+        ticket_id=f"tkt_{escrow_n}",
+        currency="USD",
+        price_cents=proceeds + 100,
+        transaction_costs_cents=100,
+        gross_proceeds_cents=proceeds,
+        cost_basis_cents=None if escrow_n % 2 else 1000,
+        basis_source=BasisSource.UNKNOWN if escrow_n % 2 else BasisSource.ORDER,
+        acquired_at=None if escrow_n % 2 else NOW - timedelta(days=3),
+        disposed_at=at,
+    )
+
+
+def _bought(sale: Sale) -> Acquisition:
+    return Acquisition(
+        sale.ticket_id, "usr_buyer", sale.price_cents, sale.disposed_at, BasisSource.RESALE
+    )
+
+
+def _record(store: Store, sale: Sale) -> TaxYear:
+    before = store.tax_records.year(sale.seller_id, sale.year)
+    after = with_sale(before, sale)
+    uow = store.unit_of_work()
+    uow.tax.record_sale(sale, before=before, after=after, bought=_bought(sale))
+    uow.commit()
+    return after
+
+
+def test_sales_read_back_oldest_first_with_their_year_summed(store: Store):
+    seller = new_id(Prefix.USER, now=NOW)
+    later = _sale(seller, 2, 30000, at=NOW + timedelta(hours=1))
+    earlier = _sale(seller, 1, 20000)
+
+    _record(store, later)
+    year = _record(store, earlier)
+
+    assert store.tax_records.sales(seller, 2026) == [earlier, later]
+    assert store.tax_records.sales(seller, 2025) == []
+    assert store.tax_records.year(seller, 2026) == year
+    assert (year.sales, year.gross_proceeds_cents) == (2, 50000)
+    assert store.tax_records.acquisition(later.ticket_id, "usr_buyer") == _bought(later)
+    assert store.tax_records.acquisition(later.ticket_id, seller) is None
+
+
+def test_a_sale_is_recorded_once_and_a_year_moves_only_from_the_version_read(store: Store):
+    seller = new_id(Prefix.USER, now=NOW)
+    sale = _sale(seller, 1, 20000)
+    _record(store, sale)
+
+    uow = store.unit_of_work()
+    uow.tax.record_sale(sale, before=None, after=with_sale(None, sale), bought=_bought(sale))
+    with pytest.raises(Conflict):
+        uow.commit()
+    other = _sale(seller, 3, 5000)
+    uow = store.unit_of_work()
+    uow.tax.record_sale(other, before=None, after=with_sale(None, other), bought=_bought(other))
+    with pytest.raises(Contention):
+        uow.commit()
+    stale = with_sale(None, sale)
+    uow = store.unit_of_work()
+    uow.tax.record_sale(other, before=replace(stale, sales=0), after=stale, bought=_bought(other))
+    with pytest.raises(Contention):
+        uow.commit()
+
+    assert store.tax_records.sales(seller, 2026) == [sale]
+    assert store.tax_records.acquisition(other.ticket_id, "usr_buyer") is None
+
+
+def test_a_year_is_listed_under_its_year_once_its_gross_proceeds_reach_600_dollars(store: Store):
+    sellers = sorted(new_id(Prefix.USER, now=NOW) + f"{n}" for n in range(3))
+    _record(store, _sale(sellers[0], 10, 59999))
+    _record(store, _sale(sellers[1], 11, 60000))
+    _record(store, _sale(sellers[2], 12, 40000))
+    assert [one.seller_id for one in _listed(store, 2026)] == [sellers[1]]
+
+    _record(store, _sale(sellers[2], 13, 20000))
+    _record(store, _sale(sellers[0], 14, 1))
+
+    assert [one.seller_id for one in _listed(store, 2026)] == sellers
+    assert _listed(store, 2025) == []
+
+
+def _listed(store: Store, year: int) -> list[TaxYear]:
+    found: list[TaxYear] = []
+    start: dict[str, str] | None = None
+    while True:
+        page, start = store.tax_records.years_over_threshold(year, limit=2, start=start)
+        assert len(page) <= 2
+        found += page
+        if start is None:
+            return [one for one in found if one.seller_id.startswith("usr_")]

@@ -3,21 +3,29 @@ digits, names and US addresses bounded, tax years from 2025 to the current one."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from admitone.domain.resale import Escrow, Royalties, split_resale
 from admitone.domain.tax_forms import (
+    Acquisition,
+    BasisSource,
     InvalidTaxProfile,
     PayeeAddress,
+    TaxYear,
     TaxYearInvalid,
     TinKind,
+    bought_on_resale,
     checked_address,
     checked_name,
     checked_year,
     mask_tin,
     normalized_tin,
+    sale_at_release,
     tin_context,
+    with_sale,
 )
 
 ADDRESS = PayeeAddress(line1=" 1  Music Row ", city="Nashville", state="TN", postal_code="37203")
@@ -121,3 +129,84 @@ def test_forms_exist_from_2025_to_the_current_year():
         with pytest.raises(TaxYearInvalid) as refused:
             checked_year(year, now=now)
         assert refused.value.errors[0].field == "year"
+
+
+# ------------------------------------------------------------------ sales
+RELEASED = datetime(2026, 5, 2, 21, 0, tzinfo=UTC)
+BOUGHT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _escrow(amount: int = 15000) -> Escrow:
+    return Escrow(
+        id="esc_1",
+        listing_id="lst_1",
+        event_id="evt_1",
+        ticket_id="tkt_1",
+        ticket_version=1,
+        seller_id="usr_seller",
+        buyer_id="usr_buyer",
+        buyer_email="buyer@example.com",
+        amount_cents=amount,
+        currency="USD",
+        payment_intent_id="pi_1",
+        created_at=RELEASED,
+    )
+
+
+def test_a_sales_gross_proceeds_are_the_sellers_share_after_royalties_and_fees():
+    escrow = _escrow()
+    basis = Acquisition("tkt_1", "usr_seller", 10000, BOUGHT, BasisSource.ORDER)
+
+    sale = sale_at_release(escrow, split_resale(15000, Royalties()), basis, disposed_at=RELEASED)
+
+    assert (sale.price_cents, sale.transaction_costs_cents, sale.gross_proceeds_cents) == (
+        15000,
+        2250,
+        12750,
+    )
+    assert (sale.cost_basis_cents, sale.gain_cents, sale.basis_source) == (
+        10000,
+        2750,
+        BasisSource.ORDER,
+    )
+    assert (sale.acquired_at, sale.disposed_at, sale.year) == (BOUGHT, RELEASED, 2026)
+
+
+def test_a_sale_of_a_ticket_passed_on_has_no_basis_and_no_gain():
+    sale = sale_at_release(_escrow(), split_resale(15000, Royalties()), None, disposed_at=RELEASED)
+
+    assert (sale.cost_basis_cents, sale.gain_cents, sale.acquired_at) == (None, None, None)
+    assert sale.basis_source is BasisSource.UNKNOWN
+
+
+def test_the_buyers_basis_is_the_resale_price_they_paid():
+    bought = bought_on_resale(_escrow(), acquired_at=RELEASED)
+
+    assert bought == Acquisition("tkt_1", "usr_buyer", 15000, RELEASED, BasisSource.RESALE)
+
+
+def test_a_year_sums_its_sales_and_needs_a_form_from_600_dollars_of_gross_proceeds():
+    split = split_resale(15000, Royalties())
+    known = sale_at_release(
+        _escrow(),
+        split,
+        Acquisition("tkt_1", "usr_seller", 10000, BOUGHT, BasisSource.ORDER),
+        disposed_at=RELEASED,
+    )
+    unknown = sale_at_release(_escrow(), split, None, disposed_at=RELEASED)
+
+    year = with_sale(with_sale(None, known), unknown)
+
+    assert year == TaxYear(
+        seller_id="usr_seller",
+        year=2026,
+        sales=2,
+        gross_proceeds_cents=25500,
+        cost_basis_cents=10000,
+        gain_cents=2750,
+        basis_unknown_sales=1,
+    )
+    assert not year.form_required
+    assert replace(year, gross_proceeds_cents=60000).form_required
+    assert not replace(year, gross_proceeds_cents=59999).form_required
+    assert not replace(year, year=2024, gross_proceeds_cents=90000).form_required

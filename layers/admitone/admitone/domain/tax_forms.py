@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from admitone.domain.errors import FieldError, NotFound, ValidationFailed
+from admitone.domain.resale import Escrow, ResaleSplit
 from admitone.domain.tax import STATE_SALES_TAX
 
 FORM_THRESHOLD_CENTS = 60_000  # $600 gross proceeds in a calendar year
@@ -181,3 +182,127 @@ class ShownProfile:
     tin_masked: str
     address: PayeeAddress
     updated_at: datetime
+
+
+# ------------------------------------------------------------------ sales
+class BasisSource(StrEnum):
+    """Where a sale's cost basis comes from."""
+
+    ORDER = "order"  # the seller's own order: the line's price of the ticket's type
+    RESALE = "resale"  # the seller bought the ticket on resale: the price they paid
+    UNKNOWN = "unknown"  # the ticket was passed to the seller (a transfer): not known
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """How a holder came by a ticket, for the cost basis of its later sale."""
+
+    ticket_id: str
+    holder_id: str
+    cost_cents: int
+    acquired_at: datetime
+    source: BasisSource
+
+
+@dataclass(frozen=True)
+class Sale:
+    """One released resale, as its seller's 1099-DA reports it (README, "1099-DA data").
+
+    ``gross_proceeds_cents`` is what the buyer paid less the transaction costs the sale
+    bore (royalties and the platform's share: ``transaction_costs_cents``), i.e. the
+    seller's share; ``gain_cents`` is None when the basis is not known."""
+
+    escrow_id: str
+    seller_id: str
+    event_id: str
+    ticket_id: str
+    currency: str
+    price_cents: int
+    transaction_costs_cents: int
+    gross_proceeds_cents: int
+    cost_basis_cents: int | None
+    basis_source: BasisSource
+    acquired_at: datetime | None
+    disposed_at: datetime
+
+    @property
+    def gain_cents(self) -> int | None:
+        if self.cost_basis_cents is None:
+            return None
+        return self.gross_proceeds_cents - self.cost_basis_cents
+
+    @property
+    def year(self) -> int:
+        return self.disposed_at.year
+
+
+@dataclass(frozen=True)
+class TaxYear:
+    """A seller's sales of one calendar year, summed. ``sales`` counts them and is the
+    version a change is conditioned on."""
+
+    seller_id: str
+    year: int
+    sales: int
+    gross_proceeds_cents: int
+    cost_basis_cents: int  # of the sales whose basis is known
+    gain_cents: int  # of the sales whose basis is known
+    basis_unknown_sales: int
+
+    @property
+    def form_required(self) -> bool:
+        return self.year >= FIRST_FORM_YEAR and self.gross_proceeds_cents >= FORM_THRESHOLD_CENTS
+
+
+def sale_at_release(
+    escrow: Escrow, split: ResaleSplit, basis: Acquisition | None, *, disposed_at: datetime
+) -> Sale:
+    """The seller's sale of a released escrow, at the split the release books."""
+    return Sale(
+        escrow_id=escrow.id,
+        seller_id=escrow.seller_id,
+        event_id=escrow.event_id,
+        ticket_id=escrow.ticket_id,
+        currency=escrow.currency,
+        price_cents=escrow.amount_cents,
+        transaction_costs_cents=escrow.amount_cents - split.seller_proceeds,
+        gross_proceeds_cents=split.seller_proceeds,
+        cost_basis_cents=basis.cost_cents if basis else None,
+        basis_source=basis.source if basis else BasisSource.UNKNOWN,
+        acquired_at=basis.acquired_at if basis else None,
+        disposed_at=disposed_at,
+    )
+
+
+def bought_on_resale(escrow: Escrow, *, acquired_at: datetime) -> Acquisition:
+    """The buyer's basis in the ticket a released escrow sold them: the price they paid."""
+    return Acquisition(
+        ticket_id=escrow.ticket_id,
+        holder_id=escrow.buyer_id,
+        cost_cents=escrow.amount_cents,
+        acquired_at=acquired_at,
+        source=BasisSource.RESALE,
+    )
+
+
+def with_sale(year: TaxYear | None, sale: Sale) -> TaxYear:
+    """The seller's year with ``sale`` added (a new year when ``year`` is None)."""
+    before = year or TaxYear(
+        seller_id=sale.seller_id,
+        year=sale.year,
+        sales=0,
+        gross_proceeds_cents=0,
+        cost_basis_cents=0,
+        gain_cents=0,
+        basis_unknown_sales=0,
+    )
+    gain = sale.gain_cents
+    return TaxYear(
+        seller_id=before.seller_id,
+        year=before.year,
+        sales=before.sales + 1,
+        gross_proceeds_cents=before.gross_proceeds_cents + sale.gross_proceeds_cents,
+        cost_basis_cents=before.cost_basis_cents + (sale.cost_basis_cents or 0),
+        gain_cents=before.gain_cents + (gain or 0),
+        basis_unknown_sales=before.basis_unknown_sales + (1 if gain is None else 0),
+    )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from admitone.ports.orders import OrderNumbers, Orders
     from admitone.ports.outbox import Outbox
     from admitone.ports.stripe_inbox import StripeInbox
-    from admitone.ports.tax_records import TaxProfiles
+    from admitone.ports.tax_records import TaxProfiles, TaxRecords
     from admitone.ports.tickets import Tickets
     from admitone.ports.unit_of_work import UnitOfWork
 
@@ -76,6 +76,10 @@ class Store(ABC):
     @property
     @abstractmethod
     def tax_profiles(self) -> TaxProfiles: ...
+
+    @property
+    @abstractmethod
+    def tax_records(self) -> TaxRecords: ...
 
     @abstractmethod
     def unit_of_work(self) -> UnitOfWork:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from admitone.ports.mints import MintChanges
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges
     from admitone.ports.outbox import OutboxChanges
+    from admitone.ports.tax_records import TaxChanges
     from admitone.ports.tickets import TicketChanges
     from admitone.ports.vouchers import VoucherChanges
 
@@ -80,6 +81,10 @@ class UnitOfWork(ABC):
     @property
     @abstractmethod
     def escrows(self) -> EscrowChanges: ...
+
+    @property
+    @abstractmethod
+    def tax(self) -> TaxChanges: ...
 
     @abstractmethod
     def commit(self) -> None:

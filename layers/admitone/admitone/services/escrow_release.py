@@ -8,7 +8,8 @@ venue's pending proceeds of the event, settled as its ticket sales are), artist 
 platform share, and the seller's proceeds pending until 48 h after the event ends, each
 share by largest remainder (``domain.resale.split_resale``) at the royalty rates the
 escrow was opened under (the event's, else its venue's), plus what
-Stripe charged for the payment.
+Stripe charged for the payment; and records the seller's 1099-DA sale with their year
+(``tax_sales``: a year moved by another release meanwhile is ``Contention``, retried).
 
 An escrow whose event was cancelled, or whose ticket was voided, before release is not
 captured: its PaymentIntent is cancelled (the buyer is never charged) and the escrow
@@ -44,7 +45,7 @@ from admitone.domain.resale import (
 from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
-from admitone.services import resale_reversals
+from admitone.services import resale_reversals, tax_sales
 
 
 class Release(StrEnum):
@@ -105,6 +106,7 @@ def _release(ports: Ports, escrow: Escrow, *, cooling: timedelta, now: datetime)
     uow = store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.RELEASED, now=now))
     uow.ledger.book(ledger.resale(party, split), now=now)
+    tax_sales.stage_sale(store, uow, escrow, ticket, split, now=now)
     try:
         uow.commit()
     except EscrowMoved:

@@ -304,6 +304,28 @@ def tax_profile(user_id: str) -> Key:
     return {"PK": f"TAX_PROFILE#{user_id}", "SK": "TAX_PROFILE"}
 
 
+def tax_sale(seller_id: str, year: int, disposed_at: str, escrow_id: str) -> Key:
+    """One sale of a seller's year (``disposed_at``: the table's instant form, so a
+    year's sales sort oldest first)."""
+    return {"PK": f"TAX_SALES#{seller_id}#{year}", "SK": f"SALE#{disposed_at}#{escrow_id}"}
+
+
+def tax_year(seller_id: str, year: int) -> Key:
+    """A seller's sales of one year summed."""
+    return {"PK": f"TAX_YEAR#{seller_id}", "SK": f"YEAR#{year}"}
+
+
+def tax_forms_of_year(year: int) -> str:
+    """GSI3PK of the sellers' years that need a form (GSI3SK: the seller id); a year
+    enters it with the sale that takes it to the threshold."""
+    return f"TAX_FORMS#{year}"
+
+
+def ticket_acquisition(ticket_id: str, holder_id: str) -> Key:
+    """What a holder last paid for a ticket on resale (its cost basis when they sell)."""
+    return {"PK": f"TICKET_ACQUIRED#{ticket_id}", "SK": f"HOLDER#{holder_id}"}
+
+
 def ticket_listed(ticket_id: str) -> Key:
     """Exists while the ticket has an active listing (holds its id): one listing a ticket."""
     return {"PK": f"TICKET#{ticket_id}", "SK": "LISTED"}

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges, OrderNumbers, Orders
     from admitone.ports.outbox import Outbox, OutboxChanges
     from admitone.ports.stripe_inbox import StripeInbox
-    from admitone.ports.tax_records import TaxProfiles
+    from admitone.ports.tax_records import TaxChanges, TaxProfiles, TaxRecords
     from admitone.ports.tickets import TicketChanges, Tickets
     from admitone.ports.vouchers import VoucherChanges
 
@@ -100,6 +100,12 @@ class DynamoUnitOfWork(UnitOfWork):
         from admitone.adapters.dynamo.escrows import DynamoEscrowChanges
 
         return DynamoEscrowChanges(self._transaction)
+
+    @cached_property
+    def tax(self) -> TaxChanges:
+        from admitone.adapters.dynamo.tax_records import DynamoTaxChanges
+
+        return DynamoTaxChanges(self._transaction)
 
     def stage_legacy(
         self, name: str, operation: dict[str, Any], *, error: Exception | None = None
@@ -186,6 +192,12 @@ class DynamoStore(Store):
         from admitone.adapters.dynamo.tax_records import DynamoTaxProfiles
 
         return DynamoTaxProfiles()
+
+    @cached_property
+    def tax_records(self) -> TaxRecords:
+        from admitone.adapters.dynamo.tax_records import DynamoTaxRecords
+
+        return DynamoTaxRecords()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()
