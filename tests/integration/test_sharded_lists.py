@@ -77,7 +77,6 @@ def _order(order_id: str, hold_expires_at: datetime, event_id: str = EVENT) -> O
 def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
     platform, event = keys.PLATFORM_LIST_SHARDS, keys.EVENT_LIST_SHARDS
     for shard_of, lists, shards in [
-        (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists(), platform),
         (lambda i: keys.scan_log(EVENT, i), keys.scan_logs(EVENT), event),
         (keys.holds_active, keys.holds_active_lists(), keys.HOLD_LIST_SHARDS),
         (keys.payments_processing, keys.payments_processing_lists(), platform),
@@ -113,6 +112,8 @@ def test_lists_sharded_at_write_time_take_every_shard_in_turn():
     for take, lists in [
         (keys.outbox_pending, keys.outbox_pending_lists()),
         (lambda: keys.tickets_of_event(EVENT), keys.tickets_of_event_lists(EVENT)),
+        (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists()),
+        (lambda: keys.paid_order_of_event(EVENT, "ord_1")["PK"], keys.paid_order_lists(EVENT)),
     ]:
         taken = _taken_by_threads(take, turns=len(lists), threads=3)
         assert Counter(taken) == dict.fromkeys(lists, 3)
@@ -147,12 +148,18 @@ def test_the_outbox_sweep_reads_every_shard_oldest_first(aws: AwsStack):
 
 def test_the_stripe_inbox_work_list_reads_every_shard_oldest_first(aws: AwsStack):
     stripe_inbox = DynamoStripeInbox()
-    ids = one_id_per_shard("evt_", keys.stripe_inbox_pending, keys.PLATFORM_LIST_SHARDS)
+    # Each marker takes the next shard: as many events as shards put one in each.
+    ids = [f"evt_{n:06d}" for n in range(keys.STRIPE_INBOX_SHARDS)]
     moments = newest_first_by_shard(len(ids))
     for event_id, moment in zip(ids, moments, strict=True):
         received = ReceivedEvent(event_id, "payment_intent.succeeded", group_id="pi_1")
         stripe_inbox.record(received, "{}", now=moment)
     oldest_first = list(reversed(ids))
+    markers = [
+        table.index_page("GSI3", partition, limit=10)[0]
+        for partition in keys.stripe_inbox_pending_lists()
+    ]
+    assert [len(page) for page in markers] == [1] * keys.STRIPE_INBOX_SHARDS
 
     later = NOW + timedelta(minutes=1)
     assert [i.event_id for i in stripe_inbox.pending_since(later, limit=100)] == oldest_first

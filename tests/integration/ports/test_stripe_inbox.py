@@ -71,8 +71,6 @@ def test_a_handled_event_waits_on_the_pending_list_until_marked_enqueued(store: 
 @pytest.mark.parametrize("store", ["dynamo"], indirect=True)
 def test_an_item_of_the_older_shape_is_still_found_and_leaves_the_list(store: Store, aws):
     """Before the pending marker the inbox item itself was on the list (GSI3)."""
-    from admitone.adapters.dynamo import keys  # noqa: PLC0415
-
     table = aws.stack.physical_name("Table")
     aws.client("dynamodb").put_item(
         TableName=table,
@@ -88,7 +86,7 @@ def test_an_item_of_the_older_shape_is_still_found_and_leaves_the_list(store: St
             "expires_at": {"N": str(int(NOW.timestamp()) + RETENTION_SECONDS)},
             "group_id": {"S": "pi_legacy"},
             "enqueued": {"BOOL": False},
-            "GSI3PK": {"S": keys.stripe_inbox_pending("evt_legacy")},
+            "GSI3PK": {"S": "STRIPE_INBOX#pending#05"},  # a shard of the 32 then
             "GSI3SK": {"S": "2026-12-06T04:00:00Z#evt_legacy"},
         },
     )

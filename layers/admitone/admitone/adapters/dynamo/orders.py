@@ -414,14 +414,14 @@ def standing_name(buyer_id: str, event_id: str) -> str:
     return f"standing {buyer_id} {event_id}"
 
 
-def paid_order_op(event_id: str, order_id: str, order_number: str) -> Op:
+def paid_order_op(event_id: str, order_id: str) -> Op:
     """The order on its event's list of paid orders (``money.paid_orders_after`` reads it).
 
     Written here with the order's other changes rather than beside its reader: money.py
     is a large module most functions that read an order never need."""
     return put_op(
         {
-            **keys.paid_order_of_event(event_id, order_id, order_number),
+            **keys.paid_order_of_event(event_id, order_id),
             "entity": "event_order",
             "order_id": order_id,
         },
@@ -514,7 +514,7 @@ class DynamoOrderChanges(OrderChanges):
 
     def list_as_paid(self, order: Order) -> Staged[None]:
         name = f"paid order {order.id}"
-        self._transaction.stage(name, paid_order_op(order.event_id, order.id, order.number))
+        self._transaction.stage(name, paid_order_op(order.event_id, order.id))
         return Staged(name)
 
 

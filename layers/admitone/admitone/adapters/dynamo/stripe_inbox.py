@@ -5,7 +5,7 @@ signed it, ``handled``, and ``expires_at`` (TTL). A handled event also has its F
 ``group_id`` and ``enqueued``: false when written, true once the queue has it.
 
 The pending list is a small marker beside it (``SK = PENDING``: the keys, the event id
-and ``expires_at``), under ``GSI3PK = STRIPE_INBOX#pending#<shard of the event id>``
+and ``expires_at``), under ``GSI3PK = STRIPE_INBOX#pending#<nn>`` (128 shards, taken in turn)
 (``GSI3SK = <received at>#<event id>``): written in the transaction that stores the
 event, deleted in the one that marks it enqueued. The index thus carries the marker's
 few hundred bytes (1 WCU an entry) and never the event's body (~4 KB, 4 WCU an entry, on
@@ -82,7 +82,7 @@ def _marker(event_id: str, now: datetime) -> Item:
         "entity": MARKER_ENTITY,
         "event_id": event_id,
         "expires_at": received_at + RETENTION_SECONDS,
-        "GSI3PK": keys.stripe_inbox_pending(event_id),
+        "GSI3PK": keys.stripe_inbox_pending(),
         "GSI3SK": f"{now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}#{event_id}",
     }
 
