@@ -150,3 +150,17 @@ def test_stripe_paths_hide_object_ids_but_keep_resource_names():
     assert stripe_path("/v1/payment_intents/pi_3AbcDEF123/confirm?x=1") == (
         "/v1/payment_intents/<id>/confirm"
     )
+
+
+def test_a_gate_devices_own_keys_bound_that_device_not_the_event_or_platform():
+    gates = [frozenset({f"dev_{g}", f"pseudo{g}"}) for g in range(8)]
+    ops = [Operation(frozenset({"evt_A"}), "tty_1", device=gates[n % 8]) for n in range(80)]
+    charges = [Charge("table", f"RATE#scan#device#pseudo{n % 8}", 1) for n in range(80)]
+    charges += [Charge("table", f"DEVICE#dev_{g}", 1) for g in range(8)]
+    charges += [Charge("GSI1", f"SCANLOG#evt_A#{n % 32:02d}", 1) for n in range(80)]
+    loads = partition_loads(charges, ops)
+    assert {load.scope for load in loads} == {"device", "event"}
+    result = ceilings(loads)
+    assert result["gate device"][0] == pytest.approx(1000)  # its counter: 1 unit a scan
+    assert result["event"][0] == pytest.approx(1000 / (3 / 80))  # 3 scans on a shard of 32
+    assert result["platform"][0] == float("inf")
