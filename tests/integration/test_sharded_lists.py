@@ -75,9 +75,8 @@ def _order(order_id: str, hold_expires_at: datetime, event_id: str = EVENT) -> O
 
 
 def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
-    platform, event = keys.PLATFORM_LIST_SHARDS, keys.EVENT_LIST_SHARDS
+    platform = keys.PLATFORM_LIST_SHARDS
     for shard_of, lists, shards in [
-        (lambda i: keys.scan_log(EVENT, i), keys.scan_logs(EVENT), event),
         (keys.holds_active, keys.holds_active_lists(), keys.HOLD_LIST_SHARDS),
         (keys.payments_processing, keys.payments_processing_lists(), platform),
     ]:
@@ -114,6 +113,7 @@ def test_lists_sharded_at_write_time_take_every_shard_in_turn():
         (lambda: keys.tickets_of_event(EVENT), keys.tickets_of_event_lists(EVENT)),
         (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists()),
         (lambda: keys.paid_order_of_event(EVENT, "ord_1")["PK"], keys.paid_order_lists(EVENT)),
+        (lambda: keys.scan_log(EVENT), keys.scan_logs(EVENT)),
     ]:
         taken = _taken_by_threads(take, turns=len(lists), threads=3)
         assert Counter(taken) == dict.fromkeys(lists, 3)
@@ -138,10 +138,11 @@ def test_the_outbox_sweep_reads_every_shard_oldest_first(aws: AwsStack):
         table.transact([put])
     oldest_first = list(reversed(ids))
 
-    assert [i.id for i in DynamoOutbox().pending(limit=100)] == oldest_first
+    every = len(ids) + 10
+    assert [i.id for i in DynamoOutbox().pending(limit=every)] == oldest_first
     assert [i.id for i in DynamoOutbox().pending(limit=3)] == oldest_first[:3]
     before = moments[1]  # every item but the newest two occurred before it
-    assert [i.id for i in DynamoOutbox().pending(limit=100, occurred_before=before)] == (
+    assert [i.id for i in DynamoOutbox().pending(limit=every, occurred_before=before)] == (
         oldest_first[:-2]
     )
 
@@ -162,20 +163,21 @@ def test_the_stripe_inbox_work_list_reads_every_shard_oldest_first(aws: AwsStack
     assert [len(page) for page in markers] == [1] * keys.STRIPE_INBOX_SHARDS
 
     later = NOW + timedelta(minutes=1)
-    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=100)] == oldest_first
+    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=200)] == oldest_first
     assert [i.event_id for i in stripe_inbox.pending_since(later, limit=2)] == oldest_first[:2]
     stripe_inbox.mark_enqueued(oldest_first[0], now=NOW)
-    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=100)] == (oldest_first[1:])
+    assert [i.event_id for i in stripe_inbox.pending_since(later, limit=200)] == (oldest_first[1:])
 
 
 def test_the_scan_log_reads_every_shard_for_counts_and_pages_newest_first(aws: AwsStack):
-    ids = one_id_per_shard(
-        "scn_", lambda scan_id: keys.scan_log(EVENT, scan_id), keys.EVENT_LIST_SHARDS
-    )
+    # Each scan takes the next shard: as many scans as shards put one in each.
+    ids = [f"scn_{n:06d}" for n in range(keys.SCAN_LOG_SHARDS)]
     moments = newest_first_by_shard(len(ids))
     for scan_id, moment in zip(ids, moments, strict=True):
         entry = ScanEntry(scan_id, EVENT, "admitted", moment, "dev_1", gate="North")
         assert scans.log_scan(entry, recorded_at=moment)
+    shards = [table.index_page("GSI1", p, limit=10)[0] for p in keys.scan_logs(EVENT)]
+    assert [len(page) for page in shards] == [1] * keys.SCAN_LOG_SHARDS
 
     assert [e.scan_id for e in scans.scan_log(EVENT)] == list(reversed(ids))
     paged: list[str] = []

@@ -4,9 +4,9 @@ Item (``keys.scan``): ``entity = scan``, ``scan_id``, ``event_id``, ``result``,
 ``ticket_id``, ``ticket_type_id``, ``code`` (when the token named a ticket), ``gate``,
 ``device_id``, ``staff_id``, ``scanned_at``, ``recorded_at``, ``offline``, ``nonce``
 and, for an offline admission that lost, ``conflict_with`` (the scan that won). GSI1
-``SCANLOG#<event>#<shard of the scan id>`` / ``<scanned at>#<scan id>``: an event's log,
-spread so that a door rush does not write one partition, read in time order over every
-shard.
+``SCANLOG#<event>#<nn>`` / ``<scanned at>#<scan id>``: an event's log, spread over 32
+shards taken in turn so that a door rush does not write one partition, read in time
+order over every shard.
 
 An online scan is keyed by its fresh id; an offline one by device and nonce, so an
 upload repeated after a lost answer finds its scans already there.
@@ -60,7 +60,7 @@ def _item(entry: ScanEntry, recorded_at: datetime) -> Item:
         "recorded_at": instant(recorded_at),
         "offline": entry.offline,
         "conflict_with": entry.conflict_with,
-        "GSI1PK": keys.scan_log(entry.event_id, entry.scan_id),
+        "GSI1PK": keys.scan_log(entry.event_id),
         "GSI1SK": f"{instant(entry.scanned_at)}#{entry.scan_id}",
     }
 
