@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from admitone.domain.orders import OrderStatus, PaymentStatus
+from admitone.domain.orders import Order, OrderStatus, PaymentStatus
+from admitone.ports.staging import Staged
 from admitone.ports.store import Store
-from admitone.ports.unit_of_work import ChangeRefused
+from admitone.ports.unit_of_work import ChangeRefused, UnitOfWork
 from tests.integration.ports.given import NOW, an_order, placed
 
 LATER = NOW + timedelta(minutes=1)
@@ -103,16 +104,23 @@ def test_a_buyers_orders_come_newest_first_a_page_at_a_time(store: Store):
     assert end is None
 
 
-def test_an_order_goes_on_its_events_paid_list_once(store: Store):
+def test_an_order_goes_on_its_events_paid_list_with_its_move_to_paid_so_once(store: Store):
     order = placed(store, an_order())
-    uow = store.unit_of_work()
-    uow.orders.list_as_paid(order)
-    uow.commit()
-    again = store.unit_of_work()
-    staged = again.orders.list_as_paid(order)
+
+    def pay() -> tuple[UnitOfWork, Staged[Order]]:
+        uow = store.unit_of_work()
+        moved = uow.orders.transition(
+            order, OrderStatus.PAID, now=LATER, payment_status=PaymentStatus.SUCCEEDED
+        )
+        uow.orders.list_as_paid(order)
+        return uow, moved
+
+    first, _ = pay()
+    first.commit()
+    again, moved = pay()
     with pytest.raises(ChangeRefused) as refused:
         again.commit()
-    assert refused.value.refused(staged)
+    assert refused.value.refused(moved)
 
 
 def test_order_numbers_count_up_per_year(store: Store):

@@ -70,7 +70,10 @@ class OrderChanges(ABC):
     @abstractmethod
     def list_as_paid(self, order: Order) -> Staged[None]:
         """Put the order on its event's list of paid orders (what cancelling the event
-        refunds); refused if it is there already."""
+        refunds). Not refused by itself (the table's list spreads an event's paid orders
+        over shards taken in turn, so its entries cannot be found by the order): stage it
+        with the order's move to paid, which a second time is refused, and the order is
+        listed once."""
 
 
 class BuyerStandingChanges(ABC):
