@@ -33,6 +33,8 @@ COUNTS_BESIDE_A_CURRENCY = {
     "PublicEvent.hold_minutes",
     "PublicTicketType.available",  # tickets left to sell
     "PublicTicketType.max_per_order",
+    "RoyaltySumView.resales",  # resales released in a range
+    "RoyaltySumView.reversals",  # resales reversed in a range
     "TicketTypeView.capacity",
     "TicketTypeView.max_per_order",
     "TicketTypeView.max_scans",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.adapters.dynamo.ledger import BookedTransaction
 from admitone.adapters.dynamo.money import Payout, Refund
 from admitone.domain.payouts import Balance
+from admitone.domain.royalties import RoyaltySum
 
 
 class RefundView(BaseModel):
@@ -121,3 +122,34 @@ class PayoutView(BaseModel):
 
 class PayoutListView(BaseModel):
     payouts: list[PayoutView]
+
+
+class RoyaltySumView(BaseModel):
+    event_id: str | None = None  # absent in a total
+    currency: str
+    venue_royalty_cents: int  # booked for resales released, less reversals
+    artist_royalty_cents: int
+    resales: int
+    reversals: int
+
+    @classmethod
+    def of(cls, row: RoyaltySum) -> RoyaltySumView:
+        return cls(
+            event_id=row.event_id,
+            currency=row.currency,
+            venue_royalty_cents=row.venue_royalty,
+            artist_royalty_cents=row.artist_royalty,
+            resales=row.resales,
+            reversals=row.reversals,
+        )
+
+
+class RoyaltyPageView(BaseModel):
+    venue_id: str
+    from_: date = Field(alias="from")
+    to: date
+    totals: list[RoyaltySumView]  # the whole range, per currency
+    events: list[RoyaltySumView]  # this page's events
+    next_cursor: str | None = None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)

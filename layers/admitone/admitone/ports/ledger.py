@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from admitone.domain.ledger import Account, Transaction
+from admitone.domain.royalties import RoyaltyBooking
 
 
 class LedgerChanges(ABC):
@@ -36,3 +37,10 @@ class Ledger(ABC):
     def seller_accounts(self, seller_id: str) -> list[tuple[Account, int]]:
         """Every account of a seller (pending proceeds per event, payable per currency)
         with its balance, debit positive."""
+
+    @abstractmethod
+    def royalty_bookings(
+        self, venue_id: str, *, since: datetime, until: datetime
+    ) -> list[RoyaltyBooking]:
+        """The venue's resale royalties booked at ``since`` <= booked < ``until``: one per
+        resale released or reversed, oldest first."""

@@ -430,6 +430,13 @@ def venue_ledger(venue_id: str, shard: int) -> str:
     return f"VENUE_LEDGER#{venue_id}#{shard % VENUE_LIST_SHARDS:02d}"
 
 
+def venue_royalties(venue_id: str) -> str:
+    """GSI2PK of a ledger transaction that books or reverses a venue's resale royalty
+    (GSI2SK: booked at#txn id): one partition, written once per resale released or
+    reversed at the venue."""
+    return f"VENUE_ROYALTIES#{venue_id}"
+
+
 def venue_ledgers(venue_id: str) -> tuple[str, ...]:
     return _every_shard(f"VENUE_LEDGER#{venue_id}", VENUE_LIST_SHARDS)
 

@@ -14,6 +14,9 @@ Items:
   GSI1 ``VENUE_BALANCES#<venue>#<nn>`` (the shard's number) / ``<account>#<shard>``;
   a seller's (pending proceeds per event, payable per currency: one shard each, so a
   settlement and a payout hold them still) by GSI1 ``SELLER_BALANCES#<seller>``.
+- A resale's transaction and its reversal's are also listed by GSI2
+  ``VENUE_ROYALTIES#<venue>`` / ``<booked at>#<txn id>``: a venue's royalties over a
+  range of days read only those.
 
 Conditions on a sharded balance. No rule needs "balance >= x" of a sharded account: a
 venue's available and reserved balances, which payouts must not overdraw, are one item
@@ -51,6 +54,7 @@ from admitone.domain.ledger import (
     TransactionKind,
     net_deltas,
 )
+from admitone.domain.royalties import ROYALTY_KINDS, RoyaltyBooking, royalty_booking
 from admitone.ports.ledger import Ledger, LedgerChanges
 
 Op = dict[str, Any]
@@ -97,6 +101,9 @@ def _transaction_item(txn: Transaction, now: datetime) -> Item:
         shard = keys.write_shard(keys.VENUE_LIST_SHARDS, of=f"VENUE_LEDGER#{txn.venue_id}")
         item["GSI1PK"] = keys.venue_ledger(txn.venue_id, shard)
         item["GSI1SK"] = f"{instant(now)}#{txn.id}"
+    if txn.venue_id and txn.kind in ROYALTY_KINDS:
+        item["GSI2PK"] = keys.venue_royalties(txn.venue_id)
+        item["GSI2SK"] = f"{instant(now)}#{txn.id}"
     return item
 
 
@@ -319,6 +326,34 @@ class DynamoLedger(Ledger):
             )
             found[account] = found.get(account, 0) + int(item["balance"])
         return list(found.items())
+
+    def royalty_bookings(
+        self, venue_id: str, *, since: datetime, until: datetime
+    ) -> list[RoyaltyBooking]:
+        request = {
+            "IndexName": "GSI2",
+            "KeyConditionExpression": "GSI2PK = :pk AND GSI2SK BETWEEN :since AND :until",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.venue_royalties(venue_id)},
+                ":since": {"S": instant(since)},
+                ":until": {"S": instant(until)},  # "<until>#<txn>" sorts after: excluded
+            },
+        }
+        bookings = []
+        for page, _ in table.query_pages(request):
+            for item in page:
+                booking = royalty_booking(
+                    transaction_id=str(item["txn_id"]),
+                    kind=str(item["kind"]),
+                    venue_id=venue_id,
+                    currency=str(item["currency"]),
+                    refs={str(k): str(v) for k, v in (item.get("refs") or {}).items()},
+                    booked_at=datetime.fromisoformat(item["booked_at"]),
+                    entries=((str(e["account"]), int(e["amount"])) for e in item["entries"]),
+                )
+                if booking is not None:
+                    bookings.append(booking)
+        return bookings
 
 
 class DynamoLedgerChanges(LedgerChanges):
