@@ -130,6 +130,9 @@ class LocalStack:
     root: Path = ROOT
     run_schedules: bool = True
     log_dir: Path = ROOT / ".devstack"
+    # Fork execution environments from an interpreter that imported their third-party
+    # modules once (runtime.py): for tests, which start hundreds; not real cold starts.
+    preload_imports: bool = False
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     process_names: list[str] = field(default_factory=list)
     sources: list[threading.Thread] = field(default_factory=list)
@@ -184,7 +187,9 @@ class LocalStack:
                 f"ticket contract {self.chain.address} on chain id {self.chain.chain_id}; "
                 f"minter {self.chain.minter}",
             )
-        self.runtime = Runtime(self.stack, aws_endpoint=self.moto_url, sink=self.sink)
+        self.runtime = Runtime(
+            self.stack, aws_endpoint=self.moto_url, sink=self.sink, preload=self.preload_imports
+        )
         try:
             self.server: ThreadingHTTPServer = serve(
                 Gateway(self.stack, self.runtime), "127.0.0.1", self.ports.api

@@ -1,9 +1,10 @@
 """One Lambda execution environment: imports a handler the way the Python runtime
 does (code folder first, then the layer) and serves invocations one at a time.
 
-Run as a script by runtime.py, never imported. Requests arrive as JSON lines on
-stdin; results leave as JSON lines on the file descriptor named in argv, so the
-handler's own stdout and stderr stay free for its logs. Standard library only.
+Run as a script by runtime.py, or served in a child the zygote (zygote.py) forked;
+never imported by the stack itself. Requests arrive as JSON lines on stdin; results
+leave as JSON lines on the file descriptor named in argv, so the handler's own
+stdout and stderr stay free for its logs. Standard library only.
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    code_uri, layer_dir, module_name, handler_name, result_fd = sys.argv[1:6]
+def serve(
+    code_uri: str, layer_dir: str, module_name: str, handler_name: str, result_fd: int
+) -> None:
+    """Import the handler, say whether that worked, then answer invocations until stdin ends."""
     # The runtime's search path: /var/task (the function), then /opt/python (the
     # layer). This script's own folder is not on it.
     sys.path[0:1] = [code_uri, layer_dir]
-    results = os.fdopen(int(result_fd), "w", buffering=1)
+    results = os.fdopen(result_fd, "w", buffering=1)
     started = time.perf_counter()
     handler = None
     try:
@@ -76,6 +79,11 @@ def main() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         results.write(encoded + "\n")
+
+
+def main() -> None:
+    code_uri, layer_dir, module_name, handler_name, result_fd = sys.argv[1:6]
+    serve(code_uri, layer_dir, module_name, handler_name, int(result_fd))
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartStack
             root=template.parent,
             run_schedules=False,
             log_dir=tmp_path_factory.mktemp("devstack-logs"),
+            preload_imports=True,
         )
         started.append(stack)
         stack.start()

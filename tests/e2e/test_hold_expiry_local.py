@@ -35,6 +35,7 @@ def scheduled_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS
         root=ROOT,
         run_schedules=True,
         log_dir=Path(tmp_path_factory.mktemp("devstack-logs")),
+        preload_imports=True,
     )
     stack.start()
     yield stack

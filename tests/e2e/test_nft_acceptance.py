@@ -22,7 +22,6 @@ import signal
 import subprocess
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -256,18 +255,8 @@ REDELIVERY_SECONDS = "30"
 
 
 def mint_worker_processes(stack: LocalStack) -> list[int]:
-    """The mint worker's execution environments: processes this test's stack started."""
-    code = str(stack.stack.function(MINT_WORKER).code_uri).encode()
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-        if ppid == os.getpid() and code in command:
-            found.append(int(stat.parent.name))
-    return found
+    """The mint worker's live execution environments (processes)."""
+    return stack.runtime.worker_pids(MINT_WORKER)
 
 
 def test_a_mint_worker_killed_between_sending_and_recording_leaves_one_token_per_ticket(
