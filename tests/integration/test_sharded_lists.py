@@ -77,7 +77,6 @@ def _order(order_id: str, hold_expires_at: datetime, event_id: str = EVENT) -> O
 def test_every_list_key_builder_spreads_ids_over_all_its_partitions():
     platform = keys.PLATFORM_LIST_SHARDS
     for shard_of, lists, shards in [
-        (keys.holds_active, keys.holds_active_lists(), keys.HOLD_LIST_SHARDS),
         (keys.payments_processing, keys.payments_processing_lists(), platform),
     ]:
         ids = one_id_per_shard("id_", shard_of, shards)
@@ -114,6 +113,7 @@ def test_lists_sharded_at_write_time_take_every_shard_in_turn():
         (keys.stripe_inbox_pending, keys.stripe_inbox_pending_lists()),
         (lambda: keys.paid_order_of_event(EVENT, "ord_1")["PK"], keys.paid_order_lists(EVENT)),
         (lambda: keys.scan_log(EVENT), keys.scan_logs(EVENT)),
+        (keys.holds_active, keys.holds_active_lists()),
     ]:
         taken = _taken_by_threads(take, turns=len(lists), threads=3)
         assert Counter(taken) == dict.fromkeys(lists, 3)
@@ -285,10 +285,11 @@ def test_a_shard_holding_more_than_its_share_is_paged_through_in_change_order(aw
 
 
 def test_the_sweepers_list_reads_every_shard_longest_overdue_first(aws: AwsStack):
-    ids = one_id_per_shard("ord_", keys.holds_active, keys.HOLD_LIST_SHARDS)
+    lists = keys.holds_active_lists()
+    ids = [f"ord_{n:06d}" for n in range(len(lists))]
     moments = newest_first_by_shard(len(ids))
-    for order_id, moment in zip(ids, moments, strict=True):
-        table.put(orders.to_item(_order(order_id, hold_expires_at=moment)))
+    for order_id, moment, partition in zip(ids, moments, lists, strict=True):
+        table.put({**orders.to_item(_order(order_id, hold_expires_at=moment)), "GSI3PK": partition})
     table.put(orders.to_item(_order("ord_elsewhere", NOW, event_id="evt_other")))
     oldest_first = list(reversed(ids))
 
@@ -307,19 +308,16 @@ def test_the_sweepers_page_is_the_whole_page_when_one_shard_holds_the_longest_ov
     """The sweeper starts over from the first overdue hold after each page: a page cut
     short where a crowded shard stopped would end its run on orders it cannot settle
     (still paying) while overdue holds in other shards wait behind them."""
-    ids = one_id_per_shard("ord_", keys.holds_active, keys.HOLD_LIST_SHARDS)
-    crowded = keys.holds_active(ids[0])
-    extra = [
-        candidate
-        for candidate in (f"ord_x{n:05d}" for n in range(20 * keys.HOLD_LIST_SHARDS))
-        if keys.holds_active(candidate) == crowded
-    ][:15]
-    assert len(extra) == 15
+    lists = keys.holds_active_lists()
+    ids = [f"ord_{n:06d}" for n in range(len(lists))]
+    extra = [f"ord_x{n:05d}" for n in range(15)]
     # The crowded shard's orders are overdue longest, then one order of every shard.
     in_overdue_order = extra + ids
-    for n, order_id in enumerate(in_overdue_order):
+    shards = [lists[0]] * len(extra) + list(lists)
+    for n, (order_id, partition) in enumerate(zip(in_overdue_order, shards, strict=True)):
         expired = NOW - timedelta(hours=1) + timedelta(seconds=n)
-        table.put(orders.to_item(_order(order_id, hold_expires_at=expired)))
+        item = orders.to_item(_order(order_id, hold_expires_at=expired))
+        table.put({**item, "GSI3PK": partition})
 
     assert DynamoOrders().held_past(NOW, limit=25) == in_overdue_order[:25]
     assert DynamoOrders().held_past(NOW, limit=len(in_overdue_order)) == in_overdue_order

@@ -107,7 +107,7 @@ def to_item(order: Order) -> Item:
         item["GSI2PK"] = keys.payment_intent(order.payment_intent_id)
         item["GSI2SK"] = _ORDER_SK
     if order.status is OrderStatus.PENDING_PAYMENT and not order.hold_released:
-        item["GSI3PK"] = keys.holds_active(order.id)
+        item["GSI3PK"] = keys.holds_active()
         item["GSI3SK"] = f"{instant(order.hold_expires_at)}#{order.id}"
     return item
 
