@@ -170,7 +170,13 @@ class FakeBuyerStandingChanges(BuyerStandingChanges):
         return Staged(name)
 
     def take(self, order: Order, *, limit: int, now: datetime) -> Staged[BuyerStanding]:
-        quantity = order.quantity
+        return self.take_tickets(
+            order.buyer_id, order.event_id, order.quantity, limit=limit, now=now
+        )
+
+    def take_tickets(
+        self, buyer_id: str, event_id: str, quantity: int, *, limit: int, now: datetime
+    ) -> Staged[BuyerStanding]:
 
         def within(stored: BuyerStanding | None) -> bool:
             if stored is None:
@@ -181,8 +187,8 @@ class FakeBuyerStandingChanges(BuyerStandingChanges):
             return stored.tickets <= limit - quantity and not cooling
 
         return self._stage(
-            order.buyer_id,
-            order.event_id,
+            buyer_id,
+            event_id,
             holds=within,
             change=lambda s: replace(s, tickets=s.tickets + quantity),
         )

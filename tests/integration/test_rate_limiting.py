@@ -236,6 +236,16 @@ def test_payments_are_limited_to_ten_an_hour_per_user_wherever_they_come_from(
     assert api.call("POST /orders", user="usr_ada", ip="192.0.2.201")["statusCode"] == 200
 
 
+def test_resale_purchases_count_against_the_same_payment_limits_as_orders(api: Api):
+    purchase = "POST /listings/{listing_id}/purchase"
+    allowed = [api.call("POST /orders", user="usr_ada") for _ in range(3)]
+    allowed += [api.call(purchase, user="usr_ada") for _ in range(2)]
+
+    # The test app has no purchase route behind the middleware (404), but counts it first.
+    assert statuses(allowed) == [200] * 3 + [404] * 2
+    assert_rate_limited(api.call(purchase, user="usr_ada"), family="payment", retry_after=40)
+
+
 def test_an_anonymous_payment_is_limited_per_ip_only(api: Api):
     # No user to count by: the per-user limit does not apply, the per-IP one does.
     assert statuses([api.call("POST /orders") for _ in range(6)]) == [200] * 5 + [429]

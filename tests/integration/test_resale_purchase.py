@@ -266,3 +266,17 @@ def test_sample_events(aws: AwsStack):
     assert response["statusCode"] == 404, response["body"]
     released = aws.invoke_sample("ReleaseEscrowsFunction", "unknown_escrow")
     assert released["batchItemFailures"] == []
+
+
+def test_a_buyer_at_the_events_per_buyer_limit_cannot_buy_a_resale(shop: Shop):
+    holder = buy(shop, 4)  # the RULES §11 limit, and a cooldown after paying
+    _, listing = _listed(shop)
+
+    refused = _purchase(shop, listing["listing_id"], holder.token)
+
+    assert refused.status == 422, refused.body
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "PURCHASE_LIMIT_EXCEEDED"
+    assert {e["code"] for e in refused.json()["errors"]} <= {"PER_BUYER_LIMIT", "PURCHASE_COOLDOWN"}
+    assert _intents_of(listing["listing_id"]) == []
+    assert shop.api.get(f"/listings/{listing['listing_id']}").json()["status"] == "active"

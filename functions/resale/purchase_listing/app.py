@@ -3,7 +3,10 @@ listing and open its escrow under a manual-capture PaymentIntent. 201 with the e
 the PaymentIntent's client secret (authorized, not charged, until release); 403
 ``OWN_LISTING`` for the seller; 409 ``LISTING_UNAVAILABLE`` once it is sold, reserved by
 another buyer, withdrawn or ended, or its price is over the event's cap; 409
-``RESALE_NOT_ALLOWED``; 404 for an unknown listing; the same key replays the answer."""
+``RESALE_NOT_ALLOWED``; 422 ``PURCHASE_LIMIT_EXCEEDED`` (``PER_BUYER_LIMIT``,
+``PURCHASE_COOLDOWN``) past the buyer's allowance for the event, resales and orders
+together; 404 for an unknown listing; the same key replays the answer; counted against
+the payment rate limits as orders are."""
 
 from __future__ import annotations
 

@@ -167,12 +167,16 @@ def test_an_authorization_gone_away_is_left_to_a_person_and_an_unknown_escrow_to
 def test_an_escrow_never_paid_is_let_go_after_the_window_and_its_listing_is_for_sale_again():
     shop = open_shop()
     listing, _ = _listed(shop, price=15000)
-    escrow = purchase_listing(shop.ports, listing.id, a_buyer(), stripe_key=_key, now=NOW).escrow
+    buyer = a_buyer()
+    escrow = purchase_listing(shop.ports, listing.id, buyer, stripe_key=_key, now=NOW).escrow
+    assert shop.store.orders.standing(buyer.user_id, shop.event.id).tickets == 1
 
     early = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING / 2)
     late = release_escrow(shop.ports, escrow.id, cooling=COOLING, now=NOW + COOLING)
 
     assert (early, late) == (Release.NOT_DUE, Release.EXPIRED)
+    # The buyer got no ticket through it: the allowance it took is theirs again.
+    assert shop.store.orders.standing(buyer.user_id, shop.event.id).tickets == 0
     assert shop.payments.intents[escrow.payment_intent_id].status is PaymentStatus.CANCELED
     gone = shop.store.escrows.get(escrow.id)
     assert gone is not None

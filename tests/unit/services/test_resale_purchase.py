@@ -13,9 +13,9 @@ import pytest
 
 from admitone.domain.accounts import Principal
 from admitone.domain.catalog import ResalePolicy
-from admitone.domain.errors import DependencyUnavailable, DomainError, Forbidden
+from admitone.domain.errors import DependencyUnavailable, DomainError, Forbidden, LimitExceeded
 from admitone.domain.ids import Prefix, new_id
-from admitone.domain.orders import PaymentStatus
+from admitone.domain.orders import BuyerStanding, PaymentStatus
 from admitone.domain.resale import (
     EscrowStatus,
     Listing,
@@ -188,3 +188,70 @@ def test_stripe_away_reserves_nothing():
     assert stored is not None
     assert stored.status is ListingStatus.ACTIVE
     assert shop.store.escrows.by_id == {}
+
+
+def test_a_resale_purchase_counts_against_the_buyers_allowance_and_none_past_it():
+    shop = open_shop()
+    buyer = a_buyer()
+    shop.store.orders.standings[(buyer.user_id, shop.event.id)] = BuyerStanding(tickets=3)
+    first, _ = _listed(shop)
+    second, _ = _listed(shop)
+
+    escrow = purchase_listing(shop.ports, first.id, buyer, stripe_key=_key, now=NOW).escrow
+    with pytest.raises(LimitExceeded) as refused:
+        purchase_listing(shop.ports, second.id, buyer, stripe_key=_key, now=NOW)
+
+    assert escrow.counted
+    assert shop.store.orders.standing(buyer.user_id, shop.event.id).tickets == 4
+    assert refused.value.code == "PURCHASE_LIMIT_EXCEEDED"
+    assert [(e.field, e.code) for e in refused.value.errors] == [("listing_id", "PER_BUYER_LIMIT")]
+    assert _open_intents(shop) == [escrow.payment_intent_id]  # none opened for the refusal
+    stored = shop.store.listings.get(second.id)
+    assert stored is not None
+    assert stored.status is ListingStatus.ACTIVE
+
+
+def test_a_buyer_cooling_down_after_a_purchase_is_refused_a_resale_too():
+    shop = open_shop()
+    buyer = a_buyer()
+    cooling = BuyerStanding(tickets=1, cooldown_until=NOW + timedelta(minutes=5))
+    shop.store.orders.standings[(buyer.user_id, shop.event.id)] = cooling
+    listing, _ = _listed(shop)
+
+    with pytest.raises(LimitExceeded) as refused:
+        purchase_listing(shop.ports, listing.id, buyer, stripe_key=_key, now=NOW)
+
+    assert [e.code for e in refused.value.errors] == ["PURCHASE_COOLDOWN"]
+    assert shop.payments.intents == {}
+
+
+def test_one_buyer_racing_for_two_listings_with_one_ticket_of_allowance_left_gets_one():
+    shop = open_shop()
+    buyer = a_buyer()
+    shop.store.orders.standings[(buyer.user_id, shop.event.id)] = BuyerStanding(tickets=3)
+    listings_ = [_listed(shop)[0] for _ in range(2)]
+    barrier = threading.Barrier(len(listings_))
+    won: list[str] = []
+    refused: list[DomainError] = []
+
+    def buy(listing: Listing) -> None:
+        barrier.wait()
+        try:
+            won.append(
+                purchase_listing(
+                    shop.ports, listing.id, buyer, stripe_key=_key, now=NOW
+                ).escrow.payment_intent_id
+            )
+        except LimitExceeded as error:
+            refused.append(error)
+
+    threads = [threading.Thread(target=buy, args=(listing,)) for listing in listings_]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(won) == 1, (won, refused)
+    assert [e.code for error in refused for e in error.errors] == ["PER_BUYER_LIMIT"]
+    assert _open_intents(shop) == won
+    assert shop.store.orders.standing(buyer.user_id, shop.event.id).tickets == 4

@@ -37,8 +37,15 @@ from admitone.domain.catalog import (
     ResalePolicy,
     Venue,
 )
-from admitone.domain.errors import FieldError, Forbidden, InvalidTransition, ValidationFailed
+from admitone.domain.errors import (
+    FieldError,
+    Forbidden,
+    InvalidTransition,
+    LimitExceeded,
+    ValidationFailed,
+)
 from admitone.domain.money import BPS_PER_WHOLE, allocate, format_money
+from admitone.domain.orders import BuyerStanding
 from admitone.domain.tickets import Ticket, TicketStatus
 from admitone.domain.tokens import MAX_TICKET_VERSION
 
@@ -197,6 +204,9 @@ class Escrow:
     cancelled_at: datetime | None = None
     # The shares of the sale, fixed when the buyer bought (``royalties_for``).
     royalties: Royalties = field(default_factory=Royalties)
+    # Whether the purchase took one ticket of the buyer's per-event allowance (RULES §11),
+    # given back if the escrow is cancelled; escrows opened before resale counted: no.
+    counted: bool = False
 
 
 class EscrowMoved(InvalidTransition):
@@ -358,6 +368,22 @@ def check_purchasable(status: ListingStatus, *, seller_id: str, buyer_id: str) -
         raise OwnListing("You cannot buy your own listing.")
     if status is not ListingStatus.ACTIVE:
         raise ListingUnavailable("This listing is no longer for sale.")
+
+
+def check_resale_allowance(standing: BuyerStanding, *, limit: int, now: datetime) -> None:
+    """Refuse a resale purchase the buyer's standing for the event does not allow: the
+    same per-buyer limit and cooldown as orders (RULES §11), one ticket a purchase
+    (422 ``PURCHASE_LIMIT_EXCEEDED`` naming the listing)."""
+    if standing.cooldown_until is not None and now < standing.cooldown_until:
+        raise LimitExceeded(
+            "You bought tickets for this event moments ago; try again shortly.",
+            errors=(FieldError("listing_id", "purchase cooldown", "PURCHASE_COOLDOWN"),),
+        )
+    if standing.tickets + 1 > limit:
+        raise LimitExceeded(
+            f"At most {limit} tickets per buyer for this event, resales included.",
+            errors=(FieldError("listing_id", f"at most {limit} per buyer", "PER_BUYER_LIMIT"),),
+        )
 
 
 def purchase_amount(listing: Listing, event: Event, *, now: datetime) -> int:

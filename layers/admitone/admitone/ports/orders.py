@@ -86,6 +86,13 @@ class BuyerStandingChanges(ABC):
         if that would exceed it or the buyer is cooling down at ``now``."""
 
     @abstractmethod
+    def take_tickets(
+        self, buyer_id: str, event_id: str, quantity: int, *, limit: int, now: datetime
+    ) -> Staged[BuyerStanding]:
+        """As ``take``, for tickets that come to the buyer another way than an order (a
+        resale purchase)."""
+
+    @abstractmethod
     def give_back(self, buyer_id: str, event_id: str, quantity: int) -> Staged[BuyerStanding]:
         """Give back ``quantity`` of the allowance (a hold ended unpaid); refused if the
         standing counts fewer."""

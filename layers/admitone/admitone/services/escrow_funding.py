@@ -49,6 +49,7 @@ from admitone.domain.resale import (
 from admitone.domain.tickets import Ticket, next_version_token, transferred
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
+from admitone.services.resale_purchase import give_back_allowance
 
 MAX_ATTEMPTS = 5
 # What a refused unit of work means here: another writer moved something first.
@@ -189,6 +190,7 @@ def _settle(
     """Cancel the escrow and move its reserved listing with ``after``, in one unit of work."""
     uow = ports.store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
+    give_back_allowance(uow, escrow)
     if _reserved_for(listing, escrow):
         uow.listings.settle_reservation(listing, after(listing))
     uow.commit()

@@ -46,6 +46,7 @@ from admitone.domain.tickets import TicketStatus
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
 from admitone.services import resale_reversals, tax_sales
+from admitone.services.resale_purchase import give_back_allowance
 
 
 class Release(StrEnum):
@@ -144,6 +145,7 @@ def _expire(ports: Ports, escrow: Escrow, *, window: timedelta, now: datetime) -
     assert listing is not None  # listings are never deleted
     uow = ports.store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
+    give_back_allowance(uow, escrow)
     if listing.status is ListingStatus.RESERVED and listing.escrow_id == escrow.id:
         uow.listings.settle_reservation(listing, reopened(listing))
     try:
@@ -162,6 +164,7 @@ def _cancel(ports: Ports, escrow: Escrow, *, now: datetime) -> Release:
         return Release.STUCK
     uow = ports.store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
+    give_back_allowance(uow, escrow)
     try:
         uow.commit()
     except EscrowMoved:

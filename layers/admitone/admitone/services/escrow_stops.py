@@ -37,6 +37,7 @@ from admitone.domain.resale import (
 )
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
+from admitone.services.resale_purchase import give_back_allowance
 
 # An event's open escrows are read this many a page (each stopped in its own unit of work).
 EVENT_PAGE = 25
@@ -99,6 +100,7 @@ def _settle(ports: Ports, escrow: Escrow, reason: ListingEnd, *, now: datetime) 
     assert listing is not None  # listings are never deleted
     uow = ports.store.unit_of_work()
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
+    give_back_allowance(uow, escrow)
     if listing.escrow_id == escrow.id:
         if listing.status is ListingStatus.RESERVED:
             uow.listings.settle_reservation(listing, ended_reserved(listing, reason, now=now))

@@ -59,6 +59,7 @@ from admitone.domain.rate_limits import Client
 from admitone.domain.tickets import Ticket
 from admitone.observability import logger, report_error
 from admitone.ports import Ports
+from admitone.ports.store import Store
 from admitone.ports.unit_of_work import ChangeRefused, Staged, UnitOfWork
 from admitone.services import holds, issuance
 from admitone.services import inventory as inventory_service
@@ -131,6 +132,13 @@ def _sold_share(stock: Mapping[str, Stock]) -> tuple[int, int]:
     """(sold, capacity) over the event's ticket types: how hot the on-sale is."""
     types = [s.totals for owner, s in stock.items() if owner.startswith(f"{Prefix.TICKET_TYPE}_")]
     return sum(c.sold for c in types), sum(c.capacity for c in types)
+
+
+def event_buyer_limit(store: Store, event_id: str) -> int:
+    """The tickets one buyer may have of the event now (RULES §11: lower once it sells
+    fast), from one read of its ticket types' shards, as an order's is."""
+    owners = {t.id: t.shards for t in store.catalog.ticket_types(event_id).values()}
+    return per_user_limit(*_sold_share(store.inventory.of_owners(event_id, owners)))
 
 
 def place_order(

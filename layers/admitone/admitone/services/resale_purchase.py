@@ -11,6 +11,14 @@ The price is what the listing asks, and only while it is still within the event'
 resale policy as it stands now (the cap); a listing ended, withdrawn, sold, reserved by
 another buyer, or of an event cancelled or started is 409 ``LISTING_UNAVAILABLE``; the
 seller's own listing is 403 ``OWN_LISTING``.
+
+A resale purchase counts one ticket against the buyer's allowance for the event, the
+same standing orders count against (RULES §11: the per-buyer limit, lowered when the
+event sells fast, and the cooldown after a purchase), taken in the same unit of work so
+two purchases at once cannot both pass it: over it is 422 ``PURCHASE_LIMIT_EXCEEDED``
+(``PER_BUYER_LIMIT`` or ``PURCHASE_COOLDOWN``), before any PaymentIntent when the
+standing as read already says so. The escrow remembers it counted; cancelled, it gives
+the ticket back (``give_back_allowance``).
 """
 
 from __future__ import annotations
@@ -23,19 +31,22 @@ from admitone.domain.accounts import Principal
 from admitone.domain.errors import DependencyUnavailable, DomainError
 from admitone.domain.events import EscrowCreated
 from admitone.domain.ids import Prefix, new_id
+from admitone.domain.orders import BuyerStanding
 from admitone.domain.payments import Intent
 from admitone.domain.resale import (
     Escrow,
     Listing,
     ListingUnavailable,
     check_purchasable,
+    check_resale_allowance,
     purchase_amount,
     reserved,
     royalties_for,
 )
 from admitone.observability import logger, report_error
 from admitone.ports import Ports
-from admitone.services import listings
+from admitone.ports.unit_of_work import ChangeRefused, UnitOfWork
+from admitone.services import listings, orders
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ def purchase_listing(
     venue = store.catalog.venue(event.venue_id)
     assert venue is not None
     amount = purchase_amount(current, event, now=now)
+    limit = orders.event_buyer_limit(store, event.id)
+    check_resale_allowance(store.orders.standing(buyer.user_id, event.id), limit=limit, now=now)
     if (ticket.version, ticket.holder_id) != (current.ticket_version, current.seller_id):
         # Moved on since it was listed (its listing ends by itself shortly).
         raise ListingUnavailable("This listing is no longer for sale.")
@@ -88,10 +101,12 @@ def purchase_listing(
         payment_intent_id=intent.id,
         created_at=now,
         royalties=royalties_for(venue, event),  # the rates of the sale, whatever comes later
+        counted=True,
     )
     held = reserved(current, escrow.id)
     uow = store.unit_of_work()
     uow.listings.reserve(held, ticket)
+    allowance = uow.standings.take_tickets(buyer.user_id, event.id, 1, limit=limit, now=now)
     uow.escrows.create(escrow)
     # Its release job lets it go if the buyer never pays (services/escrow_release.py).
     uow.outbox.announce(
@@ -101,6 +116,14 @@ def purchase_listing(
     )
     try:
         uow.commit()
+    except ChangeRefused as refused:
+        _cancel_unused(ports, intent)
+        if refused.refused(allowance):
+            standing = refused.as_was(allowance) or BuyerStanding()
+            check_resale_allowance(standing, limit=limit, now=now)
+            # Refused on a standing that allows it as read: another purchase took the last.
+            check_resale_allowance(BuyerStanding(tickets=limit), limit=limit, now=now)
+        raise
     except BaseException:
         _cancel_unused(ports, intent)
         raise
@@ -144,3 +167,10 @@ def _cancel_unused(ports: Ports, intent: Intent) -> None:
         ports.payments.cancel_payment_intent(intent.id)
     except Exception:  # noqa: BLE001  (the refusal the buyer is told about matters more)
         logger.warning("payment intent of a purchase not made left open", exc_info=True)
+
+
+def give_back_allowance(uow: UnitOfWork, escrow: Escrow) -> None:
+    """Stage the ticket the escrow's purchase counted against its buyer's allowance back,
+    as its escrow is cancelled (the buyer does not keep a ticket through it)."""
+    if escrow.counted:
+        uow.standings.give_back(escrow.buyer_id, escrow.event_id, 1)

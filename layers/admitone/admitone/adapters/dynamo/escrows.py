@@ -14,7 +14,7 @@ Items:
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from admitone.adapters.dynamo import keys, table
 from admitone.adapters.dynamo.items import (
@@ -54,6 +54,7 @@ class EscrowRecord(TableItem, discriminator="escrow"):
     venue_royalty_bps = IntegerAttribute(null=True)
     artist_royalty_bps = IntegerAttribute(null=True)
     platform_share_bps = IntegerAttribute(null=True)
+    counted = BooleanAttribute(null=True)
 
 
 def _listed_under(escrow: Escrow) -> str | None:
@@ -87,6 +88,7 @@ def to_record(escrow: Escrow) -> EscrowRecord:
         venue_royalty_bps=escrow.royalties.venue_bps,
         artist_royalty_bps=escrow.royalties.artist_bps,
         platform_share_bps=escrow.royalties.platform_bps,
+        counted=escrow.counted,
         GSI3PK=partition,
         GSI3SK=f"{escrow.ticket_id}#{escrow.id}" if partition else None,
     )
@@ -111,6 +113,7 @@ def to_escrow(record: EscrowRecord) -> Escrow:
         released_at=record.released_at,
         cancelled_at=record.cancelled_at,
         royalties=_royalties(record),
+        counted=bool(record.counted),
     )
 
 

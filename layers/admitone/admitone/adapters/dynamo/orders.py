@@ -260,9 +260,14 @@ def claim_order_numbers(year: int, count: int) -> range:
 def take_standing_op_for(order: Order, per_user_limit: int, now: datetime) -> Op:
     """Count ``order.quantity`` against the buyer's ``per_user_limit``, if that leaves the
     buyer within it and not cooling down at ``now``."""
-    quantity = order.quantity
+    return _take_standing_op(order.buyer_id, order.event_id, order.quantity, per_user_limit, now)
+
+
+def _take_standing_op(
+    buyer_id: str, event_id: str, quantity: int, per_user_limit: int, now: datetime
+) -> Op:
     return update_op(
-        keys.buyer_standing(order.buyer_id, order.event_id),
+        keys.buyer_standing(buyer_id, event_id),
         "SET #tickets = if_not_exists(#tickets, :zero) + :q,"
         " entity = :entity, user_id = :user, event_id = :event",
         names={"#tickets": "tickets", "#cooldown": "cooldown_until_epoch"},
@@ -272,8 +277,8 @@ def take_standing_op_for(order: Order, per_user_limit: int, now: datetime) -> Op
             ":room": per_user_limit - quantity,
             ":now": int(now.timestamp()),
             ":entity": "buyer_standing",
-            ":user": order.buyer_id,
-            ":event": order.event_id,
+            ":user": buyer_id,
+            ":event": event_id,
         },
         condition="(attribute_not_exists(#tickets) OR #tickets <= :room)"
         " AND (attribute_not_exists(#cooldown) OR #cooldown <= :now)",
@@ -529,6 +534,13 @@ class DynamoBuyerStandingChanges(BuyerStandingChanges):
 
     def take(self, order: Order, *, limit: int, now: datetime) -> Staged[BuyerStanding]:
         return self._stage(order.buyer_id, order.event_id, take_standing_op_for(order, limit, now))
+
+    def take_tickets(
+        self, buyer_id: str, event_id: str, quantity: int, *, limit: int, now: datetime
+    ) -> Staged[BuyerStanding]:
+        return self._stage(
+            buyer_id, event_id, _take_standing_op(buyer_id, event_id, quantity, limit, now)
+        )
 
     def give_back(self, buyer_id: str, event_id: str, quantity: int) -> Staged[BuyerStanding]:
         return self._stage(buyer_id, event_id, release_standing_op(buyer_id, event_id, quantity))
