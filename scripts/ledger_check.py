@@ -12,9 +12,10 @@
    payouts, released resale escrows' venue royalties; a refunded one's is reversed) and
    compared with what the ledger's entries give: every event's pending proceeds,
    available, reserved and paid out. Each resale seller's proceeds the same way (from
-   the released escrows and the events settled): pending per event, payable. A wrong
-   entry that balances (a refund booked where settlement no longer looks, a dispute
-   that takes more than the venue ever held) passes the first check and fails this one.
+   the released escrows, the events settled and their payouts not refused): pending per
+   event, payable. A wrong entry that balances (a refund booked where settlement no
+   longer looks, a dispute that takes more than the venue ever held) passes the first
+   check and fails this one.
 
 Prints one line per difference and a summary; exits 1 when any is found. Reads the
 whole table (a Scan): an operator's tool, never a request path.
@@ -98,6 +99,8 @@ class Books:
     # Released resale escrows: (event id, currency, amount, seller id, the sale's shares);
     # the venue's royalty and the seller's proceeds are theirs.
     resales: Sequence[tuple[str, str, int, str, Royalties]] = ()
+    # Resale sellers' payouts: (seller id, currency, amount, status).
+    seller_payouts: Sequence[tuple[str, str, int, str]] = ()
 
 
 def venue_net(order: Order, refunds: Iterable[Refund]) -> int:
@@ -131,15 +134,7 @@ def rederive(books: Books) -> dict[str, int]:
             balances[ledger.available(venue, cur).id] += net
         else:
             balances[ledger.pending(venue, order.event_id, cur).id] += net
-    for event_id, cur, amount, seller, shares in books.resales:
-        venue = books.venue_of_event[event_id]
-        split = split_resale(amount, shares)
-        if event_id in books.settled_events:
-            balances[ledger.available(venue, cur).id] += split.venue_royalty
-            balances[ledger.seller_payable(seller, cur).id] += split.seller_proceeds
-        else:
-            balances[ledger.pending(venue, event_id, cur).id] += split.venue_royalty
-            balances[ledger.seller_pending(seller, event_id, cur).id] += split.seller_proceeds
+    _rederive_resales(books, balances)
     by_id = {order.id: order for order in books.sold}
     for dispute in sorted(books.disputes, key=lambda d: str(d["dispute_id"])):
         order = by_id[str(dispute["order_id"])]
@@ -153,9 +148,27 @@ def rederive(books: Books) -> dict[str, int]:
         elif status == "lost":
             balances[ledger.available(venue, cur).id] -= taken
     for payout in books.payouts:
+        if payout.status == "failed":
+            continue  # Stripe refused its transfer: the money went back
         balances[ledger.available(payout.venue_id, payout.currency).id] -= payout.amount
         balances[_paid_out(payout.venue_id, payout.currency)] += payout.amount
     return {account: balance for account, balance in balances.items() if balance}
+
+
+def _rederive_resales(books: Books, balances: dict[str, int]) -> None:
+    """Released resales' venue royalties and seller proceeds, and sellers' payouts."""
+    for event_id, cur, amount, seller, shares in books.resales:
+        venue = books.venue_of_event[event_id]
+        split = split_resale(amount, shares)
+        if event_id in books.settled_events:
+            balances[ledger.available(venue, cur).id] += split.venue_royalty
+            balances[ledger.seller_payable(seller, cur).id] += split.seller_proceeds
+        else:
+            balances[ledger.pending(venue, event_id, cur).id] += split.venue_royalty
+            balances[ledger.seller_pending(seller, event_id, cur).id] += split.seller_proceeds
+    for seller, cur, amount, status in books.seller_payouts:
+        if status != "failed":
+            balances[ledger.seller_payable(seller, cur).id] -= amount
 
 
 def _paid_out(venue_id: str, currency: str) -> str:
@@ -163,7 +176,12 @@ def _paid_out(venue_id: str, currency: str) -> str:
 
 
 _VENUE_KINDS = {kind.value for kind in ledger.VENUE_KINDS | ledger.SELLER_KINDS}
-_PAYOUT_KINDS = {ledger.TransactionKind.PAYOUT.value, ledger.TransactionKind.PAYOUT_FEE.value}
+_PAYOUT_KINDS = {
+    ledger.TransactionKind.PAYOUT.value,
+    ledger.TransactionKind.PAYOUT_FEE.value,
+    ledger.TransactionKind.PAYOUT_FAILED.value,
+    ledger.TransactionKind.PAYOUT_FEE_RETURNED.value,
+}
 
 
 def booked_venue_balances(transactions: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -226,6 +244,15 @@ def read_books(table_name: str | None) -> Books:
             )
             for item in scan_entity("escrow", table_name)
             if item["status"] == EscrowStatus.RELEASED.value
+        ],
+        seller_payouts=[
+            (
+                str(item["seller_id"]),
+                str(item["currency"]),
+                int(item["amount"]),
+                str(item["status"]),
+            )
+            for item in scan_entity("seller_payout", table_name)
         ],
     )
 

@@ -17,6 +17,7 @@ from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.messages import EmailMessage
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.payments import Intent, ProviderRefund
+from admitone.domain.payouts import Payee, TransferRefused
 from admitone.domain.resale import Listing
 from admitone.ports.bus import Bus
 from admitone.ports.mail import Mail
@@ -101,6 +102,11 @@ class FakePayments(_Flaky, Payments):
         self._by_key: dict[str, str] = {}
         self._refunds: dict[str, _Refunds] = {}
         self._ids = itertools.count(1)
+        # Connect: account id -> may it receive transfers; idempotency key -> transfer.
+        self.accounts: dict[str, bool] = {}
+        self._accounts_by_key: dict[str, str] = {}
+        self.transfers: dict[str, Transfer] = {}
+        self._transfers_by_key: dict[str, str] = {}
 
     def settle(self, payment_intent_id: str, status: PaymentStatus) -> Intent:
         self.intents[payment_intent_id] = replace(self.intents[payment_intent_id], status=status)
@@ -197,3 +203,45 @@ class FakePayments(_Flaky, Payments):
     def refunded(self, payment_intent_id: str) -> int:
         """How much of the PaymentIntent was refunded, in cents."""
         return sum(self._refunds.get(payment_intent_id, _Refunds()).amounts.values())
+
+    # ---------------------------------------------------------------- Connect
+    def create_connected_account(
+        self, payee: Payee, *, country: str, email: str, idempotency_key: str
+    ) -> str:
+        self._maybe_fail()
+        if idempotency_key not in self._accounts_by_key:
+            account_id = f"acct_fake{next(self._ids)}"
+            self.accounts[account_id] = True
+            self._accounts_by_key[idempotency_key] = account_id
+        return self._accounts_by_key[idempotency_key]
+
+    def connected_account_exists(self, account_id: str) -> bool:
+        self._maybe_fail()
+        return account_id in self.accounts
+
+    def create_transfer(
+        self,
+        *,
+        destination: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> str:
+        self._maybe_fail()
+        if idempotency_key in self._transfers_by_key:
+            return self._transfers_by_key[idempotency_key]
+        if not self.accounts.get(destination, False):
+            raise TransferRefused(f"No such destination, or no transfers: {destination}")
+        transfer_id = f"tr_fake{next(self._ids)}"
+        self.transfers[transfer_id] = Transfer(destination, amount, currency, dict(metadata))
+        self._transfers_by_key[idempotency_key] = transfer_id
+        return transfer_id
+
+
+@dataclass(frozen=True)
+class Transfer:
+    destination: str
+    amount: int
+    currency: str
+    metadata: dict[str, str]

@@ -85,6 +85,18 @@ class FakeLedgerChanges(LedgerChanges):
                 error=BalanceMoved(f"{account.id} moved") if account in held else None,
             )
 
+        moving = net_deltas(transactions)
+        for account, expect in held.items():
+            if account not in moving:
+                self._transaction.stage(
+                    f"ledger held {account.id}",
+                    holds=lambda account=account, expect=expect: (
+                        self._ledger.balances.get(account.id, 0) == expect
+                    ),
+                    apply=lambda: None,
+                    error=BalanceMoved(f"{account.id} moved"),
+                )
+
     def _book(self, txn: Transaction, now: datetime) -> None:
         self._ledger.transactions[txn.id] = txn
         self._ledger.booked_at[txn.id] = now

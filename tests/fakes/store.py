@@ -20,6 +20,7 @@ from tests.fakes.orders import (
     FakeOrders,
 )
 from tests.fakes.outbox import FakeOutbox, FakeOutboxChanges
+from tests.fakes.payouts import FakePayoutChanges, FakePayouts
 from tests.fakes.stripe_inbox import FakeStripeInbox
 from tests.fakes.tax_records import FakeTaxChanges, FakeTaxProfiles, FakeTaxRecords
 from tests.fakes.tickets import FakeTicketChanges, FakeTickets
@@ -40,6 +41,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._listings = FakeListingChanges(store.listings, store.tickets, self._transaction)
         self._escrows = FakeEscrowChanges(store.escrows, self._transaction)
         self._tax = FakeTaxChanges(store.tax_records, self._transaction)
+        self._payouts = FakePayoutChanges(store.payouts, self._transaction)
 
     @property
     def outbox(self) -> FakeOutboxChanges:
@@ -85,6 +87,10 @@ class FakeUnitOfWork(UnitOfWork):
     def tax(self) -> FakeTaxChanges:
         return self._tax
 
+    @property
+    def payouts(self) -> FakePayoutChanges:
+        return self._payouts
+
     def commit(self) -> None:
         self._transaction.commit()
 
@@ -108,6 +114,7 @@ class FakeStore(Store):
         self._stripe_inbox = FakeStripeInbox(self.lock)
         self._tax_profiles = FakeTaxProfiles(self.lock)
         self._tax_records = FakeTaxRecords()
+        self._payouts = FakePayouts()
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -160,6 +167,10 @@ class FakeStore(Store):
     @property
     def tax_records(self) -> FakeTaxRecords:
         return self._tax_records
+
+    @property
+    def payouts(self) -> FakePayouts:
+        return self._payouts
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)

@@ -24,6 +24,7 @@ def test_every_redrive_target_is_listed_with_its_source(aws: AwsStack):
         "MintDLQ": "MintQueue",
         "NotifierDLQ": "NotifierQueue",
         "PaymentEventsDLQ": "PaymentEventsQueue",
+        "PayoutTransfersDLQ": "PayoutTransfersQueue",
         "ReleaseEscrowsDLQ": "ReleaseEscrowsQueue",
         "UrgentMintDLQ": "UrgentMintQueue",
         "WebhooksDLQ": "WebhooksQueue",

@@ -1,4 +1,5 @@
-"""PaymentIntents and refunds through the one Stripe client (adapters/stripe_api.py).
+"""PaymentIntents, refunds and Connect (connected accounts, transfers) through the one
+Stripe client (adapters/stripe_api.py).
 
 Every call that creates something carries an idempotency key derived from ours, so a
 retried request or job never charges or refunds twice. Network failures, rate limits
@@ -16,6 +17,7 @@ from admitone.adapters.stripe_api import stripe_client
 from admitone.domain.errors import DependencyUnavailable
 from admitone.domain.orders import Order, PaymentStatus
 from admitone.domain.payments import Intent, ProviderRefund
+from admitone.domain.payouts import Payee, TransferRefused
 from admitone.domain.resale import Listing
 from admitone.ports.payments import Payments
 
@@ -208,6 +210,82 @@ def refund_payment_intent(
     return _refund(refund)
 
 
+# Stripe's codes for a transfer it will never make as asked: the payout fails.
+_TRANSFER_REFUSALS = frozenset(
+    {
+        "resource_missing",
+        "insufficient_capabilities_for_transfer",
+        "account_invalid",
+        "transfers_not_allowed",
+    }
+)
+
+
+def create_connected_account(
+    payee: Payee, *, country: str, email: str, idempotency_key: str
+) -> str:
+    params = {
+        "type": "express",
+        "country": country,
+        "email": email,
+        "capabilities": {"transfers": {"requested": True}},
+        "metadata": {"payee_kind": payee.kind.value, "payee_id": payee.id},
+    }
+    account = _call(
+        lambda: stripe_client().v1.accounts.create(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": idempotency_key},
+        )
+    )
+    return str(account.id)
+
+
+def connected_account_exists(account_id: str) -> bool:
+    import stripe  # noqa: PLC0415
+
+    try:
+        _call(lambda: stripe_client().v1.accounts.retrieve(account_id))
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404 or error.code == "resource_missing":
+            return False
+        raise
+    return True
+
+
+def create_transfer(
+    *,
+    destination: str,
+    amount: int,
+    currency: str,
+    idempotency_key: str,
+    metadata: Mapping[str, str],
+) -> str:
+    import stripe  # noqa: PLC0415
+
+    params = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "destination": destination,
+        "metadata": dict(metadata),
+    }
+    try:
+        transfer = _call(
+            lambda: stripe_client().v1.transfers.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        )
+    except stripe.InvalidRequestError as error:
+        if error.code == "balance_insufficient":
+            raise DependencyUnavailable("The platform's Stripe balance is short; later.") from error
+        if error.code in _TRANSFER_REFUSALS:
+            raise TransferRefused(f"Stripe refused the transfer: {error.code}") from error
+        raise
+    except stripe.PermissionError as error:
+        raise TransferRefused("Stripe refused the transfer: not permitted") from error
+    return str(transfer.id)
+
+
 class StripePayments(Payments):
     def create_payment_intent(self, order: Order, *, idempotency_key: str) -> Intent:
         return create_payment_intent(order, idempotency_key=idempotency_key)
@@ -246,6 +324,33 @@ class StripePayments(Payments):
             payment_intent_id,
             amount=amount,
             reason=reason,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+        )
+
+    def create_connected_account(
+        self, payee: Payee, *, country: str, email: str, idempotency_key: str
+    ) -> str:
+        return create_connected_account(
+            payee, country=country, email=email, idempotency_key=idempotency_key
+        )
+
+    def connected_account_exists(self, account_id: str) -> bool:
+        return connected_account_exists(account_id)
+
+    def create_transfer(
+        self,
+        *,
+        destination: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> str:
+        return create_transfer(
+            destination=destination,
+            amount=amount,
+            currency=currency,
             idempotency_key=idempotency_key,
             metadata=metadata,
         )

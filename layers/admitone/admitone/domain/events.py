@@ -166,6 +166,15 @@ class AccountLoginThrottled(EventData):
     failures: int
 
 
+class PayoutRequested(EventData):
+    """A payout was recorded, its money out of the payee's balance: the transfer job
+    makes its Stripe transfer (once, under the payout's id)."""
+
+    payout_id: str
+    payee_kind: str  # venue or seller
+    payee_id: str
+
+
 SCHEMAS: Mapping[str, type[EventData]] = {
     "event.cancelled": EventCancelled,
     "order.paid": OrderPaid,
@@ -183,4 +192,5 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "ticket.minted": TicketMinted,
     "ticket.checked_in": TicketCheckedIn,
     "account.login_throttled": AccountLoginThrottled,
+    "payout.requested": PayoutRequested,
 }

@@ -169,6 +169,10 @@ class TransactionKind(StrEnum):
     RESALE = "resale"
     RESALE_REVERSED = "resale_reversed"
     SELLER_SETTLEMENT = "seller_settlement"
+    PAYOUT_FAILED = "payout_failed"  # Stripe refused the transfer: the money back
+    PAYOUT_FEE_RETURNED = "payout_fee_returned"
+    SELLER_PAYOUT = "seller_payout"
+    SELLER_PAYOUT_FAILED = "seller_payout_failed"
 
 
 class BalanceMoved(Conflict):
@@ -584,6 +588,64 @@ def payout(
                 venue_id=venue_id,
                 refs=refs,
             ),
+        ]
+    )
+
+
+def payout_returned(
+    venue_id: str, currency: str, payout_id: str, amount: int, fee: int
+) -> list[Transaction]:
+    """A venue payout Stripe refused to transfer: ``payout``'s exact undoing, the whole
+    ``amount`` back in the venue's available balance (its fee too)."""
+    venue_available = available(venue_id, currency)
+    refs = {"payout_id": payout_id}
+    return _present(
+        [
+            _transaction(
+                f"payout_failed:{payout_id}",
+                TransactionKind.PAYOUT_FAILED,
+                currency,
+                [
+                    Entry(clearing(currency), amount - fee, "payout refused"),
+                    Entry(venue_available, -(amount - fee), "payout refused"),
+                ],
+                venue_id=venue_id,
+                refs=refs,
+            ),
+            _transaction(
+                f"payout_fee_returned:{payout_id}",
+                TransactionKind.PAYOUT_FEE_RETURNED,
+                currency,
+                [
+                    Entry(revenue(currency), fee, "instant payout fee returned"),
+                    Entry(venue_available, -fee, "instant payout fee returned"),
+                ],
+                venue_id=venue_id,
+                refs=refs,
+            ),
+        ]
+    )
+
+
+def seller_payout(
+    seller_id: str, currency: str, payout_id: str, amount: int, *, failed: bool = False
+) -> list[Transaction]:
+    """``amount`` of a seller's payable proceeds transferred to their connected account
+    (or, ``failed``, Stripe refused the transfer: the amount back)."""
+    sign = -1 if failed else 1
+    return _present(
+        [
+            _transaction(
+                f"seller_payout{'_failed' if failed else ''}:{payout_id}",
+                TransactionKind.SELLER_PAYOUT_FAILED if failed else TransactionKind.SELLER_PAYOUT,
+                currency,
+                [
+                    Entry(seller_payable(seller_id, currency), sign * amount, "payout"),
+                    Entry(clearing(currency), -sign * amount, "payout"),
+                ],
+                venue_id=None,
+                refs={"payout_id": payout_id, "seller_id": seller_id},
+            )
         ]
     )
 

@@ -16,11 +16,17 @@ Contract:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from admitone.domain.errors import FieldError, ValidationFailed
+from admitone.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidTransition,
+    ValidationFailed,
+)
 from admitone.domain.money import format_money, percent_of
 
 
@@ -112,3 +118,95 @@ def payout_day(moment: datetime) -> str:
 
 def settles_at(event_ends_at: datetime) -> datetime:
     return event_ends_at + SETTLEMENT_DELAY
+
+
+# ------------------------------------------------------- payouts that move money
+class PayeeKind(StrEnum):
+    VENUE = "venue"
+    SELLER = "seller"  # a resale seller (RULES §13), paid their settled proceeds
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Who a payout pays: a venue, or a resale seller (a user)."""
+
+    kind: PayeeKind
+    id: str
+
+
+class PayoutStatus(StrEnum):
+    IN_TRANSIT = "in_transit"  # recorded, its money out of the balance; the transfer follows
+    PAID = "paid"  # the Stripe transfer to the payee's connected account exists
+    FAILED = "failed"  # Stripe refused it: the money is back in the balance
+
+
+@dataclass(frozen=True)
+class Payout:
+    """A payout: ``amount`` left the payee's balance when it was requested; ``net``
+    (``amount - fee``) is transferred to their connected account by the transfer job,
+    under the payout's id as Stripe's idempotency key."""
+
+    id: str
+    payee: Payee
+    currency: str
+    amount: int
+    fee: int
+    instant: bool
+    status: PayoutStatus
+    requested_by: str
+    created_at: datetime
+    arrives_by: datetime
+    transfer_id: str | None = None
+    failure: str | None = None
+    settled_at: datetime | None = None
+
+    @property
+    def net(self) -> int:
+        return self.amount - self.fee
+
+
+def payout_paid(payout: Payout, *, transfer_id: str, now: datetime) -> Payout:
+    return replace(payout, status=PayoutStatus.PAID, transfer_id=transfer_id, settled_at=now)
+
+
+def payout_failed(payout: Payout, *, reason: str, now: datetime) -> Payout:
+    return replace(payout, status=PayoutStatus.FAILED, failure=reason[:200], settled_at=now)
+
+
+@dataclass(frozen=True)
+class PayoutAccount:
+    """Where a payee's payouts go: their Stripe connected account."""
+
+    payee: Payee
+    account_id: str
+    country: str
+    linked_at: datetime
+
+
+class PayoutMoved(InvalidTransition):
+    """Another run settled the payout first."""
+
+    code = "PAYOUT_MOVED"
+
+
+class PayoutDayMoved(Conflict):
+    """Another payout of the same day counted first: read the day's sum again."""
+
+    code = "PAYOUT_DAY_MOVED"
+
+
+class PayoutAccountMissing(Conflict):
+    code = "PAYOUT_ACCOUNT_MISSING"
+
+
+class PayoutAccountUnknown(ValidationFailed):
+    """The account to link is not one of the platform's connected accounts."""
+
+    code = "PAYOUT_ACCOUNT_UNKNOWN"
+
+
+class TransferRefused(DomainError):
+    """Stripe refused the transfer for good (an unknown account, one that may not
+    receive transfers): retrying the same transfer cannot succeed."""
+
+    code = "TRANSFER_REFUSED"

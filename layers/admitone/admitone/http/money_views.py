@@ -7,8 +7,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from admitone.adapters.dynamo.ledger import BookedTransaction
-from admitone.adapters.dynamo.money import Payout, Refund
-from admitone.domain.payouts import Balance
+from admitone.adapters.dynamo.money import Refund
+from admitone.domain.payouts import Balance, Payout
 from admitone.domain.royalties import RoyaltySum
 
 
@@ -95,7 +95,7 @@ class LedgerPageView(BaseModel):
 class PayoutView(BaseModel):
     payout_id: str
     venue_id: str
-    status: str
+    status: str  # in_transit, then paid (transferred) or failed (the money back)
     amount_cents: int
     fee_cents: int
     net_cents: int
@@ -103,13 +103,14 @@ class PayoutView(BaseModel):
     instant: bool
     created_at: datetime
     arrives_by: datetime
+    transfer_id: str | None = None  # the Stripe transfer, once paid
 
     @classmethod
     def of(cls, payout: Payout) -> PayoutView:
         return cls(
             payout_id=payout.id,
-            venue_id=payout.venue_id,
-            status=payout.status,
+            venue_id=payout.payee.id,
+            status=payout.status.value,
             amount_cents=payout.amount,
             fee_cents=payout.fee,
             net_cents=payout.net,
@@ -117,6 +118,7 @@ class PayoutView(BaseModel):
             instant=payout.instant,
             created_at=payout.created_at,
             arrives_by=payout.arrives_by,
+            transfer_id=payout.transfer_id,
         )
 
 

@@ -1,11 +1,13 @@
-"""How a resale seller's proceeds look on the wire (cents)."""
+"""How a resale seller's proceeds and payouts look on the wire (cents)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pydantic import BaseModel
 
+from admitone.domain.payouts import Payout
 from admitone.services.seller_proceeds import Proceeds
 
 
@@ -41,3 +43,23 @@ class ProceedsView(BaseModel):
     @classmethod
     def of(cls, proceeds: Sequence[Proceeds]) -> ProceedsView:
         return cls(proceeds=[CurrencyProceedsView.of(one) for one in proceeds])
+
+
+class SellerPayoutView(BaseModel):
+    payout_id: str
+    status: str  # in_transit, then paid (transferred) or failed (the money back)
+    amount_cents: int
+    currency: str
+    created_at: datetime
+    transfer_id: str | None = None  # the Stripe transfer, once paid
+
+    @classmethod
+    def of(cls, payout: Payout) -> SellerPayoutView:
+        return cls(
+            payout_id=payout.id,
+            status=payout.status.value,
+            amount_cents=payout.amount,
+            currency=payout.currency,
+            created_at=payout.created_at,
+            transfer_id=payout.transfer_id,
+        )

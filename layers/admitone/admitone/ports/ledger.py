@@ -24,7 +24,8 @@ class LedgerChanges(ABC):
 
         ``held`` accounts (those kept as one item: a venue's available and reserved
         balances, a seller's pending and payable proceeds) move only while their
-        balance (debit positive) is still the one given: otherwise the commit raises
+        balance (debit positive) is still the one given (a held account the
+        transactions do not move is only checked): otherwise the commit raises
         ``BalanceMoved``, nothing written."""
 
 

@@ -1,4 +1,5 @@
-"""The payment provider (Stripe): PaymentIntents and refunds.
+"""The payment provider (Stripe): PaymentIntents, refunds, and Connect (connected
+accounts and transfers to them).
 
 Every call that creates something carries an idempotency key derived from ours, so a
 retried request or job never charges or refunds twice. The provider being unreachable,
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 
 from admitone.domain.orders import Order
 from admitone.domain.payments import Intent, ProviderRefund
+from admitone.domain.payouts import Payee
 from admitone.domain.resale import Listing
 
 
@@ -57,3 +59,27 @@ class Payments(ABC):
         metadata: Mapping[str, str] | None = None,
     ) -> ProviderRefund:
         """Refund ``amount`` of the PaymentIntent's charge, once per key."""
+
+    @abstractmethod
+    def create_connected_account(
+        self, payee: Payee, *, country: str, email: str, idempotency_key: str
+    ) -> str:
+        """A connected account (Express) able to receive transfers, for ``payee``; its
+        id."""
+
+    @abstractmethod
+    def connected_account_exists(self, account_id: str) -> bool:
+        """Whether ``account_id`` is one of the platform's connected accounts."""
+
+    @abstractmethod
+    def create_transfer(
+        self,
+        *,
+        destination: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> str:
+        """Transfer ``amount`` to the connected account ``destination``, once per key;
+        the transfer's id. ``TransferRefused`` when Stripe refuses it for good."""

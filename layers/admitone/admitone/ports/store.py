@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from admitone.ports.mints import Mints
     from admitone.ports.orders import OrderNumbers, Orders
     from admitone.ports.outbox import Outbox
+    from admitone.ports.payouts import Payouts
     from admitone.ports.stripe_inbox import StripeInbox
     from admitone.ports.tax_records import TaxProfiles, TaxRecords
     from admitone.ports.tickets import Tickets
@@ -72,6 +73,10 @@ class Store(ABC):
     @property
     @abstractmethod
     def stripe_inbox(self) -> StripeInbox: ...
+
+    @property
+    @abstractmethod
+    def payouts(self) -> Payouts: ...
 
     @property
     @abstractmethod

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from admitone.ports.mints import MintChanges
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges
     from admitone.ports.outbox import OutboxChanges
+    from admitone.ports.payouts import PayoutChanges
     from admitone.ports.tax_records import TaxChanges
     from admitone.ports.tickets import TicketChanges
     from admitone.ports.vouchers import VoucherChanges
@@ -85,6 +86,10 @@ class UnitOfWork(ABC):
     @property
     @abstractmethod
     def tax(self) -> TaxChanges: ...
+
+    @property
+    @abstractmethod
+    def payouts(self) -> PayoutChanges: ...
 
     @abstractmethod
     def commit(self) -> None:

@@ -4,7 +4,8 @@ and the settlement of ended events (disputes: services/disputes.py).
 Every change here is one transaction with its ledger entries. A payout holds the
 venue's available and reserved balances still with conditions (they are one item each)
 and counts against the day's sum on the version read, so concurrent payouts serialize:
-none passes the payable balance or the daily limit.
+none passes the payable balance or the daily limit (services/payout_requests.py, shared
+with resale sellers' payouts).
 """
 
 from __future__ import annotations
@@ -18,27 +19,28 @@ from admitone.adapters.dynamo import ledger as ledger_store
 from admitone.adapters.dynamo import money as money_store
 from admitone.adapters.dynamo import table
 from admitone.adapters.dynamo.ledger import BookedTransaction
-from admitone.adapters.dynamo.money import Payout, Settlement
+from admitone.adapters.dynamo.money import Settlement
 from admitone.domain import ledger
 from admitone.domain.accounts import Principal
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import DependencyUnavailable
-from admitone.domain.ids import Prefix, new_id
 from admitone.domain.ledger import AccountKind
 from admitone.domain.money import parse_currency
 from admitone.domain.payouts import (
     DEFAULT_RISK,
     RESERVE_WINDOW,
     Balance,
-    arrives_by,
-    check_payout,
-    payout_day,
-    payout_fee,
+    Payee,
+    PayeeKind,
+    Payout,
+    PayoutAccount,
 )
 from admitone.observability import logger
 from admitone.ports import Ports
 from admitone.services import seller_proceeds
 from admitone.services.catalog_access import owned_venue
+from admitone.services.payout_accounts import link_payout_account
+from admitone.services.payout_requests import record_payout
 
 MAX_ATTEMPTS = 10
 
@@ -99,66 +101,75 @@ def request_payout(
     instant: bool,
     currency: str | None = None,
     now: datetime | None = None,
+    ports: Ports | None = None,
 ) -> Payout:
-    """Pay ``amount`` of the venue's payable balance out (RULES §10 limits)."""
+    """Pay ``amount`` of the venue's payable balance out (RULES §10 limits): recorded
+    with its booking, then transferred to the venue's connected account by the transfer
+    job (services/payout_requests.py)."""
     now = now or datetime.now(UTC)
     owned_venue(venue_id, caller)
+    ports = ports or _wired()
     code = str(parse_currency(currency))
     available_account = ledger.available(venue_id, code)
     reserved_account = ledger.reserved(venue_id, code)
-    day = payout_day(now)
-    for _ in range(MAX_ATTEMPTS):
-        available = -ledger_store.balance_of(available_account)
-        reserved = -ledger_store.balance_of(reserved_account)
-        paid_today = money_store.paid_out_on(venue_id, day, code)
+    books = ports.store.ledger
+
+    def read() -> tuple[Balance, dict[ledger.Account, int]]:
+        available, reserved = books.balance(available_account), books.balance(reserved_account)
         balance = Balance(
             currency=code,
             pending=0,
-            available=available,
-            reserved=reserved,
+            available=available_account.shown(available),
+            reserved=reserved_account.shown(reserved),
             # Only a settlement raises it, and a settlement moves the available balance
-            # this payout is conditioned on: it is current when the payout commits.
+            # this payout holds still: it is current when the payout commits.
             settled_recently=_settled_recently(venue_id, code, now),
         )
-        check_payout(amount, balance, paid_today=paid_today)
-        fee = payout_fee(amount, instant=instant)
-        payout = Payout(
-            id=new_id(Prefix.PAYOUT, now=now),
-            venue_id=venue_id,
-            currency=code,
-            amount=amount,
-            fee=fee,
-            instant=instant,
-            status="in_transit",
-            requested_by=caller.user_id,
-            created_at=now,
-            arrives_by=arrives_by(now, instant=instant),
-        )
-        booked = ledger.payout(venue_id, code, payout.id, amount, fee)
-        # Both balances are held as read (stored debit positive): a dispute, settlement,
-        # refund or another payout in between makes this one read again and re-check.
-        try:
-            table.transact(
-                [
-                    *money_store.payout_ops(payout, day=day, paid_today=paid_today),
-                    *ledger_store.book_ops(
-                        booked, now=now, guarded={available_account: -available}
-                    ),
-                    ledger_store.balance_check_op(reserved_account, -reserved),
-                ]
-            )
-        except table.TransactionCancelled:
-            continue
-        logger.info(
-            "payout requested", extra={"payout_id": payout.id, "amount": amount, "instant": instant}
-        )
-        return payout
-    raise DependencyUnavailable("The balance kept changing; try the payout again.")
+        # Both held as read: a dispute, settlement, refund or another payout in between
+        # makes this one read again and re-check.
+        return balance, {available_account: available, reserved_account: reserved}
+
+    return record_payout(
+        ports,
+        Payee(PayeeKind.VENUE, venue_id),
+        requested_by=caller.user_id,
+        amount=amount,
+        instant=instant,
+        currency=code,
+        read=read,
+        booking=lambda payout: ledger.payout(venue_id, code, payout.id, amount, payout.fee),
+        now=now,
+    )
 
 
-def venue_payouts(venue_id: str, caller: Principal) -> list[Payout]:
+def link_venue_payout_account(
+    venue_id: str,
+    caller: Principal,
+    *,
+    country: str | None = None,
+    account_id: str | None = None,
+    ports: Ports | None = None,
+) -> PayoutAccount:
+    """The connected account the venue's payouts are transferred to (owner)."""
     owned_venue(venue_id, caller)
-    return money_store.payouts_page(venue_id)
+    return link_payout_account(
+        ports or _wired(),
+        Payee(PayeeKind.VENUE, venue_id),
+        email=caller.email,
+        country=country,
+        account_id=account_id,
+    )
+
+
+def venue_payouts(venue_id: str, caller: Principal, *, ports: Ports | None = None) -> list[Payout]:
+    owned_venue(venue_id, caller)
+    return (ports or _wired()).store.payouts.of_payee(Payee(PayeeKind.VENUE, venue_id))
+
+
+def _wired() -> Ports:
+    from admitone.services.wiring import ports  # noqa: PLC0415
+
+    return ports()
 
 
 # --------------------------------------------------------------- settlement
@@ -166,10 +177,7 @@ def settle_due(now: datetime, *, limit: int = 100, ports: Ports | None = None) -
     """Make the proceeds of every event ended 48 h ago available to its venue, and its
     resale sellers' proceeds payable to them (first: a run cut short between the two
     finds the event still due and does both again)."""
-    if ports is None:
-        from admitone.services.wiring import ports as wired  # noqa: PLC0415
-
-        ports = wired()
+    ports = ports or _wired()
     settled = 0
     for settlement in money_store.settlements_due(now, limit=limit):
         seller_proceeds.settle_sellers(ports, settlement.event_id, now=now)

@@ -523,6 +523,24 @@ def payout_day(venue_id: str, day: str, currency: str) -> Key:
     return {"PK": f"VENUE#{venue_id}", "SK": f"PAYOUT_DAY#{day}#{currency}"}
 
 
+def payee_partition(kind: str, payee_id: str) -> str:
+    """The partition a payee's payouts, day sums and payout account live in: a venue's
+    (``VENUE#``) or a resale seller's (``USER#``)."""
+    return f"VENUE#{payee_id}" if kind == "venue" else f"USER#{payee_id}"
+
+
+def payee_payout(kind: str, payee_id: str, payout_id: str) -> Key:
+    return {"PK": payee_partition(kind, payee_id), "SK": f"PAYOUT#{payout_id}"}
+
+
+def payee_payout_day(kind: str, payee_id: str, day: str, currency: str) -> Key:
+    return {"PK": payee_partition(kind, payee_id), "SK": f"PAYOUT_DAY#{day}#{currency}"}
+
+
+def payout_account(kind: str, payee_id: str) -> Key:
+    return {"PK": payee_partition(kind, payee_id), "SK": "PAYOUT_ACCOUNT"}
+
+
 def registration_link(order_id: str) -> Key:
     """Which version of an order's registration link is the live one (absent: the first)."""
     return {"PK": f"ORDER#{order_id}", "SK": "REGISTRATION_LINK"}

@@ -381,3 +381,11 @@ class DynamoLedgerChanges(LedgerChanges):
                 else None
             )
             self._transaction.stage(f"ledger {pk} {key['SK']['S']}", op, error=moved)
+        moving = net_deltas(transactions)
+        for account, expect in (held or {}).items():
+            if account not in moving:
+                self._transaction.stage(
+                    f"ledger held {account.id}",
+                    balance_check_op(account, expect),
+                    error=BalanceMoved(f"The balance of {account.id} moved; read it again."),
+                )

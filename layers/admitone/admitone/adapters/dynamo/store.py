@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from admitone.ports.mints import MintChanges, Mints
     from admitone.ports.orders import BuyerStandingChanges, OrderChanges, OrderNumbers, Orders
     from admitone.ports.outbox import Outbox, OutboxChanges
+    from admitone.ports.payouts import PayoutChanges, Payouts
     from admitone.ports.stripe_inbox import StripeInbox
     from admitone.ports.tax_records import TaxChanges, TaxProfiles, TaxRecords
     from admitone.ports.tickets import TicketChanges, Tickets
@@ -106,6 +107,12 @@ class DynamoUnitOfWork(UnitOfWork):
         from admitone.adapters.dynamo.tax_records import DynamoTaxChanges
 
         return DynamoTaxChanges(self._transaction)
+
+    @cached_property
+    def payouts(self) -> PayoutChanges:
+        from admitone.adapters.dynamo.payouts import DynamoPayoutChanges
+
+        return DynamoPayoutChanges(self._transaction)
 
     def stage_legacy(
         self, name: str, operation: dict[str, Any], *, error: Exception | None = None
@@ -198,6 +205,12 @@ class DynamoStore(Store):
         from admitone.adapters.dynamo.tax_records import DynamoTaxRecords
 
         return DynamoTaxRecords()
+
+    @cached_property
+    def payouts(self) -> Payouts:
+        from admitone.adapters.dynamo.payouts import DynamoPayouts
+
+        return DynamoPayouts()
 
     def unit_of_work(self) -> DynamoUnitOfWork:
         return DynamoUnitOfWork()
