@@ -10,6 +10,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from admitone.services.webhooks import Clock, dispatch
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Gates, buy, gate_crew, tonight_shop
 from tests.integration.money_kit import (
@@ -76,7 +77,12 @@ def test_a_lost_dispute_charges_the_order_back_and_voids_its_tickets(aws, shop, 
         assert outbox_of(disputed.order_id).count("order.charged_back") == 1
         event = bus_event(aws, disputed.order_id, "order.charged_back")
         aws.use_function("WebhookDispatcherFunction")
-        assert dispatch(event, Clock(time_left=lambda: timedelta(seconds=30))) == 1
+        assert (
+            dispatch(
+                event, Clock(time_left=lambda: timedelta(seconds=30)), envelopes=ports().envelopes
+            )
+            == 1
+        )
         headers, body = receiver.received[-1]
         delivered = Webhook(endpoint["secret"]).verify(body, headers)
         assert delivered["type"] == "order.charged_back"

@@ -345,7 +345,12 @@ def test_a_failed_refund_is_told_to_the_buyer_by_mail_and_to_the_organizers_webh
 
         event = bus_event(aws, holder.order_id, "refund.failed")
         aws.use_function("WebhookDispatcherFunction")
-        assert dispatch(event, Clock(time_left=lambda: timedelta(seconds=30))) == 1
+        assert (
+            dispatch(
+                event, Clock(time_left=lambda: timedelta(seconds=30)), envelopes=ports().envelopes
+            )
+            == 1
+        )
         headers, delivered = receiver.received[-1]
         announced = Webhook(endpoint["secret"]).verify(delivered, headers)
         assert announced["type"] == "refund.failed"

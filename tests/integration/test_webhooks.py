@@ -15,6 +15,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from admitone.services.webhooks import Clock, dispatch, retry_due
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import buy
 from tests.integration.shop import Shop, open_shop
@@ -90,8 +91,9 @@ def test_a_receiver_failing_twice_gets_one_delivery_after_three_logged_attempts(
     naps: list[float] = []
     aws.use_function("WebhookDispatcherFunction")
     clock = Clock(time_left=lambda: timedelta(seconds=30), sleep=naps.append)
-    assert dispatch(event, clock) == 1
-    assert dispatch(event, clock) == 0  # the bus repeating itself: no second delivery
+    assert dispatch(event, clock, envelopes=ports().envelopes) == 1
+    # The bus repeating itself: no second delivery.
+    assert dispatch(event, clock, envelopes=ports().envelopes) == 0
 
     assert len(receiver.received) == 3
     # 1 s, then 2 s, each with up to 30 % jitter.
@@ -117,7 +119,7 @@ def test_a_receiver_rejects_a_replay_older_than_five_minutes(aws: AwsStack, shop
         event = bus_event(aws, buy(shop, 1).order_id)
         aws.use_function("WebhookDispatcherFunction")
         recorded = datetime.now(UTC) - timedelta(minutes=6)
-        dispatch(event, Clock(now=lambda: recorded))
+        dispatch(event, Clock(now=lambda: recorded), envelopes=ports().envelopes)
         headers, body = receiver.received[-1]
         with pytest.raises(WebhookVerificationError, match="too old"):
             Webhook(endpoint["secret"]).verify(body, headers)
@@ -131,10 +133,12 @@ def test_a_delivery_out_of_time_is_retried_by_the_schedule(aws: AwsStack, shop: 
         endpoint = subscribe(shop, receiver.url, ["order.paid"])
         event = bus_event(aws, buy(shop, 1).order_id)
         aws.use_function("WebhookDispatcherFunction")
-        dispatch(event)  # no time left: the retry waits for the schedule
-        assert retry_due() == 0  # not due yet
+        dispatch(
+            event, envelopes=ports().envelopes
+        )  # no time left: the retry waits for the schedule
+        assert retry_due(envelopes=ports().envelopes) == 0  # not due yet
         later = datetime.now(UTC) + timedelta(seconds=5)
-        assert retry_due(Clock(now=lambda: later)) == 1
+        assert retry_due(Clock(now=lambda: later), envelopes=ports().envelopes) == 1
         log = shop.api.get(
             f"/webhook-endpoints/{endpoint['id']}/deliveries", token=shop.organizer_token
         ).json()["deliveries"]
@@ -153,7 +157,7 @@ def test_only_subscribed_events_of_ones_own_events_are_delivered(
         subscribe(other, receiver.url, ["order.paid"])
         event = bus_event(aws, buy(shop, 1).order_id)
         aws.use_function("WebhookDispatcherFunction")
-        assert dispatch(event) == 0
+        assert dispatch(event, envelopes=ports().envelopes) == 0
         assert receiver.received == []
     finally:
         receiver.server.shutdown()
@@ -231,3 +235,78 @@ def _plain(value: dict[str, Any]) -> Any:
     if kind == "N":
         return int(inner)
     return inner
+
+
+def _stored_secret(aws: AwsStack, endpoint_id: str) -> str:
+    from admitone.adapters.dynamo import keys  # noqa: PLC0415
+    from admitone.adapters.dynamo.table import get  # noqa: PLC0415
+
+    aws.use_function("WebhookDispatcherFunction")
+    item = get(keys.webhook_endpoint(endpoint_id))
+    assert item is not None
+    return str(item["secret"])
+
+
+def test_a_signing_secret_is_stored_sealed_and_shown_only_at_creation(
+    aws: AwsStack,
+    shop: Shop,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+):
+    receiver.failures = 0
+    endpoint = subscribe(shop, receiver.url, ["order.paid"])
+    secret = endpoint["secret"]
+
+    stored = _stored_secret(aws, endpoint["id"])
+    assert stored.startswith("env1.")
+    assert secret not in stored
+    assert secret.removeprefix("whsec_") not in stored
+    shown = shop.api.get(f"/webhook-endpoints/{endpoint['id']}", token=shop.organizer_token)
+    assert shown.status == 200
+    assert "secret" not in shown.json()
+    assert secret.encode() not in shown.body
+
+    event = bus_event(aws, buy(shop, 1).order_id)
+    aws.use_function("WebhookDispatcherFunction")
+    assert dispatch(event, Clock(), envelopes=ports().envelopes) == 1
+    headers, body = receiver.received[-1]
+    Webhook(secret).verify(body, headers)  # signed with the secret the creation showed
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert "webhook" in logged  # the logs were captured
+    assert secret.removeprefix("whsec_") not in logged
+
+
+def test_a_secret_stored_in_clear_before_sealing_still_signs_and_is_sealed_at_its_next_delivery(
+    aws: AwsStack,
+    shop: Shop,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+):
+    from admitone.adapters.dynamo import keys  # noqa: PLC0415
+    from admitone.adapters.dynamo.table import update  # noqa: PLC0415
+    from admitone.domain.webhooks import new_secret  # noqa: PLC0415
+
+    receiver.failures = 0
+    endpoint = subscribe(shop, receiver.url, ["order.paid"])
+    clear = new_secret()
+    aws.use_function("WebhookDispatcherFunction")
+    # As an endpoint created before secrets were sealed holds it.
+    update(keys.webhook_endpoint(endpoint["id"]), "SET secret = :clear", values={":clear": clear})
+
+    event = bus_event(aws, buy(shop, 1).order_id)
+    aws.use_function("WebhookDispatcherFunction")
+    assert dispatch(event, Clock(), envelopes=ports().envelopes) == 1
+
+    headers, body = receiver.received[-1]
+    Webhook(clear).verify(body, headers)
+    stored = _stored_secret(aws, endpoint["id"])
+    assert stored.startswith("env1.")
+    assert (
+        ports().envelopes.open(
+            stored, context={"purpose": "webhook-secret", "endpoint": endpoint["id"]}
+        )
+        == clear
+    )
+    assert clear.removeprefix("whsec_") not in caplog.text

@@ -15,6 +15,7 @@ from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.webhook_views import CreatedEndpointView
 from admitone.services.webhooks import create_endpoint
+from admitone.services.wiring import ports
 
 app = http_resolver()
 
@@ -40,7 +41,9 @@ class CreateEndpointRequest(BaseModel):
 def post_endpoint(
     request: Annotated[CreateEndpointRequest, Body()],
 ) -> tuple[CreatedEndpointView, int]:
-    endpoint = create_endpoint(principal(app), url=request.url, events=request.events)
+    endpoint = create_endpoint(
+        principal(app), url=request.url, events=request.events, envelopes=ports().envelopes
+    )
     return CreatedEndpointView.created(endpoint), 201
 
 

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admitone.batch import ReportingBatchProcessor
 from admitone.observability import logger, metrics, trace_handler
 from admitone.services.webhooks import Clock, dispatch, retry_due
+from admitone.services.wiring import ports
 
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
 # Room to record the last attempt before Lambda's own timeout.
@@ -30,10 +31,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
 
     def record_handler(record: SQSRecord) -> None:
-        dispatch(record.json_body, clock)
+        dispatch(record.json_body, clock, envelopes=ports().envelopes)
 
     if "Records" in event:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
-    return {"retried": retry_due(clock)}
+    return {"retried": retry_due(clock, envelopes=ports().envelopes)}

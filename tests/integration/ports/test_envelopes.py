@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from admitone.adapters import envelope_format
-from admitone.ports.envelopes import Envelopes, SealBroken
+from admitone.ports.envelopes import Envelopes, SealBroken, is_sealed
 from tests.fakes.envelopes import FakeEnvelopes
 
 TIN = "123-45-6789"
@@ -31,7 +31,7 @@ def envelopes(request: pytest.FixtureRequest) -> Envelopes:
 def test_a_sealed_value_opens_to_what_was_sealed(envelopes: Envelopes):
     sealed = envelopes.seal(TIN, context=CONTEXT)
 
-    assert envelope_format.is_sealed(sealed)
+    assert is_sealed(sealed)
     assert TIN not in sealed
     assert "6789" not in sealed
     assert envelopes.open(sealed, context=CONTEXT) == TIN

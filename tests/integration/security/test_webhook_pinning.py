@@ -34,6 +34,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from admitone.adapters import webhook_http
 from admitone.services.webhooks import dispatch
+from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import buy
 from tests.integration.shop import Shop, open_shop
@@ -268,7 +269,7 @@ def deliver(shop: Shop, url: str) -> list[dict[str, Any]]:
     endpoint = subscribe(shop, url, ["order.paid"])
     event = bus_event(shop.aws, buy(shop, 1).order_id)
     shop.aws.use_function("WebhookDispatcherFunction")
-    assert dispatch(event) == 1
+    assert dispatch(event, envelopes=ports().envelopes) == 1
     log = shop.api.get(
         f"/webhook-endpoints/{endpoint['id']}/deliveries", token=shop.organizer_token
     ).json()["deliveries"]

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from admitone.ports.envelopes import SealBroken
+from admitone.ports.envelopes import SEALED_PREFIX, SealBroken
 
-VERSION = "env1"
+VERSION = SEALED_PREFIX.rstrip(".")
 NONCE_BYTES = 12
 
 
@@ -61,11 +61,6 @@ def decrypt(data_key: bytes, parts: Parts, context: Mapping[str, str]) -> str:
     except (InvalidTag, ValueError):
         raise SealBroken("the sealed value does not open under this context") from None
     return plain.decode()
-
-
-def is_sealed(value: str) -> bool:
-    """Whether ``value`` has the sealed form (a value stored before sealing has not)."""
-    return value.startswith(VERSION + ".")
 
 
 def b64(data: bytes) -> str:

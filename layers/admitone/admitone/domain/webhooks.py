@@ -76,11 +76,19 @@ class Endpoint:
     owner_id: str
     url: str
     events: tuple[str, ...]
+    # The signing secret: in clear only in the answer to its creation; as stored, sealed
+    # (``ports.envelopes``, ``secret_context``), or in clear for an endpoint created
+    # before secrets were sealed (sealed at its next delivery).
     secret: str
     created_at: datetime
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events
+
+
+def secret_context(endpoint_id: str) -> dict[str, str]:
+    """What an endpoint's sealed signing secret is bound to: it opens only as its own."""
+    return {"purpose": "webhook-secret", "endpoint": endpoint_id}
 
 
 def new_secret() -> str:

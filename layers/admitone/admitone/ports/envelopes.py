@@ -13,6 +13,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
+# What every sealed value starts with (``adapters/envelope_format``): a stored value
+# without it was stored before sealing, in clear.
+SEALED_PREFIX = "env1."
+
+
+def is_sealed(value: str) -> bool:
+    """Whether ``value`` is sealed (a value stored before sealing is not)."""
+    return value.startswith(SEALED_PREFIX)
+
 
 class SealBroken(Exception):
     """The sealed value is malformed, was altered, or is opened under another context.

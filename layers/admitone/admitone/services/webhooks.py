@@ -11,6 +11,11 @@ address it answers is checked, and the POST goes to a checked address (DNS rebin
 a host may answer a public address to the check and an internal one to the connect).
 An attempt without an HTTP answer is logged with a stable reason, never the exception's
 text (domain/webhooks.py).
+
+Signing secrets are stored sealed (envelope encryption, ``ports.envelopes``, bound to
+their endpoint) and shown once, in clear, in the answer to the endpoint's creation. An
+endpoint stored before secrets were sealed still signs with its clear secret, and that
+secret is sealed in place at its first delivery since; a secret is never logged.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,9 +43,11 @@ from admitone.domain.webhooks import (
     check_url,
     delivery_headers,
     new_secret,
+    secret_context,
     url_refusal,
 )
 from admitone.observability import logger
+from admitone.ports.envelopes import Envelopes, is_sealed
 from admitone.services.catalog_access import require_organizer
 
 RETRY_BATCH = 100
@@ -48,8 +55,14 @@ RETRY_BATCH = 100
 
 # ----------------------------------------------------------------- endpoints
 def create_endpoint(
-    caller: Principal, *, url: str, events: Sequence[str], now: datetime | None = None
+    caller: Principal,
+    *,
+    url: str,
+    events: Sequence[str],
+    envelopes: Envelopes,
+    now: datetime | None = None,
 ) -> Endpoint:
+    """The new endpoint with its secret in clear (stored sealed): shown this once."""
     require_organizer(caller)
     unknown = sorted(set(events) - set(SCHEMAS))
     if unknown:
@@ -69,7 +82,8 @@ def create_endpoint(
         secret=new_secret(),
         created_at=now or datetime.now(UTC),
     )
-    store.put_endpoint(endpoint)
+    sealed = envelopes.seal(endpoint.secret, context=secret_context(endpoint.id))
+    store.put_endpoint(replace(endpoint, secret=sealed))
     logger.info("webhook endpoint created", extra={"endpoint_id": endpoint.id})
     return endpoint
 
@@ -103,7 +117,9 @@ class Clock:
     sleep: Callable[[float], None] = time.sleep
 
 
-def dispatch(bus_event: Mapping[str, Any], clock: Clock | None = None) -> int:
+def dispatch(
+    bus_event: Mapping[str, Any], clock: Clock | None = None, *, envelopes: Envelopes
+) -> int:
     """Deliver one bus event to every endpoint that wants it; how many were new."""
     clock = clock or Clock()
     event_type = str(bus_event["detail-type"])
@@ -120,19 +136,32 @@ def dispatch(bus_event: Mapping[str, Any], clock: Clock | None = None) -> int:
         delivery = store.Delivery(endpoint.id, str(detail["event_id"]), event_type, body)
         if store.new_delivery(delivery, now=clock.now()):
             new += 1
-            _deliver(endpoint, delivery, clock)
+            _deliver(_signing(endpoint, envelopes), delivery, clock)
     return new
 
 
-def retry_due(clock: Clock | None = None) -> int:
+def retry_due(clock: Clock | None = None, *, envelopes: Envelopes) -> int:
     """Attempt every delivery whose retry is due; how many were attempted."""
     clock = clock or Clock()
     due = store.retries_due(clock.now(), limit=RETRY_BATCH)
     for delivery in due:
         endpoint = store.endpoint(delivery.endpoint_id)
         if endpoint is not None:
-            _deliver(endpoint, delivery, clock)
+            _deliver(_signing(endpoint, envelopes), delivery, clock)
     return len(due)
+
+
+def _signing(endpoint: Endpoint, envelopes: Envelopes) -> Endpoint:
+    """The endpoint with its secret in clear, to sign with; a clear secret stored before
+    sealing is sealed in place now."""
+    context = secret_context(endpoint.id)
+    if is_sealed(endpoint.secret):
+        return replace(endpoint, secret=envelopes.open(endpoint.secret, context=context))
+    store.seal_secret(
+        endpoint.id, endpoint.secret, envelopes.seal(endpoint.secret, context=context)
+    )
+    logger.info("webhook secret stored in clear sealed", extra={"endpoint_id": endpoint.id})
+    return endpoint
 
 
 def _deliver(endpoint: Endpoint, delivery: store.Delivery, clock: Clock) -> None:

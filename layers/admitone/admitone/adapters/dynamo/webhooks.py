@@ -1,7 +1,9 @@
 """Organizer webhook endpoints and their delivery log.
 
 Endpoint (``keys.webhook_endpoint``): ``endpoint_id``, ``owner_id``, ``url``, ``events``,
-``secret`` (needed to sign; never shown again after creation), ``created_at``. GSI1
+``secret`` (needed to sign; never shown again after creation; sealed by the envelopes
+port, or in clear if stored before sealing, sealed in place by ``seal_secret``),
+``created_at``. GSI1
 ``OWNER#<user>`` / ``WEBHOOK#<created at>#<id>``: an organizer's endpoints.
 
 Delivery (``keys.webhook_delivery``, in the endpoint's partition, so its log is one
@@ -15,6 +17,7 @@ domain/webhooks.py, never an exception's text), ``next_attempt_at``; GSI3
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,6 +49,19 @@ def put_endpoint(endpoint: Endpoint) -> None:
         },
         condition="attribute_not_exists(PK)",
     )
+
+
+def seal_secret(endpoint_id: str, clear: str, sealed: str) -> None:
+    """Replace an endpoint's clear secret by its sealed form, only while it still holds
+    ``clear`` (a concurrent delivery may have sealed it first: then nothing changes)."""
+    with contextlib.suppress(table.ConditionFailed):
+        table.update(
+            keys.webhook_endpoint(endpoint_id),
+            "SET #secret = :sealed",
+            values={":sealed": sealed, ":clear": clear},
+            names={"#secret": "secret"},
+            condition="#secret = :clear",
+        )
 
 
 def _to_endpoint(item: Mapping[str, Any]) -> Endpoint:
