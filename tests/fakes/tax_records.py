@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from admitone.domain.errors import Conflict, Contention
 from admitone.domain.tax_forms import Acquisition, Sale, TaxProfile, TaxYear
@@ -35,6 +36,12 @@ class FakeTaxRecords(TaxRecords):
 
     def year(self, seller_id: str, year: int) -> TaxYear | None:
         return self.years.get((seller_id, year))
+
+    def sale(self, seller_id: str, disposed_at: datetime, escrow_id: str) -> Sale | None:
+        found = self.sales_by_escrow.get(escrow_id)
+        if found is None or (found.seller_id, found.disposed_at) != (seller_id, disposed_at):
+            return None
+        return found
 
     def sales(self, seller_id: str, year: int) -> list[Sale]:
         return sorted(
@@ -71,32 +78,37 @@ class FakeTaxChanges(TaxChanges):
         self, sale: Sale, *, before: TaxYear | None, after: TaxYear, bought: Acquisition
     ) -> None:
         records = self._records
-        year_key = (after.seller_id, after.year)
-
-        def year_as_read() -> bool:
-            stored = records.years.get(year_key)
-            return (
-                stored is None
-                if before is None
-                else (stored is not None and stored.sales == before.sales)
-            )
-
         self._transaction.stage(
             f"tax sale {sale.escrow_id}",
             holds=lambda: sale.escrow_id not in records.sales_by_escrow,
             apply=lambda: records.sales_by_escrow.__setitem__(sale.escrow_id, sale),
             error=Conflict("This sale is recorded already."),
         )
-        self._transaction.stage(
-            f"tax year {after.seller_id} {after.year}",
-            holds=year_as_read,
-            apply=lambda: records.years.__setitem__(year_key, after),
-            error=Contention("The seller's tax year moved meanwhile; try again."),
-        )
+        self._stage_year(before, after)
         self._transaction.stage(
             f"acquisition {bought.ticket_id} {bought.holder_id}",
             holds=lambda: True,
             apply=lambda: records.acquisitions.__setitem__(
                 (bought.ticket_id, bought.holder_id), bought
             ),
+        )
+
+    def reverse_sale(self, sale: Sale, *, before: TaxYear, after: TaxYear) -> None:
+        records = self._records
+        self._transaction.stage(
+            f"tax sale {sale.escrow_id}",
+            holds=lambda: sale.escrow_id in records.sales_by_escrow,
+            apply=lambda: records.sales_by_escrow.pop(sale.escrow_id),
+            error=Conflict("This sale is reversed already."),
+        )
+        self._stage_year(before, after)
+
+    def _stage_year(self, before: TaxYear | None, after: TaxYear) -> None:
+        records = self._records
+        key = (after.seller_id, after.year)
+        self._transaction.stage(
+            f"tax year {after.seller_id} {after.year}",
+            holds=lambda: records.years.get(key) == before,
+            apply=lambda: records.years.__setitem__(key, after),
+            error=Contention("The seller's tax year moved meanwhile; try again."),
         )

@@ -20,6 +20,7 @@ from admitone.domain.tax_forms import (
     TaxYear,
     TinKind,
     with_sale,
+    without_sale,
 )
 from admitone.ports.store import Store
 
@@ -147,3 +148,44 @@ def _listed(store: Store, year: int) -> list[TaxYear]:
         found += page
         if start is None:
             return [one for one in found if one.seller_id.startswith("usr_")]
+
+
+def test_a_reversed_sale_is_taken_out_once_and_its_year_leaves_the_list(store: Store):
+    seller = new_id(Prefix.USER, now=NOW)
+    sale = _sale(seller, 1, 60000)
+    year = _record(store, sale)
+    assert store.tax_records.sale(seller, NOW, sale.escrow_id) == sale
+    assert store.tax_records.sale(seller, NOW + timedelta(seconds=1), sale.escrow_id) is None
+    assert [one.seller_id for one in _listed(store, 2026)] == [seller]
+
+    uow = store.unit_of_work()
+    uow.tax.reverse_sale(sale, before=year, after=without_sale(year, sale))
+    uow.commit()
+
+    assert store.tax_records.sales(seller, 2026) == []
+    assert store.tax_records.sale(seller, NOW, sale.escrow_id) is None
+    after = store.tax_records.year(seller, 2026)
+    assert after is not None
+    assert (after.sales, after.gross_proceeds_cents) == (0, 0)
+    assert _listed(store, 2026) == []
+    uow = store.unit_of_work()
+    uow.tax.reverse_sale(sale, before=after, after=without_sale(after, sale))
+    with pytest.raises(Conflict):
+        uow.commit()
+
+
+def test_a_year_whose_count_came_back_to_what_was_read_is_still_refused(store: Store):
+    seller = new_id(Prefix.USER, now=NOW)
+    first = _sale(seller, 1, 20000)
+    read = _record(store, first)
+    # Meanwhile: the sale reversed and another recorded (one sale again, other sums).
+    uow = store.unit_of_work()
+    uow.tax.reverse_sale(first, before=read, after=without_sale(read, first))
+    uow.commit()
+    _record(store, _sale(seller, 3, 5000))
+
+    late = _sale(seller, 5, 7000)
+    uow = store.unit_of_work()
+    uow.tax.record_sale(late, before=read, after=with_sale(read, late), bought=_bought(late))
+    with pytest.raises(Contention):
+        uow.commit()

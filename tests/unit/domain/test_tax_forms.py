@@ -26,6 +26,7 @@ from admitone.domain.tax_forms import (
     sale_at_release,
     tin_context,
     with_sale,
+    without_sale,
 )
 
 ADDRESS = PayeeAddress(line1=" 1  Music Row ", city="Nashville", state="TN", postal_code="37203")
@@ -210,3 +211,12 @@ def test_a_year_sums_its_sales_and_needs_a_form_from_600_dollars_of_gross_procee
     assert replace(year, gross_proceeds_cents=60000).form_required
     assert not replace(year, gross_proceeds_cents=59999).form_required
     assert not replace(year, year=2024, gross_proceeds_cents=90000).form_required
+
+    assert without_sale(year, unknown) == with_sale(None, known)
+    assert without_sale(with_sale(None, known), known) == replace(
+        with_sale(None, known),
+        sales=0,
+        gross_proceeds_cents=0,
+        cost_basis_cents=0,
+        gain_cents=0,
+    )

@@ -185,3 +185,10 @@ def test_internet_addresses_are_public(address: str):
 )
 def test_inside_reserved_and_translated_addresses_are_not_public(address: str):
     assert not is_public(address)
+
+
+def test_a_sealed_signing_secret_is_bound_to_its_endpoint():
+    from admitone.domain.webhooks import secret_context  # noqa: PLC0415
+
+    assert secret_context("whe_1") == {"purpose": "webhook-secret", "endpoint": "whe_1"}
+    assert secret_context("whe_1") != secret_context("whe_2")

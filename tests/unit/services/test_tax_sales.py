@@ -11,13 +11,14 @@ from datetime import timedelta
 import pytest
 
 from admitone.domain.accounts import Principal
+from admitone.domain.catalog import EventStatus
 from admitone.domain.errors import Contention
 from admitone.domain.inventory import Allocation
 from admitone.domain.jwt_tokens import Role
 from admitone.domain.orders import Order, OrderLine, OrderStatus, OrderTotals, PaymentStatus
 from admitone.domain.resale import Escrow, EscrowStatus
 from admitone.domain.tax_forms import BasisSource
-from admitone.services import listings
+from admitone.services import listings, resale_reversals
 from admitone.services.escrow_funding import apply_escrow_intent
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.resale_purchase import purchase_listing
@@ -159,3 +160,39 @@ def test_a_year_moved_by_another_release_meanwhile_leaves_everything_unwritten(
     year = records.year(escrow.seller_id, DUE.year)
     assert year is not None
     assert year.sales == 2
+
+
+def test_a_reversed_resale_takes_its_sale_out_of_the_sellers_year_once():
+    shop = open_shop()
+    kept = _funded(shop)
+    reversed_one = _funded(shop)
+    _release(shop, kept)
+    _release(shop, reversed_one)
+    records = shop.store.tax_records
+    # Two sellers: each year holds one sale.
+    assert len(records.sales(reversed_one.seller_id, DUE.year)) == 1
+
+    shop.store.catalog.add_event(replace(shop.event, status=EventStatus.CANCELLED))
+    later = DUE + timedelta(minutes=1)
+    assert resale_reversals.reverse(shop.ports, reversed_one.id, now=later)
+    assert not resale_reversals.reverse(shop.ports, reversed_one.id, now=later)
+
+    assert records.sales(reversed_one.seller_id, DUE.year) == []
+    year = records.year(reversed_one.seller_id, DUE.year)
+    assert year is not None
+    assert (year.sales, year.gross_proceeds_cents, year.basis_unknown_sales) == (0, 0, 0)
+    assert len(records.sales(kept.seller_id, DUE.year)) == 1
+
+
+def test_a_reversal_of_a_release_that_recorded_no_sale_reverses_the_rest():
+    shop = open_shop()
+    escrow = _funded(shop)
+    _release(shop, escrow)
+    shop.store.tax_records.sales_by_escrow.clear()  # released before sales were recorded
+
+    shop.store.catalog.add_event(replace(shop.event, status=EventStatus.CANCELLED))
+
+    assert resale_reversals.reverse(shop.ports, escrow.id, now=DUE + timedelta(minutes=1))
+    reversed_escrow = shop.store.escrows.get(escrow.id)
+    assert reversed_escrow is not None
+    assert reversed_escrow.status is EscrowStatus.REFUNDED

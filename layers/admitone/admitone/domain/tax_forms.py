@@ -306,3 +306,18 @@ def with_sale(year: TaxYear | None, sale: Sale) -> TaxYear:
         gain_cents=before.gain_cents + (gain or 0),
         basis_unknown_sales=before.basis_unknown_sales + (1 if gain is None else 0),
     )
+
+
+def without_sale(year: TaxYear, sale: Sale) -> TaxYear:
+    """The seller's year with a reversed ``sale`` taken out again (its event cancelled:
+    the buyer refunded, the seller keeps nothing)."""
+    gain = sale.gain_cents
+    return TaxYear(
+        seller_id=year.seller_id,
+        year=year.year,
+        sales=year.sales - 1,
+        gross_proceeds_cents=year.gross_proceeds_cents - sale.gross_proceeds_cents,
+        cost_basis_cents=year.cost_basis_cents - (sale.cost_basis_cents or 0),
+        gain_cents=year.gain_cents - (gain or 0),
+        basis_unknown_sales=year.basis_unknown_sales - (1 if gain is None else 0),
+    )

@@ -3,14 +3,16 @@
 
 A profile is saved whole (a PUT). A sale is recorded in the unit of work that releases
 its escrow, with its seller's year moved from the version it was read in (``sales``):
-of two releases of one seller's year at once, one lands and the other's commit raises
-``Contention`` (nothing written; the release is retried).
+of two changes of one seller's year at once, one lands and the other's commit raises
+``Contention`` (nothing written; the release is retried). A release reversed (its event
+cancelled) takes its sale out again in the reversal's unit of work.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from datetime import datetime
 
 from admitone.domain.tax_forms import Acquisition, Sale, TaxProfile, TaxYear
 
@@ -37,6 +39,10 @@ class TaxRecords(ABC):
         """The seller's sales of ``year`` summed (None: no sale that year)."""
 
     @abstractmethod
+    def sale(self, seller_id: str, disposed_at: datetime, escrow_id: str) -> Sale | None:
+        """The sale an escrow released at ``disposed_at`` recorded (None: none)."""
+
+    @abstractmethod
     def sales(self, seller_id: str, year: int) -> list[Sale]:
         """Every sale of the seller in ``year``, oldest first."""
 
@@ -56,3 +62,9 @@ class TaxChanges(ABC):
         """Stage ``sale`` (once per escrow: ``Conflict`` if recorded already), the
         seller's year moved from ``before`` (as read: ``Contention`` otherwise) to
         ``after``, and the buyer's acquisition of the ticket (``bought``)."""
+
+    @abstractmethod
+    def reverse_sale(self, sale: Sale, *, before: TaxYear, after: TaxYear) -> None:
+        """Stage the deletion of ``sale`` (``Conflict`` if it is gone already) and the
+        seller's year moved from ``before`` (as read: ``Contention`` otherwise) to
+        ``after``."""

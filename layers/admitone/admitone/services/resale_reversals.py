@@ -30,6 +30,7 @@ from admitone.domain.resale import (
 )
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
+from admitone.services import tax_sales
 
 # An event's released escrows are read this many a page (each reversed on its own).
 EVENT_PAGE = 25
@@ -73,6 +74,7 @@ def reverse(ports: Ports, escrow_id: str, *, now: datetime) -> bool:
     # The rates of the sale, as the release booked them.
     split = split_resale(escrow.amount_cents, escrow.royalties)
     uow.ledger.book(ledger.resale_reversed(_party(escrow, event.venue_id), split), now=now)
+    tax_sales.stage_reversal(store, uow, escrow)
     try:
         uow.commit()
     except EscrowMoved:

@@ -19,6 +19,7 @@ from admitone.domain.tax_forms import (
     bought_on_resale,
     sale_at_release,
     with_sale,
+    without_sale,
 )
 from admitone.domain.tickets import Ticket
 from admitone.ports.store import Store
@@ -44,6 +45,18 @@ def stage_sale(
         after=with_sale(before, sale),
         bought=bought_on_resale(escrow, acquired_at=now),
     )
+
+
+def stage_reversal(store: Store, uow: UnitOfWork, escrow: Escrow) -> None:
+    """Stage taking the sale of a released escrow out of its seller's year, as its
+    resale is reversed (nothing for a release recorded no sale)."""
+    assert escrow.released_at is not None  # stamped by the move to released
+    sale = store.tax_records.sale(escrow.seller_id, escrow.released_at, escrow.id)
+    if sale is None:
+        return
+    before = store.tax_records.year(sale.seller_id, sale.year)
+    assert before is not None  # written with the sale
+    uow.tax.reverse_sale(sale, before=before, after=without_sale(before, sale))
 
 
 def _basis(store: Store, escrow: Escrow, ticket: Ticket) -> Acquisition | None:

@@ -5,9 +5,12 @@ Items:
   ``sealed_tin`` (``ports.envelopes``: never the TIN in clear), ``address`` (a map),
   ``updated_at``. Saved whole, in place of the previous one.
 - ``SaleRecord`` at ``keys.tax_sale`` (a seller's year is one partition, oldest first):
-  the sale's amounts, basis and dates. Put ``attribute_not_exists(PK)``.
+  the sale's amounts, basis and dates. Put ``attribute_not_exists(PK)``; deleted
+  (``attribute_exists(PK)``) when its resale is reversed.
 - ``TaxYearRecord`` at ``keys.tax_year``: the year's sales summed; Put conditioned on
-  ``sales`` as read (``attribute_not_exists(PK)`` for the first); GSI3
+  every sum as read (``attribute_not_exists(PK)`` for the first; a sale reversed and
+  another recorded between a read and its write leave the count as it was, not the
+  sums); GSI3
   ``TAX_FORMS#<year>`` / ``<seller>`` once its gross proceeds reach the threshold, so
   the sellers who need a form are one index partition per year (no scan).
 - ``AcquisitionRecord`` at ``keys.ticket_acquisition``: what a holder last paid for a
@@ -15,6 +18,8 @@ Items:
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
 
@@ -27,6 +32,7 @@ from admitone.adapters.dynamo.items import (
     TableItem,
     load,
     put_record,
+    serialized_key,
 )
 from admitone.adapters.dynamo.table import instant
 from admitone.adapters.dynamo.transaction import Transaction
@@ -218,6 +224,11 @@ class DynamoTaxRecords(TaxRecords):
         record = load(TaxYearRecord, keys.tax_year(seller_id, year), consistent=True)
         return _to_year(record) if record else None
 
+    def sale(self, seller_id: str, disposed_at: datetime, escrow_id: str) -> Sale | None:
+        key = keys.tax_sale(seller_id, disposed_at.year, instant(disposed_at), escrow_id)
+        record = load(SaleRecord, key, consistent=True)
+        return _to_sale(record) if record else None
+
     def sales(self, seller_id: str, year: int) -> list[Sale]:
         partition = keys.tax_sale(seller_id, year, "", "")["PK"]
         items = table.query_partition(partition, sk_prefix="SALE#", consistent=True)
@@ -246,17 +257,7 @@ class DynamoTaxChanges(TaxChanges):
             put_record(_sale_record(sale), condition="attribute_not_exists(PK)"),
             error=Conflict("This sale is recorded already."),
         )
-        if before is None:
-            year = put_record(_year_record(after), condition="attribute_not_exists(PK)")
-        else:
-            year = put_record(
-                _year_record(after), condition="sales = :sales", values={":sales": before.sales}
-            )
-        self._transaction.stage(
-            f"tax year {after.seller_id} {after.year}",
-            year,
-            error=Contention("The seller's tax year moved meanwhile; try again."),
-        )
+        self._stage_year(before, after)
         acquisition = AcquisitionRecord.at(
             keys.ticket_acquisition(bought.ticket_id, bought.holder_id),
             ticket_id=bought.ticket_id,
@@ -269,3 +270,44 @@ class DynamoTaxChanges(TaxChanges):
             f"acquisition {bought.ticket_id} {bought.holder_id}",
             {"Put": {"TableName": settings().table_name, "Item": acquisition.attributes()}},
         )
+
+    def reverse_sale(self, sale: Sale, *, before: TaxYear, after: TaxYear) -> None:
+        key = keys.tax_sale(sale.seller_id, sale.year, instant(sale.disposed_at), sale.escrow_id)
+        self._transaction.stage(
+            f"tax sale {sale.escrow_id}",
+            {
+                "Delete": {
+                    "TableName": settings().table_name,
+                    "Key": serialized_key(key),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            error=Conflict("This sale is reversed already."),
+        )
+        self._stage_year(before, after)
+
+    def _stage_year(self, before: TaxYear | None, after: TaxYear) -> None:
+        if before is None:
+            year = put_record(_year_record(after), condition="attribute_not_exists(PK)")
+        else:
+            sums = {name: getattr(before, name) for name in _SUMS}
+            year = put_record(
+                _year_record(after),
+                condition=" AND ".join(f"{name} = :{name}" for name in _SUMS),
+                values={f":{name}": value for name, value in sums.items()},
+            )
+        self._transaction.stage(
+            f"tax year {after.seller_id} {after.year}",
+            year,
+            error=Contention("The seller's tax year moved meanwhile; try again."),
+        )
+
+
+# A year is as read when every sum is: the count alone could have come back to itself.
+_SUMS = (
+    "sales",
+    "gross_proceeds_cents",
+    "cost_basis_cents",
+    "gain_cents",
+    "basis_unknown_sales",
+)
