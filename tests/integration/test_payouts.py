@@ -115,6 +115,12 @@ def test_a_seller_pays_payable_proceeds_to_their_connected_account_once(aws: Aws
     stored = ports().store.payouts.get(_payee(seller), payout["payout_id"])
     assert stored is not None
     assert (stored.status.value, stored.transfer_id) == ("paid", transfers[0].id)
+    (listed,) = shop.api.get("/me/payouts", token=seller.token).json()["payouts"]
+    assert (listed["payout_id"], listed["status"], listed["transfer_id"]) == (
+        payout["payout_id"],
+        "paid",
+        transfers[0].id,
+    )
     assert ledger_check().differences == []
 
 
@@ -141,6 +147,8 @@ def test_a_transfer_stripe_refuses_fails_the_payout_and_returns_the_money(
     assert stored is not None
     assert stored.status.value == "failed"
     assert "insufficient_capabilities_for_transfer" in (stored.failure or "")
+    (listed,) = shop.api.get("/me/payouts", token=seller.token).json()["payouts"]
+    assert (listed["status"], listed["transfer_id"]) == ("failed", None)
     proceeds = shop.api.get("/me/proceeds", token=seller.token).json()["proceeds"][0]
     assert proceeds["payable_cents"] == 12_750
     assert ledger_check().differences == []
@@ -206,12 +214,14 @@ def test_a_venue_payout_takes_the_same_transfer_path_and_becomes_paid(api: Api, 
         ("RequestSellerPayoutFunction", "no_account", 409),
         ("PutPayoutAccountFunction", "unknown_account", 422),
         ("PutVenuePayoutAccountFunction", "unknown", 404),
+        ("ListMyPayoutsFunction", "ok", 200),
     ],
 )
 def test_sample_events(aws: AwsStack, function_id: str, scenario: str, status: int):
     response = aws.invoke_sample(function_id, scenario)
     assert response["statusCode"] == status, response["body"]
-    assert response["headers"]["Content-Type"] == "application/problem+json"
+    if status >= 400:
+        assert response["headers"]["Content-Type"] == "application/problem+json"
 
 
 def test_the_transfer_sample_event_leaves_an_unknown_payout_alone(aws: AwsStack):

@@ -52,6 +52,7 @@ class SellerPayoutView(BaseModel):
     currency: str
     created_at: datetime
     transfer_id: str | None = None  # the Stripe transfer, once paid
+    failure: str | None = None  # why Stripe refused it, once failed
 
     @classmethod
     def of(cls, payout: Payout) -> SellerPayoutView:
@@ -62,4 +63,13 @@ class SellerPayoutView(BaseModel):
             currency=payout.currency,
             created_at=payout.created_at,
             transfer_id=payout.transfer_id,
+            failure=payout.failure,
         )
+
+
+class SellerPayoutListView(BaseModel):
+    payouts: list[SellerPayoutView]
+
+    @classmethod
+    def of(cls, payouts: Sequence[Payout]) -> SellerPayoutListView:
+        return cls(payouts=[SellerPayoutView.of(payout) for payout in payouts])
