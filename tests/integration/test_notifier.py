@@ -280,3 +280,65 @@ def test_a_drain_crash_between_publish_and_mark_still_sends_one_email(
         assert aws.invoke(NOTIFIER, sqs_event(source(aws), [message])) == {"batchItemFailures": []}
     assert len(mails_to("crash@example.com", "Your tickets")) == 1
     assert holder.order_id in {json.loads(m["Body"])["detail"]["data"]["order_id"] for m in copies}
+
+
+def _account(shop: Shop, email: str, name: str) -> tuple[str, str]:
+    user = user_for_email(email, now=datetime.now(UTC), name=name)
+    return user.id, shop.aws.access_token(user.id, "buyer", email=user.email)
+
+
+def test_a_resale_tells_the_seller_it_sold_and_gives_the_buyer_the_new_qr_once(
+    aws: AwsStack, shop: Shop
+):
+    from tests.integration.test_resale_purchase import _purchase, _told  # noqa: PLC0415
+
+    seller = bought_by_account(shop, "seller@example.com", 1, name="Sam Seller")
+    ticket = seller.tickets[0]
+    listed = shop.api.post(
+        f"/tickets/{ticket['id']}/listings", {"price_cents": 3000}, token=seller.token
+    )
+    assert listed.status == 201, listed.body
+    _, token = _account(shop, "resale-buyer@example.com", "Bea Buyer")
+    purchase = _purchase(shop, listed.json()["listing_id"], token).json()
+    pay(purchase["payment"]["payment_intent_id"])
+    _told(aws, "payment_intent.amount_capturable_updated", purchase["payment"]["payment_intent_id"])
+    publish_outbox(aws)
+    messages = [m for m in queued(aws) if json.loads(m["Body"])["detail-type"] != "order.paid"]
+    assert sorted(json.loads(m["Body"])["detail-type"] for m in messages) == [
+        "listing.sold",
+        "ticket.transferred",
+    ]
+    for message in messages * 3:  # the bus repeating itself
+        assert aws.invoke(NOTIFIER, sqs_event(source(aws), [message])) == {"batchItemFailures": []}
+
+    (sold,) = mails_to("seller@example.com", "Your ticket for Show sold")
+    assert "$30.00" in sold.text
+    assert mails_to("seller@example.com", "You sent your ticket") == []
+    (received,) = mails_to("resale-buyer@example.com", "Your ticket for")
+    (image,) = received.images.values()
+    moved = ticket_store.get_ticket(ticket["id"])
+    assert moved is not None
+    assert decode_png(image) == moved.token != ticket["qr_token"]
+
+
+def test_a_listing_that_ends_by_itself_tells_its_seller_why_once(aws: AwsStack, shop: Shop):
+    from admitone.domain.resale import ListingEnd  # noqa: PLC0415
+    from admitone.services import listing_ends  # noqa: PLC0415
+
+    seller = bought_by_account(shop, "lister@example.com", 1, name="Lee Lister")
+    listed = shop.api.post(
+        f"/tickets/{seller.tickets[0]['id']}/listings", {"price_cents": 3000}, token=seller.token
+    )
+    assert listed.status == 201, listed.body
+    ended = listing_ends.end_for_tickets(
+        ports().store, [seller.tickets[0]["id"]], ListingEnd.TICKET_REFUNDED, now=datetime.now(UTC)
+    )
+    assert ended == 1
+    publish_outbox(aws)
+    messages = [m for m in queued(aws) if json.loads(m["Body"])["detail-type"] == "listing.ended"]
+    assert len(messages) == 1
+    for message in messages * 2:
+        assert aws.invoke(NOTIFIER, sqs_event(source(aws), [message])) == {"batchItemFailures": []}
+
+    (mail,) = mails_to("lister@example.com", "Your listing for Show ended")
+    assert "ended unsold because the ticket was refunded" in mail.text

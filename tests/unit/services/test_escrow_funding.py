@@ -88,6 +88,7 @@ def test_an_authorized_escrow_moves_the_ticket_to_the_buyer_once(signing_keys: K
             "from_holder_id": escrow.seller_id,
             "to_holder_id": escrow.buyer_id,
             "version": 2,
+            "escrow_id": escrow.id,
         }
     ]
     # Not charged: the money waits, authorized, for the release.

@@ -109,6 +109,8 @@ class TicketTransferred(EventData):
     from_holder_id: str
     to_holder_id: str
     version: int
+    # Set when a resale moved it (the escrow funded): the seller is told it sold instead.
+    escrow_id: str | None = None
 
 
 class EscrowCreated(EventData):
@@ -126,6 +128,27 @@ class EscrowFunded(EventData):
     escrow_id: str
     listing_id: str
     event_id: str
+
+
+class ListingSold(EventData):
+    """A resale listing's buyer paid (its escrow funded) and the ticket moved to them."""
+
+    listing_id: str
+    escrow_id: str
+    event_id: str
+    seller_id: str
+    price_cents: int
+    currency: str
+
+
+class ListingEnded(EventData):
+    """A listing ended unsold by itself (``reason``: a ``resale.ListingEnd``): its seller
+    is told why. A listing its seller withdrew announces nothing."""
+
+    listing_id: str
+    event_id: str
+    seller_id: str
+    reason: str
 
 
 class TicketAttendeeNamed(EventData):
@@ -188,6 +211,8 @@ SCHEMAS: Mapping[str, type[EventData]] = {
     "ticket.transferred": TicketTransferred,
     "escrow.created": EscrowCreated,
     "escrow.funded": EscrowFunded,
+    "listing.sold": ListingSold,
+    "listing.ended": ListingEnded,
     "ticket.attendee_named": TicketAttendeeNamed,
     "ticket.minted": TicketMinted,
     "ticket.checked_in": TicketCheckedIn,

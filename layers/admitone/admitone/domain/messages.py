@@ -377,6 +377,50 @@ def ticket_sent(to: str, name: str, *, event_title: str, code: str) -> EmailMess
     )
 
 
+def listing_sold(to: str, name: str, *, event_title: str, price: str) -> EmailMessage:
+    """To the seller: a buyer paid for their resale listing and has the ticket now."""
+    return _compose(
+        to,
+        subject=f"Your ticket for {_one_line(event_title)} sold",
+        heading="Listing sold",
+        name=name,
+        blocks=(
+            f"Your resale listing for {_one_line(event_title)} sold for {price}. The ticket "
+            "now belongs to its buyer; the QR code you had no longer admits anyone.",
+            "Your proceeds (the price less royalties and the platform's share) become "
+            "payable 48 hours after the event ends.",
+        ),
+        footer=f"You receive this e-mail because you listed a ticket on {BRAND}.",
+    )
+
+
+# Why a listing ended by itself (``resale.ListingEnd`` values), as its seller is told.
+LISTING_END_REASONS: dict[str, str] = {
+    "ticket_scanned": "the ticket was used at the gate",
+    "ticket_refunded": "the ticket was refunded",
+    "ticket_transferred": "the ticket was passed on to someone else",
+    "ticket_voided": "the ticket was voided",
+    "event_cancelled": "the event was cancelled",
+    "event_started": "the event has started",
+}
+
+
+def listing_ended(to: str, name: str, *, event_title: str, reason: str) -> EmailMessage:
+    """To the seller: their listing ended unsold, and why."""
+    why = LISTING_END_REASONS.get(reason, "it can no longer be sold")
+    return _compose(
+        to,
+        subject=f"Your listing for {_one_line(event_title)} ended",
+        heading="Listing ended",
+        name=name,
+        blocks=(
+            f"Your resale listing for {_one_line(event_title)} ended unsold because {why}.",
+            "Nobody was charged for it.",
+        ),
+        footer=f"You receive this e-mail because you listed a ticket on {BRAND}.",
+    )
+
+
 class HoldEnd(StrEnum):
     """Why an unpaid order gave its seats back, as its buyer is told."""
 

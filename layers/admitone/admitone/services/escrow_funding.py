@@ -27,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain.catalog import Event
 from admitone.domain.errors import Conflict, Contention, DependencyUnavailable
-from admitone.domain.events import EscrowFunded, TicketTransferred
+from admitone.domain.events import EscrowFunded, ListingSold, TicketTransferred
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.keys import KeyPurpose
 from admitone.domain.orders import PaymentStatus
@@ -49,6 +49,7 @@ from admitone.domain.resale import (
 from admitone.domain.tickets import Ticket, next_version_token, transferred
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
+from admitone.services.listings import announce_ended
 from admitone.services.resale_purchase import give_back_allowance
 
 MAX_ATTEMPTS = 5
@@ -114,6 +115,19 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
                 from_holder_id=ticket.holder_id,
                 to_holder_id=escrow.buyer_id,
                 version=moved.version,
+                escrow_id=escrow.id,
+            ),
+            now=now,
+        )
+        uow.outbox.announce(
+            "listing.sold",
+            ListingSold(
+                listing_id=listing.id,
+                escrow_id=escrow.id,
+                event_id=escrow.event_id,
+                seller_id=escrow.seller_id,
+                price_cents=escrow.amount_cents,
+                currency=escrow.currency,
             ),
             now=now,
         )
@@ -192,7 +206,10 @@ def _settle(
     uow.escrows.move(escrow, escrow_moved(escrow, EscrowStatus.CANCELLED, now=now))
     give_back_allowance(uow, escrow)
     if _reserved_for(listing, escrow):
-        uow.listings.settle_reservation(listing, after(listing))
+        settled = after(listing)
+        uow.listings.settle_reservation(listing, settled)
+        if settled.end_reason is not None:  # ended, not for sale again
+            announce_ended(uow, settled, now=now)
     uow.commit()
 
 

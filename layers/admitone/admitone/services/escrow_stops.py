@@ -37,6 +37,7 @@ from admitone.domain.resale import (
 )
 from admitone.observability import logger, metrics
 from admitone.ports import Ports
+from admitone.services.listings import announce_ended
 from admitone.services.resale_purchase import give_back_allowance
 
 # An event's open escrows are read this many a page (each stopped in its own unit of work).
@@ -103,9 +104,13 @@ def _settle(ports: Ports, escrow: Escrow, reason: ListingEnd, *, now: datetime) 
     give_back_allowance(uow, escrow)
     if listing.escrow_id == escrow.id:
         if listing.status is ListingStatus.RESERVED:
-            uow.listings.settle_reservation(listing, ended_reserved(listing, reason, now=now))
+            closed = ended_reserved(listing, reason, now=now)
+            uow.listings.settle_reservation(listing, closed)
+            announce_ended(uow, closed, now=now)
         elif listing.status is ListingStatus.SOLD:
-            uow.listings.stop_sale(listing, sale_stopped(listing, reason, now=now))
+            closed = sale_stopped(listing, reason, now=now)
+            uow.listings.stop_sale(listing, closed)
+            announce_ended(uow, closed, now=now)
     uow.commit()
 
 

@@ -30,6 +30,7 @@ from admitone.ports import Ports
 from admitone.ports.store import Store
 from admitone.ports.unit_of_work import UnitOfWork
 from admitone.services import escrow_stops, resale_reversals
+from admitone.services.listings import announce_ended
 
 # An event's active listings are ended this many a unit of work (two writes each).
 EVENT_PAGE = 25
@@ -47,6 +48,7 @@ def stage_ends(
         if listing is not None:
             closing.append(ended(listing, reason, now=now))
             uow.listings.close(closing[-1])
+            announce_ended(uow, closing[-1], now=now)
     return closing
 
 
@@ -83,7 +85,9 @@ def end_for_event(store: Store, event_id: str, reason: ListingEnd, *, now: datet
 def _end(store: Store, listings: list[Listing], reason: ListingEnd, *, now: datetime) -> bool:
     uow = store.unit_of_work()
     for listing in listings:
-        uow.listings.close(ended(listing, reason, now=now))
+        closed = ended(listing, reason, now=now)
+        uow.listings.close(closed)
+        announce_ended(uow, closed, now=now)
     try:
         uow.commit()
     except ListingUnavailable:

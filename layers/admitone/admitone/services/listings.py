@@ -20,6 +20,7 @@ from admitone.domain.accounts import Principal
 from admitone.domain.catalog import Event, EventStatus
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
 from admitone.domain.errors import NotFound
+from admitone.domain.events import ListingEnded
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.resale import (
     Listing,
@@ -30,6 +31,7 @@ from admitone.domain.resale import (
 )
 from admitone.observability import logger
 from admitone.ports.store import Store
+from admitone.ports.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -157,3 +159,18 @@ def _event(store: Store, event_id: str) -> Event:
     if event is None:
         raise NotFound("No such event.")
     return event
+
+
+def announce_ended(uow: UnitOfWork, listing: Listing, *, now: datetime) -> None:
+    """Stage ``listing.ended`` for a listing that ended by itself (its seller is told why)."""
+    assert listing.end_reason is not None  # ended by itself, not withdrawn
+    uow.outbox.announce(
+        "listing.ended",
+        ListingEnded(
+            listing_id=listing.id,
+            event_id=listing.event_id,
+            seller_id=listing.seller_id,
+            reason=listing.end_reason.value,
+        ),
+        now=now,
+    )

@@ -15,7 +15,9 @@ What is sent, for which event (times in the event's own time zone):
   and, while registration is open, the link to name the attendees (to the attendee the
   buyer named, else to the buyer's address only once verified: registration.py);
 - ``ticket.attendee_named``: the attendee's own ticket (its QR inline);
-- ``ticket.transferred``: the ticket to its new holder, a notice to the former one;
+- ``ticket.transferred``: the ticket to its new holder, a notice to the former one (not
+  for a resale: the seller hears of it by ``listing.sold``);
+- ``listing.sold``: the seller's listing sold; ``listing.ended``: it ended unsold, and why;
 - ``order.expired`` / ``order.cancelled``: the seats were released, nothing charged;
 - ``order.refunded``: the refund confirmation;
 - ``refund.failed``: the refund could not be paid, and the buyer may ask for it again;
@@ -121,7 +123,7 @@ def _transferred(data: Mapping[str, Any], now: datetime) -> list[Mail]:
     former = accounts.user_by_id(data["from_holder_id"])
     current = accounts.user_by_id(data["to_holder_id"])
     mails: list[Mail] = []
-    if former:
+    if former and not data.get("escrow_id"):
         mails.append(
             (
                 "ticket_sent",
@@ -144,6 +146,40 @@ def _transferred(data: Mapping[str, Any], now: datetime) -> list[Mail]:
             )
         )
     return mails
+
+
+def _listing_sold(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    seller = accounts.user_by_id(data["seller_id"])
+    if seller is None:
+        return []
+    title = _event(data["event_id"]).title
+    price = format_money(int(data["price_cents"]), str(data["currency"]))
+    return [
+        (
+            "listing_sold",
+            seller.email,
+            lambda: messages.listing_sold(
+                seller.email, seller.name, event_title=title, price=price
+            ),
+        )
+    ]
+
+
+def _listing_ended(data: Mapping[str, Any], now: datetime) -> list[Mail]:
+    seller = accounts.user_by_id(data["seller_id"])
+    if seller is None:
+        return []
+    title = _event(data["event_id"]).title
+    reason = str(data["reason"])
+    return [
+        (
+            "listing_ended",
+            seller.email,
+            lambda: messages.listing_ended(
+                seller.email, seller.name, event_title=title, reason=reason
+            ),
+        )
+    ]
 
 
 # The reasons an ``order.expired`` / ``order.cancelled`` carries that its mail tells
@@ -376,6 +412,8 @@ _HANDLERS: Mapping[str, Callable[[Mapping[str, Any], datetime], list[Mail]]] = {
     "order.paid": _order_paid,
     "ticket.attendee_named": _attendee_named,
     "ticket.transferred": _transferred,
+    "listing.sold": _listing_sold,
+    "listing.ended": _listing_ended,
     "order.expired": _order_ended,
     "order.cancelled": _order_ended,
     "order.refunded": _refund_mail("refund_confirmation", messages.refund_confirmation),
