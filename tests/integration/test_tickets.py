@@ -157,6 +157,44 @@ def _holder_id(ticket_id: str) -> str:
     return ticket.holder_id
 
 
+def test_of_two_transfers_of_one_ticket_at_once_exactly_one_moves_it(shop: Shop):
+    import threading  # noqa: PLC0415
+
+    from admitone.domain.accounts import Principal  # noqa: PLC0415
+    from admitone.domain.errors import Conflict, NotFound  # noqa: PLC0415
+    from admitone.domain.jwt_tokens import Role  # noqa: PLC0415
+    from admitone.services.tickets import transfer_ticket  # noqa: PLC0415
+    from admitone.services.wiring import ports  # noqa: PLC0415
+
+    holder = buy(shop, 1)
+    ticket = holder.tickets[0]
+    caller = Principal(holder.user_id, frozenset({Role.BUYER}), email=f"{holder.user_id}@x.test")
+    barrier = threading.Barrier(2)
+    moved: list[int] = []
+    refused: list[Exception] = []
+
+    def transfer(email: str) -> None:
+        barrier.wait()
+        try:
+            moved.append(transfer_ticket(ports(), ticket["id"], caller, email=email).version)
+        except (Conflict, NotFound) as error:  # changed meanwhile, or no longer theirs
+            refused.append(error)
+
+    threads = [
+        threading.Thread(target=transfer, args=(f"friend{n}@example.com",)) for n in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert (moved, len(refused)) == ([2], 1)
+    stored = ticket_store.get_ticket(ticket["id"])
+    assert stored is not None
+    assert stored.version == 2
+    assert outbox_of(holder.order_id).count("ticket.transferred") == 1
+
+
 def test_a_used_or_foreign_ticket_cannot_be_transferred(shop: Shop, crew: Gates):
     holder = buy(shop, 2)
     used, kept = holder.tickets

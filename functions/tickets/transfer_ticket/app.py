@@ -15,6 +15,7 @@ from admitone.http.problems import documented
 from admitone.http.resolver import http_handler, http_resolver
 from admitone.http.ticket_views import TicketView
 from admitone.services.tickets import transfer_ticket
+from admitone.services.wiring import ports
 
 app = http_resolver()
 
@@ -31,7 +32,7 @@ def post_transfer(
     ticket_id: TicketIdPath, request: Annotated[TransferRequest, Body()]
 ) -> TicketView:
     caller = principal(app)
-    moved = transfer_ticket(ticket_id, caller, email=request.email, name=request.name)
+    moved = transfer_ticket(ports(), ticket_id, caller, email=request.email, name=request.name)
     # The caller no longer holds it: no QR token in the answer.
     return TicketView.of(moved, viewer_id=caller.user_id)
 

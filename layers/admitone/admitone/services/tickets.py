@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from admitone.adapters.cursor_keys import cursor_key
-from admitone.adapters.dynamo import catalog, table
+from admitone.adapters.dynamo import catalog
 from admitone.adapters.dynamo import tickets as ticket_store
-from admitone.adapters.dynamo.outbox import outbox_op
 from admitone.adapters.signing_keys import load_keyset
 from admitone.domain.accounts import Principal, normalize_email
 from admitone.domain.catalog import Event
 from admitone.domain.cursors import decode_cursor, encode_cursor, fingerprint
-from admitone.domain.errors import Conflict, NotFound
+from admitone.domain.errors import Conflict, Contention, NotFound
+from admitone.domain.events import TicketTransferred
 from admitone.domain.ids import Prefix, is_id
 from admitone.domain.keys import KeyPurpose
 from admitone.domain.nft import AwaitedMint, TicketMint, mint_standing
@@ -32,6 +32,7 @@ from admitone.domain.tickets import (
     transferred,
 )
 from admitone.observability import logger
+from admitone.ports import Ports
 from admitone.ports.mints import Mints
 from admitone.services import accounts_by_email
 
@@ -97,6 +98,7 @@ def reissued_token(ticket: Ticket, event: Event) -> str:
 
 
 def transfer_ticket(
+    ports: Ports,
     ticket_id: str,
     caller: Principal,
     *,
@@ -105,10 +107,18 @@ def transfer_ticket(
     now: datetime | None = None,
 ) -> Ticket:
     """Hand the caller's ticket to the person with ``email`` (an account is made for a
-    new address). The caller's QR stops admitting."""
+    new address). The caller's QR stops admitting.
+
+    One unit of work reissues the ticket under its next version (only while it is still
+    as read: valid, the same version, holder and scans) and announces
+    ``ticket.transferred``; a ticket changed meanwhile (``Conflict`` from the reissue)
+    or a write racing it (``Contention``) is 409, nothing written."""
     now = now or datetime.now(UTC)
-    ticket = held_ticket(ticket_id, caller)
-    event = catalog.get_event(ticket.event_id)
+    store = ports.store
+    ticket = store.tickets.get(ticket_id) if is_id(ticket_id, Prefix.TICKET) else None
+    if ticket is None or ticket.holder_id != caller.user_id:
+        raise NotFound("No such ticket.")  # what admits (the QR) is the holder's alone
+    event = store.catalog.event(ticket.event_id)
     assert event is not None  # an event with tickets is never deleted
     recipient_email = normalize_email(email)
     check_transferable(
@@ -128,25 +138,23 @@ def transfer_ticket(
         token=reissued_token(ticket, event),
         now=now,
     )
+    uow = store.unit_of_work()
+    uow.tickets.reissue(ticket, moved)
+    uow.outbox.announce(
+        "ticket.transferred",
+        TicketTransferred(
+            ticket_id=ticket.id,
+            order_id=ticket.order_id,
+            event_id=ticket.event_id,
+            from_holder_id=ticket.holder_id,
+            to_holder_id=recipient.id,
+            version=moved.version,
+        ),
+        now=now,
+    )
     try:
-        table.transact(
-            [
-                ticket_store.reissue_op(ticket, moved),
-                outbox_op(
-                    "ticket.transferred",
-                    {
-                        "ticket_id": ticket.id,
-                        "order_id": ticket.order_id,
-                        "event_id": ticket.event_id,
-                        "from_holder_id": ticket.holder_id,
-                        "to_holder_id": recipient.id,
-                        "version": moved.version,
-                    },
-                    now=now,
-                ),
-            ]
-        )
-    except table.TransactionCancelled:
+        uow.commit()
+    except Contention:
         raise Conflict("The ticket changed meanwhile; look at it again.") from None
     logger.info("ticket transferred", extra={"ticket_id": ticket.id, "version": moved.version})
     return moved
