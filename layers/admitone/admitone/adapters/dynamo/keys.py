@@ -9,10 +9,12 @@ import zlib
 Key = dict[str, str]
 
 # A GSI partition takes about 1,000 write units a second. A list that every order,
-# payment or scan of the platform enters and leaves (a job's work list) is spread over
-# PLATFORM_LIST_SHARDS partitions, one that every scan of an event does (read on gate and
-# organizer requests) over EVENT_LIST_SHARDS; each item lands in the shard its own id
-# picks, and readers query every shard and merge them by the list's sort key.
+# payment or scan of the platform (or of an event) enters and leaves is spread over
+# several partitions, and readers query every shard and merge them by the list's sort
+# key. An entry that is found again by its own id (the processing payments) lands in the
+# shard that id picks (PLATFORM_LIST_SHARDS); one that is written once and leaves by its
+# own item's update takes its shard in turn when written (``write_shard``), which spreads
+# a container's writes evenly where an id's hash does not.
 PLATFORM_LIST_SHARDS = 32
 # The sweeper's list of pending orders is entered and left by every order of an on-sale
 # (4 WCU an order): over 32 partitions it capped the platform near 8,000 orders a second,
