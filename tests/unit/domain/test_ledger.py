@@ -139,6 +139,20 @@ def test_a_payout_leaves_available_its_fee_to_the_platform():
     ]
 
 
+@pytest.mark.parametrize("fee", [1000, 0])
+def test_a_refused_payout_puts_back_exactly_what_it_took_fee_included(fee):
+    taken = net_deltas(ledger.payout("ven_1", "USD", "pyo_1", 100_000, fee))
+    returned = ledger.payout_returned("ven_1", "USD", "pyo_1", 100_000, fee)
+
+    assert [t.id for t in returned] == ["payout_failed:pyo_1"] + (
+        ["payout_fee_returned:pyo_1"] if fee else []
+    )
+    given_back = net_deltas(returned)
+    for account in (AVAILABLE, CLEARING, REVENUE):
+        assert shown(taken, account) + shown(given_back, account) == 0
+    assert shown(given_back, AVAILABLE) == 100_000
+
+
 def test_an_unbalanced_mixed_or_lonely_transaction_cannot_be_made():
     usd, eur = ledger.clearing("USD"), ledger.clearing("EUR")
     with pytest.raises(Unbalanced, match="sum to 1"):
