@@ -8,6 +8,13 @@ token in it is verified against the API's published keys. The event mints NFT ti
 the mint worker mints each to the buyer's custodial address, and the token's owner is
 read back from the local chain.
 
+Then the resale chapter: the buyer lists their second ticket at 150 % of its face value,
+a second buyer buys it (the PaymentIntent authorized by a test card, captured only after
+the cooling period), the ticket moves to them and its old QR scans ``void``; once the
+cooling period has passed (``ADMITONE_RESALE_COOLING_SECONDS``, as ``scripts/run`` sets
+it; 10 minutes by default) the split is booked and the venue's royalty shows in its
+ledger and its royalties.
+
 Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--chain URL] [--out DIR]
 (the URLs default to the ports the ADMITONE_*_PORT variables choose, as scripts/run)
 """
@@ -15,12 +22,14 @@ Usage: scripts/demo [--api URL] [--moto URL] [--stripe URL] [--chain URL] [--out
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import secrets
 import socket
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,6 +57,8 @@ MAIL_WITHIN_SECONDS = 120
 # Issue 20's acceptance: each ticket shows minted within 30 s of the payment.
 MINTED_WITHIN_SECONDS = 30
 MINT_POLL_SECONDS = 3
+# The release job runs once the escrow's cooling period has passed; then allow this long.
+RELEASED_WITHIN_SECONDS = 120
 
 
 class DemoFailed(ToolFailure):
@@ -133,6 +144,19 @@ class Story:
     nfts: list[dict[str, Any]] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)
     minted_seen: float | None = None  # time.monotonic() when every ticket showed minted
+    resale: Resale | None = None
+
+
+@dataclass(frozen=True)
+class Resale:
+    """The resale chapter as it went."""
+
+    listing: dict[str, Any]  # as listed
+    sold: dict[str, Any]  # GET /listings/{id} once the ticket moved
+    old_qr_scan: dict[str, Any]  # the seller's QR at the gate afterwards
+    received: dict[str, Any]  # the ticket as its new holder sees it
+    ledger: dict[str, Any]  # the venue ledger's resale transaction
+    royalties: dict[str, Any]  # GET /venues/{venue_id}/royalties for today
 
 
 def run(
@@ -265,6 +289,17 @@ def run(
         )
         scans.append(answer)
         say(f"At the gate, the {attempt} scan of {first['code']}", describe_scan(answer))
+    resale = resale_chapter(
+        stripe,
+        organizer,
+        buyer,
+        api_url=api_url,
+        moto_url=moto_url,
+        event_id=event["id"],
+        venue_id=venue["id"],
+        device=device,
+        ticket=current["tickets"][1],
+    )
     assert organizer.token is not None
     return Story(
         event_id=event["id"],
@@ -278,7 +313,135 @@ def run(
         nfts=nfts,
         owners=owners,
         minted_seen=minted_seen,
+        resale=resale,
     )
+
+
+def register_buyer(api_url: str, moto_url: str, name: str) -> tuple[Api, str]:
+    """A new buyer, from a loopback address of their own, signed in."""
+    buyer = Api(api_url, fresh_source(api_url))
+    address = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    buyer.call("POST", "/auth/register", {"email": address, "password": PASSWORD, "name": name})
+    buyer.call("POST", "/auth/verify-email", {"token": verification_token(moto_url, address)})
+    buyer.login(address, PASSWORD)
+    return buyer, address
+
+
+def pay_with_card(stripe: StripeClient, intent_id: str) -> str:
+    """Attach a test card and confirm, as Stripe.js would; the PaymentIntent's status."""
+    card = stripe.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": CARD, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }  # type: ignore[typeddict-item]
+    )
+    stripe.v1.payment_intents.update(intent_id, params={"payment_method": card.id})
+    return str(stripe.v1.payment_intents.confirm(intent_id).status)
+
+
+def resale_chapter(
+    stripe: StripeClient,
+    organizer: Api,
+    seller: Api,
+    *,
+    api_url: str,
+    moto_url: str,
+    event_id: str,
+    venue_id: str,
+    device: str,
+    ticket: dict[str, Any],
+) -> Resale:
+    """The buyer resells a ticket to a second buyer; the old QR is void at the gate and,
+    after the cooling period, the split is in the venue's ledger."""
+    price = 7500  # 150 % of its 5000 face value: the most the default policy allows
+    listing = seller.call("POST", f"/tickets/{ticket['id']}/listings", {"price_cents": price})
+    say(
+        "Resale: the buyer lists their second ticket at 150 % of face value",
+        f"listing {listing['listing_id']} of {ticket['code']} at {money(price)}",
+    )
+    second, address = register_buyer(api_url, moto_url, "Grace")
+    purchase = second.call(
+        "POST",
+        f"/listings/{listing['listing_id']}/purchase",
+        **{"Idempotency-Key": f"demo-resale-{uuid.uuid4()}"},
+    )
+    intent_id = purchase["payment"]["payment_intent_id"]
+    status = pay_with_card(stripe, intent_id)
+    say(
+        "A second buyer buys it and pays with a test card (authorized, not yet captured)",
+        f"{address}: escrow {purchase['escrow_id']}, PaymentIntent {intent_id}: {status}",
+    )
+    sold = wait_for(
+        lambda: second.call("GET", f"/listings/{listing['listing_id']}"),
+        lambda shown: shown["status"] == "sold",
+        PAID_WITHIN_SECONDS,
+        "the listing was not sold",
+    )
+    received = second.call("GET", f"/tickets/{ticket['id']}")
+    old = organizer.call(
+        "POST",
+        f"/events/{event_id}/scans",
+        {"token": ticket["qr_token"], "gate": "North"},
+        **{"X-Device-Token": device},
+    )
+    say(
+        "The ticket moves to the second buyer; the seller's old QR at the gate",
+        f"{ticket['code']} version {received['version']} held by {address}; "
+        f"old QR: {old['result']}",
+    )
+    cooling = int(os.environ.get("ADMITONE_RESALE_COOLING_SECONDS", "600"))
+    say(f"The cooling period passes ({cooling} s), then the escrow is released")
+    resale_txn = wait_for(
+        lambda: next(
+            (
+                txn
+                for txn in organizer.call("GET", f"/venues/{venue_id}/ledger")["transactions"]
+                if txn["kind"] == "resale"
+            ),
+            None,
+        ),
+        lambda found: found is not None,
+        cooling + RELEASED_WITHIN_SECONDS,
+        "the resale's split never reached the venue's ledger",
+    )
+    today = datetime.now(UTC).date()
+    royalties = organizer.call(
+        "GET",
+        f"/venues/{venue_id}/royalties?from={today - timedelta(days=1)}&to={today}",
+    )
+    entries = "; ".join(
+        f"{entry['account']} {money(-entry['amount_cents'])}"
+        for entry in resale_txn["entries"]
+        if entry["amount_cents"] < 0
+    )
+    say(
+        "The split is booked in one transaction of the venue's ledger",
+        f"{resale_txn['transaction_id']}: {entries}; venue royalties today: "
+        + ", ".join(
+            f"{money(row['venue_royalty_cents'], row['currency'])}" for row in royalties["totals"]
+        ),
+    )
+    return Resale(
+        listing=listing,
+        sold=sold,
+        old_qr_scan=old,
+        received=received,
+        ledger=resale_txn,
+        royalties=royalties,
+    )
+
+
+def wait_for(
+    read: Callable[[], Any], done: Callable[[Any], bool], within: float, failure: str
+) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        found = read()
+        if done(found):
+            return found
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"{failure} within {within:.0f} s")
+        time.sleep(1)
 
 
 def wait_until_paid(buyer: Api, order_id: str) -> tuple[dict[str, Any], float]:

@@ -2,13 +2,16 @@
 that decodes to a token the shared layer verifies, and a gate that admits it once; two
 gate devices racing over HTTP (each invocation its own process, as in Lambda) admit a
 ticket exactly once. Issue 20: each ticket is minted within 30 s of the payment, and the
-chain says its token is held by the buyer's custodial address."""
+chain says its token is held by the buyer's custodial address. Issue 19: the resale
+chapter moves a ticket to a second buyer, its old QR scans void, and after the cooling
+period the split is in the venue's ledger and royalties."""
 
 from __future__ import annotations
 
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -28,9 +31,16 @@ from tests.qr_decode import decode_png
 pytestmark = pytest.mark.e2e
 
 
+# The resale chapter waits out the escrow's cooling period: a few seconds here, as
+# scripts/run sets it from the same variable.
+COOLING_SECONDS = "5"
+
+
 @pytest.fixture(scope="module")
-def stack(start_stack: StartStack) -> LocalStack:
-    return start_stack(ROOT / "template.yaml")[0]
+def stack(start_stack: StartStack) -> Iterator[LocalStack]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ADMITONE_RESALE_COOLING_SECONDS", COOLING_SECONDS)
+        yield start_stack(ROOT / "template.yaml")[0]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +115,9 @@ def test_the_gate_admits_once_even_when_two_devices_race(
     organizer = demo_story.Api(stack.api_url)
     organizer.token = story.organizer_token
     devices = [demo_story.pair_gate_device(organizer, story.venue_id, f"Gate {n}") for n in (1, 2)]
-    second = story.order["tickets"][1]["qr_token"]
+    # The second ticket was resold: its new holder's QR (the old one is void).
+    assert story.resale is not None
+    second = story.resale.received["qr_token"]
     start = threading.Barrier(2)
 
     def scan(device: str) -> str:
@@ -122,6 +134,24 @@ def test_the_gate_admits_once_even_when_two_devices_race(
     with ThreadPoolExecutor(2) as pool:
         results = sorted(pool.map(scan, devices))
     assert results == ["admitted", "already_used"]
+
+
+def test_the_resale_chapter_moves_the_ticket_voids_its_old_qr_and_books_the_split(
+    story: demo_story.Story,
+):
+    resale = story.resale
+    assert resale is not None
+    resold = story.order["tickets"][1]
+    assert (resale.listing["price_cents"], resale.sold["status"]) == (7500, "sold")
+    assert resale.received["version"] == 2
+    assert resale.received["qr_token"] not in (None, resold["qr_token"])
+    assert resale.old_qr_scan["result"] == "void"
+    # 7500 at the RULES §13 defaults: venue 750, artist 0, platform 375, seller 6375.
+    credits = sorted(-e["amount_cents"] for e in resale.ledger["entries"] if e["amount_cents"] < 0)
+    assert credits == [375, 750, 6375]
+    assert [row["venue_royalty_cents"] for row in resale.royalties["totals"]] == [750]
+    [row] = resale.royalties["events"]
+    assert (row["event_id"], row["resales"]) == (story.event_id, 1)
 
 
 def test_the_ledger_agrees_with_the_business_records_after_the_demo(stack: LocalStack):
