@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import uuid
 import zlib
@@ -34,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from admitone.domain.ids import Prefix, id_pattern
 from scripts import demo_story
 from scripts.devstack.loopback import client_from
 from scripts.devstack.stack import ROOT, LocalStack
@@ -163,8 +165,14 @@ def _credentials(world: World, method: str, path: str) -> dict[str, str]:
 def _known_ids(world: World, case: Any) -> None:
     # Half of the generated ids become real ones (by a checksum of the generated value, so
     # a seed still reproduces a run): the rest probe unknown and malformed ids.
+    # A value that is no id at all stays: a negative case broke its pattern on purpose, and
+    # a real id in its place would make it a valid request that rightly succeeds.
     for name, value in (case.path_parameters or {}).items():
-        if name in world.ids and isinstance(value, str) and zlib.crc32(value.encode()) % 2:
+        if name not in world.ids or not isinstance(value, str):
+            continue
+        pattern = id_pattern(Prefix(world.ids[name].split("_", 1)[0]))
+        well_formed = re.fullmatch(pattern, value) is not None
+        if well_formed and zlib.crc32(value.encode()) % 2:
             case.path_parameters[name] = world.ids[name]
 
 
