@@ -22,6 +22,7 @@ from admitone.domain.catalog import (
     Event,
     EventStatus,
     ResalePolicy,
+    RoyaltyRates,
     TicketType,
     Voucher,
     VoucherKind,
@@ -116,7 +117,9 @@ def test_cities_compare_without_case_or_extra_spaces():
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 
 
-def schedule(category: Category = Category.MUSIC, **moments: datetime) -> None:
+def schedule(
+    category: Category = Category.MUSIC, resale: ResalePolicy | None = None, **moments: datetime
+) -> None:
     starts = moments.pop("starts_at", NOW + timedelta(days=30))
     check_event_schedule(
         category=category,
@@ -126,7 +129,7 @@ def schedule(category: Category = Category.MUSIC, **moments: datetime) -> None:
         sales_end=moments.pop("sales_end", starts),
         registration_deadline=moments.pop("registration_deadline", starts),
         hold_minutes=15,
-        resale=ResalePolicy(),
+        resale=resale or ResalePolicy(),
     )
 
 
@@ -140,6 +143,16 @@ def test_an_event_starts_ahead_and_within_five_years():
         with pytest.raises(ValidationFailed) as refused:
             check_event_start(starts, now=NOW)
         assert codes(refused) == [("starts_at", code)]
+
+
+def test_an_events_own_resale_royalties_are_checked_as_a_venues_are():
+    schedule(resale=ResalePolicy(royalties=RoyaltyRates(venue_bps=2000, artist_bps=3000)))
+    with pytest.raises(ValidationFailed) as refused:
+        schedule(resale=ResalePolicy(royalties=RoyaltyRates(venue_bps=5001, artist_bps=0)))
+    assert codes(refused) == [
+        ("resale.royalties.venue_bps", "ROYALTY_OUT_OF_RANGE"),
+        ("resale.royalties", "ROYALTY_OUT_OF_RANGE"),
+    ]
 
 
 def test_an_event_lasts_a_week_at_most_and_a_festival_a_month():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from admitone.domain.messages import (
     BRAND,
+    LISTING_END_REASONS,
     NAME_MAX_LENGTH,
     EmailMessage,
     HoldEnd,
@@ -22,6 +23,8 @@ from admitone.domain.messages import (
     account_already_exists,
     app_link,
     event_reminder,
+    listing_ended,
+    listing_sold,
     login_attempts,
     order_confirmation,
     order_ended,
@@ -106,6 +109,10 @@ MESSAGES: dict[str, Render] = {
         TO, name, event_title="Gala", order_number="A1-2026-000042", amount="$113.25"
     ),
     "login_attempts": lambda name: login_attempts(TO, name, 5),
+    "listing_sold": lambda name: listing_sold(TO, name, event_title="Gala", price="$150.00"),
+    "listing_ended": lambda name: listing_ended(
+        TO, name, event_title="Gala", reason="ticket_scanned"
+    ),
 }
 LINKS: dict[str, tuple[str, ...]] = {
     "verify_email": (VERIFY_URL,),
@@ -122,6 +129,8 @@ LINKS: dict[str, tuple[str, ...]] = {
     "refund_confirmation": (),
     "refund_failed": (),
     "login_attempts": (),
+    "listing_sold": (),
+    "listing_ended": (),
 }
 ALL = pytest.mark.parametrize("kind", sorted(MESSAGES))
 
@@ -498,3 +507,23 @@ def test_a_failed_refund_tells_the_buyer_nothing_was_paid_and_they_may_ask_again
     assert "could not be paid" in message.subject
     assert "$113.25" in message.text
     assert "ask for it again" in message.text
+
+
+def test_a_sold_listing_tells_the_seller_its_price_and_when_proceeds_are_payable() -> None:
+    message = listing_sold(TO, "Ada", event_title="Gala", price="$150.00")
+    assert "sold" in message.subject
+    assert "$150.00" in message.text
+    assert "48 hours after the event ends" in message.text
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        *sorted(LISTING_END_REASONS.items()),
+        ("something_new", "it can no longer be sold"),
+    ],
+)
+def test_an_ended_listing_tells_the_seller_why_and_that_nobody_paid(reason: str, said: str) -> None:
+    message = listing_ended(TO, "Ada", event_title="Gala", reason=reason)
+    assert f"ended unsold because {said}." in message.text
+    assert "Nobody was charged" in message.text
