@@ -9,9 +9,12 @@ fields it does not know: later minor versions only add optional fields.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from admitone.domain.tickets import Ticket
 
 SCHEMA_VERSION = 1
 
@@ -111,6 +114,21 @@ class TicketTransferred(EventData):
     version: int
     # Set when a resale moved it (the escrow funded): the seller is told it sold instead.
     escrow_id: str | None = None
+
+    @classmethod
+    def of(
+        cls, before: Ticket, after: Ticket, *, escrow_id: str | None = None
+    ) -> TicketTransferred:
+        """The move of ``before`` (its holder's version) to ``after`` (the new holder's)."""
+        return cls(
+            ticket_id=before.id,
+            order_id=before.order_id,
+            event_id=before.event_id,
+            from_holder_id=before.holder_id,
+            to_holder_id=after.holder_id,
+            version=after.version,
+            escrow_id=escrow_id,
+        )
 
 
 class EscrowCreated(EventData):

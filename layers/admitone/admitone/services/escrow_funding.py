@@ -107,17 +107,7 @@ def _fund(ports: Ports, escrow: Escrow, *, now: datetime) -> None:
         uow.listings.settle_reservation(listing, sold(listing, now=now))
         uow.tickets.reissue(ticket, moved)
         uow.outbox.announce(
-            "ticket.transferred",
-            TicketTransferred(
-                ticket_id=ticket.id,
-                order_id=ticket.order_id,
-                event_id=ticket.event_id,
-                from_holder_id=ticket.holder_id,
-                to_holder_id=escrow.buyer_id,
-                version=moved.version,
-                escrow_id=escrow.id,
-            ),
-            now=now,
+            "ticket.transferred", TicketTransferred.of(ticket, moved, escrow_id=escrow.id), now=now
         )
         uow.outbox.announce(
             "listing.sold",

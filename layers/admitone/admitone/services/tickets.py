@@ -140,18 +140,7 @@ def transfer_ticket(
     )
     uow = store.unit_of_work()
     uow.tickets.reissue(ticket, moved)
-    uow.outbox.announce(
-        "ticket.transferred",
-        TicketTransferred(
-            ticket_id=ticket.id,
-            order_id=ticket.order_id,
-            event_id=ticket.event_id,
-            from_holder_id=ticket.holder_id,
-            to_holder_id=recipient.id,
-            version=moved.version,
-        ),
-        now=now,
-    )
+    uow.outbox.announce("ticket.transferred", TicketTransferred.of(ticket, moved), now=now)
     try:
         uow.commit()
     except Contention:
