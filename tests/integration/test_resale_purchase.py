@@ -240,6 +240,17 @@ def test_a_funded_escrow_is_released_after_the_cooling_period_with_the_split_boo
         shop.aws.invoke("ReleaseEscrowsFunction", _funded_record(escrow_id))
     assert stripe_client().v1.payment_intents.retrieve(intent_id).status == "requires_capture"
 
+    def sale() -> dict[str, Any]:
+        (mine,) = shop.api.get("/me/listings", token=seller.token).json()["listings"]
+        assert mine["status"] == "sold"
+        return mine["sale"]
+
+    assert (sale()["status"], sale()["proceeds_cents"], sale()["released_at"]) == (
+        "funded",
+        12750,
+        None,
+    )
+
     shop.aws.use_function("ReleaseEscrowsFunction")
     venue_id = shop.api.get(f"/events/{shop.event_id}").json()["venue_id"]
     books = ports().store.ledger
@@ -259,6 +270,11 @@ def test_a_funded_escrow_is_released_after_the_cooling_period_with_the_split_boo
     assert (shown(venue) - before[0], shown(platform) - before[1]) == (1500, 750)
     assert shown(ledger.seller_pending(seller.user_id, shop.event_id, "USD")) == 12750
     assert ledger_check().differences == []
+    assert (sale()["status"], sale()["amount_cents"], sale()["proceeds_cents"]) == (
+        "released",
+        15000,
+        12750,
+    )
 
 
 def test_sample_events(aws: AwsStack):

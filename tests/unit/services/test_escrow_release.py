@@ -15,8 +15,9 @@ from admitone.domain import ledger
 from admitone.domain.catalog import EventStatus, ResalePolicy, RoyaltyRates
 from admitone.domain.keys import KeySet
 from admitone.domain.orders import PaymentStatus
-from admitone.domain.resale import Escrow, EscrowStatus, ListingStatus
+from admitone.domain.resale import Escrow, EscrowStatus, ListingStatus, Sale
 from admitone.domain.tickets import TicketStatus
+from admitone.services import listings
 from admitone.services.escrow_funding import apply_escrow_intent
 from admitone.services.escrow_release import Release, release_escrow
 from admitone.services.resale_purchase import purchase_listing
@@ -208,3 +209,35 @@ def test_an_escrow_paid_but_not_yet_funded_is_left_to_its_webhook():
     kept = shop.store.escrows.get(escrow.id)
     assert kept is not None
     assert kept.status is EscrowStatus.CREATED
+
+
+def test_the_sellers_listings_show_the_sale_and_its_proceeds_once_funded_and_released():
+    shop = open_shop()
+    listing, seller = _listed(shop, price=15000)
+
+    def shown_sale() -> object:
+        page = listings.of_seller(shop.store, seller, limit=10, cursor=None, now=NOW)
+        assert [one.id for one in page.listings] == [listing.id]
+        return page.sales.get(listing.id)
+
+    escrow = purchase_listing(shop.ports, listing.id, a_buyer(), stripe_key=_key, now=NOW).escrow
+    assert shown_sale() is None  # reserved: nothing sold yet
+    authorized = shop.payments.settle(escrow.payment_intent_id, PaymentStatus.REQUIRES_CAPTURE)
+    apply_escrow_intent(shop.ports, authorized, now=FUNDED_AT)
+    assert shown_sale() == Sale(
+        escrow_status=EscrowStatus.FUNDED,
+        amount_cents=15000,
+        proceeds_cents=12750,
+        sold_at=FUNDED_AT,
+        released_at=None,
+    )
+
+    release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
+
+    assert shown_sale() == Sale(
+        escrow_status=EscrowStatus.RELEASED,
+        amount_cents=15000,
+        proceeds_cents=12750,
+        sold_at=FUNDED_AT,
+        released_at=FUNDED_AT + COOLING,
+    )

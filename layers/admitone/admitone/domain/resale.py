@@ -209,6 +209,29 @@ class Escrow:
     counted: bool = False
 
 
+@dataclass(frozen=True)
+class Sale:
+    """What a sold listing's buyer paid and its seller gets: ``proceeds_cents`` is the
+    seller's share of the escrow's amount, booked at release (pending until 48 h after
+    the event ends, then payable) and taken back if the escrow is refunded."""
+
+    escrow_status: EscrowStatus
+    amount_cents: int
+    proceeds_cents: int
+    sold_at: datetime | None  # funded: the ticket moved to the buyer
+    released_at: datetime | None
+
+
+def sale_of(escrow: Escrow) -> Sale:
+    return Sale(
+        escrow_status=escrow.status,
+        amount_cents=escrow.amount_cents,
+        proceeds_cents=split_resale(escrow.amount_cents, escrow.royalties).seller_proceeds,
+        sold_at=escrow.funded_at,
+        released_at=escrow.released_at,
+    )
+
+
 class EscrowMoved(InvalidTransition):
     """Another writer moved the escrow first (a duplicate webhook, the release job)."""
 

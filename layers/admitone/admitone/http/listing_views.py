@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from admitone.domain.resale import Escrow, Listing, all_in_price
+from admitone.domain.resale import Escrow, Listing, Sale, all_in_price
 from admitone.http.views import PaymentView
 from admitone.services.listings import ListingPage
 
@@ -21,6 +21,7 @@ ListingEndName = Literal[
     "event_cancelled",
     "event_started",
 ]
+EscrowStatusName = Literal["created", "funded", "released", "cancelled", "refunded"]
 
 
 class PublicListing(BaseModel):
@@ -46,14 +47,47 @@ class PublicListing(BaseModel):
         return cls(**_public_fields(listing, names))
 
 
-class SellerListing(PublicListing):
-    """A listing as its seller sees it: which of their tickets it offers."""
+class ListingSaleView(BaseModel):
+    """What a sold listing brought: the buyer's payment and the seller's share of it."""
 
-    ticket_id: str
+    status: EscrowStatusName = Field(
+        description="funded: paid and the ticket moved, captured after the cooling period; "
+        "released: the split is booked, the proceeds pending until 48 h after the event "
+        "ends, then payable (GET /me/proceeds); refunded: the event was cancelled, the "
+        "sale reversed."
+    )
+    amount_cents: int = Field(description="What the buyer paid, in cents of the currency.")
+    proceeds_cents: int = Field(
+        description="The seller's share: the price less royalties and the platform's share."
+    )
+    sold_at: datetime | None
+    released_at: datetime | None
 
     @classmethod
-    def of(cls, listing: Listing, names: dict[str, str]) -> SellerListing:
-        return cls(**_public_fields(listing, names), ticket_id=listing.ticket_id)
+    def of(cls, sale: Sale) -> ListingSaleView:
+        return cls(
+            status=sale.escrow_status.value,
+            amount_cents=sale.amount_cents,
+            proceeds_cents=sale.proceeds_cents,
+            sold_at=sale.sold_at,
+            released_at=sale.released_at,
+        )
+
+
+class SellerListing(PublicListing):
+    """A listing as its seller sees it: which of their tickets it offers, and once sold
+    what the sale brings them."""
+
+    ticket_id: str
+    sale: ListingSaleView | None = None
+
+    @classmethod
+    def of(cls, listing: Listing, names: dict[str, str], sale: Sale | None = None) -> SellerListing:
+        return cls(
+            **_public_fields(listing, names),
+            ticket_id=listing.ticket_id,
+            sale=ListingSaleView.of(sale) if sale else None,
+        )
 
 
 def _public_fields(listing: Listing, names: dict[str, str]) -> dict[str, object]:
@@ -92,12 +126,12 @@ class SellerListingPage(BaseModel):
     @classmethod
     def of(cls, page: ListingPage) -> SellerListingPage:
         return cls(
-            listings=[SellerListing.of(one, page.ticket_type_names) for one in page.listings],
+            listings=[
+                SellerListing.of(one, page.ticket_type_names, page.sales.get(one.id))
+                for one in page.listings
+            ],
             next_cursor=page.next_cursor,
         )
-
-
-EscrowStatusName = Literal["created", "funded", "released", "cancelled", "refunded"]
 
 
 class PurchaseView(BaseModel):

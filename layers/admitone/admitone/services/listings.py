@@ -12,7 +12,7 @@ business (``http.listing_views``), the services hand out whole listings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from admitone.adapters.cursor_keys import cursor_key
@@ -24,9 +24,12 @@ from admitone.domain.events import ListingEnded
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.resale import (
     Listing,
+    ListingStatus,
+    Sale,
     as_of,
     check_listable,
     check_listing_price,
+    sale_of,
     withdrawn,
 )
 from admitone.observability import logger
@@ -40,6 +43,8 @@ class ListingPage:
     # The ticket types' names by id, for the listings of the page.
     ticket_type_names: dict[str, str]
     next_cursor: str | None
+    # A sold listing's sale by listing id (its seller's page only).
+    sales: dict[str, Sale] = field(default_factory=dict)
 
 
 def list_ticket(
@@ -145,12 +150,19 @@ def of_seller(
     names: dict[str, str] = {}
     for event_id in events:
         names |= ticket_type_names(store, event_id)
+    sales = {}
+    for one in page:
+        if one.status is ListingStatus.SOLD and one.escrow_id:
+            escrow = store.escrows.get(one.escrow_id)
+            if escrow is not None:
+                sales[one.id] = sale_of(escrow)
     return ListingPage(
         listings=[
             as_of(one, event_starts_at=events[one.event_id].starts_at, now=now) for one in page
         ],
         ticket_type_names=names,
         next_cursor=encode_cursor(resume, filters, cursor_key()) if resume else None,
+        sales=sales,
     )
 
 
