@@ -115,30 +115,37 @@ def test_a_second_buyer_is_refused_and_charged_nothing():
     assert _open_intents(shop) == [first.escrow.payment_intent_id]
 
 
-def test_of_buyers_racing_for_one_listing_one_reserves_it_and_every_other_intent_is_cancelled():
-    shop = open_shop()
-    listing, _ = _listed(shop)
-    buyers = [a_buyer() for _ in range(4)]
-    barrier = threading.Barrier(len(buyers))
+def _race(
+    shop: Shop, purchases: list[tuple[Principal, str]], refusal: type[DomainError]
+) -> tuple[list[str], list[DomainError]]:
+    """Every (buyer, listing id) purchase at once on its own thread: the PaymentIntents of
+    those that reserved, and the ``refusal`` errors of the others."""
+    barrier = threading.Barrier(len(purchases))
     won: list[str] = []
     refused: list[DomainError] = []
 
-    def buy(buyer: Principal) -> None:
+    def buy(buyer: Principal, listing_id: str) -> None:
         barrier.wait()
         try:
-            won.append(
-                purchase_listing(
-                    shop.ports, listing.id, buyer, stripe_key=_key, now=NOW
-                ).escrow.payment_intent_id
-            )
-        except ListingUnavailable as error:
+            bought = purchase_listing(shop.ports, listing_id, buyer, stripe_key=_key, now=NOW)
+            won.append(bought.escrow.payment_intent_id)
+        except refusal as error:
             refused.append(error)
 
-    threads = [threading.Thread(target=buy, args=(buyer,)) for buyer in buyers]
+    threads = [threading.Thread(target=buy, args=purchase) for purchase in purchases]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return won, refused
+
+
+def test_of_buyers_racing_for_one_listing_one_reserves_it_and_every_other_intent_is_cancelled():
+    shop = open_shop()
+    listing, _ = _listed(shop)
+    buyers = [a_buyer() for _ in range(4)]
+
+    won, refused = _race(shop, [(buyer, listing.id) for buyer in buyers], ListingUnavailable)
 
     assert len(won) == 1, (won, refused)
     assert len(refused) == len(buyers) - 1
@@ -230,26 +237,8 @@ def test_one_buyer_racing_for_two_listings_with_one_ticket_of_allowance_left_get
     buyer = a_buyer()
     shop.store.orders.standings[(buyer.user_id, shop.event.id)] = BuyerStanding(tickets=3)
     listings_ = [_listed(shop)[0] for _ in range(2)]
-    barrier = threading.Barrier(len(listings_))
-    won: list[str] = []
-    refused: list[DomainError] = []
 
-    def buy(listing: Listing) -> None:
-        barrier.wait()
-        try:
-            won.append(
-                purchase_listing(
-                    shop.ports, listing.id, buyer, stripe_key=_key, now=NOW
-                ).escrow.payment_intent_id
-            )
-        except LimitExceeded as error:
-            refused.append(error)
-
-    threads = [threading.Thread(target=buy, args=(listing,)) for listing in listings_]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    won, refused = _race(shop, [(buyer, listing.id) for listing in listings_], LimitExceeded)
 
     assert len(won) == 1, (won, refused)
     assert [e.code for error in refused for e in error.errors] == ["PER_BUYER_LIMIT"]
