@@ -15,7 +15,7 @@ from admitone.domain import ledger
 from admitone.domain.catalog import EventStatus, ResalePolicy, RoyaltyRates
 from admitone.domain.keys import KeySet
 from admitone.domain.orders import PaymentStatus
-from admitone.domain.resale import Escrow, EscrowStatus, ListingStatus, Sale
+from admitone.domain.resale import Escrow, EscrowStatus, ListingSale, ListingStatus
 from admitone.domain.tickets import TicketStatus
 from admitone.services import listings
 from admitone.services.escrow_funding import apply_escrow_intent
@@ -224,7 +224,7 @@ def test_the_sellers_listings_show_the_sale_and_its_proceeds_once_funded_and_rel
     assert shown_sale() is None  # reserved: nothing sold yet
     authorized = shop.payments.settle(escrow.payment_intent_id, PaymentStatus.REQUIRES_CAPTURE)
     apply_escrow_intent(shop.ports, authorized, now=FUNDED_AT)
-    assert shown_sale() == Sale(
+    assert shown_sale() == ListingSale(
         escrow_status=EscrowStatus.FUNDED,
         amount_cents=15000,
         proceeds_cents=12750,
@@ -234,7 +234,7 @@ def test_the_sellers_listings_show_the_sale_and_its_proceeds_once_funded_and_rel
 
     release_escrow(shop.ports, escrow.id, cooling=COOLING, now=FUNDED_AT + COOLING)
 
-    assert shown_sale() == Sale(
+    assert shown_sale() == ListingSale(
         escrow_status=EscrowStatus.RELEASED,
         amount_cents=15000,
         proceeds_cents=12750,

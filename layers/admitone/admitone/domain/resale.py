@@ -210,7 +210,7 @@ class Escrow:
 
 
 @dataclass(frozen=True)
-class Sale:
+class ListingSale:
     """What a sold listing's buyer paid and its seller gets: ``proceeds_cents`` is the
     seller's share of the escrow's amount, booked at release (pending until 48 h after
     the event ends, then payable) and taken back if the escrow is refunded."""
@@ -222,8 +222,8 @@ class Sale:
     released_at: datetime | None
 
 
-def sale_of(escrow: Escrow) -> Sale:
-    return Sale(
+def listing_sale(escrow: Escrow) -> ListingSale:
+    return ListingSale(
         escrow_status=escrow.status,
         amount_cents=escrow.amount_cents,
         proceeds_cents=split_resale(escrow.amount_cents, escrow.royalties).seller_proceeds,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from admitone.domain.resale import Escrow, Listing, Sale, all_in_price
+from admitone.domain.resale import Escrow, Listing, ListingSale, all_in_price
 from admitone.http.views import PaymentView
 from admitone.services.listings import ListingPage
 
@@ -64,7 +64,7 @@ class ListingSaleView(BaseModel):
     released_at: datetime | None
 
     @classmethod
-    def of(cls, sale: Sale) -> ListingSaleView:
+    def of(cls, sale: ListingSale) -> ListingSaleView:
         return cls(
             status=sale.escrow_status.value,
             amount_cents=sale.amount_cents,
@@ -82,7 +82,9 @@ class SellerListing(PublicListing):
     sale: ListingSaleView | None = None
 
     @classmethod
-    def of(cls, listing: Listing, names: dict[str, str], sale: Sale | None = None) -> SellerListing:
+    def of(
+        cls, listing: Listing, names: dict[str, str], sale: ListingSale | None = None
+    ) -> SellerListing:
         return cls(
             **_public_fields(listing, names),
             ticket_id=listing.ticket_id,

@@ -24,12 +24,12 @@ from admitone.domain.events import ListingEnded
 from admitone.domain.ids import Prefix, is_id, new_id
 from admitone.domain.resale import (
     Listing,
+    ListingSale,
     ListingStatus,
-    Sale,
     as_of,
     check_listable,
     check_listing_price,
-    sale_of,
+    listing_sale,
     withdrawn,
 )
 from admitone.observability import logger
@@ -44,7 +44,7 @@ class ListingPage:
     ticket_type_names: dict[str, str]
     next_cursor: str | None
     # A sold listing's sale by listing id (its seller's page only).
-    sales: dict[str, Sale] = field(default_factory=dict)
+    sales: dict[str, ListingSale] = field(default_factory=dict)
 
 
 def list_ticket(
@@ -155,7 +155,7 @@ def of_seller(
         if one.status is ListingStatus.SOLD and one.escrow_id:
             escrow = store.escrows.get(one.escrow_id)
             if escrow is not None:
-                sales[one.id] = sale_of(escrow)
+                sales[one.id] = listing_sale(escrow)
     return ListingPage(
         listings=[
             as_of(one, event_starts_at=events[one.event_id].starts_at, now=now) for one in page
