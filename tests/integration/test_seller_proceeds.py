@@ -25,8 +25,9 @@ def shop(api: Api, aws: AwsStack) -> Shop:
     return open_shop(api, aws, types={"ga": {"price_cents": FACE, "capacity": 100}})
 
 
-def released_resale(shop: Shop, price: int = 15000) -> Holder:
-    """A listing bought, paid, and released after its cooling period: its seller."""
+def released_resale(shop: Shop, price: int = 15000, *, at: datetime | None = None) -> Holder:
+    """A listing bought, paid, and released after its cooling period (``at``, by default
+    11 minutes from now): its seller."""
     seller, listing = _listed(shop, price=price)
     _, token = shop.buyer()
     purchase = _purchase(shop, listing["listing_id"], token).json()
@@ -37,7 +38,7 @@ def released_resale(shop: Shop, price: int = 15000) -> Holder:
         purchase["payment"]["payment_intent_id"],
     )
     shop.aws.use_function("ReleaseEscrowsFunction")
-    later = datetime.now(UTC) + timedelta(minutes=11)
+    later = at or datetime.now(UTC) + timedelta(minutes=11)
     released = release_escrow(
         ports(), purchase["escrow_id"], cooling=timedelta(minutes=10), now=later
     )

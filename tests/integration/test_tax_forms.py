@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 
 from admitone.domain.ids import Prefix, new_id
-from admitone.services.escrow_release import Release, release_escrow
-from admitone.services.wiring import ports
 from tests.integration.conftest import Api, AwsStack
 from tests.integration.gate_kit import Holder
-from tests.integration.shop import Shop, open_shop, pay
-from tests.integration.test_resale_purchase import _listed, _purchase, _told
+from tests.integration.shop import Shop, open_shop
+from tests.integration.test_seller_proceeds import released_resale
 
 FACE = 50000
 TIN = "123-45-6789"
@@ -30,22 +28,8 @@ def shop(api: Api, aws: AwsStack) -> Shop:
 def _sold(shop: Shop, price: int) -> tuple[Holder, datetime]:
     """A ticket of the shop listed at ``price``, bought, paid and released: (its seller,
     when it was released)."""
-    seller, listing = _listed(shop, price=price)
-    _, token = shop.buyer()
-    purchase = _purchase(shop, listing["listing_id"], token).json()
-    pay(purchase["payment"]["payment_intent_id"])
-    _told(
-        shop.aws,
-        "payment_intent.amount_capturable_updated",
-        purchase["payment"]["payment_intent_id"],
-    )
-    shop.aws.use_function("ReleaseEscrowsFunction")
     released_at = datetime.now(UTC) + timedelta(minutes=11)
-    released = release_escrow(
-        ports(), purchase["escrow_id"], cooling=timedelta(minutes=10), now=released_at
-    )
-    assert released is Release.RELEASED
-    return seller, released_at
+    return released_resale(shop, price, at=released_at), released_at
 
 
 def _profile(api: Api, token: str) -> None:
